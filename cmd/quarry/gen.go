@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+
+	sqlc "github.com/sqlc-dev/sqlc/pkg/cli"
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-go/quarry/framework/codegen"
+)
+
+func newGenCmd() *cobra.Command {
+	var opts codegen.Options
+	cmd := &cobra.Command{
+		Use:   "gen",
+		Short: "Run sqlc, check dialect parity and write the shared types and adapters",
+		Long: `gen runs sqlc (built in, no separate install) on the sqlc.yaml in the current
+directory. When the file has one entry per dialect, gen then checks that every
+dialect defines the same queries with the same Go types, failing with a list
+of each difference, and writes:
+
+  <types>/queries_gen.go           the shared types and query interfaces
+  <adapter>/queries_gen.go         per dialect, beside <adapter>/internal/<pkg>`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if code := sqlc.Run([]string{"generate", "-f", opts.Config}); code != 0 {
+				return &exitError{code: 1, err: fmt.Errorf("sqlc generate failed (exit %d); see its message above", code)}
+			}
+			written, err := codegen.Generate(opts)
+			if err != nil {
+				return err
+			}
+			for _, path := range written {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", path)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Config, "file", "f", "sqlc.yaml", "sqlc config file")
+	cmd.Flags().StringVar(&opts.TypesDir, "types", "", "directory of the shared types package (required with several dialects)")
+	return cmd
+}

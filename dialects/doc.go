@@ -1,0 +1,17 @@
+// Package dialects is everything that differs between the databases Quarry
+// runs on: PostgreSQL, MySQL/MariaDB and SQLite.
+//
+// A DATABASE_URL names the dialect by its scheme:
+//
+//	postgres://user:pass@host:5432/db?sslmode=disable
+//	mysql://user:pass@host:3306/db?tls=false
+//	sqlite:./var/app.db
+//	sqlite::memory:
+//
+// [ParseURL] turns it into a [URL] holding the driver's DSN, [Open] opens a
+// tuned *sql.DB, and the [Dialect] says how to quote identifiers, which
+// placeholder style to use, which goose and Atlas drivers apply, and what the
+// database can do ([Capabilities]). The framework's own queries are reached
+// through [Dialect.Queries], which returns the dialect's adapter over its
+// private sqlc output.
+package dialects

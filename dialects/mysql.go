@@ -1,0 +1,143 @@
+package dialects
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	atlasmysql "ariga.io/atlas/sql/mysql"
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/quarry-go/quarry/dialects/mysql"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+type mysqlDialect struct{}
+
+var _ Dialect = mysqlDialect{}
+
+func (mysqlDialect) Name() Name         { return MySQL }
+func (mysqlDialect) DriverName() string { return "mysql" }
+func (mysqlDialect) Capabilities() Capabilities {
+	return Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true}
+}
+func (mysqlDialect) QuoteIdent(name string) string  { return quoteWith(name, '`') }
+func (mysqlDialect) Placeholder(int) string         { return "?" }
+func (mysqlDialect) GooseDialect() database.Dialect { return database.DialectMySQL }
+func (mysqlDialect) Migrations() fs.FS              { return mysql.Migrations }
+func (mysqlDialect) Queries(db store.DBTX) store.Querier {
+	return mysql.New(db)
+}
+func (mysqlDialect) Atlas(db *sql.DB) (atlasmigrate.Driver, error) { return atlasmysql.Open(db) }
+
+func (mysqlDialect) MigrationLocker(*URL) (lock.Locker, error) {
+	return lock.NewMySQLTableLocker(tableLockerOptions()...)
+}
+
+// parse turns mysql://user:pass@host:3306/db?param=value into the driver's
+// DSN user:pass@tcp(host:3306)/db?param=value with Quarry's defaults added:
+// parseTime, UTC for time.Time and the session time zone, utf8mb4.
+// ?socket=/path connects over a unix socket instead of TCP.
+func (d mysqlDialect) parse(raw string) (*URL, error) {
+	pu, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is not a URL: %v", ErrBadURL, quoteRedacted(raw), unwrapURLError(err))
+	}
+	if pu.Opaque != "" || pu.Host == "" && pu.Query().Get("socket") == "" {
+		return nil, fmt.Errorf("%w: %s has no host: want mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
+	}
+	dbName := strings.TrimPrefix(pu.Path, "/")
+	if dbName == "" || strings.Contains(dbName, "/") {
+		return nil, fmt.Errorf("%w: %s: want exactly one database name in the path, as in mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
+	}
+	q := pu.Query()
+	cfg := gomysql.NewConfig()
+	cfg.User = pu.User.Username()
+	cfg.Passwd, _ = pu.User.Password()
+	cfg.DBName = dbName
+	if sock := q.Get("socket"); sock != "" {
+		cfg.Net, cfg.Addr = "unix", sock
+		q.Del("socket")
+	} else {
+		cfg.Net, cfg.Addr = "tcp", pu.Host
+		if pu.Port() == "" {
+			cfg.Addr = pu.Host + ":3306"
+		}
+	}
+	// Let the driver parse the remaining parameters so unknown or malformed
+	// ones are reported in its own words.
+	dsn := cfg.FormatDSN()
+	if len(q) > 0 {
+		dsn += "?" + q.Encode()
+	}
+	parsed, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadURL, quoteRedacted(raw), err)
+	}
+	if !q.Has("parseTime") {
+		parsed.ParseTime = true
+	}
+	if !q.Has("loc") {
+		parsed.Loc = time.UTC
+	}
+	if parsed.Params == nil {
+		parsed.Params = map[string]string{}
+	}
+	if !q.Has("time_zone") {
+		parsed.Params["time_zone"] = "'+00:00'"
+	}
+	if !q.Has("charset") && !q.Has("collation") {
+		if err := parsed.Apply(gomysql.Charset("utf8mb4", "utf8mb4_unicode_ci")); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		}
+	}
+	return &URL{Dialect: d, Raw: raw, DSN: parsed.FormatDSN(), Database: dbName}, nil
+}
+
+func (mysqlDialect) open(u *URL) (*sql.DB, error) {
+	cfg, err := gomysql.ParseDSN(u.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	connector, err := gomysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	db := sql.OpenDB(connector)
+	// Recycle connections well inside the server's wait_timeout.
+	setPool(db, serverPoolSize(), 3*time.Minute)
+	return db, nil
+}
+
+func (mysqlDialect) ClassifyError(err error) error {
+	var myErr *gomysql.MySQLError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return classify(store.ErrNotFound, err)
+	case !errors.As(err, &myErr):
+		return err
+	}
+	// https://mariadb.com/kb/en/mariadb-error-code-reference/
+	switch myErr.Number {
+	case 1062, 1586:
+		return classify(store.ErrUniqueViolation, err)
+	case 1451, 1452, 1216, 1217:
+		return classify(store.ErrForeignKeyViolation, err)
+	case 1048, 1364:
+		return classify(store.ErrNotNullViolation, err)
+	case 3819, 4025:
+		return classify(store.ErrCheckViolation, err)
+	case 1213, 1205:
+		return classify(store.ErrConflict, err)
+	}
+	return err
+}

@@ -1,0 +1,11 @@
+// Package mysql is the mysql half of the framework's data layer: its goose
+// migrations (embedded) and the adapter over its private sqlc output that
+// satisfies store.Querier. queries_gen.go is written by `make gen`.
+package mysql
+
+import "embed"
+
+// Migrations are the framework's own goose migrations for mysql.
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS

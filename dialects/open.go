@@ -1,0 +1,72 @@
+package dialects
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3/lock"
+)
+
+// Open parses rawURL, opens a tuned connection pool for its dialect and
+// checks that the database answers. The caller closes the returned *sql.DB.
+func Open(ctx context.Context, rawURL string) (*sql.DB, *URL, error) {
+	u, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := OpenURL(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, u, nil
+}
+
+// OpenURL opens a tuned pool for an already parsed URL and pings it.
+func OpenURL(ctx context.Context, u *URL) (*sql.DB, error) {
+	db, err := u.Dialect.open(u)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", u, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", u, err)
+	}
+	return db, nil
+}
+
+func setPool(db *sql.DB, size int, lifetime time.Duration) {
+	db.SetMaxOpenConns(size)
+	db.SetMaxIdleConns(size)
+	db.SetConnMaxLifetime(lifetime)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// serverPoolSize is the default pool size for client/server databases: enough
+// to keep a few cores busy without exhausting the server's connection limit
+// when several app instances run.
+func serverPoolSize() int { return max(8, 4*runtime.NumCPU()) }
+
+func quoteWith(name string, q byte) string {
+	s := string(q)
+	return s + strings.ReplaceAll(name, s, s+s) + s
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func tableLockerOptions() []lock.TableLockerOption {
+	return []lock.TableLockerOption{
+		lock.WithTableName("quarry_migrate_lock"),
+		// Probe every 500ms for up to 5 minutes so a second deploy waits its turn.
+		lock.WithTableLockTimeout(500*time.Millisecond, 600),
+	}
+}

@@ -1,0 +1,11 @@
+// Package postgres is the postgres half of the framework's data layer: its goose
+// migrations (embedded) and the adapter over its private sqlc output that
+// satisfies store.Querier. queries_gen.go is written by `make gen`.
+package postgres
+
+import "embed"
+
+// Migrations are the framework's own goose migrations for postgres.
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS

@@ -1,0 +1,11 @@
+// Package sqlite is the sqlite half of the framework's data layer: its goose
+// migrations (embedded) and the adapter over its private sqlc output that
+// satisfies store.Querier. queries_gen.go is written by `make gen`.
+package sqlite
+
+import "embed"
+
+// Migrations are the framework's own goose migrations for sqlite.
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS
