@@ -1,0 +1,180 @@
+package framework
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/middleware"
+)
+
+// Option adjusts an [App] at construction.
+type Option func(*App)
+
+// WithLogger sets the logger. Default: JSON to stderr outside dev, text in dev.
+func WithLogger(l *slog.Logger) Option { return func(a *App) { a.log = l } }
+
+// WithShutdownTimeout bounds how long [App.Serve] waits for in-flight
+// requests after the context ends. Default: 15s.
+func WithShutdownTimeout(d time.Duration) Option { return func(a *App) { a.shutdownTimeout = d } }
+
+// App is a Quarry application: config, database, router and server.
+type App struct {
+	cfg             Config
+	db              *Database
+	url             *dialects.URL
+	router          *mux.Router
+	log             *slog.Logger
+	shutdownTimeout time.Duration
+	draining        atomic.Bool
+}
+
+// New validates cfg, opens the database and builds the router with the
+// health endpoints. The caller closes the app.
+func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, shutdownTimeout: 15 * time.Second}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.log == nil {
+		a.log = defaultLogger(cfg)
+	}
+	db, u, err := dialects.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.url = u
+	a.db = &Database{DB: db, Dialect: u.Dialect}
+	a.router = mux.NewRouter()
+	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, http.StatusNotFound, "not found")
+	})
+	a.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, http.StatusMethodNotAllowed, "method not allowed")
+	})
+	a.router.HandleFunc("/healthz", a.healthz).Methods(http.MethodGet, http.MethodHead)
+	a.router.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet, http.MethodHead)
+	return a, nil
+}
+
+func defaultLogger(cfg Config) *slog.Logger {
+	if cfg.IsDev() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+}
+
+// Config returns the validated configuration.
+func (a *App) Config() Config { return a.cfg }
+
+// Router is the gorilla/mux router to mount handlers on.
+func (a *App) Router() *mux.Router { return a.router }
+
+// Database returns the app's database.
+func (a *App) Database() *Database { return a.db }
+
+// DB returns the app's pool.
+func (a *App) DB() *sql.DB { return a.db.DB }
+
+// URL returns the parsed DATABASE_URL.
+func (a *App) URL() *dialects.URL { return a.url }
+
+// Logger returns the app's logger.
+func (a *App) Logger() *slog.Logger { return a.log }
+
+// Handler is the router wrapped in the standard middleware, outermost
+// first: request id, access log, panic recovery, database in context.
+func (a *App) Handler() http.Handler {
+	var h http.Handler = a.router
+	h = databaseMiddleware(a.db)(h)
+	h = middleware.Recover(a.log)(h)
+	h = middleware.AccessLog(a.log)(h)
+	h = middleware.RequestID(h)
+	return h
+}
+
+// Close closes the database pool.
+func (a *App) Close() error { return a.db.DB.Close() }
+
+// Run serves on the configured address until SIGINT or SIGTERM (or ctx
+// ends), then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", a.cfg.Bind)
+	if err != nil {
+		return fmt.Errorf("listen on %s (QUARRY_BIND): %w", a.cfg.Bind, err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, then stops accepting, reports not
+// ready, and waits up to the shutdown timeout for in-flight requests.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String(), "env", a.cfg.Env, "database", a.url.String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.draining.Store(true)
+	a.log.Info("shutting down", "timeout", a.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the database answers within two seconds, 503
+// otherwise or while the server drains.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	if a.draining.Load() {
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.db.DB.PingContext(ctx); err != nil {
+		a.log.WarnContext(r.Context(), "readiness check failed", "error", err,
+			"request_id", middleware.RequestIDFrom(r.Context()))
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(a.url.Dialect.Name())})
+}
