@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	sqlc "github.com/sqlc-dev/sqlc/pkg/cli"
 	"github.com/spf13/cobra"
+	sqlc "github.com/sqlc-dev/sqlc/pkg/cli"
 
 	"github.com/quarry-go/quarry/framework/codegen"
 )
