@@ -1,0 +1,108 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/quarry-go/quarry/examples/blog/db"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+type authorJSON struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Bio       string `json:"bio"`
+	CreatedAt string `json:"created_at"`
+}
+
+func authorOut(a db.Author) authorJSON {
+	return authorJSON{ID: a.ID, Name: a.Name, Email: a.Email, Bio: a.Bio, CreatedAt: timeJSON(a.CreatedAt)}
+}
+
+func (h *handlers) authorList(w http.ResponseWriter, r *http.Request) {
+	d := framework.DatabaseFrom(r.Context())
+	rows, err := Queries(d.Dialect, d.DB).AuthorList(r.Context())
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	out := make([]authorJSON, len(rows))
+	for i, a := range rows {
+		out[i] = authorOut(a)
+	}
+	framework.WriteJSON(w, http.StatusOK, map[string]any{"authors": out})
+}
+
+func (h *handlers) authorGet(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	d := framework.DatabaseFrom(r.Context())
+	a, err := Queries(d.Dialect, d.DB).AuthorGet(r.Context(), id)
+	if err := d.Dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+		framework.WriteError(w, r, http.StatusNotFound, "no such author")
+		return
+	} else if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	framework.WriteJSON(w, http.StatusOK, authorOut(a))
+}
+
+type authorInput struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Bio   string `json:"bio"`
+}
+
+func (in *authorInput) validate() validationError {
+	v := validationError{}
+	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		v["name"] = "required"
+	case n > 200:
+		v["name"] = "at most 200 characters"
+	}
+	if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
+		v["email"] = "must be a plain email address such as ada@example.com"
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+func (h *handlers) authorCreate(w http.ResponseWriter, r *http.Request) {
+	var in authorInput
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if v := in.validate(); v != nil {
+		writeValidation(w, r, v)
+		return
+	}
+	d := framework.DatabaseFrom(r.Context())
+	q := Queries(d.Dialect, d.DB)
+	id, err := q.AuthorCreate(r.Context(), db.AuthorCreateParams{Name: in.Name, Email: in.Email, Bio: in.Bio})
+	if err := d.Dialect.ClassifyError(err); errors.Is(err, store.ErrUniqueViolation) {
+		writeValidation(w, r, validationError{"email": "an author with this email exists"})
+		return
+	} else if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	a, err := q.AuthorGet(r.Context(), id)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/authors/"+itoa(id))
+	framework.WriteJSON(w, http.StatusCreated, authorOut(a))
+}

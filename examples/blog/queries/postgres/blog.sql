@@ -1,0 +1,54 @@
+-- name: AuthorCreate :one
+INSERT INTO authors (name, email, bio) VALUES (sqlc.arg(name), sqlc.arg(email), sqlc.arg(bio))
+RETURNING id;
+
+-- name: AuthorGet :one
+SELECT * FROM authors WHERE id = sqlc.arg(id);
+
+-- name: AuthorList :many
+SELECT * FROM authors ORDER BY name, id;
+
+-- name: PostCreate :one
+INSERT INTO posts (author_id, title, slug, body, published, published_at)
+VALUES (sqlc.arg(author_id), sqlc.arg(title), sqlc.arg(slug), sqlc.arg(body), sqlc.arg(published), sqlc.arg(published_at))
+RETURNING id;
+
+-- name: PostGetBySlug :one
+SELECT p.id, p.author_id, a.name AS author_name, p.title, p.slug, p.body, p.published, p.published_at, p.created_at
+FROM posts p JOIN authors a ON a.id = p.author_id
+WHERE p.slug = sqlc.arg(slug);
+
+-- PostList pages through posts, newest first.
+-- name: PostList :many
+SELECT p.id, p.author_id, a.name AS author_name, p.title, p.slug, p.published, p.published_at, p.created_at
+FROM posts p JOIN authors a ON a.id = p.author_id
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT sqlc.arg('limit')::bigint OFFSET sqlc.arg('offset')::bigint;
+
+-- name: PostCount :one
+SELECT COUNT(*) FROM posts;
+
+-- name: PostDelete :execrows
+DELETE FROM posts WHERE id = sqlc.arg(id);
+
+-- TagEnsure creates the tag unless it exists.
+-- name: TagEnsure :exec
+INSERT INTO tags (name) VALUES (sqlc.arg(name)) ON CONFLICT (name) DO NOTHING;
+
+-- name: TagGetByName :one
+SELECT * FROM tags WHERE name = sqlc.arg(name);
+
+-- TagList lists every tag with the number of posts carrying it.
+-- name: TagList :many
+SELECT t.id, t.name, COUNT(pt.post_id) AS post_count
+FROM tags t LEFT JOIN post_tags pt ON pt.tag_id = t.id
+GROUP BY t.id, t.name
+ORDER BY t.name;
+
+-- name: PostTagAdd :exec
+INSERT INTO post_tags (post_id, tag_id) VALUES (sqlc.arg(post_id), sqlc.arg(tag_id)) ON CONFLICT DO NOTHING;
+
+-- name: PostTagNames :many
+SELECT t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id
+WHERE pt.post_id = sqlc.arg(post_id)
+ORDER BY t.name;
