@@ -50,14 +50,17 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s is not a URL: %v", ErrBadURL, quoteRedacted(raw), unwrapURLError(err))
 	}
-	if pu.Opaque != "" || pu.Host == "" && pu.Query().Get("socket") == "" {
+	q, err := url.ParseQuery(pu.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is not a URL: bad query string: %v", ErrBadURL, quoteRedacted(raw), err)
+	}
+	if pu.Opaque != "" || pu.Host == "" && q.Get("socket") == "" {
 		return nil, fmt.Errorf("%w: %s has no host: want mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
 	}
 	dbName := strings.TrimPrefix(pu.Path, "/")
 	if dbName == "" || strings.Contains(dbName, "/") {
 		return nil, fmt.Errorf("%w: %s: want exactly one database name in the path, as in mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
 	}
-	q := pu.Query()
 	cfg := gomysql.NewConfig()
 	cfg.User = pu.User.Username()
 	cfg.Passwd, _ = pu.User.Password()

@@ -1,0 +1,206 @@
+package dialects
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+)
+
+func TestParseURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		raw      string
+		dialect  Name
+		database string
+		memory   bool
+		dsnHas   []string // substrings of the driver DSN
+	}{
+		{"postgres", "postgres://u:p@db.example:5433/app?sslmode=disable", Postgres, "app", false,
+			[]string{"postgres://u:p@db.example:5433/app?sslmode=disable"}},
+		{"postgresql scheme", "postgresql://u@localhost/app", Postgres, "app", false, nil},
+		{"mysql defaults", "mysql://root:pw@127.0.0.1:3306/shop", MySQL, "shop", false,
+			[]string{"root:pw@tcp(127.0.0.1:3306)/shop", "parseTime=true", "charset=utf8mb4", "time_zone=%27%2B00%3A00%27"}},
+		{"mysql default port", "mysql://root@db/shop", MySQL, "shop", false, []string{"tcp(db:3306)"}},
+		{"mysql keeps params", "mysql://root@db:3306/shop?timeout=5s&parseTime=false", MySQL, "shop", false,
+			[]string{"timeout=5s"}},
+		{"mysql socket", "mysql://root@/shop?socket=/run/mysqld/mysqld.sock", MySQL, "shop", false,
+			[]string{"unix(/run/mysqld/mysqld.sock)/shop"}},
+		{"mariadb scheme", "mariadb://root@db/shop", MySQL, "shop", false, nil},
+		{"sqlite relative", "sqlite:./var/app.db", SQLite, "./var/app.db", false,
+			[]string{"./var/app.db?", "journal_mode%28WAL%29", "foreign_keys%281%29", "busy_timeout%2810000%29", "_time_format=sqlite", "_txlock=immediate"}},
+		{"sqlite absolute", "sqlite:///srv/app.db", SQLite, "/srv/app.db", false, []string{"/srv/app.db?"}},
+		{"sqlite memory", "sqlite::memory:", SQLite, ":memory:", true, []string{":memory:?"}},
+		{"sqlite own pragma wins", "sqlite:app.db?_pragma=busy_timeout(50)", SQLite, "app.db", false,
+			[]string{"busy_timeout%2850%29"}},
+		{"sqlite3 scheme", "sqlite3:app.db", SQLite, "app.db", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u, err := ParseURL(tt.raw)
+			if err != nil {
+				t.Fatalf("ParseURL(%q): %v", tt.raw, err)
+			}
+			if u.Dialect.Name() != tt.dialect || u.Database != tt.database || u.Memory != tt.memory {
+				t.Errorf("got dialect %s database %q memory %v; want %s %q %v", u.Dialect.Name(), u.Database, u.Memory, tt.dialect, tt.database, tt.memory)
+			}
+			if tt.dialect == MySQL {
+				cfg, err := gomysql.ParseDSN(u.DSN)
+				if err != nil || cfg.Loc != time.UTC {
+					t.Errorf("MySQL DSN %q: loc %v, err %v; want UTC", u.DSN, cfg.Loc, err)
+				}
+			}
+			for _, s := range tt.dsnHas {
+				if !strings.Contains(u.DSN, s) {
+					t.Errorf("DSN %q lacks %q", u.DSN, s)
+				}
+			}
+		})
+	}
+}
+
+func TestParseURLSQLiteOverrideIsNotDoubled(t *testing.T) {
+	t.Parallel()
+	u, err := ParseURL("sqlite:app.db?_pragma=busy_timeout(50)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(u.DSN, "busy_timeout"); n != 1 {
+		t.Errorf("busy_timeout appears %d times in %q", n, u.DSN)
+	}
+}
+
+func TestParseURLErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw      string
+		sentinel error
+		msgHas   string
+	}{
+		{"", ErrBadURL, "empty"},
+		{"   ", ErrBadURL, "empty"},
+		{"no-scheme-here", ErrBadURL, "no scheme"},
+		{"oracle://u@h/db", ErrUnknownDialect, `scheme "oracle"`},
+		{"mysql://root@/shop", ErrBadURL, "no host"},
+		{"mysql://root@db:3306/", ErrBadURL, "database name"},
+		{"mysql://root@db:3306/a/b", ErrBadURL, "database name"},
+		{"mysql://root@db:3306/shop?parseTime=maybe", ErrBadURL, "parseTime"},
+		{"mysql://root@db:3306/shop?%zz", ErrBadURL, "not a URL"},
+		{"postgres://u@host:notaport/db", ErrBadURL, "not a URL"},
+		{"postgres:opaque", ErrBadURL, "want postgres://"},
+		{"postgres://u@h/db?connect_timeout=abc", ErrBadURL, "connect_timeout"},
+		{"sqlite:", ErrBadURL, "no file path"},
+		{"sqlite://", ErrBadURL, "no file path"},
+		{"sqlite:app.db?journal=wal", ErrBadURL, `unknown SQLite parameter "journal"`},
+		{"sqlite:app.db?%zz", ErrBadURL, "bad query string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseURL(tt.raw)
+			if !errors.Is(err, tt.sentinel) {
+				t.Fatalf("ParseURL(%q) = %v; want %v", tt.raw, err, tt.sentinel)
+			}
+			if !strings.Contains(err.Error(), tt.msgHas) {
+				t.Errorf("error %q does not mention %q", err, tt.msgHas)
+			}
+		})
+	}
+}
+
+func TestErrorsHidePasswords(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"mysql://root:hunter2@db:3306/shop?parseTime=maybe",
+		"postgres://u:hunter2@host:notaport/db",
+		"postgres://u:hunter2@h/db?connect_timeout=abc",
+		"oracle://u:hunter2@h/db",
+	} {
+		_, err := ParseURL(raw)
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("ParseURL(%q) error %v reveals the password", raw, err)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"postgres://u:secret@h:5432/db?x=1": "postgres://u:xxxxx@h:5432/db?x=1",
+		"mysql://root@h/db":                 "mysql://root@h/db",
+		"sqlite:./var/app.db":               "sqlite:./var/app.db",
+		"postgres://u:p@ss@h/db":            "postgres://u:xxxxx@h/db",
+	} {
+		if got := Redact(raw); got != want {
+			t.Errorf("Redact(%q) = %q; want %q", raw, got, want)
+		}
+	}
+}
+
+func TestQuotingAndPlaceholders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name              Name
+		quoted, p1, p3    string
+		returning, schema bool
+	}{
+		{Postgres, `"we""ird"`, "$1", "$3", true, true},
+		{MySQL, "`we``ird`", "?", "?", false, false},
+		{SQLite, `"we""ird"`, "?", "?", true, false},
+	}
+	for _, tt := range tests {
+		d, err := Lookup(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.QuoteIdent(`we"ird`); tt.name != MySQL && got != tt.quoted {
+			t.Errorf("%s QuoteIdent = %s; want %s", tt.name, got, tt.quoted)
+		}
+		if got := d.QuoteIdent("we`ird"); tt.name == MySQL && got != tt.quoted {
+			t.Errorf("%s QuoteIdent = %s; want %s", tt.name, got, tt.quoted)
+		}
+		if d.Placeholder(1) != tt.p1 || d.Placeholder(3) != tt.p3 {
+			t.Errorf("%s placeholders %s %s", tt.name, d.Placeholder(1), d.Placeholder(3))
+		}
+		if c := d.Capabilities(); c.Returning != tt.returning || c.Schemas != tt.schema {
+			t.Errorf("%s capabilities %+v", tt.name, c)
+		}
+		if string(d.GooseDialect()) == "" || d.Migrations() == nil || d.DriverName() == "" {
+			t.Errorf("%s: incomplete descriptor", tt.name)
+		}
+	}
+	if _, err := Lookup("oracle"); !errors.Is(err, ErrUnknownDialect) {
+		t.Errorf("Lookup(oracle) = %v", err)
+	}
+}
+
+// FuzzParseURL checks that no input panics, that every accepted URL is
+// complete, and that every rejection wraps one of the package's sentinels.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{
+		"postgres://u:p@h:5432/db?sslmode=disable", "mysql://root@127.0.0.1:3306/test?tls=false",
+		"sqlite:./var/app.db", "sqlite::memory:", "sqlite:///tmp/x.db?_pragma=cache_size(-2000)",
+		"mysql://root@/db?socket=/tmp/s", "oracle://x", "", ":", "sqlite:?", "postgres://%zz",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := ParseURL(raw)
+		if err != nil {
+			if !errors.Is(err, ErrBadURL) && !errors.Is(err, ErrUnknownDialect) {
+				t.Fatalf("ParseURL(%q) error %v wraps no sentinel", raw, err)
+			}
+			return
+		}
+		if u.Dialect == nil || u.DSN == "" || u.Raw != raw {
+			t.Fatalf("ParseURL(%q) accepted an incomplete URL: %+v", raw, u)
+		}
+		if u.Dialect.Name() != MySQL && u.Database == "" && !u.Memory && u.Dialect.Name() == SQLite {
+			t.Fatalf("ParseURL(%q): SQLite URL without a path", raw)
+		}
+	})
+}
