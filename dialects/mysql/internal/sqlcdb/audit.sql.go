@@ -64,6 +64,8 @@ type AuditLogListForObjectParams struct {
 	Limit     int64
 }
 
+// Positional parameters: sqlc numbers named ones wrongly when a query
+// mixes them with the bare ? that LIMIT needs here.
 func (q *Queries) AuditLogListForObject(ctx context.Context, arg AuditLogListForObjectParams) ([]QuarryAuditLog, error) {
 	rows, err := q.db.QueryContext(ctx, auditLogListForObject, arg.TableName, arg.ObjectID, arg.Limit)
 	if err != nil {

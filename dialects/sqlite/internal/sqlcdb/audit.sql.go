@@ -53,7 +53,7 @@ func (q *Queries) AuditLogInsert(ctx context.Context, arg AuditLogInsertParams) 
 
 const auditLogListForObject = `-- name: AuditLogListForObject :many
 SELECT id, created_at, actor_id, "action", table_name, object_id, changes, request_id, remote_addr FROM quarry_audit_log
-WHERE table_name = ?2 AND object_id = ?3
+WHERE table_name = ? AND object_id = ?
 ORDER BY created_at DESC, id DESC
 LIMIT ?
 `
@@ -64,6 +64,8 @@ type AuditLogListForObjectParams struct {
 	Limit     int64
 }
 
+// Positional parameters: sqlc numbers named ones wrongly when a query
+// mixes them with the bare ? that LIMIT needs here.
 func (q *Queries) AuditLogListForObject(ctx context.Context, arg AuditLogListForObjectParams) ([]QuarryAuditLog, error) {
 	rows, err := q.db.QueryContext(ctx, auditLogListForObject, arg.TableName, arg.ObjectID, arg.Limit)
 	if err != nil {
