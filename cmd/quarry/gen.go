@@ -23,6 +23,11 @@ of each difference, and writes:
   <adapter>/queries_gen.go         per dialect, beside <adapter>/internal/<pkg>`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Read the config first for a precise message: sqlc prints its
+			// own errors and exits the process on most of them.
+			if _, err := codegen.ReadConfig(opts.Config); err != nil {
+				return err
+			}
 			if code := sqlc.Run([]string{"generate", "-f", opts.Config}); code != 0 {
 				return &exitError{code: 1, err: fmt.Errorf("sqlc generate failed (exit %d); see its message above", code)}
 			}

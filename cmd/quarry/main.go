@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,11 @@ func (e usageError) Unwrap() error { return e.error }
 
 func isUsageError(err error) bool {
 	var ue usageError
-	return errors.As(err, &ue)
+	if errors.As(err, &ue) {
+		return true
+	}
+	// cobra reports unknown verbs as plain errors.
+	return strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 // exactArgs is cobra.ExactArgs with errors marked as usage errors.

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -42,15 +43,16 @@ const maxBody = 1 << 20
 func Mount(r *mux.Router, log *slog.Logger) {
 	h := &handlers{log: log}
 	r.HandleFunc("/", h.index).Methods(http.MethodGet)
-	api := r.PathPrefix("/api").Subrouter()
-	api.HandleFunc("/authors", h.authorList).Methods(http.MethodGet)
-	api.HandleFunc("/authors", h.authorCreate).Methods(http.MethodPost)
-	api.HandleFunc("/authors/{id}", h.authorGet).Methods(http.MethodGet)
-	api.HandleFunc("/posts", h.postList).Methods(http.MethodGet)
-	api.HandleFunc("/posts", h.postCreate).Methods(http.MethodPost)
-	api.HandleFunc("/posts/{slug}", h.postGet).Methods(http.MethodGet)
-	api.HandleFunc("/posts/{id}", h.postDelete).Methods(http.MethodDelete)
-	api.HandleFunc("/tags", h.tagList).Methods(http.MethodGet)
+	// Full paths on r rather than a PathPrefix subrouter: gorilla/mux
+	// subrouters answer a wrong method with 404 instead of 405.
+	r.HandleFunc("/api/authors", h.authorList).Methods(http.MethodGet)
+	r.HandleFunc("/api/authors", h.authorCreate).Methods(http.MethodPost)
+	r.HandleFunc("/api/authors/{id}", h.authorGet).Methods(http.MethodGet)
+	r.HandleFunc("/api/posts", h.postList).Methods(http.MethodGet)
+	r.HandleFunc("/api/posts", h.postCreate).Methods(http.MethodPost)
+	r.HandleFunc("/api/posts/{slug}", h.postGet).Methods(http.MethodGet)
+	r.HandleFunc("/api/posts/{id}", h.postDelete).Methods(http.MethodDelete)
+	r.HandleFunc("/api/tags", h.tagList).Methods(http.MethodGet)
 }
 
 // Queries returns the blog's queries for the dialect of d, over x (the
@@ -155,9 +157,14 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-// queryInt parses an optional integer query parameter within [lo, hi].
+// queryInt parses an optional integer query parameter within [lo, hi]. A
+// malformed query string is an error, not silently ignored.
 func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
-	s := r.URL.Query().Get(name)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return 0, fmt.Errorf("malformed query string: %v", err)
+	}
+	s := q.Get(name)
 	if s == "" {
 		return def, nil
 	}

@@ -81,9 +81,14 @@ func (h *handlers) postPage(w http.ResponseWriter, r *http.Request, limit, offse
 }
 
 func (h *handlers) postGet(w http.ResponseWriter, r *http.Request) {
+	h.writePost(w, r, mux.Vars(r)["slug"], http.StatusOK)
+}
+
+// writePost answers with the post at slug, its author and tags.
+func (h *handlers) writePost(w http.ResponseWriter, r *http.Request, slug string, status int) {
 	d := framework.DatabaseFrom(r.Context())
 	q := Queries(d.Dialect, d.DB)
-	p, err := q.PostGetBySlug(r.Context(), mux.Vars(r)["slug"])
+	p, err := q.PostGetBySlug(r.Context(), slug)
 	if err := d.Dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such post")
 		return
@@ -99,7 +104,7 @@ func (h *handlers) postGet(w http.ResponseWriter, r *http.Request) {
 	if tags == nil {
 		tags = []string{}
 	}
-	framework.WriteJSON(w, http.StatusOK, postJSON{ID: p.ID, Author: authorRef{ID: p.AuthorID, Name: p.AuthorName},
+	framework.WriteJSON(w, status, postJSON{ID: p.ID, Author: authorRef{ID: p.AuthorID, Name: p.AuthorName},
 		Title: p.Title, Slug: p.Slug, Body: &p.Body, Published: p.Published, PublishedAt: nullTimeJSON(p.PublishedAt),
 		CreatedAt: timeJSON(p.CreatedAt), Tags: &tags})
 }
@@ -187,7 +192,7 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 	default:
 		w.Header().Set("Location", "/api/posts/"+in.Slug)
-		h.postGet(w, mux.SetURLVars(r, map[string]string{"slug": in.Slug}))
+		h.writePost(w, r, in.Slug, http.StatusCreated)
 	}
 }
 
