@@ -38,6 +38,9 @@ of each difference, and writes:
 			for _, path := range written {
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", path)
 			}
+			if len(written) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "generated code is up to date")
+			}
 			return nil
 		},
 	}

@@ -27,7 +27,7 @@ const GeneratedFile = "queries_gen.go"
 // Generate runs after sqlc: for a config with several dialects it checks
 // parity and writes the shared types and one adapter per dialect. With a
 // single dialect there is nothing to do and it returns nil. It returns the
-// paths it wrote.
+// paths whose content changed.
 func Generate(opts Options) ([]string, error) {
 	if opts.Config == "" {
 		opts.Config = "sqlc.yaml"
@@ -67,10 +67,11 @@ func Generate(opts Options) ([]string, error) {
 		return nil, err
 	}
 	path := filepath.Join(opts.TypesDir, GeneratedFile)
-	if err := writeFile(path, src); err != nil {
+	if changed, err := writeFile(path, src); err != nil {
 		return nil, err
+	} else if changed {
+		written = append(written, path)
 	}
-	written = append(written, path)
 	for _, p := range pkgs {
 		sqlcImport, err := importPath(p.Dialect.Out)
 		if err != nil {
@@ -81,22 +82,25 @@ func Generate(opts Options) ([]string, error) {
 			return nil, err
 		}
 		path := filepath.Join(p.Dialect.AdapterDir(), GeneratedFile)
-		if err := writeFile(path, src); err != nil {
+		if changed, err := writeFile(path, src); err != nil {
 			return nil, err
+		} else if changed {
+			written = append(written, path)
 		}
-		written = append(written, path)
 	}
 	return written, nil
 }
 
-func writeFile(path string, src []byte) error {
+// writeFile writes src to path unless the file already holds it, and
+// reports whether it wrote.
+func writeFile(path string, src []byte) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, src) {
-		return nil // unchanged: keep the file's timestamp
+		return false, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return false, err
 	}
-	return os.WriteFile(path, src, 0o644)
+	return true, os.WriteFile(path, src, 0o644)
 }
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]`)

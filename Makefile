@@ -1,0 +1,43 @@
+# Quarry's developer commands. `make test` is the README's test command: it
+# runs every package with -race on SQLite, PostgreSQL and MariaDB/MySQL and
+# fails (never skips) when a server is unreachable.
+
+QUARRY_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+QUARRY_TEST_MYSQL_URL    ?= mysql://root@127.0.0.1:3306/test
+export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL
+
+QUARRY := go run ./cmd/quarry
+
+.PHONY: all gen test test-sqlite demo lint bench fuzz
+
+all: gen lint test
+
+## gen: run sqlc, check dialect parity, write shared types and adapters (framework and demo)
+gen:
+	$(QUARRY) gen --types framework/store
+	cd examples/blog && go run ../../cmd/quarry gen --types db
+
+## test: all tests, all three databases, race detector on
+test:
+	QUARRY_TEST_REQUIRE_ALL=1 go test -race -count=1 ./...
+
+## test-sqlite: the tests without any database server (PostgreSQL and MySQL legs skip)
+test-sqlite:
+	QUARRY_TEST_POSTGRES_URL= QUARRY_TEST_MYSQL_URL= go test -count=1 ./...
+
+## demo: the blog demo on SQLite under ./var (DATABASE_URL picks another database)
+demo:
+	go run ./examples/blog
+
+## lint: formatting and vet
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
+	go vet ./...
+
+## bench: per-dialect query round trips and middleware cost, side by side with their baselines
+bench:
+	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench . -benchmem -count=1 ./tests/
+
+## fuzz: fuzz the DATABASE_URL parser for 30s
+fuzz:
+	go test -run '^$$' -fuzz FuzzParseURL -fuzztime 30s -parallel 1 ./dialects/

@@ -1,0 +1,180 @@
+package codegen
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const fakeDB = `package sqlcdb
+
+import (
+	"context"
+	"database/sql"
+)
+
+type DBTX interface {
+	ExecContext(context.Context, string, ...interface{}) (sql.Result, error)
+	PrepareContext(context.Context, string) (*sql.Stmt, error)
+	QueryContext(context.Context, string, ...interface{}) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...interface{}) *sql.Row
+}
+
+func New(db DBTX) *Queries { return &Queries{db: db} }
+
+type Queries struct{ db DBTX }
+
+func (q *Queries) WithTx(tx *sql.Tx) *Queries { return &Queries{db: tx} }
+`
+
+// fakeQueries is sqlc-shaped output; fields and queries vary per test.
+func fakeQueries(itemFields, extra string) string {
+	return `package sqlcdb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+type Item struct {
+` + itemFields + `
+}
+
+type ItemListParams struct {
+	Limit  int64
+	Offset int64
+}
+
+// ItemList pages through items.
+func (q *Queries) ItemList(ctx context.Context, arg ItemListParams) ([]Item, error) { return nil, nil }
+
+func (q *Queries) ItemGet(ctx context.Context, id int64) (Item, error) { return Item{}, nil }
+
+func (q *Queries) ItemDelete(ctx context.Context, id int64) (int64, error) { return 0, nil }
+
+func (q *Queries) ItemTouch(ctx context.Context, at time.Time) error { return nil }
+
+func (q *Queries) ItemRaw(ctx context.Context) (sql.Result, error) { return nil, nil }
+` + extra
+}
+
+func writeFake(t *testing.T, root, dialect, queries string) {
+	t.Helper()
+	dir := filepath.Join(root, "db", dialect, "internal", "sqlcdb")
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "db.go"), []byte(fakeDB), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "items.sql.go"), []byte(queries), 0o644))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fakeModule(t *testing.T, sqliteQueries, pgQueries string) string {
+	t.Helper()
+	root := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/app\n\ngo 1.26\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "sqlc.yaml"), []byte(`version: "2"
+sql:
+  - engine: sqlite
+    queries: queries/sqlite
+    gen: {go: {package: sqlcdb, out: db/sqlite/internal/sqlcdb}}
+  - engine: postgresql
+    queries: queries/postgres
+    gen: {go: {package: sqlcdb, out: db/postgres/internal/sqlcdb}}
+`), 0o644))
+	writeFake(t, root, "sqlite", sqliteQueries)
+	writeFake(t, root, "postgres", pgQueries)
+	return root
+}
+
+// TestGenerateCompiles writes the shared package and adapters for two
+// dialects whose structs list fields in different orders, then builds them.
+func TestGenerateCompiles(t *testing.T) {
+	t.Parallel()
+	root := fakeModule(t,
+		fakeQueries("ID int64\nName string\nSeen sql.NullTime", ""),
+		fakeQueries("Name string\nID int64\nSeen sql.NullTime", ""))
+	written, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) != 3 {
+		t.Errorf("wrote %v", written)
+	}
+	types, _ := os.ReadFile(filepath.Join(root, "db", GeneratedFile))
+	for _, want := range []string{"type Querier interface", "ItemsQueries", "// ItemList pages through items.", "type Item struct", "DO NOT EDIT"} {
+		if !strings.Contains(string(types), want) {
+			t.Errorf("types file lacks %q:\n%s", want, types)
+		}
+	}
+	build := exec.Command("go", "build", "./...")
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("generated code does not build: %v\n%s", err, out)
+	}
+	// A second run changes nothing and reports no files.
+	again, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	if err != nil || len(again) != 0 {
+		t.Errorf("second run wrote %v, %v", again, err)
+	}
+}
+
+func TestGenerateParityErrors(t *testing.T) {
+	t.Parallel()
+	root := fakeModule(t,
+		fakeQueries("ID int64\nName string", "func (q *Queries) ItemCount(ctx context.Context) (int64, error) { return 0, nil }\n"),
+		fakeQueries("ID int32\nName string\nExtra bool", ""))
+	_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	if !errors.Is(err, ErrParity) {
+		t.Fatalf("err = %v; want ErrParity", err)
+	}
+	for _, want := range []string{
+		"query ItemCount is in sqlite",
+		"but missing from postgres",
+		"field Item.ID is int64 in sqlite but int32 in postgres",
+		"field Item.Extra exists in postgres but not in sqlite",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "db", GeneratedFile)); !os.IsNotExist(err) {
+		t.Error("files written despite the parity failure")
+	}
+}
+
+func TestReadConfigErrors(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		"sql: [{engine: oracle}]": `unknown engine "oracle"`,
+		"sql: [{engine: sqlite}]": "gen.go.out is not set",
+		"sql: []":                 "no sql: entries",
+		"sql: [{engine: sqlite, gen: {go: {out: a}}}, {engine: sqlite, gen: {go: {out: b}}}]": "a second sqlite entry",
+		"sql: {": "yaml",
+	} {
+		p := filepath.Join(t.TempDir(), "sqlc.yaml")
+		must(t, os.WriteFile(p, []byte(body), 0o644))
+		if _, err := ReadConfig(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v; want %q", body, err, want)
+		}
+	}
+}
+
+func TestGenerateRejectsEnums(t *testing.T) {
+	t.Parallel()
+	enum := "type Status string\n"
+	root := fakeModule(t, fakeQueries("ID int64", enum), fakeQueries("ID int64", enum))
+	_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	if err == nil || !strings.Contains(err.Error(), "type Status (string) is specific to sqlite") {
+		t.Errorf("err = %v", err)
+	}
+}
