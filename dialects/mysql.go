@@ -31,7 +31,7 @@ func (mysqlDialect) Capabilities() Capabilities {
 func (mysqlDialect) QuoteIdent(name string) string  { return quoteWith(name, '`') }
 func (mysqlDialect) Placeholder(int) string         { return "?" }
 func (mysqlDialect) GooseDialect() database.Dialect { return database.DialectMySQL }
-func (mysqlDialect) Migrations() fs.FS              { return mysql.Migrations }
+func (mysqlDialect) Migrations() fs.FS              { return migrationsDir(mysql.Migrations) }
 func (mysqlDialect) Queries(db store.DBTX) store.Querier {
 	return mysql.New(db)
 }

@@ -3,7 +3,9 @@ package dialects
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"runtime"
 	"strings"
@@ -50,6 +52,16 @@ func setPool(db *sql.DB, size int, lifetime time.Duration) {
 // to keep a few cores busy without exhausting the server's connection limit
 // when several app instances run.
 func serverPoolSize() int { return max(8, 4*runtime.NumCPU()) }
+
+// migrationsDir returns the migrations/ directory of a dialect package's
+// embedded files.
+func migrationsDir(files embed.FS) fs.FS {
+	sub, err := fs.Sub(files, "migrations")
+	if err != nil {
+		panic(err) // "migrations" is a valid path; fs.Sub fails only on invalid ones
+	}
+	return sub
+}
 
 func quoteWith(name string, q byte) string {
 	s := string(q)

@@ -35,7 +35,7 @@ func (postgresDialect) Capabilities() Capabilities {
 func (postgresDialect) QuoteIdent(name string) string  { return quoteWith(name, '"') }
 func (postgresDialect) Placeholder(n int) string       { return "$" + strconv.Itoa(n) }
 func (postgresDialect) GooseDialect() database.Dialect { return database.DialectPostgres }
-func (postgresDialect) Migrations() fs.FS              { return postgres.Migrations }
+func (postgresDialect) Migrations() fs.FS              { return migrationsDir(postgres.Migrations) }
 func (postgresDialect) Queries(db store.DBTX) store.Querier {
 	return postgres.New(db)
 }

@@ -34,7 +34,7 @@ func (sqliteDialect) Capabilities() Capabilities {
 func (sqliteDialect) QuoteIdent(name string) string  { return quoteWith(name, '"') }
 func (sqliteDialect) Placeholder(int) string         { return "?" }
 func (sqliteDialect) GooseDialect() database.Dialect { return database.DialectSQLite3 }
-func (sqliteDialect) Migrations() fs.FS              { return sqlite.Migrations }
+func (sqliteDialect) Migrations() fs.FS              { return migrationsDir(sqlite.Migrations) }
 func (sqliteDialect) Queries(db store.DBTX) store.Querier {
 	return sqlite.New(db)
 }

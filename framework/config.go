@@ -3,7 +3,6 @@ package framework
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -38,9 +37,6 @@ type Config struct {
 	// Env (QUARRY_ENV) is dev, test, staging or prod. Default: dev.
 	Env Env
 }
-
-// ErrConfig is wrapped by every configuration error.
-var ErrConfig = errors.New("invalid configuration")
 
 // MinSecretKeyLen is the shortest accepted QUARRY_SECRET_KEY.
 const MinSecretKeyLen = 32

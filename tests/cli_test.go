@@ -110,6 +110,25 @@ func TestCLIGenParity(t *testing.T) {
 		t.Errorf("gen without --types: %d %q", r.code, r.stderr)
 	}
 
+	// Renaming a query file removes sqlc's output for the old name.
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
+		if err := os.Rename(filepath.Join(dir, "queries", d, "blog.sql"), filepath.Join(dir, "queries", d, "posts.sql")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = quarry(t, dir, nil, "gen", "--types", "db")
+	if r.code != 0 || !strings.Contains(r.stdout, "updated db/sqlite/internal/sqlcdb/blog.sql.go") {
+		t.Fatalf("gen after rename: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
+		if _, err := os.Stat(filepath.Join(dir, "db", d, "internal", "sqlcdb", "blog.sql.go")); !os.IsNotExist(err) {
+			t.Errorf("%s: stale blog.sql.go kept (%v)", d, err)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "db", "queries_gen.go")); !strings.Contains(string(b), "PostsQueries") {
+		t.Error("shared types do not follow the renamed query file")
+	}
+
 	// Drop PostCount from MySQL, and make tags.name nullable on SQLite.
 	edit := func(path, old, new string) {
 		t.Helper()
@@ -125,7 +144,7 @@ func TestCLIGenParity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	edit("queries/mysql/blog.sql", "-- name: PostCount :one\nSELECT COUNT(*) FROM posts;\n", "")
+	edit("queries/mysql/posts.sql", "-- name: PostCount :one\nSELECT COUNT(*) FROM posts;\n", "")
 	edit("sql/sqlite/schema.sql", "name VARCHAR(64) NOT NULL,", "name VARCHAR(64),")
 	r = quarry(t, dir, nil, "gen", "--types", "db")
 	if r.code != 1 {
@@ -133,7 +152,7 @@ func TestCLIGenParity(t *testing.T) {
 	}
 	for _, want := range []string{
 		"dialect parity check failed",
-		"query PostCount is in sqlite (queries/sqlite/blog.sql) but missing from mysql (queries/mysql)",
+		"query PostCount is in sqlite (queries/sqlite/posts.sql) but missing from mysql (queries/mysql)",
 		"field Tag.Name is sql.NullString in sqlite but string in postgres",
 	} {
 		if !strings.Contains(r.stderr, want) {

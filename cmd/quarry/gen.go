@@ -36,7 +36,7 @@ of each difference, and writes:
 				return err
 			}
 			for _, path := range written {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", path)
+				fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", path)
 			}
 			if len(written) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "generated code is up to date")

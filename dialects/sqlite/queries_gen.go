@@ -54,23 +54,23 @@ func (a *Queries) AuditLogListRecent(ctx context.Context, limit int64) ([]store.
 	return out, nil
 }
 
-// GroupCreate runs the sqlite query queries/sqlite/auth.sql.
+// GroupCreate runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupCreate(ctx context.Context, name string) (int64, error) {
 	return a.q.GroupCreate(ctx, name)
 }
 
-// GroupDelete runs the sqlite query queries/sqlite/auth.sql.
+// GroupDelete runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupDelete(ctx context.Context, id int64) (int64, error) {
 	return a.q.GroupDelete(ctx, id)
 }
 
-// GroupGetByName runs the sqlite query queries/sqlite/auth.sql.
+// GroupGetByName runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupGetByName(ctx context.Context, name string) (store.QuarryGroup, error) {
 	row, err := a.q.GroupGetByName(ctx, name)
 	return fromDBQuarryGroup(row), err
 }
 
-// GroupList runs the sqlite query queries/sqlite/auth.sql.
+// GroupList runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
 	rows, err := a.q.GroupList(ctx)
 	if err != nil {
@@ -83,73 +83,22 @@ func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
 	return out, nil
 }
 
-// GroupPermissionAdd runs the sqlite query queries/sqlite/auth.sql.
+// GroupPermissionAdd runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupPermissionAdd(ctx context.Context, arg store.GroupPermissionAddParams) error {
 	return a.q.GroupPermissionAdd(ctx, toDBGroupPermissionAddParams(arg))
 }
 
-// GroupPermissionRemove runs the sqlite query queries/sqlite/auth.sql.
+// GroupPermissionRemove runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) GroupPermissionRemove(ctx context.Context, arg store.GroupPermissionRemoveParams) (int64, error) {
 	return a.q.GroupPermissionRemove(ctx, toDBGroupPermissionRemoveParams(arg))
 }
 
-// PermissionEnsure runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) PermissionEnsure(ctx context.Context, arg store.PermissionEnsureParams) error {
-	return a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg))
-}
-
-// PermissionGetByCodename runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) PermissionGetByCodename(ctx context.Context, codename string) (store.QuarryPermission, error) {
-	row, err := a.q.PermissionGetByCodename(ctx, codename)
-	return fromDBQuarryPermission(row), err
-}
-
-// PermissionList runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) PermissionList(ctx context.Context) ([]store.QuarryPermission, error) {
-	rows, err := a.q.PermissionList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.QuarryPermission, len(rows))
-	for i, r := range rows {
-		out[i] = fromDBQuarryPermission(r)
-	}
-	return out, nil
-}
-
-// UserCount runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserCount(ctx context.Context) (int64, error) {
-	return a.q.UserCount(ctx)
-}
-
-// UserCreate runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserCreate(ctx context.Context, arg store.UserCreateParams) (int64, error) {
-	return a.q.UserCreate(ctx, toDBUserCreateParams(arg))
-}
-
-// UserDelete runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserDelete(ctx context.Context, id int64) (int64, error) {
-	return a.q.UserDelete(ctx, id)
-}
-
-// UserGetByID runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserGetByID(ctx context.Context, id int64) (store.QuarryUser, error) {
-	row, err := a.q.UserGetByID(ctx, id)
-	return fromDBQuarryUser(row), err
-}
-
-// UserGetByUsername runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserGetByUsername(ctx context.Context, username string) (store.QuarryUser, error) {
-	row, err := a.q.UserGetByUsername(ctx, username)
-	return fromDBQuarryUser(row), err
-}
-
-// UserGroupAdd runs the sqlite query queries/sqlite/auth.sql.
+// UserGroupAdd runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) UserGroupAdd(ctx context.Context, arg store.UserGroupAddParams) error {
 	return a.q.UserGroupAdd(ctx, toDBUserGroupAddParams(arg))
 }
 
-// UserGroupList runs the sqlite query queries/sqlite/auth.sql.
+// UserGroupList runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.QuarryGroup, error) {
 	rows, err := a.q.UserGroupList(ctx, userID)
 	if err != nil {
@@ -162,12 +111,78 @@ func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.Quar
 	return out, nil
 }
 
-// UserGroupRemove runs the sqlite query queries/sqlite/auth.sql.
+// UserGroupRemove runs the sqlite query queries/sqlite/auth_groups.sql.
 func (a *Queries) UserGroupRemove(ctx context.Context, arg store.UserGroupRemoveParams) (int64, error) {
 	return a.q.UserGroupRemove(ctx, toDBUserGroupRemoveParams(arg))
 }
 
-// UserList runs the sqlite query queries/sqlite/auth.sql.
+// PermissionEnsure runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) PermissionEnsure(ctx context.Context, arg store.PermissionEnsureParams) error {
+	return a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg))
+}
+
+// PermissionGetByCodename runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) PermissionGetByCodename(ctx context.Context, codename string) (store.QuarryPermission, error) {
+	row, err := a.q.PermissionGetByCodename(ctx, codename)
+	return fromDBQuarryPermission(row), err
+}
+
+// PermissionList runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) PermissionList(ctx context.Context) ([]store.QuarryPermission, error) {
+	rows, err := a.q.PermissionList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.QuarryPermission, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryPermission(r)
+	}
+	return out, nil
+}
+
+// UserPermissionCodenames runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) UserPermissionCodenames(ctx context.Context, userID int64) ([]string, error) {
+	return a.q.UserPermissionCodenames(ctx, userID)
+}
+
+// UserPermissionRemove runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) UserPermissionRemove(ctx context.Context, arg store.UserPermissionRemoveParams) (int64, error) {
+	return a.q.UserPermissionRemove(ctx, toDBUserPermissionRemoveParams(arg))
+}
+
+// UserPermissionSet runs the sqlite query queries/sqlite/auth_permissions.sql.
+func (a *Queries) UserPermissionSet(ctx context.Context, arg store.UserPermissionSetParams) error {
+	return a.q.UserPermissionSet(ctx, toDBUserPermissionSetParams(arg))
+}
+
+// UserCount runs the sqlite query queries/sqlite/auth_users.sql.
+func (a *Queries) UserCount(ctx context.Context) (int64, error) {
+	return a.q.UserCount(ctx)
+}
+
+// UserCreate runs the sqlite query queries/sqlite/auth_users.sql.
+func (a *Queries) UserCreate(ctx context.Context, arg store.UserCreateParams) (int64, error) {
+	return a.q.UserCreate(ctx, toDBUserCreateParams(arg))
+}
+
+// UserDelete runs the sqlite query queries/sqlite/auth_users.sql.
+func (a *Queries) UserDelete(ctx context.Context, id int64) (int64, error) {
+	return a.q.UserDelete(ctx, id)
+}
+
+// UserGetByID runs the sqlite query queries/sqlite/auth_users.sql.
+func (a *Queries) UserGetByID(ctx context.Context, id int64) (store.QuarryUser, error) {
+	row, err := a.q.UserGetByID(ctx, id)
+	return fromDBQuarryUser(row), err
+}
+
+// UserGetByUsername runs the sqlite query queries/sqlite/auth_users.sql.
+func (a *Queries) UserGetByUsername(ctx context.Context, username string) (store.QuarryUser, error) {
+	row, err := a.q.UserGetByUsername(ctx, username)
+	return fromDBQuarryUser(row), err
+}
+
+// UserList runs the sqlite query queries/sqlite/auth_users.sql.
 func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]store.QuarryUser, error) {
 	rows, err := a.q.UserList(ctx, toDBUserListParams(arg))
 	if err != nil {
@@ -180,32 +195,17 @@ func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]sto
 	return out, nil
 }
 
-// UserPermissionCodenames runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserPermissionCodenames(ctx context.Context, userID int64) ([]string, error) {
-	return a.q.UserPermissionCodenames(ctx, userID)
-}
-
-// UserPermissionRemove runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserPermissionRemove(ctx context.Context, arg store.UserPermissionRemoveParams) (int64, error) {
-	return a.q.UserPermissionRemove(ctx, toDBUserPermissionRemoveParams(arg))
-}
-
-// UserPermissionSet runs the sqlite query queries/sqlite/auth.sql.
-func (a *Queries) UserPermissionSet(ctx context.Context, arg store.UserPermissionSetParams) error {
-	return a.q.UserPermissionSet(ctx, toDBUserPermissionSetParams(arg))
-}
-
-// UserSetLastLogin runs the sqlite query queries/sqlite/auth.sql.
+// UserSetLastLogin runs the sqlite query queries/sqlite/auth_users.sql.
 func (a *Queries) UserSetLastLogin(ctx context.Context, arg store.UserSetLastLoginParams) (int64, error) {
 	return a.q.UserSetLastLogin(ctx, toDBUserSetLastLoginParams(arg))
 }
 
-// UserSetPassword runs the sqlite query queries/sqlite/auth.sql.
+// UserSetPassword runs the sqlite query queries/sqlite/auth_users.sql.
 func (a *Queries) UserSetPassword(ctx context.Context, arg store.UserSetPasswordParams) (int64, error) {
 	return a.q.UserSetPassword(ctx, toDBUserSetPasswordParams(arg))
 }
 
-// UserUpdate runs the sqlite query queries/sqlite/auth.sql.
+// UserUpdate runs the sqlite query queries/sqlite/auth_users.sql.
 func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (int64, error) {
 	return a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
 }

@@ -26,8 +26,11 @@ const GeneratedFile = "queries_gen.go"
 
 // Generate runs after sqlc: for a config with several dialects it checks
 // parity and writes the shared types and one adapter per dialect. With a
-// single dialect there is nothing to do and it returns nil. It returns the
-// paths whose content changed.
+// single dialect only the first step below applies. It returns the paths
+// it changed or removed.
+//
+// First, in every dialect, it removes what sqlc generated from query files
+// that no longer exist, since sqlc never deletes its old output.
 func Generate(opts Options) ([]string, error) {
 	if opts.Config == "" {
 		opts.Config = "sqlc.yaml"
@@ -36,8 +39,16 @@ func Generate(opts Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var written []string
+	for _, d := range dialects {
+		removed, err := removeStale(d)
+		written = append(written, removed...)
+		if err != nil {
+			return written, err
+		}
+	}
 	if len(dialects) < 2 {
-		return nil, nil
+		return written, nil
 	}
 	if opts.TypesDir == "" {
 		return nil, fmt.Errorf("%s has %d dialects: say where the shared types go (quarry gen --types DIR)", opts.Config, len(dialects))
@@ -61,7 +72,6 @@ func Generate(opts Options) ([]string, error) {
 		return nil, err
 	}
 	typesPkg := packageName(opts.TypesDir)
-	var written []string
 	src, err := typesFile(pkgs[0], typesPkg)
 	if err != nil {
 		return nil, err

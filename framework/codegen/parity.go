@@ -1,15 +1,11 @@
 package codegen
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 )
-
-// ErrParity is wrapped by the error Check returns when the dialects disagree.
-var ErrParity = errors.New("dialect parity check failed")
 
 // check compares every dialect with the first and reports each query that
 // is missing somewhere and each Go type that differs, in one error.

@@ -23,7 +23,9 @@ var _ DBTX = (*sql.Conn)(nil)
 // Querier is every query, implemented by each dialect's adapter.
 type Querier interface {
 	AuditQueries
-	AuthQueries
+	AuthGroupsQueries
+	AuthPermissionsQueries
+	AuthUsersQueries
 }
 
 // AuditQueries are the queries of audit.sql.
@@ -34,27 +36,27 @@ type AuditQueries interface {
 	AuditLogListRecent(ctx context.Context, limit int64) ([]QuarryAuditLog, error)
 }
 
-// AuthQueries are the queries of auth.sql.
-type AuthQueries interface {
+// AuthGroupsQueries are the queries of auth_groups.sql.
+type AuthGroupsQueries interface {
+	// Groups, membership and the permissions granted to groups.
 	GroupCreate(ctx context.Context, name string) (int64, error)
 	GroupDelete(ctx context.Context, id int64) (int64, error)
 	GroupGetByName(ctx context.Context, name string) (QuarryGroup, error)
 	GroupList(ctx context.Context) ([]QuarryGroup, error)
 	GroupPermissionAdd(ctx context.Context, arg GroupPermissionAddParams) error
 	GroupPermissionRemove(ctx context.Context, arg GroupPermissionRemoveParams) (int64, error)
+	UserGroupAdd(ctx context.Context, arg UserGroupAddParams) error
+	UserGroupList(ctx context.Context, userID int64) ([]QuarryGroup, error)
+	UserGroupRemove(ctx context.Context, arg UserGroupRemoveParams) (int64, error)
+}
+
+// AuthPermissionsQueries are the queries of auth_permissions.sql.
+type AuthPermissionsQueries interface {
+	// Permissions ("<table>.<action>") and direct grants or denials to users.
 	// PermissionEnsure is idempotent: seeding the same codename twice is a no-op.
 	PermissionEnsure(ctx context.Context, arg PermissionEnsureParams) error
 	PermissionGetByCodename(ctx context.Context, codename string) (QuarryPermission, error)
 	PermissionList(ctx context.Context) ([]QuarryPermission, error)
-	UserCount(ctx context.Context) (int64, error)
-	UserCreate(ctx context.Context, arg UserCreateParams) (int64, error)
-	UserDelete(ctx context.Context, id int64) (int64, error)
-	UserGetByID(ctx context.Context, id int64) (QuarryUser, error)
-	UserGetByUsername(ctx context.Context, username string) (QuarryUser, error)
-	UserGroupAdd(ctx context.Context, arg UserGroupAddParams) error
-	UserGroupList(ctx context.Context, userID int64) ([]QuarryGroup, error)
-	UserGroupRemove(ctx context.Context, arg UserGroupRemoveParams) (int64, error)
-	UserList(ctx context.Context, arg UserListParams) ([]QuarryUser, error)
 	// UserPermissionCodenames is the user's effective permission set: granted
 	// directly or through a group, minus explicit denials. Superuser status is
 	// the caller's to check. (The user id is bound once and correlated through
@@ -64,6 +66,17 @@ type AuthQueries interface {
 	// UserPermissionSet grants (granted = true) or denies (granted = false) a
 	// permission directly, replacing an earlier grant or denial.
 	UserPermissionSet(ctx context.Context, arg UserPermissionSetParams) error
+}
+
+// AuthUsersQueries are the queries of auth_users.sql.
+type AuthUsersQueries interface {
+	UserCount(ctx context.Context) (int64, error)
+	// Users: accounts, credentials and flags (quarry_users).
+	UserCreate(ctx context.Context, arg UserCreateParams) (int64, error)
+	UserDelete(ctx context.Context, id int64) (int64, error)
+	UserGetByID(ctx context.Context, id int64) (QuarryUser, error)
+	UserGetByUsername(ctx context.Context, username string) (QuarryUser, error)
+	UserList(ctx context.Context, arg UserListParams) ([]QuarryUser, error)
 	UserSetLastLogin(ctx context.Context, arg UserSetLastLoginParams) (int64, error)
 	UserSetPassword(ctx context.Context, arg UserSetPasswordParams) (int64, error)
 	UserUpdate(ctx context.Context, arg UserUpdateParams) (int64, error)
