@@ -69,15 +69,17 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 	})
 }
 
-// blogMigrations copies the blog's migrations for one dialect into a fresh
-// app directory and returns it.
-func blogMigrations(t *testing.T, name dialects.Name) string {
+// blogMigrations copies the blog's migrations into a fresh app directory
+// and returns it: migrations/<dialect>/ for every dialect, as in the demo.
+func blogMigrations(t *testing.T) string {
 	t.Helper()
 	app := t.TempDir()
-	src := filepath.Join(repoRoot(t), "examples", "blog", "migrations", string(name))
-	dst := filepath.Join(app, "migrations")
-	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
-		t.Fatal(err)
+	for _, name := range dialects.All {
+		src := filepath.Join(repoRoot(t), "examples", "blog", "migrations", string(name))
+		dst := filepath.Join(app, "migrations", string(name))
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return app
 }
@@ -90,7 +92,7 @@ func TestMigrateCLI(t *testing.T) {
 	for _, name := range dialects.All {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
-			app := blogMigrations(t, name)
+			app := blogMigrations(t)
 			env := []string{"DATABASE_URL=" + dbtest.NewURL(t, name)}
 			run := func(wantCode int, args ...string) cliResult {
 				t.Helper()
@@ -119,7 +121,7 @@ func TestMigrateCLI(t *testing.T) {
 			}
 
 			created := run(0, "migrate", "create", "Add tags index!")
-			path := filepath.Join(app, "migrations", "00002_add_tags_index.sql")
+			path := filepath.Join(app, "migrations", string(name), "00002_add_tags_index.sql")
 			if !strings.Contains(created.stdout, "00002_add_tags_index.sql") {
 				t.Fatalf("create printed %q", created.stdout)
 			}
@@ -174,7 +176,7 @@ func TestMigrateConcurrent(t *testing.T) {
 	for _, name := range dialects.All {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
-			app := blogMigrations(t, name)
+			app := blogMigrations(t)
 			url := dbtest.NewURL(t, name)
 			env := []string{"DATABASE_URL=" + url}
 			const procs = 3

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,8 +33,8 @@ func newMigrateCmd() *cobra.Command {
 		Short: "Apply, undo and inspect migrations (framework's and app's)",
 		Long: `migrate runs goose migrations against DATABASE_URL. There are two sets:
 the framework's own tables (embedded in quarry, version table quarry_migrations)
-and the app's, read from --dir (default ./migrations, version table
-goose_db_version). "up" applies the framework's first, then the app's; the
+and the app's, read from --dir (default ./migrations/<dialect> when it exists,
+else ./migrations; version table goose_db_version). "up" applies the framework's first, then the app's; the
 other verbs act on the app's set, or on the framework's with --framework.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -42,7 +43,7 @@ other verbs act on the app's set, or on the framework's with --framework.`,
 			return usageError{errors.New("migrate needs a verb: up, down, up-to, down-to, redo, status or create")}
 		},
 	}
-	cmd.PersistentFlags().StringVar(&f.dir, "dir", "migrations", "directory of the app's migrations")
+	cmd.PersistentFlags().StringVar(&f.dir, "dir", "migrations", "directory of the app's migrations (default: migrations/<dialect> when it exists, else migrations)")
 	cmd.PersistentFlags().StringVar(&f.databaseURL, "database-url", "", "database URL (default: $DATABASE_URL)")
 	cmd.PersistentFlags().BoolVar(&f.framework, "framework", false, "act on the framework's migrations instead of the app's (down, up-to, down-to, redo)")
 
@@ -98,7 +99,7 @@ other verbs act on the app's set, or on the framework's with --framework.`,
 		&cobra.Command{
 			Use: "create NAME", Short: "Write an empty SQL migration NNNNN_NAME.sql in --dir", Args: exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				path, err := migrate.Create(f.dir, args[0])
+				path, err := migrate.Create(f.createDir(cmd), args[0])
 				if err != nil {
 					return err
 				}
@@ -144,7 +145,7 @@ func (f *migrateFlags) withMigrator(cmd *cobra.Command, fn func(*migrate.Migrato
 	if err != nil {
 		return usageError{err}
 	}
-	appFS, err := f.appFS(cmd)
+	appFS, err := f.appFS(cmd, u.Dialect.Name())
 	if err != nil {
 		return err
 	}
@@ -160,21 +161,49 @@ func (f *migrateFlags) withMigrator(cmd *cobra.Command, fn func(*migrate.Migrato
 	return fn(m)
 }
 
-// appFS opens --dir. A missing default ./migrations means the app has no
-// migrations yet; a missing directory named with --dir is an error.
-func (f *migrateFlags) appFS(cmd *cobra.Command) (fs.FS, error) {
-	st, err := os.Stat(f.dir)
+// appFS opens the app's migrations: --dir, or by default ./migrations —
+// or ./migrations/<dialect> when that exists, for an app that keeps one set
+// per dialect. A missing default directory means the app has no migrations
+// yet; a missing directory named with --dir is an error.
+func (f *migrateFlags) appFS(cmd *cobra.Command, d dialects.Name) (fs.FS, error) {
+	dir := f.appDir(cmd, d)
+	st, err := os.Stat(dir)
 	switch {
 	case err == nil && !st.IsDir():
-		return nil, fmt.Errorf("--dir %s is not a directory", f.dir)
+		return nil, fmt.Errorf("--dir %s is not a directory", dir)
 	case err == nil:
-		return os.DirFS(f.dir), nil
+		return os.DirFS(dir), nil
 	case errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("dir"):
-		fmt.Fprintf(cmd.ErrOrStderr(), "note: no %s directory; only the framework's migrations apply\n", f.dir)
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: no %s directory; only the framework's migrations apply\n", dir)
 		return nil, nil
 	default:
 		return nil, fmt.Errorf("migrations directory: %w", err)
 	}
+}
+
+// appDir is --dir, or by default migrations/<dialect> when that directory
+// exists, else migrations.
+func (f *migrateFlags) appDir(cmd *cobra.Command, d dialects.Name) string {
+	if !cmd.Flags().Changed("dir") {
+		if st, err := os.Stat(filepath.Join(f.dir, string(d))); err == nil && st.IsDir() {
+			return filepath.Join(f.dir, string(d))
+		}
+	}
+	return f.dir
+}
+
+// createDir is where `migrate create` writes: the directory the other
+// verbs read for the configured database, or --dir when none is configured.
+func (f *migrateFlags) createDir(cmd *cobra.Command) string {
+	raw, err := databaseURL(f.databaseURL)
+	if err != nil {
+		return f.dir
+	}
+	u, err := dialects.ParseURL(raw)
+	if err != nil {
+		return f.dir
+	}
+	return f.appDir(cmd, u.Dialect.Name())
 }
 
 // databaseURL returns the flag value, else $DATABASE_URL, else (in dev and
