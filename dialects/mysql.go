@@ -43,16 +43,18 @@ func (mysqlDialect) MigrationLocker(*URL) (lock.Locker, error) {
 
 // parse turns mysql://user:pass@host:3306/db?param=value into the driver's
 // DSN user:pass@tcp(host:3306)/db?param=value with Quarry's defaults added:
-// parseTime, UTC for time.Time and the session time zone, utf8mb4.
+// parseTime, UTC for time.Time and the session time zone, utf8mb4, and
+// clientFoundRows so an UPDATE reports the rows it matched, as PostgreSQL
+// and SQLite do, not only those whose values changed.
 // ?socket=/path connects over a unix socket instead of TCP.
 func (d mysqlDialect) parse(raw string) (*URL, error) {
 	pu, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a URL: %v", ErrBadURL, quoteRedacted(raw), unwrapURLError(err))
+		return nil, fmt.Errorf("%w: %s is not a valid URL: %s", ErrBadURL, quoteRedacted(raw), urlProblem(err))
 	}
 	q, err := url.ParseQuery(pu.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a URL: bad query string: %v", ErrBadURL, quoteRedacted(raw), err)
+		return nil, fmt.Errorf("%w: %s is not a valid URL: bad query string: %s", ErrBadURL, quoteRedacted(raw), urlProblem(err))
 	}
 	if pu.Opaque != "" || pu.Host == "" && q.Get("socket") == "" {
 		return nil, fmt.Errorf("%w: %s has no host: want mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
@@ -89,6 +91,9 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 	}
 	if !q.Has("loc") {
 		parsed.Loc = time.UTC
+	}
+	if !q.Has("clientFoundRows") {
+		parsed.ClientFoundRows = true
 	}
 	if parsed.Params == nil {
 		parsed.Params = map[string]string{}
@@ -141,6 +146,8 @@ func (mysqlDialect) ClassifyError(err error) error {
 		return classify(store.ErrCheckViolation, err)
 	case 1213, 1205:
 		return classify(store.ErrConflict, err)
+	case 1406:
+		return classify(store.ErrTooLong, err)
 	}
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"runtime"
 	"strings"
 	"time"
@@ -48,10 +47,11 @@ func setPool(db *sql.DB, size int, lifetime time.Duration) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-// serverPoolSize is the default pool size for client/server databases: enough
-// to keep a few cores busy without exhausting the server's connection limit
-// when several app instances run.
-func serverPoolSize() int { return max(8, 4*runtime.NumCPU()) }
+// serverPoolSize is the default pool size for client/server databases: four
+// per core, at least 8 and at most 20, so that five app instances stay
+// within PostgreSQL's default max_connections of 100. Change it with
+// (*sql.DB).SetMaxOpenConns.
+func serverPoolSize() int { return min(20, max(8, 4*runtime.NumCPU())) }
 
 // migrationsDir returns the migrations/ directory of a dialect package's
 // embedded files.
@@ -66,13 +66,6 @@ func migrationsDir(files embed.FS) fs.FS {
 func quoteWith(name string, q byte) string {
 	s := string(q)
 	return s + strings.ReplaceAll(name, s, s+s) + s
-}
-
-func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
 }
 
 func tableLockerOptions() []lock.TableLockerOption {

@@ -48,7 +48,7 @@ func (postgresDialect) MigrationLocker(*URL) (lock.Locker, error) {
 func (d postgresDialect) parse(raw string) (*URL, error) {
 	pu, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a URL: %v", ErrBadURL, quoteRedacted(raw), unwrapURLError(err))
+		return nil, fmt.Errorf("%w: %s is not a valid URL: %s", ErrBadURL, quoteRedacted(raw), urlProblem(err))
 	}
 	if pu.Opaque != "" {
 		return nil, fmt.Errorf("%w: %s: want postgres://user:pass@host:5432/db", ErrBadURL, quoteRedacted(raw))
@@ -63,6 +63,10 @@ func (postgresDialect) open(u *URL) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(u.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	// Sessions run in UTC unless the URL asks otherwise, as on MySQL.
+	if _, set := cfg.RuntimeParams["timezone"]; !set {
+		cfg.RuntimeParams["timezone"] = "UTC"
 	}
 	db := stdlib.OpenDB(*cfg)
 	setPool(db, serverPoolSize(), 30*time.Minute)
@@ -91,6 +95,8 @@ func (postgresDialect) ClassifyError(err error) error {
 		return classify(store.ErrCheckViolation, err)
 	case "40001", "40P01":
 		return classify(store.ErrConflict, err)
+	case "22001":
+		return classify(store.ErrTooLong, err)
 	}
 	return err
 }

@@ -54,15 +54,18 @@ func (sqliteDialect) MigrationLocker(u *URL) (lock.Locker, error) {
 
 // sqliteDefaults are the connection settings Quarry applies unless the URL
 // sets the same key: WAL for concurrent readers, a busy timeout so writers
-// queue instead of failing, foreign keys enforced, times written in a format
-// that scans back into time.Time, and IMMEDIATE write transactions so two
-// writers never deadlock upgrading their locks.
+// queue instead of failing, foreign keys enforced, times written in UTC in a
+// format that scans back into time.Time (SQLite compares times as text, so
+// every stored time must share one zone, the one CURRENT_TIMESTAMP uses),
+// and IMMEDIATE write transactions so two writers never deadlock upgrading
+// their locks.
 var sqliteDefaults = []struct{ key, value string }{
 	{"_pragma", "busy_timeout(10000)"},
 	{"_pragma", "journal_mode(WAL)"},
 	{"_pragma", "foreign_keys(1)"},
 	{"_pragma", "synchronous(NORMAL)"},
 	{"_time_format", "sqlite"},
+	{"_timezone", "UTC"},
 	{"_txlock", "immediate"},
 }
 
@@ -152,6 +155,8 @@ func (sqliteDialect) ClassifyError(err error) error {
 		return classify(store.ErrCheckViolation, err)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return classify(store.ErrConflict, err)
+	case sqlite3.SQLITE_TOOBIG:
+		return classify(store.ErrTooLong, err)
 	}
 	return err
 }

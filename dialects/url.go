@@ -2,6 +2,7 @@ package dialects
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -56,26 +57,68 @@ var schemes = map[string]Name{
 	"sqlite3":    SQLite,
 }
 
-// Redact replaces the password in a URL with "xxxxx".
+// Redact returns the URL with any password — in the user info or in a
+// password query parameter — replaced by "xxxxx", safe to log. A URL too
+// malformed to find its parts in is reduced to its scheme.
 func Redact(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	authority, tail, _ := strings.Cut(rest, "/")
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, hasPass := strings.Cut(authority[:at], ":")
-	if !hasPass {
-		return raw
-	}
-	out := scheme + "://" + user + ":xxxxx" + authority[at:]
-	if strings.Contains(rest, "/") {
-		out += "/" + tail
+	out := redact(raw)
+	// Safety net for URLs url.Parse reads differently from the eye (a '#'
+	// or '?' inside the user info): anything between "user:" and the last
+	// '@' must not survive.
+	if _, rest, ok := strings.Cut(out, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && pw != "xxxxx" {
+				scheme, _, _ := strings.Cut(raw, "://")
+				return scheme + "://(malformed, redacted)"
+			}
+		}
 	}
 	return out
 }
 
+func redact(raw string) string {
+	scheme, _, hasAuthority := strings.Cut(raw, "://")
+	u, err := url.Parse(raw)
+	if err != nil {
+		if hasAuthority {
+			return scheme + "://(malformed, redacted)"
+		}
+		return raw // sqlite:… URLs carry no credentials
+	}
+	changed := false
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			changed = true
+		}
+	}
+	if q := u.Query(); len(q) > 0 {
+		for key := range q {
+			if strings.EqualFold(key, "password") {
+				q.Set(key, "xxxxx")
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	if !changed {
+		return raw
+	}
+	return u.String()
+}
+
 func quoteRedacted(raw string) string { return fmt.Sprintf("%q", Redact(raw)) }
+
+// urlProblem names what url.Parse disliked without echoing any part of the
+// URL, which may hold the password.
+func urlProblem(err error) string {
+	msg := err.Error()
+	for _, known := range []string{"invalid port", "invalid userinfo", "invalid URL escape", "invalid character", "missing protocol scheme"} {
+		if strings.Contains(msg, known) {
+			return known + " (percent-encode special characters in the user name and password)"
+		}
+	}
+	return "malformed"
+}

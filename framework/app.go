@@ -27,8 +27,14 @@ type Option func(*App)
 func WithLogger(l *slog.Logger) Option { return func(a *App) { a.log = l } }
 
 // WithShutdownTimeout bounds how long [App.Serve] waits for in-flight
-// requests after the context ends. Default: 15s.
+// requests after the context ends; requests still running then have their
+// contexts cancelled and their connections closed. Default: 15s.
 func WithShutdownTimeout(d time.Duration) Option { return func(a *App) { a.shutdownTimeout = d } }
+
+// WithDrainDelay makes [App.Serve] keep serving for d after the context
+// ends, with /readyz answering 503, so a load balancer stops sending
+// traffic before the listener closes. Default: 0 (close at once).
+func WithDrainDelay(d time.Duration) Option { return func(a *App) { a.drainDelay = d } }
 
 // App is a Quarry application: config, database, router and server.
 type App struct {
@@ -38,6 +44,7 @@ type App struct {
 	router          *mux.Router
 	log             *slog.Logger
 	shutdownTimeout time.Duration
+	drainDelay      time.Duration
 	draining        atomic.Bool
 }
 
@@ -112,10 +119,15 @@ func (a *App) Handler() http.Handler {
 func (a *App) Close() error { return a.db.DB.Close() }
 
 // Run serves on the configured address until SIGINT or SIGTERM (or ctx
-// ends), then shuts down gracefully.
+// ends), then shuts down gracefully. A second signal during the shutdown
+// stops the process at once.
 func (a *App) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default handlers: a second signal kills
+	}()
 	ln, err := net.Listen("tcp", a.cfg.Bind)
 	if err != nil {
 		return fmt.Errorf("listen on %s (QUARRY_BIND): %w", a.cfg.Bind, err)
@@ -123,9 +135,16 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends, then stops accepting, reports not
-// ready, and waits up to the shutdown timeout for in-flight requests.
+// Serve serves on ln until ctx ends, then reports not ready, waits the
+// drain delay, stops accepting, and waits up to the shutdown timeout for
+// in-flight requests. Requests still running after that have their
+// contexts cancelled and their connections closed, and Serve returns an
+// error saying so.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	// Request contexts carry ctx's values but not its cancellation: ending
+	// ctx starts a graceful shutdown, it does not abort requests.
+	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -133,7 +152,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -144,11 +163,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.draining.Store(true)
+	if a.drainDelay > 0 {
+		a.log.Info("draining", "delay", a.drainDelay)
+		time.Sleep(a.drainDelay)
+	}
 	a.log.Info("shutting down", "timeout", a.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+		cancelRequests()
+		closeErr := srv.Close()
+		<-errc
+		return errors.Join(fmt.Errorf("graceful shutdown: requests still running after %s were cancelled: %w", a.shutdownTimeout, err), closeErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

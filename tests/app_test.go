@@ -173,3 +173,56 @@ func TestAppGracefulShutdown(t *testing.T) {
 		t.Fatal("Serve did not return after shutdown")
 	}
 }
+
+// TestAppShutdownTimeout: a request that outlives the shutdown timeout has
+// its context cancelled, and Serve says so instead of returning quietly.
+func TestAppShutdownTimeout(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, "sqlite")
+	app, err := framework.New(context.Background(), framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest},
+		framework.WithLogger(slog.New(slog.DiscardHandler)), framework.WithShutdownTimeout(200*time.Millisecond),
+		framework.WithDrainDelay(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	started, cancelled := make(chan struct{}), make(chan struct{})
+	app.Router().HandleFunc("/stuck", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done()
+		close(cancelled)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ctx, ln) }()
+	go func() {
+		if resp, err := http.Get(base + "/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	// During the drain delay the server still answers, but not ready.
+	time.Sleep(50 * time.Millisecond)
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatalf("readyz during drain: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz during drain = %d; want 503", resp.StatusCode)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stuck request's context was never cancelled")
+	}
+	if err := <-served; err == nil || !strings.Contains(err.Error(), "requests still running after 200ms were cancelled") {
+		t.Errorf("Serve = %v", err)
+	}
+}

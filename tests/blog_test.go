@@ -132,6 +132,10 @@ func TestBlogAPI(t *testing.T) {
 			{name: "create author", method: "POST", path: "/api/authors", body: `{"name":" Alan Turing ","email":"alan@example.com","bio":"<script>alert(1)</script>"}`, status: 201,
 				contains: []string{`"name":"Alan Turing"`, `\u003cscript\u003e`}, absent: []string{"<script>"}},
 			{name: "duplicate email", method: "POST", path: "/api/authors", body: `{"name":"Other","email":"ada@example.com"}`, status: 422, contains: []string{"an author with this email exists"}},
+			{name: "duplicate email, other case", method: "POST", path: "/api/authors", body: `{"name":"Other","email":"ADA@Example.com"}`, status: 422, contains: []string{"an author with this email exists"}},
+			{name: "bio too long", method: "POST", path: "/api/authors", body: `{"name":"Long","email":"long@example.com","bio":"` + strings.Repeat("é", 100_001) + `"}`, status: 422, contains: []string{`"bio":"at most 100000 characters"`}},
+			{name: "long body accepted", method: "POST", path: "/api/posts", body: `{"author_id":2,"title":"Long","slug":"long","body":"` + strings.Repeat("é", 100_000) + `"}`, status: 201},
+			{name: "long post deleted", method: "DELETE", path: "/api/posts/4", status: 204},
 			{name: "invalid author", method: "POST", path: "/api/authors", body: `{"name":"","email":"not-an-email"}`, status: 422, contains: []string{`"name":"required"`, `"email":"must be a plain email`}},
 			{name: "unknown field", method: "POST", path: "/api/authors", body: `{"name":"A","email":"a@b.co","admin":true}`, status: 400, contains: []string{`unknown field \"admin\"`}},
 			{name: "wrong type", method: "POST", path: "/api/authors", body: `{"name":5,"email":"a@b.co"}`, status: 400, contains: []string{`field \"name\" must be string`}},
@@ -175,18 +179,23 @@ func TestBlogAPI(t *testing.T) {
 	})
 }
 
-// TestBlogConcurrentWrites sends 40 concurrent creates on every dialect:
-// none fails (SQLite queues writers behind its busy timeout) and each row
-// is there once.
+// TestBlogConcurrentWrites sends 40 concurrent creates on every dialect,
+// sharing new tags listed in opposite orders: none fails (tags are locked
+// in one order, conflicts are retried, SQLite queues writers behind its
+// busy timeout) and each row is there once.
 func TestBlogConcurrentWrites(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		_, srv := newBlog(t, db)
-		const n = 40
+		const n = 200
 		errs := make(chan string, n)
 		for i := range n {
 			go func() {
-				body := fmt.Sprintf(`{"author_id":%d,"title":"Post %d","slug":"post-%d","tags":["load","t%d"]}`, 1+i%2, i, i, i%5)
+				tags := `"load","x","y","z","t%d"`
+				if i%2 == 1 {
+					tags = `"t%d","z","y","x","load"`
+				}
+				body := fmt.Sprintf(`{"author_id":%d,"title":"Post %d","slug":"post-%d","tags":[`+tags+`]}`, 1+i%2, i, i, i%5)
 				resp, err := http.Post(srv.URL+"/api/posts", "application/json", strings.NewReader(body))
 				if err != nil {
 					errs <- err.Error()

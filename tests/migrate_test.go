@@ -155,6 +155,10 @@ func TestMigrateCLI(t *testing.T) {
 			if r := run(1, "migrate", "status", "--dir", "nope"); !strings.Contains(r.stderr, "migrations directory") {
 				t.Errorf("missing --dir: %s", r.stderr)
 			}
+			bad := quarry(t, app, []string{"DATABASE_URL=oracle://x/y"}, "migrate", "create", "x")
+			if bad.code != 2 || !strings.Contains(bad.stderr, "holds one directory per dialect") {
+				t.Errorf("create without a usable DATABASE_URL: %d %s", bad.code, bad.stderr)
+			}
 		})
 	}
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -42,12 +43,16 @@ func TestOpenSettings(t *testing.T) {
 				t.Errorf("character_set_connection = %s; want utf8mb4", got)
 			}
 		case dialects.Postgres:
-			if got := one("SHOW server_version"); got == "" {
-				t.Error("no server_version")
+			if got := one("SHOW TimeZone"); got != "UTC" {
+				t.Errorf("session TimeZone = %s; want UTC", got)
 			}
 		}
-		if got := db.SQL.Stats().MaxOpenConnections; got < 1 {
-			t.Errorf("MaxOpenConnections = %d", got)
+		wantPool := min(20, max(8, 4*runtime.NumCPU()))
+		if db.Name == dialects.SQLite {
+			wantPool = max(4, runtime.NumCPU())
+		}
+		if got := db.SQL.Stats().MaxOpenConnections; got != wantPool {
+			t.Errorf("MaxOpenConnections = %d; want %d", got, wantPool)
 		}
 
 		// A timestamp column scans into time.Time and round-trips in UTC.

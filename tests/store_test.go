@@ -39,6 +39,23 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 			t.Errorf("created_at %v is not now (time zone handling?)", u.CreatedAt)
 		}
 
+		// Usernames compare exactly on every dialect (MySQL columns use utf8mb4_bin).
+		if _, err := q.UserGetByUsername(ctx, "ADA"); !errors.Is(db.Dialect().ClassifyError(err), store.ErrNotFound) {
+			t.Errorf("UserGetByUsername(ADA) found ada: %v", err)
+		}
+		other, err := q.UserCreate(ctx, store.UserCreateParams{Username: "Ada", Data: "{}"})
+		must(err)
+		if _, err := q.UserDelete(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+
+		// An update that changes nothing still reports the matched row
+		// (MySQL connections use clientFoundRows).
+		n, err := q.UserUpdate(ctx, store.UserUpdateParams{ID: uid, Email: u.Email, IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, Data: u.Data})
+		if err != nil || n != 1 {
+			t.Errorf("no-op UserUpdate affected %d rows, %v; want 1", n, err)
+		}
+
 		// Duplicate usernames are a classified unique violation.
 		_, err = q.UserCreate(ctx, store.UserCreateParams{Username: "ada", Data: "{}"})
 		if err := db.Dialect().ClassifyError(err); !errors.Is(err, store.ErrUniqueViolation) {
@@ -98,7 +115,7 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 
 		// Password change and last login.
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		n, err := q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: uid, PasswordHash: "y", ChangedAt: sql.NullTime{Time: now, Valid: true}})
+		n, err = q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: uid, PasswordHash: "y", ChangedAt: sql.NullTime{Time: now, Valid: true}})
 		must(err)
 		if n != 1 {
 			t.Errorf("UserSetPassword affected %d rows", n)
@@ -133,7 +150,13 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		if groups, _ := q.UserGroupList(ctx, uid); len(groups) != 0 {
 			t.Errorf("user groups survived the user: %+v", groups)
 		}
-		purged, err := q.AuditLogDeleteBefore(ctx, time.Now().Add(time.Hour))
+		// A cut-off in another time zone means the same instant on every
+		// dialect (SQLite compares times as text: Quarry stores them in UTC).
+		tokyo := time.FixedZone("JST", 9*3600)
+		if purged, err := q.AuditLogDeleteBefore(ctx, time.Now().Add(-30*time.Minute).In(tokyo)); err != nil || purged != 0 {
+			t.Errorf("AuditLogDeleteBefore(30 minutes ago, JST) purged %d, %v; want 0", purged, err)
+		}
+		purged, err := q.AuditLogDeleteBefore(ctx, time.Now().Add(time.Hour).In(tokyo))
 		must(err)
 		if purged != 1 {
 			t.Errorf("AuditLogDeleteBefore purged %d", purged)

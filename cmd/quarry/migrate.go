@@ -99,7 +99,11 @@ other verbs act on the app's set, or on the framework's with --framework.`,
 		&cobra.Command{
 			Use: "create NAME", Short: "Write an empty SQL migration NNNNN_NAME.sql in --dir", Args: exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				path, err := migrate.Create(f.createDir(cmd), args[0])
+				dir, err := f.createDir(cmd)
+				if err != nil {
+					return err
+				}
+				path, err := migrate.Create(dir, args[0])
 				if err != nil {
 					return err
 				}
@@ -193,17 +197,25 @@ func (f *migrateFlags) appDir(cmd *cobra.Command, d dialects.Name) string {
 }
 
 // createDir is where `migrate create` writes: the directory the other
-// verbs read for the configured database, or --dir when none is configured.
-func (f *migrateFlags) createDir(cmd *cobra.Command) string {
+// verbs read for the configured database. Without a usable DATABASE_URL
+// it is --dir, unless that holds one directory per dialect, which would
+// leave the choice to a guess.
+func (f *migrateFlags) createDir(cmd *cobra.Command) (string, error) {
 	raw, err := databaseURL(f.databaseURL)
-	if err != nil {
-		return f.dir
+	if err == nil {
+		var u *dialects.URL
+		if u, err = dialects.ParseURL(raw); err == nil {
+			return f.appDir(cmd, u.Dialect.Name()), nil
+		}
 	}
-	u, err := dialects.ParseURL(raw)
-	if err != nil {
-		return f.dir
+	if !cmd.Flags().Changed("dir") {
+		for _, d := range dialects.All {
+			if st, statErr := os.Stat(filepath.Join(f.dir, string(d))); statErr == nil && st.IsDir() {
+				return "", usageError{fmt.Errorf("%s holds one directory per dialect and the database is unknown (%v): set DATABASE_URL or pass --dir", f.dir, err)}
+			}
+		}
 	}
-	return f.appDir(cmd, u.Dialect.Name())
+	return f.dir, nil
 }
 
 // databaseURL returns the flag value, else $DATABASE_URL, else (in dev and

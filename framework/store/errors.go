@@ -20,4 +20,7 @@ var (
 	// ErrConflict: a deadlock, serialization failure or lock timeout; the
 	// transaction may succeed if retried.
 	ErrConflict = errors.New("store: transaction conflict, retry")
+	// ErrTooLong: a value is longer than its column allows (PostgreSQL and
+	// MySQL; SQLite does not enforce declared lengths).
+	ErrTooLong = errors.New("store: value too long for column")
 )

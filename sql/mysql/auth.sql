@@ -1,9 +1,11 @@
 -- Identity: users, groups, permissions and the tables that link them.
 -- Permission codenames are "<table>.<action>" (add, change, delete, view).
+-- Names that identify (username, group name, codename) use utf8mb4_bin so
+-- they compare case- and accent-sensitively, as on PostgreSQL and SQLite.
 
 CREATE TABLE quarry_users (
     id                  BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    username            VARCHAR(150) NOT NULL,
+    username            VARCHAR(150) NOT NULL COLLATE utf8mb4_bin,
     email               VARCHAR(254) NOT NULL DEFAULT '',
     password_hash       VARCHAR(255) NOT NULL DEFAULT '',
     is_active           BOOLEAN      NOT NULL DEFAULT TRUE,
@@ -19,13 +21,13 @@ CREATE TABLE quarry_users (
 
 CREATE TABLE quarry_groups (
     id   BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name VARCHAR(150) NOT NULL,
+    name VARCHAR(150) NOT NULL COLLATE utf8mb4_bin,
     CONSTRAINT quarry_groups_name_key UNIQUE (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE quarry_permissions (
     id       BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    codename VARCHAR(255) NOT NULL,
+    codename VARCHAR(255) NOT NULL COLLATE utf8mb4_bin,
     name     VARCHAR(255) NOT NULL DEFAULT '',
     CONSTRAINT quarry_permissions_codename_key UNIQUE (codename)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

@@ -1,14 +1,17 @@
--- The framework's auth tables for mysql. sql/mysql/auth.sql is the model this
--- migration must reproduce (tests/schema_test.go checks it).
--- MySQL commits each DDL statement on its own: this migration is not atomic.
+-- The framework's auth tables for mysql.
+-- sql/mysql/auth.sql is the model it must reproduce (tests/schema_test.go checks).
+-- MySQL commits each DDL statement on its own, so this migration is not
+-- atomic; IF NOT EXISTS lets a rerun continue after a partial failure.
 
 -- +goose Up
 -- Identity: users, groups, permissions and the tables that link them.
 -- Permission codenames are "<table>.<action>" (add, change, delete, view).
+-- Names that identify (username, group name, codename) use utf8mb4_bin so
+-- they compare case- and accent-sensitively, as on PostgreSQL and SQLite.
 
-CREATE TABLE quarry_users (
+CREATE TABLE IF NOT EXISTS quarry_users (
     id                  BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    username            VARCHAR(150) NOT NULL,
+    username            VARCHAR(150) NOT NULL COLLATE utf8mb4_bin,
     email               VARCHAR(254) NOT NULL DEFAULT '',
     password_hash       VARCHAR(255) NOT NULL DEFAULT '',
     is_active           BOOLEAN      NOT NULL DEFAULT TRUE,
@@ -22,20 +25,20 @@ CREATE TABLE quarry_users (
     INDEX quarry_users_email_idx (email)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE quarry_groups (
+CREATE TABLE IF NOT EXISTS quarry_groups (
     id   BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name VARCHAR(150) NOT NULL,
+    name VARCHAR(150) NOT NULL COLLATE utf8mb4_bin,
     CONSTRAINT quarry_groups_name_key UNIQUE (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE quarry_permissions (
+CREATE TABLE IF NOT EXISTS quarry_permissions (
     id       BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    codename VARCHAR(255) NOT NULL,
+    codename VARCHAR(255) NOT NULL COLLATE utf8mb4_bin,
     name     VARCHAR(255) NOT NULL DEFAULT '',
     CONSTRAINT quarry_permissions_codename_key UNIQUE (codename)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE quarry_user_groups (
+CREATE TABLE IF NOT EXISTS quarry_user_groups (
     user_id  BIGINT NOT NULL,
     group_id BIGINT NOT NULL,
     PRIMARY KEY (user_id, group_id),
@@ -44,7 +47,7 @@ CREATE TABLE quarry_user_groups (
     CONSTRAINT quarry_user_groups_group_fk FOREIGN KEY (group_id) REFERENCES quarry_groups (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE quarry_group_permissions (
+CREATE TABLE IF NOT EXISTS quarry_group_permissions (
     group_id      BIGINT NOT NULL,
     permission_id BIGINT NOT NULL,
     PRIMARY KEY (group_id, permission_id),
@@ -55,7 +58,7 @@ CREATE TABLE quarry_group_permissions (
 
 -- A direct grant (granted = TRUE) or an explicit denial (granted = FALSE),
 -- which wins over every grant, direct or through a group.
-CREATE TABLE quarry_user_permissions (
+CREATE TABLE IF NOT EXISTS quarry_user_permissions (
     user_id       BIGINT  NOT NULL,
     permission_id BIGINT  NOT NULL,
     granted       BOOLEAN NOT NULL DEFAULT TRUE,
@@ -66,9 +69,9 @@ CREATE TABLE quarry_user_permissions (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- +goose Down
-DROP TABLE quarry_user_permissions;
-DROP TABLE quarry_group_permissions;
-DROP TABLE quarry_user_groups;
-DROP TABLE quarry_permissions;
-DROP TABLE quarry_groups;
-DROP TABLE quarry_users;
+DROP TABLE IF EXISTS quarry_user_permissions;
+DROP TABLE IF EXISTS quarry_group_permissions;
+DROP TABLE IF EXISTS quarry_user_groups;
+DROP TABLE IF EXISTS quarry_permissions;
+DROP TABLE IF EXISTS quarry_groups;
+DROP TABLE IF EXISTS quarry_users;

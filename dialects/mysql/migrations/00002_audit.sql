@@ -1,12 +1,13 @@
--- The framework's audit tables for mysql. sql/mysql/audit.sql is the model this
--- migration must reproduce (tests/schema_test.go checks it).
--- MySQL commits each DDL statement on its own: this migration is not atomic.
+-- The framework's audit tables for mysql.
+-- sql/mysql/audit.sql is the model it must reproduce (tests/schema_test.go checks).
+-- MySQL commits each DDL statement on its own, so this migration is not
+-- atomic; IF NOT EXISTS lets a rerun continue after a partial failure.
 
 -- +goose Up
 -- Audit log: who did what to which row, with the before/after values of the
 -- changed fields in changes ({"field": [before, after], …}).
 
-CREATE TABLE quarry_audit_log (
+CREATE TABLE IF NOT EXISTS quarry_audit_log (
     id          BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     created_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     actor_id    BIGINT       NULL,
@@ -22,4 +23,4 @@ CREATE TABLE quarry_audit_log (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- +goose Down
-DROP TABLE quarry_audit_log;
+DROP TABLE IF EXISTS quarry_audit_log;

@@ -1,5 +1,5 @@
--- The framework's audit tables for postgres. sql/postgres/audit.sql is the model this
--- migration must reproduce (tests/schema_test.go checks it).
+-- The framework's audit tables for postgres.
+-- sql/postgres/audit.sql is the model it must reproduce (tests/schema_test.go checks).
 
 -- +goose Up
 -- Audit log: who did what to which row, with the before/after values of the

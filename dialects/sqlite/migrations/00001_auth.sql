@@ -1,5 +1,5 @@
--- The framework's auth tables for sqlite. sql/sqlite/auth.sql is the model this
--- migration must reproduce (tests/schema_test.go checks it).
+-- The framework's auth tables for sqlite.
+-- sql/sqlite/auth.sql is the model it must reproduce (tests/schema_test.go checks).
 
 -- +goose Up
 -- Identity: users, groups, permissions and the tables that link them.

@@ -36,8 +36,13 @@ import (
 	"github.com/quarry-go/quarry/framework/middleware"
 )
 
-// maxBody bounds request bodies.
-const maxBody = 1 << 20
+// maxBody bounds request bodies; maxText bounds a post's body and an
+// author's bio (MySQL's MEDIUMTEXT holds far more, SQLite and PostgreSQL
+// have no limit: the API sets the same one everywhere).
+const (
+	maxBody = 1 << 20
+	maxText = 100_000
+)
 
 // Mount registers the API on r. log receives unexpected database errors.
 func Mount(r *mux.Router, log *slog.Logger) {

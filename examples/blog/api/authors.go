@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -63,7 +64,9 @@ type authorInput struct {
 
 func (in *authorInput) validate() validationError {
 	v := validationError{}
-	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
+	// Emails are compared in lower case on every dialect (MySQL's collation
+	// would otherwise ignore case where PostgreSQL and SQLite do not).
+	in.Name, in.Email = strings.TrimSpace(in.Name), strings.ToLower(strings.TrimSpace(in.Email))
 	switch n := utf8.RuneCountInString(in.Name); {
 	case n == 0:
 		v["name"] = "required"
@@ -72,6 +75,9 @@ func (in *authorInput) validate() validationError {
 	}
 	if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
 		v["email"] = "must be a plain email address such as ada@example.com"
+	}
+	if utf8.RuneCountInString(in.Bio) > maxText {
+		v["bio"] = fmt.Sprintf("at most %d characters", maxText)
 	}
 	if len(v) == 0 {
 		return nil

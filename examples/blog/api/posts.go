@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,6 +157,9 @@ func (in *postInput) validate() validationError {
 	if len(in.Slug) > 200 || !slugRe.MatchString(in.Slug) {
 		v["slug"] = "lowercase letters, digits and single hyphens, e.g. hello-world"
 	}
+	if utf8.RuneCountInString(in.Body) > maxText {
+		v["body"] = fmt.Sprintf("at most %d characters", maxText)
+	}
 	if len(in.Tags) > 20 {
 		v["tags"] = "at most 20 tags"
 	}
@@ -182,8 +186,10 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	d := framework.DatabaseFrom(r.Context())
 	err := createPost(r.Context(), d, in)
-	err = d.Dialect.ClassifyError(err)
 	switch {
+	case errors.Is(err, store.ErrConflict):
+		w.Header().Set("Retry-After", "1")
+		framework.WriteError(w, r, http.StatusServiceUnavailable, "the database is busy; retry")
 	case errors.Is(err, store.ErrUniqueViolation):
 		writeValidation(w, r, validationError{"slug": "a post with this slug exists"})
 	case errors.Is(err, store.ErrForeignKeyViolation):
@@ -196,9 +202,24 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// createPost writes the post, its tags and their links in one transaction:
-// a failure leaves nothing behind.
-func createPost(ctx context.Context, d *framework.Database, in postInput) (err error) {
+// createPost writes the post, its tags and their links in one transaction,
+// so a failure leaves nothing behind. Tags are taken in sorted order, so two
+// posts sharing tags lock them in the same order; a transaction that still
+// loses a deadlock or lock wait is retried twice. Errors come back
+// classified (see dialects.Dialect.ClassifyError).
+func createPost(ctx context.Context, d *framework.Database, in postInput) error {
+	tags := slices.Compact(slices.Sorted(slices.Values(in.Tags)))
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = d.Dialect.ClassifyError(createPostTx(ctx, d, in, tags))
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+func createPostTx(ctx context.Context, d *framework.Database, in postInput, tags []string) (err error) {
 	tx, err := d.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -209,6 +230,12 @@ func createPost(ctx context.Context, d *framework.Database, in postInput) (err e
 		}
 	}()
 	q := Queries(d.Dialect, tx)
+	tagIDs := make([]int64, len(tags))
+	for i, name := range tags {
+		if tagIDs[i], err = q.TagEnsure(ctx, name); err != nil {
+			return err
+		}
+	}
 	var publishedAt sql.NullTime
 	if in.Published {
 		publishedAt = sql.NullTime{Time: time.Now().UTC(), Valid: true}
@@ -218,15 +245,8 @@ func createPost(ctx context.Context, d *framework.Database, in postInput) (err e
 	if err != nil {
 		return err
 	}
-	for _, name := range in.Tags {
-		if err = q.TagEnsure(ctx, name); err != nil {
-			return err
-		}
-		tag, err := q.TagGetByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		if err = q.PostTagAdd(ctx, db.PostTagAddParams{PostID: postID, TagID: tag.ID}); err != nil {
+	for _, tagID := range tagIDs {
+		if err = q.PostTagAdd(ctx, db.PostTagAddParams{PostID: postID, TagID: tagID}); err != nil {
 			return err
 		}
 	}

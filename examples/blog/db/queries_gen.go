@@ -38,9 +38,9 @@ type BlogQueries interface {
 	PostList(ctx context.Context, arg PostListParams) ([]PostListRow, error)
 	PostTagAdd(ctx context.Context, arg PostTagAddParams) error
 	PostTagNames(ctx context.Context, postID int64) ([]string, error)
-	// TagEnsure creates the tag unless it exists.
-	TagEnsure(ctx context.Context, name string) error
-	TagGetByName(ctx context.Context, name string) (Tag, error)
+	// TagEnsure creates the tag unless it exists and returns its id either way.
+	// (DO UPDATE rather than DO NOTHING, so RETURNING yields the existing row.)
+	TagEnsure(ctx context.Context, name string) (int64, error)
 	// TagList lists every tag with the number of posts carrying it.
 	TagList(ctx context.Context) ([]TagListRow, error)
 }

@@ -86,14 +86,8 @@ func (a *Queries) PostTagNames(ctx context.Context, postID int64) ([]string, err
 }
 
 // TagEnsure runs the mysql query queries/mysql/blog.sql.
-func (a *Queries) TagEnsure(ctx context.Context, name string) error {
+func (a *Queries) TagEnsure(ctx context.Context, name string) (int64, error) {
 	return a.q.TagEnsure(ctx, name)
-}
-
-// TagGetByName runs the mysql query queries/mysql/blog.sql.
-func (a *Queries) TagGetByName(ctx context.Context, name string) (db.Tag, error) {
-	row, err := a.q.TagGetByName(ctx, name)
-	return fromDBTag(row), err
 }
 
 // TagList runs the mysql query queries/mysql/blog.sql.
@@ -135,10 +129,6 @@ func fromDBPostGetBySlugRow(v sqlcdb.PostGetBySlugRow) db.PostGetBySlugRow {
 
 func fromDBPostListRow(v sqlcdb.PostListRow) db.PostListRow {
 	return db.PostListRow{ID: v.ID, AuthorID: v.AuthorID, AuthorName: v.AuthorName, Title: v.Title, Slug: v.Slug, Published: v.Published, PublishedAt: v.PublishedAt, CreatedAt: v.CreatedAt}
-}
-
-func fromDBTag(v sqlcdb.Tag) db.Tag {
-	return db.Tag{ID: v.ID, Name: v.Name}
 }
 
 func fromDBTagListRow(v sqlcdb.TagListRow) db.TagListRow {

@@ -1,24 +1,26 @@
--- The blog's first migration: sql/mysql/schema.sql as it stood.
--- MySQL commits each DDL statement on its own: this migration is not atomic.
+-- The blog's first migration.
+-- sql/mysql/schema.sql is the model it must reproduce (tests/schema_test.go checks).
+-- MySQL commits each DDL statement on its own, so this migration is not
+-- atomic; IF NOT EXISTS lets a rerun continue after a partial failure.
 
 -- +goose Up
 -- The blog's models: authors write posts; posts carry tags.
 
-CREATE TABLE authors (
+CREATE TABLE IF NOT EXISTS authors (
     id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name       VARCHAR(200) NOT NULL,
     email      VARCHAR(254) NOT NULL,
-    bio        TEXT         NOT NULL,
+    bio        MEDIUMTEXT   NOT NULL,
     created_at DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     CONSTRAINT authors_email_key UNIQUE (email)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE posts (
+CREATE TABLE IF NOT EXISTS posts (
     id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     author_id    BIGINT       NOT NULL,
     title        VARCHAR(200) NOT NULL,
     slug         VARCHAR(200) NOT NULL,
-    body         TEXT         NOT NULL,
+    body         MEDIUMTEXT   NOT NULL,
     published    BOOLEAN      NOT NULL DEFAULT FALSE,
     published_at DATETIME(6),
     created_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
@@ -27,13 +29,13 @@ CREATE TABLE posts (
     CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE tags (
+CREATE TABLE IF NOT EXISTS tags (
     id   BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name VARCHAR(64) NOT NULL,
     CONSTRAINT tags_name_key UNIQUE (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
-CREATE TABLE post_tags (
+CREATE TABLE IF NOT EXISTS post_tags (
     post_id BIGINT NOT NULL,
     tag_id  BIGINT NOT NULL,
     PRIMARY KEY (post_id, tag_id),
@@ -43,7 +45,7 @@ CREATE TABLE post_tags (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- +goose Down
-DROP TABLE post_tags;
-DROP TABLE tags;
-DROP TABLE posts;
-DROP TABLE authors;
+DROP TABLE IF EXISTS post_tags;
+DROP TABLE IF EXISTS tags;
+DROP TABLE IF EXISTS posts;
+DROP TABLE IF EXISTS authors;

@@ -1,4 +1,5 @@
--- The blog's first migration: sql/postgres/schema.sql as it stood.
+-- The blog's first migration.
+-- sql/postgres/schema.sql is the model it must reproduce (tests/schema_test.go checks).
 
 -- +goose Up
 -- The blog's models: authors write posts; posts carry tags.

@@ -31,12 +31,12 @@ SELECT COUNT(*) FROM posts;
 -- name: PostDelete :execrows
 DELETE FROM posts WHERE id = sqlc.arg(id);
 
--- TagEnsure creates the tag unless it exists. (MySQL has no ON CONFLICT.)
--- name: TagEnsure :exec
-INSERT INTO tags (name) VALUES (sqlc.arg(name)) ON DUPLICATE KEY UPDATE name = name;
-
--- name: TagGetByName :one
-SELECT * FROM tags WHERE name = sqlc.arg(name);
+-- TagEnsure creates the tag unless it exists and returns its id either way.
+-- MySQL has no ON CONFLICT or RETURNING: LAST_INSERT_ID(id) hands back the
+-- existing row's id through the insert id.
+-- name: TagEnsure :execlastid
+INSERT INTO tags (name) VALUES (sqlc.arg(name))
+ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
 
 -- TagList lists every tag with the number of posts carrying it.
 -- name: TagList :many

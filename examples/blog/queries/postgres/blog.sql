@@ -31,12 +31,12 @@ SELECT COUNT(*) FROM posts;
 -- name: PostDelete :execrows
 DELETE FROM posts WHERE id = sqlc.arg(id);
 
--- TagEnsure creates the tag unless it exists.
--- name: TagEnsure :exec
-INSERT INTO tags (name) VALUES (sqlc.arg(name)) ON CONFLICT (name) DO NOTHING;
-
--- name: TagGetByName :one
-SELECT * FROM tags WHERE name = sqlc.arg(name);
+-- TagEnsure creates the tag unless it exists and returns its id either way.
+-- (DO UPDATE rather than DO NOTHING, so RETURNING yields the existing row.)
+-- name: TagEnsure :one
+INSERT INTO tags (name) VALUES (sqlc.arg(name))
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+RETURNING id;
 
 -- TagList lists every tag with the number of posts carrying it.
 -- name: TagList :many

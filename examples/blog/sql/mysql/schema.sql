@@ -4,7 +4,7 @@ CREATE TABLE authors (
     id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name       VARCHAR(200) NOT NULL,
     email      VARCHAR(254) NOT NULL,
-    bio        TEXT         NOT NULL,
+    bio        MEDIUMTEXT   NOT NULL,
     created_at DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     CONSTRAINT authors_email_key UNIQUE (email)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
@@ -14,7 +14,7 @@ CREATE TABLE posts (
     author_id    BIGINT       NOT NULL,
     title        VARCHAR(200) NOT NULL,
     slug         VARCHAR(200) NOT NULL,
-    body         TEXT         NOT NULL,
+    body         MEDIUMTEXT   NOT NULL,
     published    BOOLEAN      NOT NULL DEFAULT FALSE,
     published_at DATETIME(6),
     created_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),

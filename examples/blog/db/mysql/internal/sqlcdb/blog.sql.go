@@ -267,25 +267,20 @@ func (q *Queries) PostTagNames(ctx context.Context, postID int64) ([]string, err
 	return items, nil
 }
 
-const tagEnsure = `-- name: TagEnsure :exec
-INSERT INTO tags (name) VALUES (?) ON DUPLICATE KEY UPDATE name = name
+const tagEnsure = `-- name: TagEnsure :execlastid
+INSERT INTO tags (name) VALUES (?)
+ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)
 `
 
-// TagEnsure creates the tag unless it exists. (MySQL has no ON CONFLICT.)
-func (q *Queries) TagEnsure(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, tagEnsure, name)
-	return err
-}
-
-const tagGetByName = `-- name: TagGetByName :one
-SELECT id, name FROM tags WHERE name = ?
-`
-
-func (q *Queries) TagGetByName(ctx context.Context, name string) (Tag, error) {
-	row := q.db.QueryRowContext(ctx, tagGetByName, name)
-	var i Tag
-	err := row.Scan(&i.ID, &i.Name)
-	return i, err
+// TagEnsure creates the tag unless it exists and returns its id either way.
+// MySQL has no ON CONFLICT or RETURNING: LAST_INSERT_ID(id) hands back the
+// existing row's id through the insert id.
+func (q *Queries) TagEnsure(ctx context.Context, name string) (int64, error) {
+	result, err := q.db.ExecContext(ctx, tagEnsure, name)
+	if err != nil {
+		return 0, err
+	}
+	return result.LastInsertId()
 }
 
 const tagList = `-- name: TagList :many

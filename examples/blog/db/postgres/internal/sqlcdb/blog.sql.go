@@ -265,25 +265,19 @@ func (q *Queries) PostTagNames(ctx context.Context, postID int64) ([]string, err
 	return items, nil
 }
 
-const tagEnsure = `-- name: TagEnsure :exec
-INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING
+const tagEnsure = `-- name: TagEnsure :one
+INSERT INTO tags (name) VALUES ($1)
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+RETURNING id
 `
 
-// TagEnsure creates the tag unless it exists.
-func (q *Queries) TagEnsure(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, tagEnsure, name)
-	return err
-}
-
-const tagGetByName = `-- name: TagGetByName :one
-SELECT id, name FROM tags WHERE name = $1
-`
-
-func (q *Queries) TagGetByName(ctx context.Context, name string) (Tag, error) {
-	row := q.db.QueryRowContext(ctx, tagGetByName, name)
-	var i Tag
-	err := row.Scan(&i.ID, &i.Name)
-	return i, err
+// TagEnsure creates the tag unless it exists and returns its id either way.
+// (DO UPDATE rather than DO NOTHING, so RETURNING yields the existing row.)
+func (q *Queries) TagEnsure(ctx context.Context, name string) (int64, error) {
+	row := q.db.QueryRowContext(ctx, tagEnsure, name)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const tagList = `-- name: TagList :many
