@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
 
@@ -68,8 +67,6 @@ type Dialect interface {
 	Migrations() fs.FS
 	// Queries returns the framework's queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
 	Queries(db store.DBTX) store.Querier
-	// Atlas opens the Atlas migrate driver used to inspect and diff schemas.
-	Atlas(db *sql.DB) (atlasmigrate.Driver, error)
 	// ClassifyError wraps driver errors (unique, foreign key, not null, check
 	// violations, deadlocks) so that errors.Is matches the sentinels in
 	// package store. Other errors are returned unchanged.

@@ -10,8 +10,10 @@
 //
 // [ParseURL] turns it into a [URL] holding the driver's DSN, [Open] opens a
 // tuned *sql.DB, and the [Dialect] says how to quote identifiers, which
-// placeholder style to use, which goose and Atlas drivers apply, and what the
-// database can do ([Capabilities]). The framework's own queries are reached
+// placeholder style to use, which goose dialect and migration locker apply,
+// and what the database can do ([Capabilities]). The Atlas driver, for
+// schema inspection and diffs, lives in the subpackage atlasdriver so that
+// apps do not link Atlas. The framework's own queries are reached
 // through [Dialect.Queries], which returns the dialect's adapter over its
 // private sqlc output.
 package dialects

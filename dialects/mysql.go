@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
-	atlasmysql "ariga.io/atlas/sql/mysql"
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
@@ -35,7 +33,6 @@ func (mysqlDialect) Migrations() fs.FS              { return migrationsDir(mysql
 func (mysqlDialect) Queries(db store.DBTX) store.Querier {
 	return mysql.New(db)
 }
-func (mysqlDialect) Atlas(db *sql.DB) (atlasmigrate.Driver, error) { return atlasmysql.Open(db) }
 
 func (mysqlDialect) MigrationLocker(*URL) (lock.Locker, error) {
 	return lock.NewMySQLTableLocker(tableLockerOptions()...)

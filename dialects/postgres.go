@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
-	atlaspostgres "ariga.io/atlas/sql/postgres"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -39,7 +37,6 @@ func (postgresDialect) Migrations() fs.FS              { return migrationsDir(po
 func (postgresDialect) Queries(db store.DBTX) store.Querier {
 	return postgres.New(db)
 }
-func (postgresDialect) Atlas(db *sql.DB) (atlasmigrate.Driver, error) { return atlaspostgres.Open(db) }
 
 func (postgresDialect) MigrationLocker(*URL) (lock.Locker, error) {
 	return lock.NewPostgresTableLocker(tableLockerOptions()...)

@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"strings"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
-	atlassqlite "ariga.io/atlas/sql/sqlite"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
 	gosqlite "modernc.org/sqlite"
@@ -38,7 +36,6 @@ func (sqliteDialect) Migrations() fs.FS              { return migrationsDir(sqli
 func (sqliteDialect) Queries(db store.DBTX) store.Querier {
 	return sqlite.New(db)
 }
-func (sqliteDialect) Atlas(db *sql.DB) (atlasmigrate.Driver, error) { return atlassqlite.Open(db) }
 
 // MigrationLocker holds an exclusive lock on the file <db>.migrate.lock
 // beside the database while migrations run, so concurrent `migrate up`

@@ -12,7 +12,7 @@ import (
 
 	"ariga.io/atlas/sql/schema"
 
-	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/atlasdriver"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -54,7 +54,7 @@ func TestMigrationsMatchDDL(t *testing.T) {
 		}
 		b.Name = a.Name // MySQL: the two databases have different names
 		alignAutoIndexNames(a, b)
-		drv, err := viaMigrations.Dialect().Atlas(viaMigrations.SQL)
+		drv, err := atlasdriver.Open(viaMigrations.Dialect(), viaMigrations.SQL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func indexColumns(ix *schema.Index) string {
 
 func inspect(t *testing.T, db *dbtest.DB) *schema.Schema {
 	t.Helper()
-	drv, err := db.Dialect().Atlas(db.SQL)
+	drv, err := atlasdriver.Open(db.Dialect(), db.SQL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +177,3 @@ func describe(c schema.Change) string {
 	}
 	return fmt.Sprintf("%T %+v", c, c)
 }
-
-var _ = dialects.All
