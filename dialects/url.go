@@ -24,6 +24,22 @@ type URL struct {
 // String returns the URL with any password replaced by "xxxxx", safe to log.
 func (u *URL) String() string { return Redact(u.Raw) }
 
+// WithDatabase returns the URL of another database on the same server
+// (PostgreSQL, MySQL), keeping user, host and parameters. For SQLite it is
+// an error: a SQLite database is a file, not a name on a server.
+func (u *URL) WithDatabase(name string) (*URL, error) {
+	if u.Dialect.Name() == SQLite {
+		return nil, fmt.Errorf("%w: a SQLite URL names a file, not a database on a server", ErrBadURL)
+	}
+	pu, err := url.Parse(u.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadURL, quoteRedacted(u.Raw), urlProblem(err))
+	}
+	pu.Path = "/" + name
+	pu.RawPath = ""
+	return ParseURL(pu.String())
+}
+
 // ParseURL parses a DATABASE_URL. The scheme chooses the dialect:
 // postgres:// or postgresql://, mysql:// (also used for MariaDB), and
 // sqlite: (sqlite:./path.db, sqlite:///abs/path.db or sqlite::memory:).

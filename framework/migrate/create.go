@@ -29,6 +29,11 @@ SELECT 'down SQL query';
 // past the highest version in dir, and returns its path. The directory is
 // created if missing.
 func Create(dir, name string) (string, error) {
+	return CreateWith(dir, name, []byte(sqlTemplate))
+}
+
+// CreateWith is [Create] with the file's content given.
+func CreateWith(dir, name string, content []byte) (string, error) {
 	slug := strings.Trim(badNameChars.ReplaceAllString(strings.ToLower(name), "_"), "_")
 	if slug == "" {
 		return "", fmt.Errorf("migration name %q has no letters or digits", name)
@@ -54,7 +59,7 @@ func Create(dir, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.WriteString(sqlTemplate); err != nil {
+	if _, err := f.Write(content); err != nil {
 		f.Close()
 		return "", err
 	}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -132,16 +131,9 @@ func serverDatabase(t testing.TB, name dialects.Name, env, create, drop string) 
 			t.Errorf("dbtest: drop %s: %v", dbName, err)
 		}
 	})
-	return withDatabase(u.Raw, dbName)
-}
-
-// withDatabase replaces the database name in the path of a server URL.
-func withDatabase(raw, name string) string {
-	scheme, rest, _ := strings.Cut(raw, "://")
-	authority, tail, _ := strings.Cut(rest, "/")
-	query := ""
-	if i := strings.IndexByte(tail, '?'); i >= 0 {
-		query = tail[i:]
+	scratch, err := u.WithDatabase(dbName)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
 	}
-	return scheme + "://" + authority + "/" + name + query
+	return scratch.Raw
 }

@@ -1,0 +1,195 @@
+package schemadiff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/schema"
+	gooselib "github.com/pressly/goose/v3"
+
+	"github.com/quarry-go/quarry/dialects"
+	qmigrate "github.com/quarry-go/quarry/framework/migrate"
+)
+
+// Options configures [Diff].
+type Options struct {
+	// Dialect of the schema. Required.
+	Dialect dialects.Dialect
+	// SchemaDir holds the DDL (*.sql), the desired state. Required.
+	SchemaDir string
+	// Migrations holds the existing goose migrations, the current state.
+	// Nil means none.
+	Migrations fs.FS
+	// DevURL names the server for scratch databases (PostgreSQL, MySQL).
+	DevURL string
+	// FrameworkSchema says the DDL is the framework's own: its migrations
+	// are versioned in quarry_migrations and nothing is applied first.
+	// Otherwise (an app) the framework's migrations are applied to both
+	// scratch databases first and its tables (quarry_*) are left out of
+	// the diff, so an app's tables may reference them.
+	FrameworkSchema bool
+	// AllowDestructive lets drops and narrowing type changes through.
+	AllowDestructive bool
+	// Name describes the migration in its header. Default: "changes".
+	Name string
+}
+
+// Result is a verified migration, or none when the DDL and the migrations
+// agree.
+type Result struct {
+	// Up and Down are the statements, in order.
+	Up, Down []string
+	// Summary has one line per change, for the file header and the CLI.
+	Summary []string
+	// Destructive names each change that drops or narrows something.
+	Destructive []string
+	// File is the goose migration file's content.
+	File string
+}
+
+// Empty reports whether there is nothing to migrate.
+func (r *Result) Empty() bool { return len(r.Up) == 0 }
+
+// Diff builds both states in scratch databases, diffs them, plans the up
+// and down migrations, verifies them, and returns the file to write. It
+// writes nothing; the scratch databases are dropped before it returns.
+func Diff(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Dialect == nil || opts.SchemaDir == "" {
+		return nil, errors.New("schemadiff: Dialect and SchemaDir are required")
+	}
+	table := gooselib.DefaultTablename
+	var skipPrefixes []string
+	if opts.FrameworkSchema {
+		table = qmigrate.FrameworkTable
+	} else {
+		skipPrefixes = []string{"quarry_"}
+	}
+	skip := []string{qmigrate.FrameworkTable, qmigrate.AppTable, "quarry_migrate_lock", "goose_lock"}
+
+	current, err := newScratch(ctx, opts.Dialect, opts.DevURL)
+	if err != nil {
+		return nil, err
+	}
+	defer current.drop()
+	desired, err := newScratch(ctx, opts.Dialect, opts.DevURL)
+	if err != nil {
+		return nil, err
+	}
+	defer desired.drop()
+
+	if !opts.FrameworkSchema {
+		for _, s := range []*scratch{current, desired} {
+			if err := s.migrateUp(ctx, qmigrate.FrameworkTable, opts.Dialect.Migrations()); err != nil {
+				return nil, fmt.Errorf("framework migrations on the scratch database: %w", err)
+			}
+		}
+	}
+	if opts.Migrations != nil {
+		if err := current.migrateUp(ctx, table, opts.Migrations); err != nil && !errors.Is(err, gooselib.ErrNoMigrations) {
+			return nil, fmt.Errorf("%w: %v", ErrMigrations, err)
+		}
+	}
+	if err := desired.execDDL(ctx, opts.SchemaDir); err != nil {
+		return nil, err
+	}
+
+	from, err := current.inspect(ctx, skip, skipPrefixes)
+	if err != nil {
+		return nil, err
+	}
+	to, err := desired.inspect(ctx, skip, skipPrefixes)
+	if err != nil {
+		return nil, err
+	}
+	upChanges, err := diff(current, from, to)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if len(upChanges) == 0 {
+		return res, nil
+	}
+	res.Summary = summarize(upChanges)
+	res.Destructive = destructive(upChanges)
+	if len(res.Destructive) > 0 && !opts.AllowDestructive {
+		return res, fmt.Errorf("%w (pass --allow-destructive if you mean it):\n  - %s", ErrDestructive, strings.Join(res.Destructive, "\n  - "))
+	}
+	if problems := unsafe(upChanges); len(problems) > 0 {
+		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
+	}
+	downChanges, err := diff(current, to, from)
+	if err != nil {
+		return nil, err
+	}
+	up, err := plan(ctx, current, upChanges)
+	if err != nil {
+		return nil, err
+	}
+	down, err := plan(ctx, current, downChanges)
+	if err != nil {
+		return nil, err
+	}
+	res.File = render(opts, res.Summary, up, down)
+	res.Up, res.Down = statements(up), statements(down)
+	if err := verify(ctx, current, table, opts.Migrations, res.File, from, to, skip, skipPrefixes); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// diff returns the changes that take from to to, on s's driver.
+func diff(s *scratch, from, to *schema.Schema) ([]schema.Change, error) {
+	to.Name = from.Name // MySQL: the scratch databases have different names
+	alignAutoIndexNames(from, to)
+	changes, err := s.atlas.SchemaDiff(from, to)
+	if err != nil {
+		return nil, fmt.Errorf("diff: %w", err)
+	}
+	return changes, nil
+}
+
+func plan(ctx context.Context, s *scratch, changes []schema.Change) (*migrate.Plan, error) {
+	if len(changes) == 0 {
+		return &migrate.Plan{Transactional: true}, nil
+	}
+	unqualified := ""
+	p, err := s.atlas.PlanChanges(ctx, "quarry", changes, func(o *migrate.PlanOptions) { o.SchemaQualifier = &unqualified })
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return p, nil
+}
+
+func statements(p *migrate.Plan) []string {
+	out := make([]string, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		out = append(out, c.Cmd)
+	}
+	return out
+}
+
+// alignAutoIndexNames renames SQLite's automatic indexes for UNIQUE
+// constraints (sqlite_autoindex_<table>_<n>) after their columns on both
+// sides: Atlas's SQLite differ renames them on one side only, reporting a
+// drop and an add of the same index.
+func alignAutoIndexNames(schemas ...*schema.Schema) {
+	for _, s := range schemas {
+		for _, t := range s.Tables {
+			for _, ix := range t.Indexes {
+				if strings.HasPrefix(ix.Name, "sqlite_autoindex_") {
+					var cols []string
+					for _, p := range ix.Parts {
+						if p.C != nil {
+							cols = append(cols, p.C.Name)
+						}
+					}
+					ix.Name = "auto_" + t.Name + "_" + strings.Join(cols, "_")
+				}
+			}
+		}
+	}
+}

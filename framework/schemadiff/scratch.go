@@ -1,0 +1,199 @@
+package schemadiff
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/schema"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/atlasdriver"
+)
+
+// scratch is a throwaway database: in memory for SQLite, a temporary
+// database on the development server otherwise.
+type scratch struct {
+	url   *dialects.URL
+	db    *sql.DB
+	atlas migrate.Driver
+	drop  func() error
+}
+
+// newScratch creates an empty scratch database of dialect d. devURL names
+// the server for PostgreSQL and MySQL (any database on it).
+func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratch, error) {
+	if d.Name() == dialects.SQLite {
+		db, u, err := dialects.Open(ctx, "sqlite::memory:")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrScratch, err)
+		}
+		return newScratchOn(db, u, db.Close)
+	}
+	if devURL == "" {
+		return nil, fmt.Errorf("%w: %s needs a development server for its scratch databases: pass --dev-url (or set DATABASE_URL)", ErrScratch, d.Name())
+	}
+	admin, server, err := dialects.Open(ctx, devURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: dev server: %v", ErrScratch, err)
+	}
+	if server.Dialect.Name() != d.Name() {
+		admin.Close()
+		return nil, fmt.Errorf("%w: the dev URL is %s, the schema is %s", ErrScratch, server.Dialect.Name(), d.Name())
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "quarry_scratch_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("%w: create %s on the dev server: %v", ErrScratch, name, err)
+	}
+	drop := func() error {
+		// Dropped even when ctx was cancelled (Ctrl-C) or failed.
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		q := "DROP DATABASE IF EXISTS " + d.QuoteIdent(name)
+		if d.Name() == dialects.Postgres {
+			q += " WITH (FORCE)"
+		}
+		_, err := admin.ExecContext(dctx, q)
+		return errors.Join(err, admin.Close())
+	}
+	u, err := server.WithDatabase(name)
+	if err == nil {
+		var db *sql.DB
+		if db, err = dialects.OpenURL(ctx, u); err == nil {
+			return newScratchOn(db, u, func() error { return errors.Join(db.Close(), drop()) })
+		}
+	}
+	return nil, errors.Join(fmt.Errorf("%w: %v", ErrScratch, err), drop())
+}
+
+func newScratchOn(db *sql.DB, u *dialects.URL, drop func() error) (*scratch, error) {
+	drv, err := atlasdriver.Open(u.Dialect, db)
+	if err != nil {
+		return nil, errors.Join(err, drop())
+	}
+	return &scratch{url: u, db: db, atlas: drv, drop: drop}, nil
+}
+
+// goose returns a provider for the migrations in fsys, versioned in table.
+func (s *scratch) goose(table string, fsys fs.FS) (*goose.Provider, error) {
+	store, err := database.NewStore(s.url.Dialect.GooseDialect(), table)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider("", s.db, fsys, goose.WithStore(store), goose.WithDisableGlobalRegistry(true))
+}
+
+// migrateUp applies the migrations in fsys, versioned in table.
+func (s *scratch) migrateUp(ctx context.Context, table string, fsys fs.FS) error {
+	p, err := s.goose(table, fsys)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// execDDL runs every statement of the .sql files in dir. Files may refer to
+// each other's tables in any order: statements that fail are retried after
+// the others until a round makes no progress; then the first failure is
+// reported with its file, line and the database's message.
+func (s *scratch) execDDL(ctx context.Context, dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: no .sql files in %s", ErrDDL, dir)
+	}
+	sort.Strings(files)
+	type located struct {
+		statement
+		file string
+	}
+	var pending []located
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		for _, st := range splitStatements(string(src)) {
+			pending = append(pending, located{st, f})
+		}
+	}
+	for len(pending) > 0 {
+		var failed []located
+		var firstErr error
+		for _, st := range pending {
+			if _, err := s.db.ExecContext(ctx, st.SQL); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if firstErr == nil {
+					firstErr = err
+				}
+				failed = append(failed, st)
+			}
+		}
+		if len(failed) == len(pending) {
+			st := failed[0]
+			return fmt.Errorf("%w: %s:%d: %v\n%s", ErrDDL, st.file, st.Line, firstErr, indent(st.SQL))
+		}
+		pending = failed
+	}
+	return nil
+}
+
+// inspect reads the schema, leaving out the tables in skip and the
+// tables whose name starts with one of skipPrefixes.
+func (s *scratch) inspect(ctx context.Context, skip []string, skipPrefixes []string) (*schema.Schema, error) {
+	sch, err := s.atlas.InspectSchema(ctx, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("inspect %s scratch database: %w", s.url.Dialect.Name(), err)
+	}
+	kept := sch.Tables[:0]
+	for _, t := range sch.Tables {
+		if contains(skip, t.Name) || hasAnyPrefix(t.Name, skipPrefixes) || t.Name == "sqlite_sequence" {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	sch.Tables = kept
+	return sch, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ")
+}

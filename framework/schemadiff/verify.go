@@ -1,0 +1,73 @@
+package schemadiff
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing/fstest"
+
+	"ariga.io/atlas/sql/schema"
+)
+
+var versionPrefix = regexp.MustCompile(`^(\d+)_`)
+
+// verify applies the candidate file with goose on top of the existing
+// migrations in s (which holds the current state): the schema must then
+// equal to, and after the down it must equal from again.
+func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file string, from, to *schema.Schema, skip, prefixes []string) error {
+	files := fstest.MapFS{}
+	var last int64
+	if existing != nil {
+		names, err := fs.Glob(existing, "*.sql")
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			b, err := fs.ReadFile(existing, n)
+			if err != nil {
+				return err
+			}
+			files[n] = &fstest.MapFile{Data: b}
+			if m := versionPrefix.FindStringSubmatch(n); m != nil {
+				if v, _ := strconv.ParseInt(m[1], 10, 64); v > last {
+					last = v
+				}
+			}
+		}
+	}
+	candidate := fmt.Sprintf("%05d_candidate.sql", last+1)
+	files[candidate] = &fstest.MapFile{Data: []byte(file)}
+	p, err := s.goose(table, files)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrVerify, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("%w: the up migration fails on %s: %v", ErrVerify, s.url.Dialect.Name(), err)
+	}
+	if err := s.sameAs(ctx, to, skip, prefixes, "after up, the schema differs from the DDL"); err != nil {
+		return err
+	}
+	if _, err := p.Down(ctx); err != nil {
+		return fmt.Errorf("%w: the down migration fails on %s: %v", ErrVerify, s.url.Dialect.Name(), err)
+	}
+	return s.sameAs(ctx, from, skip, prefixes, "after down, the schema differs from the previous migrations'")
+}
+
+// sameAs inspects s and fails with what differs from want.
+func (s *scratch) sameAs(ctx context.Context, want *schema.Schema, skip, prefixes []string, what string) error {
+	got, err := s.inspect(ctx, skip, prefixes)
+	if err != nil {
+		return err
+	}
+	changes, err := diff(s, got, want)
+	if err != nil {
+		return err
+	}
+	if len(changes) > 0 {
+		return fmt.Errorf("%w: %s:\n  - %s", ErrVerify, what, strings.Join(summarize(changes), "\n  - "))
+	}
+	return nil
+}
