@@ -109,7 +109,7 @@ func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
 		}
 		all = append(all, m.results(s, res...)...)
 		if err != nil {
-			return all, fmt.Errorf("%s migrations: %w", s, err)
+			return all, wrap(s, err)
 		}
 	}
 	return all, nil
@@ -250,5 +250,5 @@ func wrap(s Set, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s migrations: %w", s, err)
+	return fmt.Errorf("%s migrations: %w", s, Explain(err))
 }

@@ -90,7 +90,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.Migrations != nil {
 		if err := current.migrateUp(ctx, table, opts.Migrations); err != nil && !errors.Is(err, gooselib.ErrNoMigrations) {
-			return nil, fmt.Errorf("%w: %v", ErrMigrations, err)
+			return nil, fmt.Errorf("%w: %v", ErrMigrations, qmigrate.Explain(err))
 		}
 	}
 	if err := desired.execDDL(ctx, opts.SchemaDir); err != nil {

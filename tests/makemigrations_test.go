@@ -1,0 +1,135 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/tests/dbtest"
+)
+
+// blogApp copies the demo's DDL and migrations into a fresh app directory.
+func blogApp(t *testing.T) string {
+	t.Helper()
+	app := blogMigrations(t)
+	src := filepath.Join(repoRoot(t), "examples", "blog", "sql")
+	if err := os.CopyFS(filepath.Join(app, "sql"), os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMakeMigrationsCLI drives `quarry makemigrations` from an app's root on
+// every dialect: no changes, --check, --dry-run, writing a file that
+// `migrate up` applies, and bad input.
+func TestMakeMigrationsCLI(t *testing.T) {
+	t.Parallel()
+	for _, name := range dialects.All {
+		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
+			app := blogApp(t)
+			env := []string{"DATABASE_URL=" + dbtest.NewURL(t, name)}
+			run := func(wantCode int, args ...string) cliResult {
+				t.Helper()
+				r := quarry(t, app, env, args...)
+				if r.code != wantCode {
+					t.Fatalf("quarry %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, wantCode, r.stdout, r.stderr)
+				}
+				return r
+			}
+			if r := run(0, "makemigrations"); strings.TrimSpace(r.stdout) != "no changes" {
+				t.Errorf("unchanged DDL: %q", r.stdout)
+			}
+			schema := filepath.Join(app, "sql", string(name), "schema.sql")
+			appendFile(t, schema, "\nCREATE TABLE comments (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(500) NOT NULL);\n")
+			if r := run(1, "makemigrations", "--check"); !strings.Contains(r.stderr, "create table comments") || !strings.Contains(r.stderr, "migrations are behind the DDL") {
+				t.Errorf("--check: %s", r.stderr)
+			}
+			if r := run(0, "makemigrations", "--dry-run"); !strings.Contains(r.stdout, "-- +goose Up") || !strings.Contains(strings.ToLower(r.stdout), "create table") {
+				t.Errorf("--dry-run printed %q", r.stdout)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(app, "migrations", string(name))); len(entries) != 1 {
+				t.Errorf("--check or --dry-run wrote a file: %d files", len(entries))
+			}
+			r := run(0, "makemigrations")
+			if !strings.Contains(r.stdout, "created migrations/"+string(name)+"/00002_create_table_comments.sql") {
+				t.Fatalf("makemigrations printed %q", r.stdout)
+			}
+			run(0, "makemigrations", "--check")
+			if r := run(0, "migrate", "up"); !strings.Contains(r.stdout, "00002_create_table_comments.sql") {
+				t.Errorf("migrate up: %s", r.stdout)
+			}
+
+			// Bad input: a DDL syntax error names the file, the line and the database's message.
+			appendFile(t, schema, "\nCREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY,, x INT);\n")
+			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the DDL does not apply") || !strings.Contains(r.stderr, "schema.sql:") || !strings.Contains(r.stderr, "CREATE TABLE broken") {
+				t.Errorf("syntax error: %s", r.stderr)
+			}
+			// A migration that no longer applies is named, with the database's message.
+			bad := filepath.Join(app, "migrations", string(name), "00003_bad.sql")
+			if err := os.WriteFile(bad, []byte("-- +goose Up\nALTER TABLE nowhere ADD COLUMN x INTEGER;\n-- +goose Down\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the existing migrations do not apply") || !strings.Contains(r.stderr, "00003_bad.sql") {
+				t.Errorf("broken migration: %s", r.stderr)
+			}
+			os.Remove(bad)
+		})
+	}
+}
+
+// TestMakeMigrationsErrors covers the environment's failures: an
+// unreachable dev server, an unwritable migrations directory, a missing
+// schema directory, no dialect.
+func TestMakeMigrationsErrors(t *testing.T) {
+	t.Parallel()
+	app := blogApp(t)
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "postgres", "--dev-url", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"); r.code != 1 || !strings.Contains(r.stderr, "no scratch database: dev server") {
+		t.Errorf("unreachable dev server: %d %s", r.code, r.stderr)
+	}
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "needs a development server") {
+		t.Errorf("no dev server: %d %s", r.code, r.stderr)
+	}
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "oracle"); r.code != 2 || !strings.Contains(r.stderr, "unknown database dialect") {
+		t.Errorf("bad dialect: %d %s", r.code, r.stderr)
+	}
+	if r := quarry(t, app, nil, "makemigrations", "--schema", "nope"); r.code != 2 || !strings.Contains(r.stderr, "schema directory nope: not found") {
+		t.Errorf("missing schema: %d %s", r.code, r.stderr)
+	}
+	schema := filepath.Join(app, "sql", "sqlite", "schema.sql")
+	appendFile(t, schema, "\nCREATE TABLE extra (id INTEGER NOT NULL PRIMARY KEY);\n")
+	dir := filepath.Join(app, "migrations", "sqlite")
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o755)
+	if os.Geteuid() == 0 {
+		// root writes anywhere: make the directory a file instead.
+		os.Chmod(dir, 0o755)
+		ro := filepath.Join(app, "ro")
+		if err := os.WriteFile(ro, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := quarry(t, app, []string{"DATABASE_URL=sqlite:x.db"}, "makemigrations", "--dir", ro+"/sub"); r.code != 1 || !strings.Contains(r.stderr, "write the migration") {
+			t.Errorf("unwritable dir: %d %s", r.code, r.stderr)
+		}
+		return
+	}
+	if r := quarry(t, app, []string{"DATABASE_URL=sqlite:x.db"}, "makemigrations"); r.code != 1 || !strings.Contains(r.stderr, "write the migration") {
+		t.Errorf("unwritable dir: %d %s", r.code, r.stderr)
+	}
+}
