@@ -34,6 +34,7 @@ type evolution struct {
 	ddl         string
 	allow       bool  // --allow-destructive
 	wantErr     error // the step must be refused with this error
+	wantErrHas  string
 	wantSummary string
 	// noChangeOn is a dialect on which the step changes nothing (SQLite
 	// ignores declared lengths).
@@ -103,9 +104,23 @@ func corpus() []evolution {
 		step("FK change ON DELETE", "REFERENCES authors (id) ON DELETE CASCADE", "REFERENCES authors (id) ON DELETE RESTRICT"),
 		step("check constraint", "    title     VARCHAR(200) NOT NULL,\n", "    title     VARCHAR(200) NOT NULL,\n    CONSTRAINT posts_title_check CHECK (title <> ''),\n"),
 	)
-	dropTable := v[:strings.Index(v, "CREATE TABLE posts")]
-	steps = append(steps, evolution{name: "drop table", ddl: dropTable, allow: true, wantSummary: "drop table posts"})
+	v = v[:strings.Index(v, "CREATE TABLE posts")]
+	steps = append(steps, evolution{name: "drop table", ddl: v, allow: true, wantSummary: "drop table posts"})
+
+	unhinted := strings.Replace(v, "    bio        {text},", "    biography  {text},", 1)
+	steps = append(steps, evolution{name: "rename column without a hint (refused, with the hint spelled out)", ddl: unhinted,
+		wantErr: schemadiff.ErrDestructive, wantErrHas: `if bio was renamed to biography, say so in the DDL: add the comment "-- quarry:renamed-from bio"`})
+	steps = append(steps, withSummary("rename column authors.bio to biography",
+		step("rename column by hint", "    bio        {text},", "    biography  {text}, -- quarry:renamed-from bio")))
+	renamedTable := strings.NewReplacer("CREATE TABLE authors (", "-- quarry:renamed-from authors\nCREATE TABLE writers (", "ON authors (", "ON writers (").Replace(v)
+	v = renamedTable
+	steps = append(steps, evolution{name: "rename table by hint", ddl: v, wantSummary: "rename table authors to writers"})
 	return steps
+}
+
+func withSummary(want string, e evolution) evolution {
+	e.wantSummary = want
+	return e
 }
 
 func withNoChangeOn(d dialects.Name, e evolution) evolution {
@@ -175,8 +190,8 @@ func TestSchemaEvolutions(t *testing.T) {
 			writeDDL(st.ddl)
 			res, err := diff(st.allow)
 			if st.wantErr != nil {
-				if !errors.Is(err, st.wantErr) {
-					t.Fatalf("%s: err = %v; want %v", st.name, err, st.wantErr)
+				if !errors.Is(err, st.wantErr) || !strings.Contains(err.Error(), st.wantErrHas) {
+					t.Fatalf("%s: err = %v; want %v mentioning %q", st.name, err, st.wantErr, st.wantErrHas)
 				}
 				continue
 			}

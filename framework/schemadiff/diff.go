@@ -97,15 +97,27 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 
-	from, err := current.inspect(ctx, skip, skipPrefixes)
+	hints, err := readRenames(opts.SchemaDir)
 	if err != nil {
 		return nil, err
 	}
-	to, err := desired.inspect(ctx, skip, skipPrefixes)
+	// Each side is inspected twice: one copy stays as it is (the reference
+	// for verification), the other has the hinted renames applied.
+	inspectBoth := func(s *scratch) (plain, renamed *schema.Schema, err error) {
+		if plain, err = s.inspect(ctx, skip, skipPrefixes); err == nil {
+			renamed, err = s.inspect(ctx, skip, skipPrefixes)
+		}
+		return plain, renamed, err
+	}
+	from, fromRenamed, err := inspectBoth(current)
 	if err != nil {
 		return nil, err
 	}
-	upChanges, err := diff(current, from, to)
+	to, toRenamed, err := inspectBoth(desired)
+	if err != nil {
+		return nil, err
+	}
+	upChanges, err := diffWithRenames(current, hints, fromRenamed, to)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +133,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if problems := unsafe(upChanges); len(problems) > 0 {
 		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
 	}
-	downChanges, err := diff(current, to, from)
+	downChanges, err := diffWithRenames(current, hints.reverse(), toRenamed, from)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +151,17 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// diffWithRenames applies the hinted renames to from (a copy it may change)
+// and returns the renames followed by the rest of the diff to to.
+func diffWithRenames(s *scratch, hints *renames, from, to *schema.Schema) ([]schema.Change, error) {
+	renames := hints.apply(from, to)
+	rest, err := diff(s, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return append(renames, rest...), nil
 }
 
 // diff returns the changes that take from to to, on s's driver.

@@ -90,7 +90,7 @@ func destructive(changes []schema.Change) []string {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *schema.DropTable:
-			out = append(out, "drops table "+c.T.Name+" and its rows")
+			out = append(out, "drops table "+c.T.Name+" and its rows"+tableRenameHint(changes, c.T))
 		case *schema.ModifyTable:
 			for _, tc := range c.Changes {
 				switch tc := tc.(type) {
@@ -121,6 +121,29 @@ func renameHint(t *schema.ModifyTable, dropped *schema.Column) string {
 		if add, ok := tc.(*schema.AddColumn); ok && typeString(add.C.Type) == typeString(dropped.Type) {
 			return fmt.Sprintf(" (if %s was renamed to %s, say so in the DDL: add the comment \"-- quarry:renamed-from %s\" to the column)",
 				dropped.Name, add.C.Name, dropped.Name)
+		}
+	}
+	return ""
+}
+
+// tableRenameHint points out a dropped table that looks renamed: a table
+// with the same columns is created.
+func tableRenameHint(changes []schema.Change, dropped *schema.Table) string {
+	for _, c := range changes {
+		add, ok := c.(*schema.AddTable)
+		if !ok || len(add.T.Columns) != len(dropped.Columns) {
+			continue
+		}
+		same := true
+		for _, col := range dropped.Columns {
+			if _, ok := add.T.Column(col.Name); !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return fmt.Sprintf(" (if %s was renamed to %s, say so in the DDL: put the comment \"-- quarry:renamed-from %s\" above its CREATE TABLE)",
+				dropped.Name, add.T.Name, dropped.Name)
 		}
 	}
 	return ""
