@@ -101,8 +101,13 @@ func TestMakeMigrationsErrors(t *testing.T) {
 	if r := quarry(t, app, nil, "makemigrations", "--dialect", "postgres", "--dev-url", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"); r.code != 1 || !strings.Contains(r.stderr, "no scratch database: dev server") {
 		t.Errorf("unreachable dev server: %d %s", r.code, r.stderr)
 	}
-	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "needs a development server") {
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "postgres"); r.code != 1 || !strings.Contains(r.stderr, "needs a development server") {
 		t.Errorf("no dev server: %d %s", r.code, r.stderr)
+	}
+	mysqlSchema := filepath.Join(app, "sql", "mysql", "schema.sql")
+	appendFile(t, mysqlSchema, "\nCREATE FUNCTION one() RETURNS INT DETERMINISTIC RETURN 1;\n")
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "cannot carry these through yet, and will not drop them silently: line") {
+		t.Errorf("MySQL function: %d %s", r.code, r.stderr)
 	}
 	if r := quarry(t, app, nil, "makemigrations", "--dialect", "oracle"); r.code != 2 || !strings.Contains(r.stderr, "unknown database dialect") {
 		t.Errorf("bad dialect: %d %s", r.code, r.stderr)

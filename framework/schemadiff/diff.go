@@ -70,6 +70,18 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	}
 	skip := []string{qmigrate.FrameworkTable, qmigrate.AppTable, "quarry_migrate_lock", "goose_lock"}
 
+	ddl, err := readDDL(opts.SchemaDir)
+	if err != nil {
+		return nil, err
+	}
+	var stmts []statement
+	for _, l := range ddl {
+		stmts = append(stmts, l.statement)
+	}
+	if bad := unsupportedObjects(opts.Dialect.Name(), stmts); len(bad) > 0 {
+		return nil, fmt.Errorf("%w: on %s, makemigrations cannot carry these through yet, and will not drop them silently: %s; write their migrations by hand (quarry migrate create) and keep them out of %s",
+			ErrUnsupported, opts.Dialect.Name(), strings.Join(bad, ", "), opts.SchemaDir)
+	}
 	current, err := newScratch(ctx, opts.Dialect, opts.DevURL)
 	if err != nil {
 		return nil, err
@@ -93,9 +105,18 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("%w: %v", ErrMigrations, qmigrate.Explain(err))
 		}
 	}
-	if err := desired.execDDL(ctx, opts.SchemaDir); err != nil {
+	if err := desired.execDDL(ctx, ddl); err != nil {
 		return nil, err
 	}
+	fromObjects, err := current.objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	toObjects, err := desired.objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	objUp, objDown := diffObjects(fromObjects, toObjects), diffObjects(toObjects, fromObjects)
 
 	hints, err := readRenames(opts.SchemaDir)
 	if err != nil {
@@ -122,10 +143,10 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
-	if len(upChanges) == 0 {
+	if len(upChanges) == 0 && objUp.empty() {
 		return res, nil
 	}
-	res.Summary = summarize(upChanges)
+	res.Summary = append(summarize(upChanges), objUp.summary...)
 	res.Destructive = destructive(upChanges)
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w (pass --allow-destructive if you mean it):\n  - %s", ErrDestructive, strings.Join(res.Destructive, "\n  - "))
@@ -137,6 +158,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	downChanges, downNotes := withoutEnumNarrowing(downChanges)
 	up, err := plan(ctx, current, upChanges)
 	if err != nil {
 		return nil, err
@@ -145,12 +167,21 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.File = render(opts, res.Summary, up, down)
-	res.Up, res.Down = statements(up), statements(down)
-	if err := verify(ctx, current, table, opts.Migrations, res.File, from, to, skip, skipPrefixes); err != nil {
+	objDown.notes = downNotes
+	res.File = render(opts, res.Summary, up, down, objUp, objDown)
+	res.Up = append(append(append([]string{}, objUp.drops...), statements(up)...), objUp.creates...)
+	res.Down = append(append(append([]string{}, objDown.drops...), statements(down)...), objDown.creates...)
+	states := [2]state{{from, fromObjects}, {to, toObjects}}
+	if err := verify(ctx, current, table, opts.Migrations, res.File, states, skip, skipPrefixes); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// state is a schema with its views, functions and triggers.
+type state struct {
+	schema  *schema.Schema
+	objects map[string]object
 }
 
 // diffWithRenames applies the hinted renames to from (a copy it may change)

@@ -17,6 +17,9 @@ var (
 	// ErrVerify: the generated migration did not reproduce the DDL, or its
 	// down did not restore the previous state.
 	ErrVerify = errors.New("the generated migration failed verification")
+	// ErrUnsupported: the DDL creates objects the differ cannot carry
+	// through on this dialect (MySQL functions, procedures, triggers).
+	ErrUnsupported = errors.New("unsupported schema objects")
 	// ErrScratch: a scratch database could not be created or reached.
 	ErrScratch = errors.New("no scratch database")
 )

@@ -9,8 +9,9 @@ import (
 	"github.com/quarry-go/quarry/dialects"
 )
 
-// render writes the goose migration file for the up and down plans.
-func render(opts Options, summary []string, up, down *migrate.Plan) string {
+// render writes the goose migration file for the up and down plans, with
+// the statements that carry views, functions and triggers around them.
+func render(opts Options, summary []string, up, down *migrate.Plan, objUp, objDown objectChanges) string {
 	var b strings.Builder
 	name := opts.Name
 	if name == "" {
@@ -32,9 +33,9 @@ func render(opts Options, summary []string, up, down *migrate.Plan) string {
 			"-- switched back on.\n-- +goose NO TRANSACTION\n")
 	}
 	b.WriteString("\n-- +goose Up\n")
-	writePlan(&b, up, rebuild)
+	writePlan(&b, objUp, up, rebuild)
 	b.WriteString("\n-- +goose Down\n")
-	writePlan(&b, down, rebuild)
+	writePlan(&b, objDown, down, rebuild)
 	return b.String()
 }
 
@@ -51,11 +52,18 @@ func isForeignKeysPragma(cmd string) bool {
 	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(cmd)), "PRAGMA FOREIGN_KEYS")
 }
 
-// writePlan writes a plan's statements. In a rebuild file, which goose runs
-// outside a transaction, it brackets them itself.
-func writePlan(b *strings.Builder, p *migrate.Plan, rebuild bool) {
+// writePlan writes a plan's statements between the objects' drops and
+// creates. In a rebuild file, which goose runs outside a transaction, it
+// brackets them itself.
+func writePlan(b *strings.Builder, obj objectChanges, p *migrate.Plan, rebuild bool) {
+	for _, n := range obj.notes {
+		fmt.Fprintf(b, "-- %s.\n", n)
+	}
 	if rebuild {
 		b.WriteString("PRAGMA foreign_keys = off;\nBEGIN IMMEDIATE;\n")
+	}
+	for _, st := range obj.drops {
+		writeStatement(b, st)
 	}
 	for _, c := range p.Changes {
 		if rebuild && isForeignKeysPragma(c.Cmd) {
@@ -65,6 +73,9 @@ func writePlan(b *strings.Builder, p *migrate.Plan, rebuild bool) {
 			fmt.Fprintf(b, "-- %s\n", strings.ReplaceAll(c.Comment, "\n", " "))
 		}
 		writeStatement(b, c.Cmd)
+	}
+	for _, st := range obj.creates {
+		writeStatement(b, st)
 	}
 	if rebuild {
 		b.WriteString("-- Fail (and roll back) if a foreign key now points nowhere.\n" +
@@ -79,6 +90,12 @@ func writePlan(b *strings.Builder, p *migrate.Plan, rebuild bool) {
 // around one that spans lines or holds a semicolon.
 func writeStatement(b *strings.Builder, cmd string) {
 	cmd = strings.TrimSuffix(strings.TrimSpace(cmd), ";")
+	// A down cannot drop an enum value, so the up must tolerate it being
+	// there already (up, down, up again).
+	if u := strings.ToUpper(cmd); strings.HasPrefix(u, "ALTER TYPE ") && strings.Contains(u, " ADD VALUE ") && !strings.Contains(u, "IF NOT EXISTS") {
+		i := strings.Index(u, " ADD VALUE ") + len(" ADD VALUE ")
+		cmd = cmd[:i] + "IF NOT EXISTS " + cmd[i:]
+	}
 	if strings.ContainsAny(cmd, ";\n") {
 		fmt.Fprintf(b, "-- +goose StatementBegin\n%s;\n-- +goose StatementEnd\n", cmd)
 		return

@@ -108,33 +108,40 @@ func (s *scratch) migrateUp(ctx context.Context, table string, fsys fs.FS) error
 	return err
 }
 
-// execDDL runs every statement of the .sql files in dir. Files may refer to
-// each other's tables in any order: statements that fail are retried after
-// the others until a round makes no progress; then the first failure is
-// reported with its file, line and the database's message.
-func (s *scratch) execDDL(ctx context.Context, dir string) error {
+// located is a DDL statement and the file it comes from.
+type located struct {
+	statement
+	file string
+}
+
+// readDDL splits every .sql file of dir into statements, files in name order.
+func readDDL(dir string) ([]located, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("%w: no .sql files in %s", ErrDDL, dir)
+		return nil, fmt.Errorf("%w: no .sql files in %s", ErrDDL, dir)
 	}
 	sort.Strings(files)
-	type located struct {
-		statement
-		file string
-	}
-	var pending []located
+	var out []located
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, st := range splitStatements(string(src)) {
-			pending = append(pending, located{st, f})
+			out = append(out, located{st, f})
 		}
 	}
+	return out, nil
+}
+
+// execDDL runs the statements. Files may refer to each other's tables in
+// any order: statements that fail are retried after the others until a
+// round makes no progress; then the first failure is reported with its
+// file, line and the database's message.
+func (s *scratch) execDDL(ctx context.Context, pending []located) error {
 	for len(pending) > 0 {
 		var failed []located
 		var firstErr error

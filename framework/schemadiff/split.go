@@ -87,6 +87,8 @@ func splitStatements(src string) []statement {
 				continue
 			}
 			b.WriteByte(c)
+		case c == ';' && inTriggerBody(b.String()):
+			b.WriteByte(c) // a statement inside CREATE TRIGGER … BEGIN … END
 		case c == ';':
 			flush()
 		default:
@@ -95,6 +97,40 @@ func splitStatements(src string) []statement {
 	}
 	flush()
 	return out
+}
+
+// inTriggerBody reports whether text is a CREATE TRIGGER whose BEGIN …
+// END body has not ended yet.
+func inTriggerBody(text string) bool {
+	words := strings.Fields(strings.ToUpper(stripComments(text)))
+	if len(words) < 2 || words[0] != "CREATE" {
+		return false
+	}
+	i := 1
+	if words[i] == "TEMP" || words[i] == "TEMPORARY" {
+		i++
+	}
+	if i >= len(words) || words[i] != "TRIGGER" {
+		return false
+	}
+	hasBegin := false
+	for _, w := range words {
+		if w == "BEGIN" {
+			hasBegin = true
+		}
+	}
+	return hasBegin && words[len(words)-1] != "END"
+}
+
+// stripComments drops -- comment lines (enough to find keywords).
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
 
 // dollarTag returns the $tag$ that s starts with, if any.

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing/fstest"
-
-	"ariga.io/atlas/sql/schema"
 )
 
 var versionPrefix = regexp.MustCompile(`^(\d+)_`)
@@ -17,7 +15,8 @@ var versionPrefix = regexp.MustCompile(`^(\d+)_`)
 // verify applies the candidate file with goose on top of the existing
 // migrations in s (which holds the current state): the schema must then
 // equal to, and after the down it must equal from again.
-func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file string, from, to *schema.Schema, skip, prefixes []string) error {
+func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file string, states [2]state, skip, prefixes []string) error {
+	from, to := states[0], states[1]
 	files := fstest.MapFS{}
 	var last int64
 	if existing != nil {
@@ -57,17 +56,23 @@ func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file 
 }
 
 // sameAs inspects s and fails with what differs from want.
-func (s *scratch) sameAs(ctx context.Context, want *schema.Schema, skip, prefixes []string, what string) error {
+func (s *scratch) sameAs(ctx context.Context, want state, skip, prefixes []string, what string) error {
 	got, err := s.inspect(ctx, skip, prefixes)
 	if err != nil {
 		return err
 	}
-	changes, err := diff(s, got, want)
+	changes, err := diff(s, got, want.schema)
 	if err != nil {
 		return err
 	}
-	if len(changes) > 0 {
-		return fmt.Errorf("%w: %s:\n  - %s", ErrVerify, what, strings.Join(summarize(changes), "\n  - "))
+	changes, _ = withoutEnumNarrowing(changes) // values a down could not drop
+	objects, err := s.objects(ctx)
+	if err != nil {
+		return err
+	}
+	problems := append(summarize(changes), diffObjects(objects, want.objects).summary...)
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s:\n  - %s", ErrVerify, what, strings.Join(problems, "\n  - "))
 	}
 	return nil
 }
