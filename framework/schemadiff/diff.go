@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
@@ -226,24 +227,40 @@ func statements(p *migrate.Plan) []string {
 	return out
 }
 
-// alignAutoIndexNames renames SQLite's automatic indexes for UNIQUE
-// constraints (sqlite_autoindex_<table>_<n>) after their columns on both
-// sides: Atlas's SQLite differ renames them on one side only, reporting a
-// drop and an add of the same index.
-func alignAutoIndexNames(schemas ...*schema.Schema) {
-	for _, s := range schemas {
-		for _, t := range s.Tables {
+// alignAutoIndexNames names SQLite's automatic indexes for UNIQUE
+// constraints (sqlite_autoindex_<table>_<n>) consistently on both sides of
+// a diff: after the unique index on the same columns on the other side when
+// there is one (a UNIQUE constraint and a unique index are the same thing
+// in SQLite), else after their columns. Atlas's SQLite differ would report
+// a drop and an add of the same index.
+func alignAutoIndexNames(a, b *schema.Schema) {
+	for _, pair := range [][2]*schema.Schema{{a, b}, {b, a}} {
+		for _, t := range pair[0].Tables {
+			other, _ := pair[1].Table(t.Name)
 			for _, ix := range t.Indexes {
-				if strings.HasPrefix(ix.Name, "sqlite_autoindex_") {
-					var cols []string
-					for _, p := range ix.Parts {
-						if p.C != nil {
-							cols = append(cols, p.C.Name)
-						}
+				if !strings.HasPrefix(ix.Name, "sqlite_autoindex_") {
+					continue
+				}
+				ix.Name = "auto_" + t.Name + "_" + strings.Join(indexColumns(ix), "_")
+				if other == nil {
+					continue
+				}
+				for _, o := range other.Indexes {
+					if o.Unique && !strings.HasPrefix(o.Name, "sqlite_autoindex_") && slices.Equal(indexColumns(o), indexColumns(ix)) {
+						ix.Name = o.Name
 					}
-					ix.Name = "auto_" + t.Name + "_" + strings.Join(cols, "_")
 				}
 			}
 		}
 	}
+}
+
+func indexColumns(ix *schema.Index) []string {
+	var cols []string
+	for _, p := range ix.Parts {
+		if p.C != nil {
+			cols = append(cols, p.C.Name)
+		}
+	}
+	return cols
 }

@@ -1,0 +1,82 @@
+package schemadiff
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/atlasdriver"
+	qmigrate "github.com/quarry-go/quarry/framework/migrate"
+)
+
+// InspectOptions configures [Inspect].
+type InspectOptions struct {
+	// Framework includes the framework's own tables (quarry_*).
+	Framework bool
+}
+
+// Inspect returns the DDL of a live database — its tables, then its views,
+// functions and triggers — so an existing database can be adopted: save it
+// as sql/schema.sql. goose's version tables are left out. It only reads.
+func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptions) (string, error) {
+	d := u.Dialect
+	drv, err := atlasdriver.Open(d, db)
+	if err != nil {
+		return "", err
+	}
+	s := &scratch{url: u, db: db, atlas: drv} // read only: never dropped
+	var prefixes []string
+	if !opts.Framework {
+		prefixes = []string{"quarry_"}
+	}
+	sch, err := s.inspect(ctx, []string{qmigrate.FrameworkTable, qmigrate.AppTable, "quarry_migrate_lock", "goose_lock"}, prefixes)
+	if err != nil {
+		return "", err
+	}
+	var changes []schema.Change
+	for _, o := range sch.Objects {
+		changes = append(changes, &schema.AddObject{O: o})
+	}
+	for _, t := range sch.Tables {
+		changes = append(changes, &schema.AddTable{T: t})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- Schema of a %s database, written by quarry inspectdb.\n", d.Name())
+	if len(changes) > 0 {
+		unqualified := ""
+		plan, err := drv.PlanChanges(ctx, "inspectdb", changes, func(o *migrate.PlanOptions) {
+			o.SchemaQualifier = &unqualified
+			o.Mode = migrate.PlanModeDump
+		})
+		if err != nil {
+			return "", fmt.Errorf("write DDL: %w", err)
+		}
+		for _, c := range plan.Changes {
+			if isForeignKeysPragma(c.Cmd) {
+				continue
+			}
+			fmt.Fprintf(&b, "\n%s;\n", strings.TrimSuffix(strings.TrimSpace(c.Cmd), ";"))
+		}
+	}
+	objects, err := s.objects(ctx)
+	if err != nil {
+		return "", err
+	}
+	list := make([]object, 0, len(objects))
+	for _, o := range objects {
+		list = append(list, o)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		return list[i].order < list[j].order || list[i].order == list[j].order && list[i].key() < list[j].key()
+	})
+	for _, o := range list {
+		fmt.Fprintf(&b, "\n%s;\n", strings.TrimSuffix(strings.TrimSpace(o.Create), ";"))
+	}
+	return b.String(), nil
+}
