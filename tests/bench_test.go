@@ -2,10 +2,15 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -13,6 +18,7 @@ import (
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
+	"github.com/quarry-go/quarry/framework/schemadiff"
 	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -80,5 +86,89 @@ func BenchmarkHandler(b *testing.B) {
 				c.h.ServeHTTP(httptest.NewRecorder(), req)
 			}
 		})
+	}
+}
+
+// benchSchema is a 50-table schema; with pending set, 20 of its tables
+// carry a change: a new column (10), a new index (5), a new default (5).
+func benchSchema(name dialects.Name, pending bool) string {
+	types := ddlTypes[name]
+	var b strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&b, "CREATE TABLE t%02d (\n    id {id},\n", i)
+		if i > 0 {
+			fmt.Fprintf(&b, "    parent_id {ref} REFERENCES t%02d (id),\n", i-1)
+		}
+		rank := "0"
+		if pending && i >= 15 && i < 20 {
+			rank = "1"
+		}
+		fmt.Fprintf(&b, "    title VARCHAR(200) NOT NULL,\n    body {text},\n    rnk INTEGER NOT NULL DEFAULT %s,\n    created_at {ts} NOT NULL DEFAULT {now}", rank)
+		if pending && i < 10 {
+			b.WriteString(",\n    extra VARCHAR(50)")
+		}
+		b.WriteString("\n){engine};\n")
+		fmt.Fprintf(&b, "CREATE INDEX t%02d_title_idx ON t%02d (title);\n", i, i)
+		if pending && i >= 10 && i < 15 {
+			fmt.Fprintf(&b, "CREATE INDEX t%02d_rnk_idx ON t%02d (rnk, created_at);\n", i, i)
+		}
+	}
+	return types.Replace(b.String())
+}
+
+// BenchmarkMakeMigrations times makemigrations on a 50-table schema per
+// dialect: with nothing pending (the baseline: both states built and
+// diffed) and with 20 pending changes (planned, verified up and down). On
+// SQLite it also times the whole CLI command, the figure the issue bounds
+// at 2 seconds.
+func BenchmarkMakeMigrations(b *testing.B) {
+	ctx := context.Background()
+	for _, name := range dialects.All {
+		db := dbtest.New(b, name) // skips or fails like the tests when the server is missing
+		dev := map[dialects.Name]string{dialects.Postgres: os.Getenv(dbtest.EnvPostgres), dialects.MySQL: os.Getenv(dbtest.EnvMySQL)}[name]
+		app := b.TempDir()
+		sqlDir, migDir := filepath.Join(app, "sql"), filepath.Join(app, "migrations")
+		os.MkdirAll(sqlDir, 0o755)
+		os.MkdirAll(migDir, 0o755)
+		write := func(pending bool) {
+			if err := os.WriteFile(filepath.Join(sqlDir, "schema.sql"), []byte(benchSchema(name, pending)), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		opts := schemadiff.Options{Dialect: db.Dialect(), SchemaDir: sqlDir, Migrations: os.DirFS(migDir), DevURL: dev}
+		write(false)
+		initial, err := schemadiff.Diff(ctx, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := migrate.CreateWith(migDir, "initial", []byte(initial.File)); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(string(name)+"/baseline-no-changes", func(b *testing.B) {
+			for b.Loop() {
+				if res, err := schemadiff.Diff(ctx, opts); err != nil || !res.Empty() {
+					b.Fatal(err, res.Summary)
+				}
+			}
+		})
+		write(true)
+		b.Run(string(name)+"/20-changes", func(b *testing.B) {
+			for b.Loop() {
+				if res, err := schemadiff.Diff(ctx, opts); err != nil || len(res.Summary) != 20 {
+					b.Fatal(err, res.Summary)
+				}
+			}
+		})
+		if name == dialects.SQLite {
+			b.Run("sqlite/cli-20-changes", func(b *testing.B) {
+				for b.Loop() {
+					cmd := exec.Command(quarryBin, "makemigrations", "--dialect", "sqlite", "--schema", sqlDir, "--dir", migDir, "--dry-run")
+					cmd.Env = cleanEnv()
+					if out, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("%v\n%s", err, out)
+					}
+				}
+			})
+		}
 	}
 }

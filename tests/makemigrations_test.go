@@ -177,3 +177,31 @@ func TestInspectDBCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestMakeMigrationsConcurrentIndexes (PostgreSQL): --concurrent-indexes
+// builds indexes on existing tables CONCURRENTLY in a NO TRANSACTION file
+// that migrate up and down apply; an index on a new table stays plain.
+func TestMakeMigrationsConcurrentIndexes(t *testing.T) {
+	t.Parallel()
+	app := blogApp(t)
+	env := []string{"DATABASE_URL=" + dbtest.NewURL(t, dialects.Postgres)}
+	appendFile(t, filepath.Join(app, "sql", "postgres", "schema.sql"),
+		"\nCREATE INDEX posts_title_idx ON posts (title);\nCREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT);\nCREATE INDEX notes_body_idx ON notes (body);\n")
+	if r := quarry(t, app, env, "makemigrations", "--concurrent-indexes", "--name", "indexes"); r.code != 0 {
+		t.Fatalf("makemigrations: %s", r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(app, "migrations", "postgres", "00002_indexes.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-- +goose NO TRANSACTION", `CREATE INDEX CONCURRENTLY "posts_title_idx"`, `CREATE INDEX "notes_body_idx"`, `DROP INDEX CONCURRENTLY "posts_title_idx"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("migration lacks %q:\n%s", want, b)
+		}
+	}
+	for _, args := range [][]string{{"migrate", "up"}, {"migrate", "down"}, {"migrate", "up"}, {"makemigrations", "--check"}} {
+		if r := quarry(t, app, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+}

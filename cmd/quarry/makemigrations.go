@@ -19,6 +19,7 @@ func newMakeMigrationsCmd() *cobra.Command {
 	var (
 		schemaDir, dir, name, dialect, devURL string
 		dryRun, check, allowDestructive, fw   bool
+		concurrentIndexes                     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "makemigrations",
@@ -49,7 +50,7 @@ NULL column without a default is refused with the fix spelled out.`,
 				return usageError{fmt.Errorf("schema directory %s: not found (pass --schema)", schemaDir)}
 			}
 			opts := schemadiff.Options{Dialect: d, SchemaDir: schemaDir, DevURL: dev, FrameworkSchema: fw,
-				AllowDestructive: allowDestructive, Name: name}
+				AllowDestructive: allowDestructive, Name: name, ConcurrentIndexes: concurrentIndexes}
 			if st, err := os.Stat(dir); err == nil && st.IsDir() {
 				opts.Migrations = os.DirFS(dir)
 			}
@@ -96,6 +97,7 @@ NULL column without a default is refused with the fix spelled out.`,
 	f.BoolVar(&dryRun, "dry-run", false, "print the migration instead of writing it")
 	f.BoolVar(&check, "check", false, "exit 1 when the migrations are behind the DDL (for CI); write nothing")
 	f.BoolVar(&allowDestructive, "allow-destructive", false, "allow drops and narrowing type changes")
+	f.BoolVar(&concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: build indexes on existing tables CONCURRENTLY (NO TRANSACTION migration)")
 	f.BoolVar(&fw, "framework-schema", false, "the DDL is Quarry's own (migrations versioned in quarry_migrations)")
 	_ = f.MarkHidden("framework-schema")
 	return cmd

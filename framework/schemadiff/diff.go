@@ -37,6 +37,10 @@ type Options struct {
 	AllowDestructive bool
 	// Name describes the migration in its header. Default: "changes".
 	Name string
+	// ConcurrentIndexes (PostgreSQL) creates and drops indexes on existing
+	// tables CONCURRENTLY, which cannot run in a transaction: the file is
+	// then marked NO TRANSACTION and is not atomic.
+	ConcurrentIndexes bool
 }
 
 // Result is a verified migration, or none when the DDL and the migrations
@@ -169,6 +173,9 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	objDown.notes = downNotes
+	if opts.ConcurrentIndexes && opts.Dialect.Name() == dialects.Postgres {
+		concurrently(up, down, newTables(upChanges))
+	}
 	res.File = render(opts, res.Summary, up, down, objUp, objDown)
 	res.Up = append(append(append([]string{}, objUp.drops...), statements(up)...), objUp.creates...)
 	res.Down = append(append(append([]string{}, objDown.drops...), statements(down)...), objDown.creates...)

@@ -2,9 +2,11 @@ package schemadiff
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/schema"
 
 	"github.com/quarry-go/quarry/dialects"
 )
@@ -24,6 +26,9 @@ func render(opts Options, summary []string, up, down *migrate.Plan, objUp, objDo
 	}
 	rebuild := needsRebuild(up) || needsRebuild(down)
 	switch {
+	case hasConcurrently(up) || hasConcurrently(down):
+		b.WriteString("-- Indexes are built CONCURRENTLY, which PostgreSQL cannot do in a\n" +
+			"-- transaction: this migration is not atomic.\n-- +goose NO TRANSACTION\n")
 	case opts.Dialect.Name() == dialects.MySQL:
 		b.WriteString("-- MySQL commits each DDL statement on its own: this migration is not atomic.\n")
 	case rebuild:
@@ -101,4 +106,47 @@ func writeStatement(b *strings.Builder, cmd string) {
 		return
 	}
 	fmt.Fprintf(b, "%s;\n", cmd)
+}
+
+var indexOnRe = regexp.MustCompile(`(?i)^CREATE (UNIQUE )?INDEX ("[^"]+"|\S+) ON ("[^"]+"|\S+)`)
+
+// concurrently rewrites, in place, the index statements on tables that
+// exist before the migration to build and drop the index CONCURRENTLY.
+func concurrently(up, down *migrate.Plan, created map[string]bool) {
+	for _, p := range []*migrate.Plan{up, down} {
+		for _, c := range p.Changes {
+			u := strings.ToUpper(c.Cmd)
+			switch {
+			case strings.HasPrefix(u, "DROP INDEX ") && !strings.Contains(u, "CONCURRENTLY"):
+				c.Cmd = "DROP INDEX CONCURRENTLY " + c.Cmd[len("DROP INDEX "):]
+			case indexOnRe.MatchString(c.Cmd):
+				m := indexOnRe.FindStringSubmatch(c.Cmd)
+				if created[strings.Trim(m[3], `"`)] {
+					continue // a new, empty table: nothing to wait for
+				}
+				i := len("CREATE ") + len(m[1]) + len("INDEX ")
+				c.Cmd = c.Cmd[:i] + "CONCURRENTLY " + c.Cmd[i:]
+			}
+		}
+	}
+}
+
+func hasConcurrently(p *migrate.Plan) bool {
+	for _, c := range p.Changes {
+		if strings.Contains(strings.ToUpper(c.Cmd), " CONCURRENTLY ") {
+			return true
+		}
+	}
+	return false
+}
+
+// newTables names the tables a change set creates.
+func newTables(changes []schema.Change) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range changes {
+		if a, ok := c.(*schema.AddTable); ok {
+			out[a.T.Name] = true
+		}
+	}
+	return out
 }
