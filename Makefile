@@ -8,7 +8,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen check-migrations test test-sqlite demo lint bench fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench fuzz
 
 all: gen lint test
 
@@ -17,15 +17,23 @@ gen:
 	$(QUARRY) gen --types framework/store
 	cd examples/blog && go run ../../cmd/quarry gen --types db
 
-## check-migrations: the framework's and the demo's migrations match their DDL, on every dialect
+## migrations: write the migrations that catch the framework's and the demo's migrations up
+## with their DDL, on every dialect (needs the PostgreSQL and MySQL servers)
+migrations:
+	@$(MAKE) --no-print-directory makemigrations MM_FLAGS=
+
+## check-migrations: fail when a migration is missing for a DDL change (CI runs it)
 check-migrations:
+	@$(MAKE) --no-print-directory makemigrations MM_FLAGS=--check
+
+makemigrations:
 	@for d in sqlite postgres mysql; do \
 		case $$d in postgres) dev="$(QUARRY_TEST_POSTGRES_URL)";; mysql) dev="$(QUARRY_TEST_MYSQL_URL)";; *) dev="";; esac; \
 		echo "framework ($$d):"; \
-		$(QUARRY) makemigrations --check --framework-schema --dialect $$d --dev-url "$$dev" \
+		$(QUARRY) makemigrations $(MM_FLAGS) --framework-schema --dialect $$d --dev-url "$$dev" \
 			--schema sql/$$d --dir dialects/$$d/migrations || exit 1; \
 		echo "demo ($$d):"; \
-		(cd examples/blog && go run ../../cmd/quarry makemigrations --check --dialect $$d --dev-url "$$dev") || exit 1; \
+		(cd examples/blog && go run ../../cmd/quarry makemigrations $(MM_FLAGS) --dialect $$d --dev-url "$$dev") || exit 1; \
 	done
 
 ## test: all tests, all three databases, race detector on
