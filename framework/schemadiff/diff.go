@@ -143,7 +143,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	upChanges, err := diffWithRenames(current, hints, fromRenamed, to)
+	upChanges, err := diffWithRenames(ctx, current, hints, fromRenamed, to)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if problems := unsafe(upChanges); len(problems) > 0 {
 		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
 	}
-	downChanges, err := diffWithRenames(current, hints.reverse(), toRenamed, from)
+	downChanges, err := diffWithRenames(ctx, desired, hints.reverse(), toRenamed, from)
 	if err != nil {
 		return nil, err
 	}
@@ -193,14 +193,70 @@ type state struct {
 }
 
 // diffWithRenames applies the hinted renames to from (a copy it may change)
-// and returns the renames followed by the rest of the diff to to.
-func diffWithRenames(s *scratch, hints *renames, from, to *schema.Schema) ([]schema.Change, error) {
+// and returns the renames followed by the rest of the diff to to. fromDB is
+// the scratch database holding from.
+func diffWithRenames(ctx context.Context, fromDB *scratch, hints *renames, from, to *schema.Schema) ([]schema.Change, error) {
 	renames := hints.apply(from, to)
-	rest, err := diff(s, from, to)
+	rest, err := diff(fromDB, from, to)
 	if err != nil {
 		return nil, err
 	}
+	if err := dropImplicitFKIndexes(ctx, fromDB, rest, to); err != nil {
+		return nil, err
+	}
 	return append(renames, rest...), nil
+}
+
+// dropImplicitFKIndexes adds, on MySQL, the drop of the index the server
+// created for a foreign key (named after it) when the foreign key is
+// dropped and the index is not wanted. Atlas hides such an index while the
+// key exists and leaves it behind, so the schema would not match.
+func dropImplicitFKIndexes(ctx context.Context, fromDB *scratch, changes []schema.Change, to *schema.Schema) error {
+	if fromDB.url.Dialect.Name() != dialects.MySQL {
+		return nil
+	}
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		tt, _ := to.Table(mt.T.Name)
+		for _, tc := range mt.Changes {
+			fk, ok := tc.(*schema.DropForeignKey)
+			if !ok || dropsIndex(mt.Changes, fk.F.Symbol) {
+				continue
+			}
+			if tt != nil {
+				if _, wanted := tt.Index(fk.F.Symbol); wanted {
+					continue
+				}
+			}
+			var n int
+			err := fromDB.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.STATISTICS
+				WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?`, mt.T.Name, fk.F.Symbol).Scan(&n)
+			if err != nil {
+				return fmt.Errorf("look up the index of foreign key %s: %w", fk.F.Symbol, err)
+			}
+			if n > 0 {
+				// With its parts: Atlas's MySQL planner skips a part-less drop.
+				idx := &schema.Index{Name: fk.F.Symbol, Table: mt.T}
+				for _, col := range fk.F.Columns {
+					idx.Parts = append(idx.Parts, &schema.IndexPart{C: col})
+				}
+				mt.Changes = append(mt.Changes, &schema.DropIndex{I: idx})
+			}
+		}
+	}
+	return nil
+}
+
+func dropsIndex(changes []schema.Change, name string) bool {
+	for _, c := range changes {
+		if d, ok := c.(*schema.DropIndex); ok && d.I.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // diff returns the changes that take from to to, on s's driver.
