@@ -2,9 +2,11 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -203,5 +205,53 @@ func TestMakeMigrationsConcurrentIndexes(t *testing.T) {
 		if r := quarry(t, app, env, args...); r.code != 0 {
 			t.Fatalf("%v: %s", args, r.stderr)
 		}
+	}
+}
+
+// TestMakeMigrationsInterrupted (PostgreSQL): Ctrl-C while the DDL runs on
+// a scratch database stops the command, and the scratch databases are
+// dropped on the way out.
+func TestMakeMigrationsInterrupted(t *testing.T) {
+	t.Parallel()
+	app := blogApp(t)
+	url := dbtest.NewURL(t, dialects.Postgres)
+	appendFile(t, filepath.Join(app, "sql", "postgres", "schema.sql"), "\nSELECT pg_sleep(60);\n")
+	cmd := exec.Command(quarryBin, "makemigrations")
+	cmd.Dir = app
+	cmd.Env = append(cleanEnv(), "DATABASE_URL="+url)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	admin := openURL(t, url)
+	// Find our scratch database by the sleep running in it.
+	var scratch string
+	deadline := time.Now().Add(30 * time.Second)
+	for scratch == "" && time.Now().Before(deadline) {
+		_ = admin.SQL.QueryRow(`SELECT datname FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND datname LIKE 'quarry_scratch_%' LIMIT 1`).Scan(&scratch)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if scratch == "" {
+		cmd.Process.Kill()
+		t.Fatal("the scratch database never ran the DDL")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(stderr.String(), "quarry: interrupted") {
+			t.Errorf("after Ctrl-C: %v, stderr %q", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("makemigrations did not stop on Ctrl-C")
+	}
+	var n int
+	if err := admin.SQL.QueryRow("SELECT COUNT(*) FROM pg_database WHERE datname = $1", scratch).Scan(&n); err != nil || n != 0 {
+		t.Errorf("scratch database %s left behind after Ctrl-C (%v)\n%s", scratch, err, stderr.String())
 	}
 }

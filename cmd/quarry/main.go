@@ -45,6 +45,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "quarry: interrupted")
+		return 130
+	}
 	fmt.Fprintf(stderr, "quarry: %v\n", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
