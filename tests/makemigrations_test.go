@@ -108,7 +108,7 @@ func TestMakeMigrationsErrors(t *testing.T) {
 	}
 	mysqlSchema := filepath.Join(app, "sql", "mysql", "schema.sql")
 	appendFile(t, mysqlSchema, "\nCREATE FUNCTION one() RETURNS INT DETERMINISTIC RETURN 1;\n")
-	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "cannot carry these through yet, and will not drop them silently: line") {
+	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "cannot carry these through yet, and will not drop them silently: ") {
 		t.Errorf("MySQL function: %d %s", r.code, r.stderr)
 	}
 	if r := quarry(t, app, nil, "makemigrations", "--dialect", "oracle"); r.code != 2 || !strings.Contains(r.stderr, "unknown database dialect") {

@@ -62,7 +62,7 @@ func (r *Result) Empty() bool { return len(r.Up) == 0 }
 // Diff builds both states in scratch databases, diffs them, plans the up
 // and down migrations, verifies them, and returns the file to write. It
 // writes nothing; the scratch databases are dropped before it returns.
-func Diff(ctx context.Context, opts Options) (*Result, error) {
+func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if opts.Dialect == nil || opts.SchemaDir == "" {
 		return nil, errors.New("schemadiff: Dialect and SchemaDir are required")
 	}
@@ -79,11 +79,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var stmts []statement
-	for _, l := range ddl {
-		stmts = append(stmts, l.statement)
-	}
-	if bad := unsupportedObjects(opts.Dialect.Name(), stmts); len(bad) > 0 {
+	if bad := unsupportedObjects(opts.Dialect.Name(), ddl); len(bad) > 0 {
 		return nil, fmt.Errorf("%w: on %s, makemigrations cannot carry these through yet, and will not drop them silently: %s; write their migrations by hand (quarry migrate create) and keep them out of %s",
 			ErrUnsupported, opts.Dialect.Name(), strings.Join(bad, ", "), opts.SchemaDir)
 	}
@@ -91,12 +87,12 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer current.drop()
+	defer func() { err = errors.Join(err, current.drop()) }()
 	desired, err := newScratch(ctx, opts.Dialect, opts.DevURL)
 	if err != nil {
 		return nil, err
 	}
-	defer desired.drop()
+	defer func() { err = errors.Join(err, desired.drop()) }()
 
 	if !opts.FrameworkSchema {
 		for _, s := range []*scratch{current, desired} {
@@ -121,7 +117,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	objUp, objDown := diffObjects(fromObjects, toObjects), diffObjects(toObjects, fromObjects)
+	objUp, objDown := objectChanges{}, objectChanges{}
 
 	hints, err := readRenames(opts.SchemaDir)
 	if err != nil {
@@ -147,9 +143,16 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	objUp = diffObjects(fromObjects, toObjects, dependsOnTables(opts.Dialect.Name(), upChanges))
 	res := &Result{}
 	if len(upChanges) == 0 && objUp.empty() {
 		return res, nil
+	}
+	for _, c := range upChanges {
+		if name, removed, ok := enumNarrowing(c); ok {
+			return nil, fmt.Errorf("%w: the DDL removes %q from enum type %s, and PostgreSQL cannot drop enum values: "+
+				"create a new type, move the columns to it and drop the old one in a migration written by hand (quarry migrate create)", ErrUnsupported, removed, name)
+		}
 	}
 	res.Summary = append(summarize(upChanges), objUp.summary...)
 	res.Destructive = destructive(upChanges)
@@ -164,6 +167,12 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	downChanges, downNotes := withoutEnumNarrowing(downChanges)
+	objDown = diffObjects(toObjects, fromObjects, dependsOnTables(opts.Dialect.Name(), downChanges))
+	backfill, problems := backfills(opts.Dialect, upChanges)
+	if len(problems) > 0 {
+		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
+	}
+	objUp.backfill = backfill
 	up, err := plan(ctx, current, upChanges)
 	if err != nil {
 		return nil, err
@@ -177,13 +186,60 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		concurrently(up, down, newTables(upChanges))
 	}
 	res.File = render(opts, res.Summary, up, down, objUp, objDown)
-	res.Up = append(append(append([]string{}, objUp.drops...), statements(up)...), objUp.creates...)
-	res.Down = append(append(append([]string{}, objDown.drops...), statements(down)...), objDown.creates...)
+	res.Up = append(append(objUp.before(), statements(up)...), objUp.after()...)
+	res.Down = append(append(objDown.before(), statements(down)...), objDown.after()...)
 	states := [2]state{{from, fromObjects}, {to, toObjects}}
 	if err := verify(ctx, current, table, opts.Migrations, res.File, states, skip, skipPrefixes); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// dependsOnTables returns which unchanged objects a set of table changes
+// forces to be dropped and created again: on PostgreSQL and SQLite every
+// view when any table changes (a view pins the columns it reads), and on
+// SQLite every trigger too (a rebuilt table loses its triggers).
+func dependsOnTables(d dialects.Name, changes []schema.Change) func(object) bool {
+	if len(changes) == 0 || d == dialects.MySQL {
+		return nil
+	}
+	return func(o object) bool { return o.Kind == "view" || d == dialects.SQLite && o.Kind == "trigger" }
+}
+
+// backfills returns, for each column that becomes NOT NULL with a default,
+// the UPDATE that gives its NULLs that default first (SQLite's rebuild does
+// it with IFNULL), and refuses a column that becomes NOT NULL without one.
+func backfills(d dialects.Dialect, changes []schema.Change) (stmts, problems []string) {
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		for _, tc := range mt.Changes {
+			mc, ok := tc.(*schema.ModifyColumn)
+			if !ok || !mc.Change.Is(schema.ChangeNull) || mc.To.Type.Null {
+				continue
+			}
+			var def string
+			switch x := mc.To.Default.(type) {
+			case *schema.Literal:
+				def = x.V
+			case *schema.RawExpr:
+				def = x.X
+			}
+			if def == "" {
+				problems = append(problems, fmt.Sprintf("column %s.%s becomes NOT NULL without a default, so a row holding NULL would make the migration fail. "+
+					"Give it a DEFAULT (its NULLs are then filled with it), or fill them in an earlier migration", mt.T.Name, mc.To.Name))
+				continue
+			}
+			if d.Name() == dialects.SQLite {
+				continue
+			}
+			col := d.QuoteIdent(mc.To.Name)
+			stmts = append(stmts, fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL", d.QuoteIdent(mt.T.Name), col, def, col))
+		}
+	}
+	return stmts, problems
 }
 
 // state is a schema with its views, functions and triggers.

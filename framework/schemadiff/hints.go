@@ -45,10 +45,21 @@ func readRenames(dir string) (*renames, error) {
 			if h := hintRe.FindStringSubmatch(head); h != nil {
 				r.tables[table] = h[1]
 			}
+			pending := "" // a hint on its own line applies to the next column
 			for _, line := range strings.Split(body, "\n") {
 				h := hintRe.FindStringSubmatch(line)
 				c := columnNameRe.FindStringSubmatch(line)
-				if h == nil || c == nil {
+				if c == nil {
+					if h != nil {
+						pending = h[1]
+					}
+					continue
+				}
+				if h == nil && pending != "" {
+					h = []string{"", pending}
+				}
+				pending = ""
+				if h == nil {
 					continue
 				}
 				if r.columns[table] == nil {
@@ -110,13 +121,18 @@ func (r *renames) reverse() *renames {
 		rev.tables[o] = n
 	}
 	for t, cols := range r.columns {
-		table := t
+		// The table may be renamed in the same migration (then the down
+		// sees its old name) or in an earlier one (then its hint is stale
+		// and the down sees the new name): file the hints under both.
+		names := []string{t}
 		if old, ok := r.tables[t]; ok {
-			table = old
+			names = append(names, old)
 		}
-		rev.columns[table] = map[string]string{}
-		for n, o := range cols {
-			rev.columns[table][o] = n
+		for _, table := range names {
+			rev.columns[table] = map[string]string{}
+			for n, o := range cols {
+				rev.columns[table][o] = n
+			}
 		}
 	}
 	return rev

@@ -75,27 +75,43 @@ func (s *scratch) objects(ctx context.Context) (map[string]object, error) {
 }
 
 // objectChanges are the statements that carry the objects from one state
-// to another: drops before the table changes, creates after them.
+// to another, placed around the table changes so dependencies hold: views
+// and triggers are dropped first and created last; extensions and
+// functions are created first and dropped last.
 type objectChanges struct {
-	drops, creates []string
-	summary        []string
-	notes          []string // comments for the file: what this direction cannot undo
+	earlyDrops, earlyCreates []string
+	backfill                 []string // UPDATEs that fill NULLs before a column becomes NOT NULL
+	lateCreates, lateDrops   []string
+	summary                  []string
+	notes                    []string // comments for the file: what this direction cannot undo
 }
 
-func diffObjects(from, to map[string]object) objectChanges {
+// early reports whether objects of kind are created before the table
+// changes (and dropped after them).
+func early(kind string) bool { return kind == "extension" || kind == "function" }
+
+// diffObjects carries from to to. recreate names objects that stay the
+// same but must be dropped and created again because the tables they
+// depend on change (views; on SQLite, triggers of rebuilt tables).
+func diffObjects(from, to map[string]object, recreate func(object) bool) objectChanges {
 	var c objectChanges
-	var creates []object
+	var drops, creates []object
 	for _, k := range sortedKeys(from) {
 		f := from[k]
 		t, ok := to[k]
 		switch {
 		case !ok:
-			c.drops = append(c.drops, f.Drop)
+			drops = append(drops, f)
 			c.summary = append(c.summary, "drop "+f.key())
 		case t.Create != f.Create:
-			c.drops = append(c.drops, f.Drop)
+			if !early(f.Kind) { // functions are replaced in place (CREATE OR REPLACE)
+				drops = append(drops, f)
+			}
 			creates = append(creates, t)
 			c.summary = append(c.summary, "replace "+f.key())
+		case recreate != nil && recreate(f):
+			drops = append(drops, f)
+			creates = append(creates, t)
 		}
 	}
 	for _, k := range sortedKeys(to) {
@@ -104,14 +120,38 @@ func diffObjects(from, to map[string]object) objectChanges {
 			c.summary = append(c.summary, "create "+to[k].key())
 		}
 	}
+	// Drop dependents before what they depend on: newest first.
+	sort.SliceStable(drops, func(i, j int) bool { return drops[i].order > drops[j].order })
 	sort.SliceStable(creates, func(i, j int) bool { return creates[i].order < creates[j].order })
+	for _, o := range drops {
+		if early(o.Kind) {
+			c.lateDrops = append(c.lateDrops, o.Drop)
+		} else {
+			c.earlyDrops = append(c.earlyDrops, o.Drop)
+		}
+	}
 	for _, o := range creates {
-		c.creates = append(c.creates, o.Create)
+		if early(o.Kind) {
+			c.earlyCreates = append(c.earlyCreates, o.Create)
+		} else {
+			c.lateCreates = append(c.lateCreates, o.Create)
+		}
 	}
 	return c
 }
 
-func (c objectChanges) empty() bool { return len(c.drops) == 0 && len(c.creates) == 0 }
+func (c objectChanges) empty() bool {
+	return len(c.earlyDrops)+len(c.earlyCreates)+len(c.lateCreates)+len(c.lateDrops) == 0
+}
+
+// before and after are the statements around the table changes.
+func (c objectChanges) before() []string {
+	return append(append(append([]string{}, c.earlyDrops...), c.earlyCreates...), c.backfill...)
+}
+
+func (c objectChanges) after() []string {
+	return append(append([]string{}, c.lateCreates...), c.lateDrops...)
+}
 
 func sortedKeys(m map[string]object) []string {
 	out := make([]string, 0, len(m))
@@ -122,20 +162,37 @@ func sortedKeys(m map[string]object) []string {
 	return out
 }
 
-// unsupportedObjects names the DDL statements that create objects this
-// dialect's differ cannot carry through, so they are refused instead of
-// silently dropped.
-func unsupportedObjects(d dialects.Name, stmts []statement) []string {
-	if d != dialects.MySQL {
-		return nil
+// unsupportedObjects names the DDL statements that create objects the
+// differ cannot carry through on dialect d, so they are refused instead of
+// being left out silently.
+func unsupportedObjects(d dialects.Name, stmts []located) []string {
+	kinds := []string{"VIRTUAL TABLE", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "RULE", "POLICY", "SCHEMA", "AGGREGATE", "OPERATOR"}
+	if d == dialects.MySQL {
+		kinds = append(kinds, "FUNCTION", "PROCEDURE", "TRIGGER", "EVENT")
 	}
 	var out []string
 	for _, st := range stmts {
-		head := strings.ToUpper(strings.Join(strings.Fields(stripLeadingComments(st.SQL)), " "))
-		for _, kind := range []string{"FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"} {
-			if strings.HasPrefix(head, "CREATE "+kind) || strings.Contains(head, " DEFINER") && strings.Contains(head, " "+kind+" ") {
-				out = append(out, fmt.Sprintf("line %d: CREATE %s", st.Line, kind))
+		var words []string // the statement's words without modifiers
+		for _, w := range strings.Fields(strings.ToUpper(stripLeadingComments(st.SQL))) {
+			switch {
+			case w == "OR" || w == "REPLACE" || w == "TEMP" || w == "TEMPORARY" || w == "UNLOGGED" || strings.HasPrefix(w, "DEFINER="):
+				continue
 			}
+			words = append(words, w)
+		}
+		if len(words) < 3 || words[0] != "CREATE" {
+			continue
+		}
+		head := strings.Join(words[:3], " ") + " "
+		for _, kind := range kinds {
+			if strings.HasPrefix(head, "CREATE "+kind+" ") {
+				out = append(out, fmt.Sprintf("%s:%d: CREATE %s", st.file, st.Line, kind))
+			}
+		}
+		head = strings.Join(words, " ")
+		// Composite and range types; enums are diffed by Atlas.
+		if strings.HasPrefix(head, "CREATE TYPE ") && !strings.Contains(head, " AS ENUM") {
+			out = append(out, fmt.Sprintf("%s:%d: CREATE TYPE (not an enum)", st.file, st.Line))
 		}
 	}
 	return out

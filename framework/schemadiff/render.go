@@ -67,7 +67,7 @@ func writePlan(b *strings.Builder, obj objectChanges, p *migrate.Plan, rebuild b
 	if rebuild {
 		b.WriteString("PRAGMA foreign_keys = off;\nBEGIN IMMEDIATE;\n")
 	}
-	for _, st := range obj.drops {
+	for _, st := range obj.before() {
 		writeStatement(b, st)
 	}
 	for _, c := range p.Changes {
@@ -79,13 +79,13 @@ func writePlan(b *strings.Builder, obj objectChanges, p *migrate.Plan, rebuild b
 		}
 		writeStatement(b, c.Cmd)
 	}
-	for _, st := range obj.creates {
+	for _, st := range obj.after() {
 		writeStatement(b, st)
 	}
 	if rebuild {
 		b.WriteString("-- Fail (and roll back) if a foreign key now points nowhere.\n" +
 			"CREATE TEMP TABLE quarry_fk_check (violations INTEGER NOT NULL CHECK (violations = 0));\n" +
-			"INSERT INTO quarry_fk_check SELECT COUNT(*) FROM pragma_foreign_key_check;\n" +
+			"INSERT OR ROLLBACK INTO quarry_fk_check SELECT COUNT(*) FROM pragma_foreign_key_check;\n" +
 			"DROP TABLE quarry_fk_check;\n" +
 			"COMMIT;\nPRAGMA foreign_keys = on;\n")
 	}

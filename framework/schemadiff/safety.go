@@ -22,11 +22,24 @@ func summarize(changes []schema.Change) []string {
 			for _, tc := range c.Changes {
 				out = append(out, describeTableChange(c.T.Name, tc))
 			}
+		case *schema.AddObject:
+			out = append(out, "create "+objectName(c.O))
+		case *schema.DropObject:
+			out = append(out, "drop "+objectName(c.O))
+		case *schema.ModifyObject:
+			out = append(out, "change "+objectName(c.To))
 		default:
 			out = append(out, fmt.Sprintf("%T", c))
 		}
 	}
 	return out
+}
+
+func objectName(o schema.Object) string {
+	if e, ok := o.(*schema.EnumType); ok {
+		return "enum type " + e.T
+	}
+	return fmt.Sprintf("%T", o)
 }
 
 func describeTableChange(table string, c schema.Change) string {
@@ -97,7 +110,7 @@ func destructive(changes []schema.Change) []string {
 				case *schema.DropColumn:
 					out = append(out, fmt.Sprintf("drops column %s.%s and its values%s", c.T.Name, tc.C.Name, renameHint(c, tc.C)))
 				case *schema.ModifyColumn:
-					if tc.Change.Is(schema.ChangeType) && narrows(tc.From.Type.Type, tc.To.Type.Type) {
+					if tc.Change.Is(schema.ChangeType) && narrows(tc.From.Type, tc.To.Type) {
 						out = append(out, fmt.Sprintf("narrows column %s.%s from %s to %s, which may truncate or reject values",
 							c.T.Name, tc.To.Name, typeString(tc.From.Type), typeString(tc.To.Type)))
 					}
@@ -178,32 +191,61 @@ func autoIncrement(c *schema.Column) bool {
 	return false
 }
 
-// narrows reports whether a change from one type to another can lose
-// values: a shorter string, a smaller integer, less precision, or a
-// different kind of type altogether.
-func narrows(from, to schema.Type) bool {
-	switch f := from.(type) {
+// narrows reports whether a type change can lose or reject values. Only
+// known widenings pass: a longer string (or one without a length), a larger
+// integer, an integer into a wide enough decimal, more decimal precision
+// and scale, a wider float. Every other change counts as narrowing.
+func narrows(from, to *schema.ColumnType) bool {
+	if from == nil || to == nil || from.Type == nil || to.Type == nil {
+		return true
+	}
+	switch f := from.Type.(type) {
 	case *schema.StringType:
-		t, ok := to.(*schema.StringType)
+		t, ok := to.Type.(*schema.StringType)
 		if !ok {
+			return true
+		}
+		if stringRank(t.T) < stringRank(f.T) {
 			return true
 		}
 		return t.Size > 0 && (f.Size == 0 || t.Size < f.Size)
 	case *schema.IntegerType:
-		t, ok := to.(*schema.IntegerType)
-		if !ok {
-			_, dec := to.(*schema.DecimalType)
-			return !dec
+		switch t := to.Type.(type) {
+		case *schema.IntegerType:
+			return intRank(t.T) < intRank(f.T) || t.Unsigned != f.Unsigned
+		case *schema.DecimalType:
+			return t.Precision != 0 && t.Precision-t.Scale < 20 // 0: unbounded
 		}
-		return intRank(t.T) < intRank(f.T)
+		return true
 	case *schema.DecimalType:
-		t, ok := to.(*schema.DecimalType)
-		return !ok || t.Precision < f.Precision || t.Scale < f.Scale
+		t, ok := to.Type.(*schema.DecimalType)
+		return !ok || t.Precision-t.Scale < f.Precision-f.Scale || t.Scale < f.Scale
 	case *schema.FloatType:
-		t, ok := to.(*schema.FloatType)
-		return !ok || t.Precision < f.Precision
+		t, ok := to.Type.(*schema.FloatType)
+		return !ok || t.Precision < f.Precision || floatRank(t.T) < floatRank(f.T)
 	}
-	return typeString(&schema.ColumnType{Type: from}) != typeString(&schema.ColumnType{Type: to})
+	return !strings.EqualFold(typeString(from), typeString(to))
+}
+
+// stringRank orders MySQL's text types by capacity; others rank alike.
+func stringRank(t string) int {
+	switch strings.ToLower(t) {
+	case "tinytext", "tinyblob":
+		return 1
+	case "mediumtext", "mediumblob":
+		return 3
+	case "longtext", "longblob":
+		return 4
+	}
+	return 2
+}
+
+func floatRank(t string) int {
+	switch strings.ToLower(t) {
+	case "real", "float", "float4":
+		return 1
+	}
+	return 2
 }
 
 func intRank(t string) int {

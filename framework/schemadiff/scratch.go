@@ -38,7 +38,7 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 	if d.Name() == dialects.SQLite {
 		db, u, err := dialects.Open(ctx, "sqlite::memory:")
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrScratch, err)
+			return nil, fmt.Errorf("%w: %w", ErrScratch, err)
 		}
 		return newScratchOn(db, u, db.Close)
 	}
@@ -47,7 +47,7 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 	}
 	admin, server, err := dialects.Open(ctx, devURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: dev server: %v", ErrScratch, err)
+		return nil, fmt.Errorf("%w: dev server: %w", ErrScratch, err)
 	}
 	if server.Dialect.Name() != d.Name() {
 		admin.Close()
@@ -56,10 +56,6 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "quarry_scratch_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)); err != nil {
-		admin.Close()
-		return nil, fmt.Errorf("%w: create %s on the dev server: %v", ErrScratch, name, err)
-	}
 	drop := func() error {
 		// Dropped even when ctx was cancelled (Ctrl-C) or failed.
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -69,7 +65,14 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 			q += " WITH (FORCE)"
 		}
 		_, err := admin.ExecContext(dctx, q)
+		if err != nil {
+			err = fmt.Errorf("drop scratch database %s on the dev server (drop it by hand): %w", name, err)
+		}
 		return errors.Join(err, admin.Close())
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)+scratchCharset(ctx, admin, d, server)); err != nil {
+		// An interrupted CREATE may still have created it.
+		return nil, errors.Join(fmt.Errorf("%w: create %s on the dev server: %w", ErrScratch, name, err), drop())
 	}
 	u, err := server.WithDatabase(name)
 	if err == nil {
@@ -78,7 +81,32 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 			return newScratchOn(db, u, func() error { return errors.Join(db.Close(), drop()) })
 		}
 	}
-	return nil, errors.Join(fmt.Errorf("%w: %v", ErrScratch, err), drop())
+	return nil, errors.Join(fmt.Errorf("%w: %w", ErrScratch, err), drop())
+}
+
+// scratchCharset is, on MySQL, the character set and collation of the
+// database the dev URL names, so that tables planned on the scratch
+// database carry the target's defaults, not the server's.
+func scratchCharset(ctx context.Context, admin *sql.DB, d dialects.Dialect, server *dialects.URL) string {
+	if d.Name() != dialects.MySQL || server.Database == "" {
+		return ""
+	}
+	var charset, collation string
+	err := admin.QueryRowContext(ctx, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME
+		FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, server.Database).Scan(&charset, &collation)
+	if err != nil || !plainWord(charset) || !plainWord(collation) {
+		return ""
+	}
+	return " CHARACTER SET " + charset + " COLLATE " + collation
+}
+
+func plainWord(s string) bool {
+	for _, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func newScratchOn(db *sql.DB, u *dialects.URL, drop func() error) (*scratch, error) {

@@ -70,7 +70,7 @@ func (s *scratch) sameAs(ctx context.Context, want state, skip, prefixes []strin
 	if err != nil {
 		return err
 	}
-	problems := append(summarize(changes), diffObjects(objects, want.objects).summary...)
+	problems := append(summarize(changes), diffObjects(objects, want.objects, nil).summary...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s:\n  - %s", ErrVerify, what, strings.Join(problems, "\n  - "))
 	}
