@@ -86,7 +86,8 @@ func TestMakeMigrationsCLI(t *testing.T) {
 			if err := os.WriteFile(bad, []byte("-- +goose Up\nALTER TABLE nowhere ADD COLUMN x INTEGER;\n-- +goose Down\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the existing migrations do not apply") || !strings.Contains(r.stderr, "00003_bad.sql") {
+			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the existing migrations do not apply") || !strings.Contains(r.stderr, "00003_bad.sql (up) failed") ||
+				!strings.Contains(r.stderr, "while running:\n    ALTER TABLE nowhere ADD COLUMN x INTEGER") {
 				t.Errorf("broken migration: %s", r.stderr)
 			}
 			os.Remove(bad)

@@ -39,10 +39,11 @@ type Options struct {
 
 // Migrator applies the framework's and the app's migrations to one database.
 type Migrator struct {
-	url       *dialects.URL
-	framework *goose.Provider
-	app       *goose.Provider // nil when the app has no migrations
-	log       *slog.Logger
+	url        *dialects.URL
+	framework  *goose.Provider
+	app        *goose.Provider // nil when the app has no migrations
+	log        *slog.Logger
+	statements StatementLog // the statement goose ran last, for errors
 }
 
 // New builds a migrator for db, opened from u.
@@ -53,12 +54,12 @@ func New(db *sql.DB, u *dialects.URL, opts Options) (*Migrator, error) {
 	}
 	m := &Migrator{url: u, log: log}
 	var err error
-	m.framework, err = newProvider(db, u, FrameworkTable, u.Dialect.Migrations())
+	m.framework, err = newProvider(db, u, FrameworkTable, u.Dialect.Migrations(), &m.statements)
 	if err != nil {
 		return nil, fmt.Errorf("framework migrations: %w", err)
 	}
 	if opts.AppFS != nil {
-		m.app, err = newProvider(db, u, AppTable, opts.AppFS)
+		m.app, err = newProvider(db, u, AppTable, opts.AppFS, &m.statements)
 		if errors.Is(err, goose.ErrNoMigrations) {
 			m.app, err = nil, nil // an empty directory: nothing to apply yet
 		}
@@ -69,7 +70,7 @@ func New(db *sql.DB, u *dialects.URL, opts Options) (*Migrator, error) {
 	return m, nil
 }
 
-func newProvider(db *sql.DB, u *dialects.URL, table string, fsys fs.FS) (*goose.Provider, error) {
+func newProvider(db *sql.DB, u *dialects.URL, table string, fsys fs.FS, log *StatementLog) (*goose.Provider, error) {
 	locker, err := u.Dialect.MigrationLocker(u)
 	if err != nil {
 		return nil, err
@@ -78,11 +79,12 @@ func newProvider(db *sql.DB, u *dialects.URL, table string, fsys fs.FS) (*goose.
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider("", db, fsys,
+	opts := append([]goose.ProviderOption{
 		goose.WithStore(store),
 		goose.WithLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
-	)
+	}, log.Options()...)
+	return goose.NewProvider("", db, fsys, opts...)
 }
 
 // Result is the outcome of one migration applied or undone.
@@ -109,7 +111,7 @@ func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
 		}
 		all = append(all, m.results(s, res...)...)
 		if err != nil {
-			return all, wrap(s, err)
+			return all, m.wrap(s, err)
 		}
 	}
 	return all, nil
@@ -122,7 +124,7 @@ func (m *Migrator) UpTo(ctx context.Context, set Set, version int64) ([]Result, 
 		return nil, err
 	}
 	res, err := p.UpTo(ctx, version)
-	return m.results(set, res...), wrap(set, err)
+	return m.results(set, res...), m.wrap(set, err)
 }
 
 // Down undoes the set's latest applied migration.
@@ -136,9 +138,9 @@ func (m *Migrator) Down(ctx context.Context, set Set) ([]Result, error) {
 		return nil, fmt.Errorf("%s migrations: %w", set, ErrNothingToUndo)
 	}
 	if res == nil {
-		return nil, wrap(set, err)
+		return nil, m.wrap(set, err)
 	}
-	return m.results(set, res), wrap(set, err)
+	return m.results(set, res), m.wrap(set, err)
 }
 
 // DownTo undoes the set's applied migrations newer than version (0 undoes all).
@@ -148,7 +150,7 @@ func (m *Migrator) DownTo(ctx context.Context, set Set, version int64) ([]Result
 		return nil, err
 	}
 	res, err := p.DownTo(ctx, version)
-	return m.results(set, res...), wrap(set, err)
+	return m.results(set, res...), m.wrap(set, err)
 }
 
 // Redo undoes the set's latest applied migration and applies it again.
@@ -160,9 +162,9 @@ func (m *Migrator) Redo(ctx context.Context, set Set) ([]Result, error) {
 	p, _ := m.need(set)
 	up, err := p.UpByOne(ctx)
 	if up == nil {
-		return down, wrap(set, err)
+		return down, m.wrap(set, err)
 	}
-	return append(down, m.results(set, up)...), wrap(set, err)
+	return append(down, m.results(set, up)...), m.wrap(set, err)
 }
 
 // Status is the state of one migration.
@@ -199,7 +201,7 @@ func (m *Migrator) HasPending(ctx context.Context) (bool, error) {
 	for _, s := range m.sets() {
 		pending, err := m.provider(s).HasPending(ctx)
 		if err != nil || pending {
-			return pending, wrap(s, err)
+			return pending, m.wrap(s, err)
 		}
 	}
 	return false, nil
@@ -246,9 +248,9 @@ func (m *Migrator) results(s Set, res ...*goose.MigrationResult) []Result {
 	return out
 }
 
-func wrap(s Set, err error) error {
+func (m *Migrator) wrap(s Set, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s migrations: %w", s, Explain(err))
+	return fmt.Errorf("%s migrations: %w", s, m.statements.Explain(err))
 }

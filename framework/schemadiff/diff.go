@@ -103,7 +103,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	}
 	if opts.Migrations != nil {
 		if err := current.migrateUp(ctx, table, opts.Migrations); err != nil && !errors.Is(err, gooselib.ErrNoMigrations) {
-			return nil, fmt.Errorf("%w: %v", ErrMigrations, qmigrate.Explain(err))
+			return nil, fmt.Errorf("%w: %w", ErrMigrations, err)
 		}
 	}
 	if err := desired.execDDL(ctx, ddl); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/dialects/atlasdriver"
+	qmigrate "github.com/quarry-go/quarry/framework/migrate"
 )
 
 // scratch is a throwaway database: in memory for SQLite, a temporary
@@ -117,23 +118,27 @@ func newScratchOn(db *sql.DB, u *dialects.URL, drop func() error) (*scratch, err
 	return &scratch{url: u, db: db, atlas: drv, drop: drop}, nil
 }
 
-// goose returns a provider for the migrations in fsys, versioned in table.
-func (s *scratch) goose(table string, fsys fs.FS) (*goose.Provider, error) {
+// goose returns a provider for the migrations in fsys, versioned in table,
+// and the log whose Explain names a failed migration and statement.
+func (s *scratch) goose(table string, fsys fs.FS) (*goose.Provider, *qmigrate.StatementLog, error) {
 	store, err := database.NewStore(s.url.Dialect.GooseDialect(), table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return goose.NewProvider("", s.db, fsys, goose.WithStore(store), goose.WithDisableGlobalRegistry(true))
+	log := &qmigrate.StatementLog{}
+	opts := append([]goose.ProviderOption{goose.WithStore(store), goose.WithDisableGlobalRegistry(true)}, log.Options()...)
+	p, err := goose.NewProvider("", s.db, fsys, opts...)
+	return p, log, err
 }
 
 // migrateUp applies the migrations in fsys, versioned in table.
 func (s *scratch) migrateUp(ctx context.Context, table string, fsys fs.FS) error {
-	p, err := s.goose(table, fsys)
+	p, log, err := s.goose(table, fsys)
 	if err != nil {
 		return err
 	}
 	_, err = p.Up(ctx)
-	return err
+	return log.Explain(err)
 }
 
 // located is a DDL statement and the file it comes from.

@@ -37,20 +37,20 @@ func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file 
 			}
 		}
 	}
-	candidate := fmt.Sprintf("%05d_candidate.sql", last+1)
+	candidate := fmt.Sprintf("%05d_new_migration.sql", last+1)
 	files[candidate] = &fstest.MapFile{Data: []byte(file)}
-	p, err := s.goose(table, files)
+	p, log, err := s.goose(table, files)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrVerify, err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("%w: the up migration fails on %s: %v", ErrVerify, s.url.Dialect.Name(), err)
+		return fmt.Errorf("%w: the up migration fails on %s: %w", ErrVerify, s.url.Dialect.Name(), log.Explain(err))
 	}
 	if err := s.sameAs(ctx, to, skip, prefixes, "after up, the schema differs from the DDL"); err != nil {
 		return err
 	}
 	if _, err := p.Down(ctx); err != nil {
-		return fmt.Errorf("%w: the down migration fails on %s: %v", ErrVerify, s.url.Dialect.Name(), err)
+		return fmt.Errorf("%w: the down migration fails on %s: %w", ErrVerify, s.url.Dialect.Name(), log.Explain(err))
 	}
 	return s.sameAs(ctx, from, skip, prefixes, "after down, the schema differs from the previous migrations'")
 }
