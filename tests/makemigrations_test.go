@@ -112,6 +112,12 @@ func TestMakeMigrationsErrors(t *testing.T) {
 	if r := quarry(t, app, nil, "makemigrations", "--dialect", "mysql"); r.code != 1 || !strings.Contains(r.stderr, "cannot carry these through yet, and will not drop them silently: ") {
 		t.Errorf("MySQL function: %d %s", r.code, r.stderr)
 	}
+	if r := quarry(t, app, []string{"DATABASE_URL=sqlite:./typo.db"}, "inspectdb"); r.code != 1 || !strings.Contains(r.stderr, "no SQLite database to inspect at ./typo.db") {
+		t.Errorf("inspectdb of a missing file: %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(app, "typo.db")); err == nil {
+		t.Error("inspectdb created the SQLite file it was asked to read")
+	}
 	if r := quarry(t, app, nil, "makemigrations", "--dialect", "oracle"); r.code != 2 || !strings.Contains(r.stderr, "unknown database dialect") {
 		t.Errorf("bad dialect: %d %s", r.code, r.stderr)
 	}

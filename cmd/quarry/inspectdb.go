@@ -20,9 +20,12 @@ func newInspectDBCmd() *cobra.Command {
 		Use:   "inspectdb",
 		Short: "Write the DDL of a live database, to adopt an existing schema",
 		Long: `inspectdb reads the database at DATABASE_URL (or --database-url) and writes
-the DDL of its tables, views, functions and triggers to stdout or --out, e.g.
-sql/schema.sql. It only reads. goose's version tables and the framework's own
-tables (quarry_*, unless --framework) are left out.`,
+the DDL of its tables and views (and triggers on SQLite; functions, triggers
+and extensions on PostgreSQL) to stdout or --out, e.g. sql/schema.sql. It
+changes no schema or data (a SQLite file is switched to WAL, as Quarry opens
+it). goose's version tables and the framework's own tables (quarry_*, unless
+--framework) are left out; MySQL routines and triggers are counted in a
+comment, not written.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			raw, err := databaseURL(databaseURLFlag)
@@ -32,6 +35,11 @@ tables (quarry_*, unless --framework) are left out.`,
 			u, err := dialects.ParseURL(raw)
 			if err != nil {
 				return usageError{err}
+			}
+			if u.Dialect.Name() == dialects.SQLite && !u.Memory {
+				if _, err := os.Stat(u.Database); err != nil {
+					return fmt.Errorf("no SQLite database to inspect at %s: %w", u.Database, err)
+				}
 			}
 			db, err := dialects.OpenURL(cmd.Context(), u)
 			if err != nil {

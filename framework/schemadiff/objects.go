@@ -35,6 +35,7 @@ func (s *scratch) objects(ctx context.Context) (map[string]object, error) {
 				'DROP VIEW ' || quote_ident(c.relname), c.oid::bigint
 			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relkind = 'v' AND n.nspname = current_schema()
+			  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
 			UNION ALL
 			SELECT 'function', p.oid::regprocedure::text, pg_get_functiondef(p.oid), 'DROP FUNCTION ' || p.oid::regprocedure::text, p.oid::bigint
 			FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
