@@ -15,6 +15,7 @@ import (
 	"github.com/quarry-go/quarry/dialects/atlasdriver"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/framework/migrate"
+	"github.com/quarry-go/quarry/framework/schemadiff"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -53,7 +54,7 @@ func TestMigrationsMatchDDL(t *testing.T) {
 			t.Errorf("migrations built %d tables; want 11 (7 framework + 4 blog)", len(a.Tables))
 		}
 		b.Name = a.Name // MySQL: the two databases have different names
-		alignAutoIndexNames(a, b)
+		schemadiff.AlignAutoIndexNames(a, b)
 		drv, err := atlasdriver.Open(viaMigrations.Dialect(), viaMigrations.SQL)
 		if err != nil {
 			t.Fatal(err)
@@ -66,32 +67,6 @@ func TestMigrationsMatchDDL(t *testing.T) {
 			t.Errorf("migrations and DDL differ: %s", describe(c))
 		}
 	})
-}
-
-// alignAutoIndexNames renames SQLite's automatic indexes for UNIQUE
-// constraints (sqlite_autoindex_<table>_<n>) after their columns on both
-// sides: Atlas's SQLite differ renames them on one side only, reporting a
-// drop and an add of the same index.
-func alignAutoIndexNames(schemas ...*schema.Schema) {
-	for _, s := range schemas {
-		for _, t := range s.Tables {
-			for _, ix := range t.Indexes {
-				if strings.HasPrefix(ix.Name, "sqlite_autoindex_") {
-					ix.Name = "auto_" + t.Name + "_" + strings.ReplaceAll(indexColumns(ix), ",", "_")
-				}
-			}
-		}
-	}
-}
-
-func indexColumns(ix *schema.Index) string {
-	var cols []string
-	for _, p := range ix.Parts {
-		if p.C != nil {
-			cols = append(cols, p.C.Name)
-		}
-	}
-	return strings.Join(cols, ",")
 }
 
 func inspect(t *testing.T, db *dbtest.DB) *schema.Schema {

@@ -244,7 +244,7 @@ func TestSchemaEvolutions(t *testing.T) {
 		sameSchema := func(what string, a, b *schema.Schema) {
 			t.Helper()
 			b.Name = a.Name
-			alignAutoIndexNames(a, b)
+			schemadiff.AlignAutoIndexNames(a, b)
 			drv, err := atlasdriver.Open(db.Dialect(), db.SQL)
 			if err != nil {
 				t.Fatal(err)

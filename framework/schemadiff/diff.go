@@ -318,7 +318,7 @@ func dropsIndex(changes []schema.Change, name string) bool {
 // diff returns the changes that take from to to, on s's driver.
 func diff(s *scratch, from, to *schema.Schema) ([]schema.Change, error) {
 	to.Name = from.Name // MySQL: the scratch databases have different names
-	alignAutoIndexNames(from, to)
+	AlignAutoIndexNames(from, to)
 	changes, err := s.atlas.SchemaDiff(from, to)
 	if err != nil {
 		return nil, fmt.Errorf("diff: %w", err)
@@ -346,13 +346,13 @@ func statements(p *migrate.Plan) []string {
 	return out
 }
 
-// alignAutoIndexNames names SQLite's automatic indexes for UNIQUE
+// AlignAutoIndexNames names SQLite's automatic indexes for UNIQUE
 // constraints (sqlite_autoindex_<table>_<n>) consistently on both sides of
 // a diff: after the unique index on the same columns on the other side when
 // there is one (a UNIQUE constraint and a unique index are the same thing
 // in SQLite), else after their columns. Atlas's SQLite differ would report
 // a drop and an add of the same index.
-func alignAutoIndexNames(a, b *schema.Schema) {
+func AlignAutoIndexNames(a, b *schema.Schema) {
 	for _, pair := range [][2]*schema.Schema{{a, b}, {b, a}} {
 		for _, t := range pair[0].Tables {
 			other, _ := pair[1].Table(t.Name)
