@@ -1,6 +1,7 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"io/fs"
@@ -67,6 +68,9 @@ type Dialect interface {
 	Migrations() fs.FS
 	// Queries returns the framework's queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
 	Queries(db store.DBTX) store.Querier
+	// TableNames lists the base tables of the database (PostgreSQL: of the
+	// current schema), sorted, without SQLite's internal ones.
+	TableNames(ctx context.Context, db store.DBTX) ([]string, error)
 	// ClassifyError wraps driver errors (unique, foreign key, not null, check
 	// violations, deadlocks) so that errors.Is matches the sentinels in
 	// package store. Other errors are returned unchanged.

@@ -1,6 +1,7 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -119,6 +120,10 @@ func (mysqlDialect) open(u *URL) (*sql.DB, error) {
 	// Recycle connections well inside the server's wait_timeout.
 	setPool(db, serverPoolSize(), 3*time.Minute)
 	return db, nil
+}
+
+func (mysqlDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
 func (mysqlDialect) ClassifyError(err error) error {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/quarry-go/quarry/framework/store"
 )
 
 // Open parses rawURL, opens a tuned connection pool for its dialect and
@@ -74,4 +76,22 @@ func tableLockerOptions() []lock.TableLockerOption {
 		// Probe every 500ms for up to 5 minutes so a second deploy waits its turn.
 		lock.WithTableLockTimeout(500*time.Millisecond, 600),
 	}
+}
+
+// queryStrings runs a query returning one text column.
+func queryStrings(ctx context.Context, db store.DBTX, q string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

@@ -1,6 +1,7 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -68,6 +69,10 @@ func (postgresDialect) open(u *URL) (*sql.DB, error) {
 	db := stdlib.OpenDB(*cfg)
 	setPool(db, serverPoolSize(), 30*time.Minute)
 	return db, nil
+}
+
+func (postgresDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
 func (postgresDialect) ClassifyError(err error) error {

@@ -1,6 +1,7 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -129,6 +130,10 @@ func (sqliteDialect) open(u *URL) (*sql.DB, error) {
 	}
 	setPool(db, max(4, runtime.NumCPU()), 0)
 	return db, nil
+}
+
+func (sqliteDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+	return queryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
 }
 
 func (sqliteDialect) ClassifyError(err error) error {

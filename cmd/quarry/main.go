@@ -79,7 +79,8 @@ postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY, QUARRY_ENV.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newGenCmd(), newMakeMigrationsCmd(), newMigrateCmd(), newInspectDBCmd(), newServeCmd(), newVersionCmd())
+	root.AddCommand(newGenCmd(), newMakeMigrationsCmd(), newMigrateCmd(), newInspectDBCmd(), newServeCmd(), newVersionCmd(),
+		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd())
 	return root
 }
 

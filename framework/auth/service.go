@@ -1,0 +1,178 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// Service is the identity layer over the framework's queries on one
+// database handle (a pool or a transaction).
+type Service struct {
+	db      store.DBTX
+	dialect dialects.Dialect
+	q       store.Querier
+	hasher  *Hasher
+}
+
+// New returns the service over db.
+func New(db store.DBTX, d dialects.Dialect) *Service {
+	return &Service{db: db, dialect: d, q: d.Queries(db), hasher: NewHasher()}
+}
+
+// Actions are the permission actions seeded for every table.
+var Actions = []string{"add", "change", "delete", "view"}
+
+var usernameRe = regexp.MustCompile(`^[\p{L}\p{N}@.+_-]{1,150}$`)
+
+// CreateUserParams describes a new user.
+type CreateUserParams struct {
+	Username, Email, Password string
+	Staff, Superuser          bool
+}
+
+// CreateUser validates the username and the password's strength, hashes
+// the password and inserts the user.
+func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.QuarryUser, error) {
+	if !usernameRe.MatchString(p.Username) {
+		return store.QuarryUser{}, fmt.Errorf("%w %q: use 1 to 150 letters, digits and @.+-_", ErrInvalidUsername, p.Username)
+	}
+	if err := CheckStrength(p.Password, p.Username, p.Email); err != nil {
+		return store.QuarryUser{}, err
+	}
+	hash, err := s.hasher.Hash(p.Password)
+	if err != nil {
+		return store.QuarryUser{}, err
+	}
+	id, err := s.q.UserCreate(ctx, store.UserCreateParams{Username: p.Username, Email: p.Email, PasswordHash: hash,
+		IsActive: true, IsStaff: p.Staff || p.Superuser, IsSuperuser: p.Superuser, Data: "{}"})
+	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrUniqueViolation) {
+		return store.QuarryUser{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
+	} else if err != nil {
+		return store.QuarryUser{}, err
+	}
+	// Record when the password was set (UserCreate leaves it NULL).
+	if _, err := s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: id, PasswordHash: hash,
+		ChangedAt: sql.NullTime{Time: time.Now().UTC(), Valid: true}}); err != nil {
+		return store.QuarryUser{}, err
+	}
+	return s.q.UserGetByID(ctx, id)
+}
+
+// SetPassword checks the new password's strength and stores its hash.
+func (s *Service) SetPassword(ctx context.Context, username, password string) error {
+	u, err := s.q.UserGetByUsername(ctx, username)
+	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %s", ErrNoSuchUser, username)
+	} else if err != nil {
+		return err
+	}
+	if err := CheckStrength(password, u.Username, u.Email); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: u.ID, PasswordHash: hash,
+		ChangedAt: sql.NullTime{Time: time.Now().UTC(), Valid: true}})
+	return err
+}
+
+// Authenticate returns the active user whose password matches. Unknown
+// users cost the same time as known ones and get the same error, so
+// neither timing nor message tells which usernames exist. A hash made with
+// weaker parameters is replaced on success.
+func (s *Service) Authenticate(ctx context.Context, username, password string) (store.QuarryUser, error) {
+	u, err := s.q.UserGetByUsername(ctx, username)
+	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+		s.hasher.VerifyDummy(password)
+		return store.QuarryUser{}, ErrInvalidCredentials
+	} else if err != nil {
+		return store.QuarryUser{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(password, u.PasswordHash)
+	if err != nil && !errors.Is(err, ErrBadHash) {
+		return store.QuarryUser{}, err
+	}
+	if !ok || !u.IsActive {
+		return store.QuarryUser{}, ErrInvalidCredentials
+	}
+	if rehash {
+		if hash, err := s.hasher.Hash(password); err == nil {
+			// The old hash still works if this fails; the next login retries.
+			_, _ = s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: u.ID, PasswordHash: hash, ChangedAt: u.PasswordChangedAt})
+		}
+	}
+	now := time.Now().UTC()
+	if _, err := s.q.UserSetLastLogin(ctx, store.UserSetLastLoginParams{ID: u.ID, LastLogin: sql.NullTime{Time: now, Valid: true}}); err != nil {
+		return store.QuarryUser{}, err
+	}
+	u.LastLogin = sql.NullTime{Time: now, Valid: true}
+	return u, nil
+}
+
+// Permissions returns the user's effective permission codenames: for an
+// inactive user none, otherwise the grants (direct or through groups)
+// minus explicit denials. A superuser's set is every permission.
+func (s *Service) Permissions(ctx context.Context, u store.QuarryUser) ([]string, error) {
+	switch {
+	case !u.IsActive:
+		return nil, nil
+	case u.IsSuperuser:
+		all, err := s.q.PermissionList(ctx)
+		out := make([]string, len(all))
+		for i, p := range all {
+			out[i] = p.Codename
+		}
+		return out, err
+	}
+	return s.q.UserPermissionCodenames(ctx, u.ID)
+}
+
+// HasPerm reports whether the user holds codename ("<table>.<action>").
+func (s *Service) HasPerm(ctx context.Context, u store.QuarryUser, codename string) (bool, error) {
+	if !u.IsActive {
+		return false, nil
+	}
+	if u.IsSuperuser {
+		return true, nil
+	}
+	perms, err := s.q.UserPermissionCodenames(ctx, u.ID)
+	return slices.Contains(perms, codename), err
+}
+
+// SeedPermissions ensures "<table>.<action>" permissions for every table of
+// the database and every action, and returns how many it added. Running it
+// again adds none. goose's version tables are skipped.
+func (s *Service) SeedPermissions(ctx context.Context) (int, error) {
+	before, err := s.q.PermissionList(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tables, err := s.dialect.TableNames(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range tables {
+		if t == "goose_db_version" || t == "quarry_migrations" || t == "quarry_migrate_lock" || t == "goose_lock" {
+			continue
+		}
+		for _, a := range Actions {
+			name := fmt.Sprintf("Can %s %s", a, strings.ReplaceAll(t, "_", " "))
+			if err := s.q.PermissionEnsure(ctx, store.PermissionEnsureParams{Codename: t + "." + a, Name: name}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	after, err := s.q.PermissionList(ctx)
+	return len(after) - len(before), err
+}
