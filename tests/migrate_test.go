@@ -32,11 +32,11 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := m.Up(ctx)
-		if err != nil || len(res) != 1 {
+		if err != nil || len(res) != 2 {
 			t.Fatalf("up: %v, %v", res, err)
 		}
 		for _, table := range []string{"quarry_users", "quarry_groups", "quarry_permissions", "quarry_user_groups",
-			"quarry_group_permissions", "quarry_user_permissions", "quarry_audit_log", migrate.FrameworkTable} {
+			"quarry_group_permissions", "quarry_user_permissions", "quarry_audit_log", "quarry_sessions", migrate.FrameworkTable} {
 			if !tableExists(t, db, table) {
 				t.Errorf("table %s missing after up", table)
 			}
@@ -47,7 +47,7 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 		if res, err := m.Up(ctx); err != nil || len(res) != 0 {
 			t.Errorf("second up: %v, %v; want nothing to do", res, err)
 		}
-		if res, err := m.DownTo(ctx, migrate.Framework, 0); err != nil || len(res) != 1 {
+		if res, err := m.DownTo(ctx, migrate.Framework, 0); err != nil || len(res) != 2 {
 			t.Fatalf("down-to 0: %v, %v", res, err)
 		}
 		if tableExists(t, db, "quarry_users") || tableExists(t, db, "quarry_audit_log") {
@@ -60,7 +60,7 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 			t.Fatalf("up again: %v", err)
 		}
 		sts, err := m.Status(ctx)
-		if err != nil || len(sts) != 1 || !sts[0].Applied {
+		if err != nil || len(sts) != 2 || !sts[0].Applied || !sts[1].Applied {
 			t.Errorf("status = %+v, %v", sts, err)
 		}
 		if _, err := m.Down(ctx, migrate.App); err != migrate.ErrNoAppMigrations {
@@ -103,7 +103,7 @@ func TestMigrateCLI(t *testing.T) {
 				return r
 			}
 			up := run(0, "migrate", "up")
-			wantOrder := []string{"framework up   00001_initial.sql", "app       up   00001_blog.sql"}
+			wantOrder := []string{"framework up   00001_initial.sql", "framework up   00002_create_table_quarry_sessions.sql", "app       up   00001_blog.sql"}
 			if got := strings.Split(strings.TrimSpace(up.stdout), "\n"); strings.Join(got, "|") != strings.Join(wantOrder, "|") {
 				t.Errorf("up printed %q; want %q", got, wantOrder)
 			}
@@ -201,11 +201,11 @@ func TestMigrateConcurrent(t *testing.T) {
 				}
 				applied += strings.Count(r.stdout, " up ")
 			}
-			if applied != 2 {
-				t.Errorf("%d migrations applied across %d processes; want 2 in all", applied, procs)
+			if applied != 3 {
+				t.Errorf("%d migrations applied across %d processes; want 3 in all", applied, procs)
 			}
 			db := openURL(t, url)
-			for table, want := range map[string]int{migrate.FrameworkTable: 1, migrate.AppTable: 1} {
+			for table, want := range map[string]int{migrate.FrameworkTable: 2, migrate.AppTable: 1} {
 				var n int
 				q := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE version_id > 0", table)
 				if err := db.SQL.QueryRow(q).Scan(&n); err != nil || n != want {

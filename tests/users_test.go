@@ -75,8 +75,8 @@ func TestUserCLI(t *testing.T) {
 				t.Errorf("new password: %v", err)
 			}
 
-			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 44 permissions") {
-				t.Errorf("seed-permissions (7 framework + 4 blog tables): %s", r.stdout)
+			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 48 permissions") {
+				t.Errorf("seed-permissions (8 framework + 4 blog tables): %s", r.stdout)
 			}
 			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 0 permissions") {
 				t.Errorf("seed-permissions again: %s", r.stdout)
@@ -157,8 +157,8 @@ func TestAuthService(t *testing.T) {
 		if got, _ := svc.HasPerm(ctx, u, "quarry_users.delete"); !got {
 			t.Error("a superuser lacks a permission")
 		}
-		if all, _ := svc.Permissions(ctx, u); len(all) != 28 {
-			t.Errorf("superuser permissions = %d; want 28 (7 tables × 4)", len(all))
+		if all, _ := svc.Permissions(ctx, u); len(all) != 32 {
+			t.Errorf("superuser permissions = %d; want 32 (8 tables × 4)", len(all))
 		}
 	})
 }

@@ -210,6 +210,39 @@ func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (i
 	return a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
 }
 
+// SessionCommit runs the sqlite query queries/sqlite/sessions.sql.
+func (a *Queries) SessionCommit(ctx context.Context, arg store.SessionCommitParams) error {
+	return a.q.SessionCommit(ctx, toDBSessionCommitParams(arg))
+}
+
+// SessionDelete runs the sqlite query queries/sqlite/sessions.sql.
+func (a *Queries) SessionDelete(ctx context.Context, token string) error {
+	return a.q.SessionDelete(ctx, token)
+}
+
+// SessionDeleteExpired runs the sqlite query queries/sqlite/sessions.sql.
+func (a *Queries) SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	return a.q.SessionDeleteExpired(ctx, now)
+}
+
+// SessionFind runs the sqlite query queries/sqlite/sessions.sql.
+func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) ([]byte, error) {
+	return a.q.SessionFind(ctx, toDBSessionFindParams(arg))
+}
+
+// SessionListLive runs the sqlite query queries/sqlite/sessions.sql.
+func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.SessionListLiveRow, error) {
+	rows, err := a.q.SessionListLive(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.SessionListLiveRow, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBSessionListLiveRow(r)
+	}
+	return out, nil
+}
+
 func toDBAuditLogInsertParams(v store.AuditLogInsertParams) sqlcdb.AuditLogInsertParams {
 	return sqlcdb.AuditLogInsertParams{ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
 }
@@ -228,6 +261,14 @@ func toDBGroupPermissionRemoveParams(v store.GroupPermissionRemoveParams) sqlcdb
 
 func toDBPermissionEnsureParams(v store.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {
 	return sqlcdb.PermissionEnsureParams{Codename: v.Codename, Name: v.Name}
+}
+
+func toDBSessionCommitParams(v store.SessionCommitParams) sqlcdb.SessionCommitParams {
+	return sqlcdb.SessionCommitParams{Token: v.Token, Data: v.Data, Expiry: v.Expiry}
+}
+
+func toDBSessionFindParams(v store.SessionFindParams) sqlcdb.SessionFindParams {
+	return sqlcdb.SessionFindParams{Token: v.Token, Now: v.Now}
 }
 
 func toDBUserCreateParams(v store.UserCreateParams) sqlcdb.UserCreateParams {
@@ -280,4 +321,8 @@ func fromDBQuarryPermission(v sqlcdb.QuarryPermission) store.QuarryPermission {
 
 func fromDBQuarryUser(v sqlcdb.QuarryUser) store.QuarryUser {
 	return store.QuarryUser{ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data}
+}
+
+func fromDBSessionListLiveRow(v sqlcdb.SessionListLiveRow) store.SessionListLiveRow {
+	return store.SessionListLiveRow{Token: v.Token, Data: v.Data}
 }

@@ -26,6 +26,7 @@ type Querier interface {
 	AuthGroupsQueries
 	AuthPermissionsQueries
 	AuthUsersQueries
+	SessionsQueries
 }
 
 // AuditQueries are the queries of audit.sql.
@@ -80,6 +81,16 @@ type AuthUsersQueries interface {
 	UserSetLastLogin(ctx context.Context, arg UserSetLastLoginParams) (int64, error)
 	UserSetPassword(ctx context.Context, arg UserSetPasswordParams) (int64, error)
 	UserUpdate(ctx context.Context, arg UserUpdateParams) (int64, error)
+}
+
+// SessionsQueries are the queries of sessions.sql.
+type SessionsQueries interface {
+	SessionCommit(ctx context.Context, arg SessionCommitParams) error
+	SessionDelete(ctx context.Context, token string) error
+	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
+	// Sessions for scs: find a live one, write one, delete one, purge expired.
+	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
+	SessionListLive(ctx context.Context, now time.Time) ([]SessionListLiveRow, error)
 }
 
 // AuditLogInsertParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -150,6 +161,13 @@ type QuarryPermission struct {
 	Name     string
 }
 
+// QuarrySession is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarrySession struct {
+	Token  string
+	Data   []byte
+	Expiry time.Time
+}
+
 // QuarryUser is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type QuarryUser struct {
 	ID                int64
@@ -176,6 +194,25 @@ type QuarryUserPermission struct {
 	UserID       int64
 	PermissionID int64
 	Granted      bool
+}
+
+// SessionCommitParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionCommitParams struct {
+	Token  string
+	Data   []byte
+	Expiry time.Time
+}
+
+// SessionFindParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionFindParams struct {
+	Token string
+	Now   time.Time
+}
+
+// SessionListLiveRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionListLiveRow struct {
+	Token string
+	Data  []byte
 }
 
 // UserCreateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

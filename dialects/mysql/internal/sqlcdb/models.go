@@ -37,6 +37,12 @@ type QuarryPermission struct {
 	Name     string
 }
 
+type QuarrySession struct {
+	Token  string
+	Data   []byte
+	Expiry time.Time
+}
+
 type QuarryUser struct {
 	ID                int64
 	Username          string
