@@ -4,7 +4,8 @@
 
 QUARRY_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 QUARRY_TEST_MYSQL_URL    ?= mysql://root@127.0.0.1:3306/test
-export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL
+QUARRY_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
+export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
@@ -42,7 +43,7 @@ test:
 
 ## test-sqlite: the tests without any database server (PostgreSQL and MySQL legs skip)
 test-sqlite:
-	QUARRY_TEST_POSTGRES_URL= QUARRY_TEST_MYSQL_URL= go test -count=1 ./...
+	QUARRY_TEST_POSTGRES_URL= QUARRY_TEST_MYSQL_URL= QUARRY_TEST_REDIS_URL= go test -count=1 ./...
 
 ## demo: the blog demo on SQLite under ./var (DATABASE_URL picks another database)
 demo:

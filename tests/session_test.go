@@ -2,6 +2,10 @@ package tests
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -32,4 +36,28 @@ func TestSessionStore(t *testing.T) {
 			t.Error("an expired session survived the cleanup")
 		}
 	})
+}
+
+// TestSessionRedisStore runs the conformance suite on the Redis store
+// (QUARRY_TEST_REDIS_URL), under a prefix of its own.
+func TestSessionRedisStore(t *testing.T) {
+	t.Parallel()
+	redisURL := os.Getenv("QUARRY_TEST_REDIS_URL")
+	if redisURL == "" {
+		if os.Getenv(dbtest.EnvRequireAll) == "1" {
+			t.Fatal("QUARRY_TEST_REDIS_URL is not set and QUARRY_TEST_REQUIRE_ALL=1")
+		}
+		t.Skip("QUARRY_TEST_REDIS_URL not set; set it (e.g. redis://127.0.0.1:6379/0) to test the Redis store")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	s, pool, err := session.NewRedisStore(redisURL, "quarry:test:"+hex.EncodeToString(b[:])+":")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	sessiontest.Run(t, s)
+	if _, _, err := session.NewRedisStore("http://nope", ""); !errors.Is(err, session.ErrBadRedisURL) {
+		t.Errorf("bad URL: %v", err)
+	}
 }
