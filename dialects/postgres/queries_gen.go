@@ -210,6 +210,32 @@ func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (i
 	return a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
 }
 
+// LoginFailureClear runs the postgres query queries/postgres/login_failures.sql.
+func (a *Queries) LoginFailureClear(ctx context.Context, throttleKey string) error {
+	return a.q.LoginFailureClear(ctx, throttleKey)
+}
+
+// LoginFailureGet runs the postgres query queries/postgres/login_failures.sql.
+func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (store.QuarryLoginFailure, error) {
+	row, err := a.q.LoginFailureGet(ctx, throttleKey)
+	return fromDBQuarryLoginFailure(row), err
+}
+
+// LoginFailureIncrement runs the postgres query queries/postgres/login_failures.sql.
+func (a *Queries) LoginFailureIncrement(ctx context.Context, throttleKey string) error {
+	return a.q.LoginFailureIncrement(ctx, throttleKey)
+}
+
+// LoginFailureLock runs the postgres query queries/postgres/login_failures.sql.
+func (a *Queries) LoginFailureLock(ctx context.Context, arg store.LoginFailureLockParams) error {
+	return a.q.LoginFailureLock(ctx, toDBLoginFailureLockParams(arg))
+}
+
+// LoginFailureStart runs the postgres query queries/postgres/login_failures.sql.
+func (a *Queries) LoginFailureStart(ctx context.Context, arg store.LoginFailureStartParams) error {
+	return a.q.LoginFailureStart(ctx, toDBLoginFailureStartParams(arg))
+}
+
 // SessionCommit runs the postgres query queries/postgres/sessions.sql.
 func (a *Queries) SessionCommit(ctx context.Context, arg store.SessionCommitParams) error {
 	return a.q.SessionCommit(ctx, toDBSessionCommitParams(arg))
@@ -257,6 +283,14 @@ func toDBGroupPermissionAddParams(v store.GroupPermissionAddParams) sqlcdb.Group
 
 func toDBGroupPermissionRemoveParams(v store.GroupPermissionRemoveParams) sqlcdb.GroupPermissionRemoveParams {
 	return sqlcdb.GroupPermissionRemoveParams{GroupID: v.GroupID, PermissionID: v.PermissionID}
+}
+
+func toDBLoginFailureLockParams(v store.LoginFailureLockParams) sqlcdb.LoginFailureLockParams {
+	return sqlcdb.LoginFailureLockParams{LockedUntil: v.LockedUntil, ThrottleKey: v.ThrottleKey}
+}
+
+func toDBLoginFailureStartParams(v store.LoginFailureStartParams) sqlcdb.LoginFailureStartParams {
+	return sqlcdb.LoginFailureStartParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
 }
 
 func toDBPermissionEnsureParams(v store.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {
@@ -313,6 +347,10 @@ func fromDBQuarryAuditLog(v sqlcdb.QuarryAuditLog) store.QuarryAuditLog {
 
 func fromDBQuarryGroup(v sqlcdb.QuarryGroup) store.QuarryGroup {
 	return store.QuarryGroup{ID: v.ID, Name: v.Name}
+}
+
+func fromDBQuarryLoginFailure(v sqlcdb.QuarryLoginFailure) store.QuarryLoginFailure {
+	return store.QuarryLoginFailure{ThrottleKey: v.ThrottleKey, Failures: v.Failures, WindowStart: v.WindowStart, LockedUntil: v.LockedUntil}
 }
 
 func fromDBQuarryPermission(v sqlcdb.QuarryPermission) store.QuarryPermission {

@@ -26,6 +26,7 @@ type Querier interface {
 	AuthGroupsQueries
 	AuthPermissionsQueries
 	AuthUsersQueries
+	LoginFailuresQueries
 	SessionsQueries
 }
 
@@ -83,6 +84,17 @@ type AuthUsersQueries interface {
 	UserUpdate(ctx context.Context, arg UserUpdateParams) (int64, error)
 }
 
+// LoginFailuresQueries are the queries of login_failures.sql.
+type LoginFailuresQueries interface {
+	LoginFailureClear(ctx context.Context, throttleKey string) error
+	LoginFailureGet(ctx context.Context, throttleKey string) (QuarryLoginFailure, error)
+	// LoginFailureIncrement counts one more failure in the current window.
+	LoginFailureIncrement(ctx context.Context, throttleKey string) error
+	LoginFailureLock(ctx context.Context, arg LoginFailureLockParams) error
+	// LoginFailureStart opens a new window with one failure.
+	LoginFailureStart(ctx context.Context, arg LoginFailureStartParams) error
+}
+
 // SessionsQueries are the queries of sessions.sql.
 type SessionsQueries interface {
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
@@ -123,6 +135,18 @@ type GroupPermissionRemoveParams struct {
 	PermissionID int64
 }
 
+// LoginFailureLockParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type LoginFailureLockParams struct {
+	LockedUntil sql.NullTime
+	ThrottleKey string
+}
+
+// LoginFailureStartParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type LoginFailureStartParams struct {
+	ThrottleKey string
+	WindowStart time.Time
+}
+
 // PermissionEnsureParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type PermissionEnsureParams struct {
 	Codename string
@@ -152,6 +176,14 @@ type QuarryGroup struct {
 type QuarryGroupPermission struct {
 	GroupID      int64
 	PermissionID int64
+}
+
+// QuarryLoginFailure is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryLoginFailure struct {
+	ThrottleKey string
+	Failures    int64
+	WindowStart time.Time
+	LockedUntil sql.NullTime
 }
 
 // QuarryPermission is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -31,6 +31,13 @@ type QuarryGroupPermission struct {
 	PermissionID int64
 }
 
+type QuarryLoginFailure struct {
+	ThrottleKey string
+	Failures    int64
+	WindowStart time.Time
+	LockedUntil sql.NullTime
+}
+
 type QuarryPermission struct {
 	ID       int64
 	Codename string

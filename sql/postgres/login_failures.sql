@@ -1,0 +1,10 @@
+-- Login throttling: failed attempts counted per key ("user:<name>",
+-- "ip:<address>") within a window, and a lock once they reach the limit.
+-- Kept in the database so that every app instance sees the same counts.
+
+CREATE TABLE quarry_login_failures (
+    throttle_key VARCHAR(255) NOT NULL PRIMARY KEY,
+    failures     BIGINT       NOT NULL,
+    window_start TIMESTAMPTZ NOT NULL,
+    locked_until TIMESTAMPTZ
+);
