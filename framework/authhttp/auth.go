@@ -1,0 +1,277 @@
+package authhttp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// Session keys.
+const (
+	keyUserID    = "quarry.user_id"
+	keyPwChanged = "quarry.pw_changed"
+	keyCSRF      = "quarry.csrf"
+)
+
+// CSRFField is the form field holding the per-session CSRF token.
+const CSRFField = "csrf_token"
+
+// Options configures [New].
+type Options struct {
+	// Sessions is the session manager (see NewSessions). Required.
+	Sessions *scs.SessionManager
+	// LoginPath, LogoutPath and PasswordPath are where the pages are
+	// mounted. Defaults: /login, /logout, /password.
+	LoginPath, LogoutPath, PasswordPath string
+	// TrustedOrigins may send unsafe cross-origin requests
+	// (e.g. "https://admin.example.com").
+	TrustedOrigins []string
+	// Logger receives unexpected errors. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Auth is the identity layer's HTTP side.
+type Auth struct {
+	opts Options
+	cop  *http.CrossOriginProtection
+	log  *slog.Logger
+	tmpl *template.Template
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// New validates opts and returns the handlers and middleware.
+func New(opts Options) (*Auth, error) {
+	if opts.Sessions == nil {
+		return nil, errors.New("authhttp: Options.Sessions is required")
+	}
+	if opts.LoginPath == "" {
+		opts.LoginPath = "/login"
+	}
+	if opts.LogoutPath == "" {
+		opts.LogoutPath = "/logout"
+	}
+	if opts.PasswordPath == "" {
+		opts.PasswordPath = "/password"
+	}
+	a := &Auth{opts: opts, cop: http.NewCrossOriginProtection(), log: opts.Logger}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	for _, o := range opts.TrustedOrigins {
+		if err := a.cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("authhttp: trusted origin %q: %w", o, err)
+		}
+	}
+	t, err := template.ParseFS(templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	a.tmpl = t
+	return a, nil
+}
+
+type userKey struct{}
+
+// UserFrom returns the logged-in user, if any.
+func UserFrom(ctx context.Context) (store.QuarryUser, bool) {
+	u, ok := ctx.Value(userKey{}).(store.QuarryUser)
+	return u, ok
+}
+
+// Middleware loads and saves the session, checks CSRF on unsafe methods,
+// and puts the logged-in user in the request context. It needs the
+// database in the context (the framework App's handler puts it there).
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	return a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := a.checkCSRF(r); err != nil {
+			a.deny(w, r, http.StatusForbidden, "CSRF check failed: "+err.Error())
+			return
+		}
+		if u, ok := a.loadUser(w, r); ok {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
+
+// loadUser returns the session's user, logging the session out when the
+// account was deactivated or its password changed since the login.
+func (a *Auth) loadUser(w http.ResponseWriter, r *http.Request) (store.QuarryUser, bool) {
+	sm := a.opts.Sessions
+	id := sm.GetInt64(r.Context(), keyUserID)
+	if id == 0 {
+		return store.QuarryUser{}, false
+	}
+	d := framework.DatabaseFrom(r.Context())
+	u, err := d.Queries().UserGetByID(r.Context(), id)
+	if err != nil || !u.IsActive || sm.GetInt64(r.Context(), keyPwChanged) != pwStamp(u) {
+		if err != nil && !errors.Is(d.Dialect.ClassifyError(err), store.ErrNotFound) {
+			a.log.ErrorContext(r.Context(), "load session user", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+		}
+		sm.Remove(r.Context(), keyUserID)
+		sm.Remove(r.Context(), keyPwChanged)
+		return store.QuarryUser{}, false
+	}
+	return u, true
+}
+
+func pwStamp(u store.QuarryUser) int64 {
+	if !u.PasswordChangedAt.Valid {
+		return -1
+	}
+	return u.PasswordChangedAt.Time.UnixMicro()
+}
+
+// checkCSRF refuses unsafe cross-origin requests, and unsafe form posts
+// without the session's token.
+func (a *Auth) checkCSRF(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if err := a.cop.Check(r); err != nil {
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/json" {
+		return nil // browsers cannot send cross-origin JSON without CORS; the origin check above applies
+	}
+	want := a.opts.Sessions.GetString(r.Context(), keyCSRF)
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = r.PostFormValue(CSRFField)
+	}
+	if want == "" || got == "" {
+		return errors.New("missing token; reload the page and try again")
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		return errors.New("wrong token; reload the page and try again")
+	}
+	return nil
+}
+
+// CSRFToken returns the session's token for forms, making one if needed.
+func (a *Auth) CSRFToken(ctx context.Context) string {
+	if t := a.opts.Sessions.GetString(ctx, keyCSRF); t != "" {
+		return t
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	t := base64.RawURLEncoding.EncodeToString(b[:])
+	a.opts.Sessions.Put(ctx, keyCSRF, t)
+	return t
+}
+
+// wantsJSON reports a client that asked for JSON rather than HTML.
+func wantsJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+func (a *Auth) deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if wantsJSON(r) || r.Header.Get("Content-Type") == "application/json" {
+		framework.WriteError(w, r, status, msg)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintln(w, msg)
+}
+
+// RequireLogin lets logged-in users through; JSON clients get 401,
+// browsers a redirect to the login page with next= set to this page.
+func (a *Auth) RequireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := UserFrom(r.Context()); !ok {
+			a.unauthenticated(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
+	if wantsJSON(r) {
+		framework.WriteError(w, r, http.StatusUnauthorized, "login required")
+		return
+	}
+	http.Redirect(w, r, a.opts.LoginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+}
+
+// RequirePerm lets through users holding codename ("<table>.<action>").
+func (a *Auth) RequirePerm(codename string) func(http.Handler) http.Handler {
+	return a.require(func(r *http.Request, u store.QuarryUser) (bool, error) {
+		d := framework.DatabaseFrom(r.Context())
+		return auth.New(d.DB, d.Dialect).HasPerm(r.Context(), u, codename)
+	})
+}
+
+// RequireSuperuser lets through active superusers only.
+func (a *Auth) RequireSuperuser(next http.Handler) http.Handler {
+	return a.require(func(_ *http.Request, u store.QuarryUser) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)
+}
+
+func (a *Auth) require(allowed func(*http.Request, store.QuarryUser) (bool, error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, ok := UserFrom(r.Context())
+			if !ok {
+				a.unauthenticated(w, r)
+				return
+			}
+			ok, err := allowed(r, u)
+			if err != nil {
+				a.log.ErrorContext(r.Context(), "permission check", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+				framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+				return
+			}
+			if !ok {
+				a.deny(w, r, http.StatusForbidden, "permission denied")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// SafeNext returns next when it is a path on this site, else "/": no
+// scheme, no host, no "//" or "/\" prefix, no control characters.
+func SafeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,160 @@
+package authhttp
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/middleware"
+)
+
+// maxFormBytes bounds login and password forms.
+const maxFormBytes = 64 << 10
+
+type pageData struct {
+	Kind, Title, Action, CSRF, Next, Username, Error, Done string
+}
+
+// Mount registers the login, logout and change-password pages.
+func (a *Auth) Mount(r *mux.Router) {
+	r.HandleFunc(a.opts.LoginPath, a.loginPage).Methods(http.MethodGet)
+	r.HandleFunc(a.opts.LoginPath, a.login).Methods(http.MethodPost)
+	r.HandleFunc(a.opts.LogoutPath, a.logout).Methods(http.MethodPost)
+	r.Handle(a.opts.PasswordPath, a.RequireLogin(http.HandlerFunc(a.passwordPage))).Methods(http.MethodGet)
+	r.Handle(a.opts.PasswordPath, a.RequireLogin(http.HandlerFunc(a.changePassword))).Methods(http.MethodPost)
+}
+
+func (a *Auth) render(w http.ResponseWriter, r *http.Request, status int, d pageData) {
+	d.CSRF = a.CSRFToken(r.Context())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := a.tmpl.ExecuteTemplate(w, "login", d); err != nil {
+		a.log.ErrorContext(r.Context(), "render page", "error", err)
+	}
+}
+
+func (a *Auth) loginPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: SafeNext(r.URL.Query().Get("next"))})
+}
+
+func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		a.deny(w, r, http.StatusBadRequest, "malformed form")
+		return
+	}
+	username, password, next := r.PostForm.Get("username"), r.PostForm.Get("password"), SafeNext(r.PostForm.Get("next"))
+	d := framework.DatabaseFrom(r.Context())
+	svc := auth.New(d.DB, d.Dialect)
+	u, err := svc.Login(r.Context(), auth.NewThrottle(d.DB, d.Dialect), username, password, clientIP(r))
+	page := pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: next, Username: username}
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Round(time.Second).Seconds())))
+		page.Error = "Too many failed attempts. Try again in " + throttled.RetryAfter.Round(time.Minute).String() + "."
+		a.respondLogin(w, r, http.StatusTooManyRequests, page)
+		return
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		page.Error = "Invalid username or password."
+		a.respondLogin(w, r, http.StatusUnauthorized, page)
+		return
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "login", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+		page.Error = "Something went wrong (request " + middleware.RequestIDFrom(r.Context()) + "). Try again."
+		a.respondLogin(w, r, http.StatusInternalServerError, page)
+		return
+	}
+	// A new token at login defeats session fixation; a new CSRF token too.
+	sm := a.opts.Sessions
+	if err := sm.RenewToken(r.Context()); err != nil {
+		a.log.ErrorContext(r.Context(), "renew session", "error", err)
+		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		return
+	}
+	sm.Remove(r.Context(), keyCSRF)
+	sm.Put(r.Context(), keyUserID, u.ID)
+	sm.Put(r.Context(), keyPwChanged, pwStamp(u))
+	if wantsJSON(r) {
+		framework.WriteJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "next": next})
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (a *Auth) respondLogin(w http.ResponseWriter, r *http.Request, status int, page pageData) {
+	if wantsJSON(r) {
+		framework.WriteError(w, r, status, page.Error)
+		return
+	}
+	a.render(w, r, status, page)
+}
+
+func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.opts.Sessions.Destroy(r.Context()); err != nil {
+		a.log.ErrorContext(r.Context(), "logout", "error", err)
+		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, a.opts.LoginPath, http.StatusSeeOther)
+}
+
+func (a *Auth) passwordPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath})
+}
+
+// changePassword needs the current password; on success every other
+// session of the user ends (their password stamp no longer matches) and
+// this one continues under a new token.
+func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		a.deny(w, r, http.StatusBadRequest, "malformed form")
+		return
+	}
+	u, _ := UserFrom(r.Context())
+	page := pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath}
+	d := framework.DatabaseFrom(r.Context())
+	svc := auth.New(d.DB, d.Dialect)
+	if _, err := svc.Authenticate(r.Context(), u.Username, r.PostForm.Get("current")); err != nil {
+		page.Error = "The current password is wrong."
+		a.render(w, r, http.StatusUnprocessableEntity, page)
+		return
+	}
+	if r.PostForm.Get("new1") != r.PostForm.Get("new2") {
+		page.Error = "The new passwords do not match."
+		a.render(w, r, http.StatusUnprocessableEntity, page)
+		return
+	}
+	if err := svc.SetPassword(r.Context(), u.Username, r.PostForm.Get("new1")); errors.Is(err, auth.ErrWeakPassword) {
+		page.Error = err.Error()
+		a.render(w, r, http.StatusUnprocessableEntity, page)
+		return
+	} else if err != nil {
+		a.log.ErrorContext(r.Context(), "change password", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		return
+	}
+	fresh, err := d.Queries().UserGetByID(r.Context(), u.ID)
+	if err == nil {
+		err = a.opts.Sessions.RenewToken(r.Context())
+	}
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "change password", "error", err)
+		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		return
+	}
+	a.opts.Sessions.Put(r.Context(), keyPwChanged, pwStamp(fresh))
+	page.Done = "Your password was changed. Other sessions have been logged out."
+	a.render(w, r, http.StatusOK, page)
+}
