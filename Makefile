@@ -54,10 +54,10 @@ lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
 	go vet ./...
 
-## bench: per-dialect query round trips, middleware cost, and makemigrations on a 50-table
+## bench: per-dialect query round trips, middleware cost, session + user loading, and makemigrations on a 50-table
 ## schema with 20 pending changes, each beside its baseline
 bench:
-	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler' -benchmem -count=1 ./tests/
+	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
 
 ## fuzz: fuzz the DATABASE_URL parser for 30s

@@ -169,6 +169,16 @@ func TestLoginFlow(t *testing.T) {
 		expect(t, "with the permission", resp, 200, "")
 		resp, _ = b.do("GET", "/root", nil, nil)
 		expect(t, "not a superuser", resp, 403, "")
+		// Becoming a superuser rotates the session token.
+		before = b.sessionCookie()
+		if _, err := db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: u.Email, IsActive: true, IsStaff: true, IsSuperuser: true, Data: u.Data}); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ = b.do("GET", "/root", nil, nil)
+		expect(t, "now a superuser", resp, 200, "")
+		if after := b.sessionCookie(); after == before {
+			t.Error("session token not renewed on a privilege change")
+		}
 
 		// CSRF matrix on an unsafe method.
 		tok = b.token()

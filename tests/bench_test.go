@@ -6,19 +6,26 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/schemadiff"
+	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -171,4 +178,103 @@ func BenchmarkMakeMigrations(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkSessionUser measures, per dialect, a request to a handler behind
+// the session and current-user middleware with a logged-in session, beside
+// the same handler without sessions (the baseline). It reports the median
+// (p50-ns) besides the mean.
+func BenchmarkSessionUser(b *testing.B) {
+	ctx := context.Background()
+	for _, name := range dialects.All {
+		db := dbtest.New(b, name)
+		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Up(ctx); err != nil {
+			b.Fatal(err)
+		}
+		app, err := framework.New(ctx, framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest},
+			framework.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := auth.New(app.DB(), db.Dialect()).CreateUser(ctx, auth.CreateUserParams{Username: "bench", Password: "plenty-long-secret"}); err != nil {
+			b.Fatal(err)
+		}
+		sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect()))
+		a, err := authhttp.New(authhttp.Options{Sessions: sm})
+		if err != nil {
+			b.Fatal(err)
+		}
+		noContent := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		app.Router().Handle("/plain", noContent)
+		authed := app.Router().PathPrefix("/").Subrouter()
+		authed.Use(a.Middleware)
+		a.Mount(authed)
+		authed.Handle("/me", a.RequireLogin(noContent))
+		srv := httptest.NewServer(app.Handler())
+		br := newBenchBrowser(b, srv.URL)
+		cookie := br.loginCookie("bench", "plenty-long-secret")
+		srv.Close()
+		h := app.Handler()
+		for _, c := range []struct{ name, path string }{{"baseline-no-session", "/plain"}, {"session-and-user", "/me"}} {
+			b.Run(string(name)+"/"+c.name, func(b *testing.B) {
+				var times []time.Duration
+				for b.Loop() {
+					req := httptest.NewRequest("GET", c.path, nil)
+					req.Header.Set("Cookie", cookie)
+					rec := httptest.NewRecorder()
+					start := time.Now()
+					h.ServeHTTP(rec, req)
+					times = append(times, time.Since(start))
+					if rec.Code != http.StatusNoContent {
+						b.Fatalf("%s: %d", c.path, rec.Code)
+					}
+				}
+				slices.Sort(times)
+				b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
+			})
+		}
+		app.Close()
+	}
+}
+
+// benchBrowser logs in once to get a session cookie for the benchmark.
+type benchBrowser struct {
+	b    *testing.B
+	base string
+	c    *http.Client
+}
+
+func newBenchBrowser(b *testing.B, base string) *benchBrowser {
+	jar, _ := cookiejar.New(nil)
+	return &benchBrowser{b: b, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (bb *benchBrowser) loginCookie(user, pw string) string {
+	resp, err := bb.c.Get(bb.base + "/login")
+	if err != nil {
+		bb.b.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRe.FindStringSubmatch(string(page))
+	if m == nil {
+		bb.b.Fatal("no CSRF token")
+	}
+	resp, err = bb.c.PostForm(bb.base+"/login", url.Values{"username": {user}, "password": {pw}, "csrf_token": {m[1]}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		bb.b.Fatalf("login: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(bb.base)
+	for _, c := range bb.c.Jar.Cookies(u) {
+		if c.Name == "quarry_session" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	bb.b.Fatal("no session cookie")
+	return ""
 }

@@ -29,6 +29,7 @@ const (
 	keyUserID    = "quarry.user_id"
 	keyPwChanged = "quarry.pw_changed"
 	keyCSRF      = "quarry.csrf"
+	keyPrivilege = "quarry.privilege"
 )
 
 // CSRFField is the form field holding the per-session CSRF token.
@@ -132,7 +133,19 @@ func (a *Auth) loadUser(w http.ResponseWriter, r *http.Request) (store.QuarryUse
 		sm.Remove(r.Context(), keyPwChanged)
 		return store.QuarryUser{}, false
 	}
+	// A change of privilege (staff, superuser) gets a new session token.
+	if p := privilege(u); sm.GetString(r.Context(), keyPrivilege) != p {
+		if err := sm.RenewToken(r.Context()); err != nil {
+			a.log.ErrorContext(r.Context(), "renew session", "error", err)
+			return store.QuarryUser{}, false
+		}
+		sm.Put(r.Context(), keyPrivilege, p)
+	}
 	return u, true
+}
+
+func privilege(u store.QuarryUser) string {
+	return fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser)
 }
 
 func pwStamp(u store.QuarryUser) int64 {

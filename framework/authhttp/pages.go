@@ -81,6 +81,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	sm.Remove(r.Context(), keyCSRF)
 	sm.Put(r.Context(), keyUserID, u.ID)
 	sm.Put(r.Context(), keyPwChanged, pwStamp(u))
+	sm.Put(r.Context(), keyPrivilege, privilege(u))
 	if wantsJSON(r) {
 		framework.WriteJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "next": next})
 		return
