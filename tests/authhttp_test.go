@@ -226,6 +226,15 @@ func TestLoginFlow(t *testing.T) {
 		resp, _ = other.do("GET", "/private", nil, nil)
 		expect(t, "the other session is logged out", resp, 303, "/login?next=%2Fprivate")
 
+		// Deactivating the account logs its sessions out.
+		fresh, _ := db.Dialect().Queries(db.SQL).UserGetByID(ctx, u.ID)
+		deact := newBrowser(t, srv.URL)
+		expect(t, "login before deactivation", deact.login("ada", "an0ther-secret!", "/"), 303, "/")
+		db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: false, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
+		resp, _ = deact.do("GET", "/private", nil, nil)
+		expect(t, "after deactivation", resp, 303, "/login?next=%2Fprivate")
+		db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: true, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
+
 		// Logout.
 		resp, _ = b.do("POST", "/logout", url.Values{"csrf_token": {b.token()}}, nil)
 		expect(t, "logout", resp, 303, "/login")

@@ -3,6 +3,8 @@ package tests
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -217,4 +219,37 @@ func TestLoginThrottle(t *testing.T) {
 			t.Errorf("after the window: %v", err)
 		}
 	})
+}
+
+// TestCreateSuperuserInteractive answers createsuperuser's prompts on a
+// terminal (a pty from script(1)): username, email, the password twice.
+func TestCreateSuperuserInteractive(t *testing.T) {
+	t.Parallel()
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) from util-linux is needed to give the CLI a terminal")
+	}
+	dir := t.TempDir()
+	env := []string{"DATABASE_URL=sqlite:./var/app.db"}
+	if r := quarry(t, dir, env, "migrate", "up"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	run := func(input string) string {
+		cmd := exec.Command(scriptBin, "-qec", quarryBin+" createsuperuser", "/dev/null")
+		cmd.Dir = dir
+		cmd.Env = append(cleanEnv(), env...)
+		cmd.Stdin = strings.NewReader(input)
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	if out := run("carol\ncarol@example.com\nplenty-long-secret\nplenty-long-secret\n"); !strings.Contains(out, "created superuser carol") {
+		t.Fatalf("interactive createsuperuser:\n%s", out)
+	}
+	if out := run("dave\n\nplenty-long-secret\ndifferent-secret-x\n"); !strings.Contains(out, "the passwords do not match") {
+		t.Errorf("mismatched passwords:\n%s", out)
+	}
+	db := openURL(t, "sqlite:"+filepath.Join(dir, "var", "app.db"))
+	if _, err := auth.New(db.SQL, db.Dialect()).Authenticate(context.Background(), "carol", "plenty-long-secret"); err != nil {
+		t.Errorf("carol cannot log in: %v", err)
+	}
 }
