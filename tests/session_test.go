@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomodule/redigo/redis"
+
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/session/sessiontest"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -51,11 +53,20 @@ func TestSessionRedisStore(t *testing.T) {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	s, pool, err := session.NewRedisStore(redisURL, "quarry:test:"+hex.EncodeToString(b[:])+":")
+	prefix := "quarry:test:" + hex.EncodeToString(b[:]) + ":"
+	s, pool, err := session.NewRedisStore(redisURL, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
+	defer func() { // leave nothing behind in the shared Redis
+		c := pool.Get()
+		defer c.Close()
+		keys, _ := redis.Strings(c.Do("KEYS", prefix+"*"))
+		for _, k := range keys {
+			c.Do("DEL", k)
+		}
+	}()
 	sessiontest.Run(t, s)
 	if _, _, err := session.NewRedisStore("http://nope", ""); !errors.Is(err, session.ErrBadRedisURL) {
 		t.Errorf("bad URL: %v", err)
