@@ -195,6 +195,8 @@ func TestLoginFlow(t *testing.T) {
 			{"foreign Origin", url.Values{"csrf_token": {tok}}, map[string]string{"Origin": "https://evil.example"}, 403},
 			{"cross-site fetch", url.Values{"csrf_token": {tok}}, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 			{"trusted Origin", url.Values{"csrf_token": {tok}}, map[string]string{"Origin": "https://trusted.example"}, 200},
+			{"same-origin fetch", url.Values{"csrf_token": {tok}}, map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+			{"same-site fetch", url.Values{"csrf_token": {tok}}, map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
 		} {
 			resp, body := b.do("POST", "/action", c.form, c.header)
 			if resp.StatusCode != c.status || c.status == 403 && !strings.Contains(body, "CSRF check failed") {
@@ -203,6 +205,26 @@ func TestLoginFlow(t *testing.T) {
 		}
 		resp, _ = b.do("GET", "/private", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
 		expect(t, "cross-site GET (safe)", resp, 200, "")
+		// JSON skips the form token but not the origin check.
+		jsonPost := func(origin string) int {
+			req, _ := http.NewRequest("POST", srv.URL+"/action", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			if origin != "" {
+				req.Header.Set("Origin", origin)
+			}
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := jsonPost("https://evil.example"); got != 403 {
+			t.Errorf("JSON POST from a foreign Origin: %d; want 403", got)
+		}
+		if got := jsonPost(""); got != 200 {
+			t.Errorf("JSON POST without Origin (a non-browser client): %d; want 200", got)
+		}
 
 		// A second session of the same user dies when the first changes the password.
 		other := newBrowser(t, srv.URL)
@@ -235,11 +257,22 @@ func TestLoginFlow(t *testing.T) {
 		expect(t, "after deactivation", resp, 303, "/login?next=%2Fprivate")
 		db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: true, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
 
-		// Logout.
+		// Logout destroys the session: the old cookie no longer works.
+		oldCookie := b.sessionCookie()
 		resp, _ = b.do("POST", "/logout", url.Values{"csrf_token": {b.token()}}, nil)
 		expect(t, "logout", resp, 303, "/login")
 		resp, _ = b.do("GET", "/private", nil, nil)
 		expect(t, "after logout", resp, 303, "/login?next=%2Fprivate")
+		replay := newBrowser(t, srv.URL)
+		resp, _ = replay.do("GET", "/private", nil, map[string]string{"Cookie": "quarry_session=" + oldCookie})
+		expect(t, "replaying the logged-out cookie", resp, 303, "/login?next=%2Fprivate")
+
+		// A JSON login is refused with 415, not counted as a failure.
+		resp, _ = b.do("POST", "/login", nil, map[string]string{"Content-Type": "application/json"})
+		expect(t, "JSON login", resp, 415, "")
+		if _, err := db.SQL.ExecContext(ctx, "DELETE FROM quarry_login_failures"); err != nil {
+			t.Fatal(err)
+		}
 
 		// Throttling: five failures, then 429 with Retry-After, even with the right password.
 		tb := newBrowser(t, srv.URL)

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -217,6 +218,33 @@ func TestLoginThrottle(t *testing.T) {
 		now = now.Add(time.Hour)
 		if err := a.Check(ctx, auth.LoginKeys("ada", "10.0.0.9")...); err != nil {
 			t.Errorf("after the window: %v", err)
+		}
+
+		// Forty guesses at once, from forty addresses: the attempts are
+		// counted before the password is checked, so at most the limit
+		// of them reach the check.
+		if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "target", Password: "plenty-long-secret"}); err != nil {
+			t.Fatal(err)
+		}
+		results := make(chan error, 40)
+		for i := range 40 {
+			go func() {
+				_, err := svc.Login(ctx, a, "target", "wrong-password-x", fmt.Sprintf("10.1.0.%d", i))
+				results <- err
+			}()
+		}
+		checked := 0
+		for range 40 {
+			err := <-results
+			switch {
+			case errors.Is(err, auth.ErrInvalidCredentials):
+				checked++
+			case !errors.Is(err, auth.ErrThrottled):
+				t.Errorf("parallel guess: %v", err)
+			}
+		}
+		if checked > int(a.Limit) {
+			t.Errorf("%d of 40 parallel guesses reached the password check; want at most %d", checked, a.Limit)
 		}
 	})
 }

@@ -48,18 +48,16 @@ func (f *userFlags) open(cmd *cobra.Command) (*auth.Service, *sql.DB, error) {
 	return auth.New(db, u.Dialect), db, nil
 }
 
-// newPassword returns --password, a generated password (printed once), or
-// one read from the terminal twice.
-func (f *userFlags) newPassword(cmd *cobra.Command, in *prompter, username string) (string, error) {
+// newPassword returns --password, a generated password (the caller prints
+// it once stored, see showGenerated), or one read from the terminal twice.
+func (f *userFlags) newPassword(in *prompter) (string, error) {
 	switch {
 	case f.password != "":
 		return f.password, nil
 	case f.generate:
 		var b [18]byte
 		_, _ = rand.Read(b[:])
-		pw := base64.RawURLEncoding.EncodeToString(b[:])
-		fmt.Fprintf(cmd.OutOrStdout(), "Generated password for %s (shown once, store it now): %s\n", username, pw)
-		return pw, nil
+		return base64.RawURLEncoding.EncodeToString(b[:]), nil
 	}
 	pw, err := in.secret("Password: ")
 	if err != nil {
@@ -73,6 +71,13 @@ func (f *userFlags) newPassword(cmd *cobra.Command, in *prompter, username strin
 		return "", errors.New("the passwords do not match")
 	}
 	return pw, nil
+}
+
+// showGenerated prints a generated password, after it was stored.
+func (f *userFlags) showGenerated(cmd *cobra.Command, username, pw string) {
+	if f.generate {
+		fmt.Fprintf(cmd.OutOrStdout(), "Generated password for %s (shown once, store it now): %s\n", username, pw)
+	}
 }
 
 func newCreateSuperuserCmd() *cobra.Command {
@@ -106,7 +111,7 @@ func newCreateSuperuserCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			pw, err := f.newPassword(cmd, in, username)
+			pw, err := f.newPassword(in)
 			if err != nil {
 				return err
 			}
@@ -115,6 +120,7 @@ func newCreateSuperuserCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d)\n", u.Username, u.ID)
+			f.showGenerated(cmd, u.Username, pw)
 			return nil
 		},
 	}
@@ -140,7 +146,7 @@ func newChangePasswordCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			pw, err := f.newPassword(cmd, in, args[0])
+			pw, err := f.newPassword(in)
 			if err != nil {
 				return err
 			}
@@ -148,6 +154,7 @@ func newChangePasswordCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "password changed for %s\n", args[0])
+			f.showGenerated(cmd, args[0], pw)
 			return nil
 		},
 	}

@@ -215,15 +215,20 @@ func (a *Queries) LoginFailureClear(ctx context.Context, throttleKey string) err
 	return a.q.LoginFailureClear(ctx, throttleKey)
 }
 
+// LoginFailureCount runs the sqlite query queries/sqlite/login_failures.sql.
+func (a *Queries) LoginFailureCount(ctx context.Context, arg store.LoginFailureCountParams) error {
+	return a.q.LoginFailureCount(ctx, toDBLoginFailureCountParams(arg))
+}
+
+// LoginFailureDecrement runs the sqlite query queries/sqlite/login_failures.sql.
+func (a *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string) error {
+	return a.q.LoginFailureDecrement(ctx, throttleKey)
+}
+
 // LoginFailureGet runs the sqlite query queries/sqlite/login_failures.sql.
 func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (store.QuarryLoginFailure, error) {
 	row, err := a.q.LoginFailureGet(ctx, throttleKey)
 	return fromDBQuarryLoginFailure(row), err
-}
-
-// LoginFailureIncrement runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureIncrement(ctx context.Context, throttleKey string) error {
-	return a.q.LoginFailureIncrement(ctx, throttleKey)
 }
 
 // LoginFailureLock runs the sqlite query queries/sqlite/login_failures.sql.
@@ -231,9 +236,9 @@ func (a *Queries) LoginFailureLock(ctx context.Context, arg store.LoginFailureLo
 	return a.q.LoginFailureLock(ctx, toDBLoginFailureLockParams(arg))
 }
 
-// LoginFailureStart runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureStart(ctx context.Context, arg store.LoginFailureStartParams) error {
-	return a.q.LoginFailureStart(ctx, toDBLoginFailureStartParams(arg))
+// LoginFailureResetWindow runs the sqlite query queries/sqlite/login_failures.sql.
+func (a *Queries) LoginFailureResetWindow(ctx context.Context, arg store.LoginFailureResetWindowParams) error {
+	return a.q.LoginFailureResetWindow(ctx, toDBLoginFailureResetWindowParams(arg))
 }
 
 // SessionCommit runs the sqlite query queries/sqlite/sessions.sql.
@@ -285,12 +290,16 @@ func toDBGroupPermissionRemoveParams(v store.GroupPermissionRemoveParams) sqlcdb
 	return sqlcdb.GroupPermissionRemoveParams{GroupID: v.GroupID, PermissionID: v.PermissionID}
 }
 
+func toDBLoginFailureCountParams(v store.LoginFailureCountParams) sqlcdb.LoginFailureCountParams {
+	return sqlcdb.LoginFailureCountParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
+}
+
 func toDBLoginFailureLockParams(v store.LoginFailureLockParams) sqlcdb.LoginFailureLockParams {
 	return sqlcdb.LoginFailureLockParams{LockedUntil: v.LockedUntil, ThrottleKey: v.ThrottleKey}
 }
 
-func toDBLoginFailureStartParams(v store.LoginFailureStartParams) sqlcdb.LoginFailureStartParams {
-	return sqlcdb.LoginFailureStartParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
+func toDBLoginFailureResetWindowParams(v store.LoginFailureResetWindowParams) sqlcdb.LoginFailureResetWindowParams {
+	return sqlcdb.LoginFailureResetWindowParams{WindowStart: v.WindowStart, ThrottleKey: v.ThrottleKey, Cutoff: v.Cutoff}
 }
 
 func toDBPermissionEnsureParams(v store.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {

@@ -100,7 +100,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		return store.QuarryUser{}, err
 	}
 	ok, rehash, err := s.hasher.Verify(password, u.PasswordHash)
-	if err != nil && !errors.Is(err, ErrBadHash) {
+	if errors.Is(err, ErrBadHash) {
+		s.hasher.VerifyDummy(password) // an unusable hash must not answer faster
+	} else if err != nil {
 		return store.QuarryUser{}, err
 	}
 	if !ok || !u.IsActive {

@@ -74,27 +74,65 @@ func (t *Throttle) Check(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Fail counts a failed attempt against every key and locks those that
-// reach the limit.
-func (t *Throttle) Fail(ctx context.Context, keys ...string) error {
+// Begin is called before a password is checked. It refuses locked keys,
+// then counts the attempt against every key first, so that requests sent
+// in parallel cannot all slip past the limit: once a key's count is over
+// it, further attempts are refused (and the key locked) without checking
+// the password. End settles the attempt.
+func (t *Throttle) Begin(ctx context.Context, keys ...string) error {
+	if err := t.Check(ctx, keys...); err != nil {
+		return err
+	}
 	now := t.Now().UTC()
+	over := false
 	for _, k := range keys {
-		row, err := t.q.LoginFailureGet(ctx, k)
-		err = t.dialect.ClassifyError(err)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || err == nil && row.WindowStart.Add(t.Window).Before(now):
-			err = t.q.LoginFailureStart(ctx, store.LoginFailureStartParams{ThrottleKey: k, WindowStart: now})
-			row.Failures = 1
-		case err == nil:
-			err = t.q.LoginFailureIncrement(ctx, k)
-			row.Failures++
+		err := t.q.LoginFailureResetWindow(ctx, store.LoginFailureResetWindowParams{ThrottleKey: k, WindowStart: now, Cutoff: now.Add(-t.Window)})
+		if err == nil {
+			err = t.q.LoginFailureCount(ctx, store.LoginFailureCountParams{ThrottleKey: k, WindowStart: now})
 		}
 		if err != nil {
 			return err
 		}
+		// Read back the count, with every concurrent attempt's included.
+		row, err := t.q.LoginFailureGet(ctx, k)
+		if err != nil {
+			return err
+		}
+		if row.Failures > t.Limit {
+			over = true
+			if err := t.lock(ctx, k, now); err != nil {
+				return err
+			}
+		}
+	}
+	if over {
+		return &ThrottledError{RetryAfter: t.Lockout}
+	}
+	return nil
+}
+
+// End settles an attempt Begin counted: a failure stays counted and locks
+// the keys that reached the limit; a success gives the attempt back to the
+// address and clears the account's count (one good password must not
+// unlock guessing at other accounts from the same address).
+func (t *Throttle) End(ctx context.Context, username, ip string, ok bool) error {
+	keys := LoginKeys(username, ip)
+	if ok {
+		if len(keys) > 1 {
+			if err := t.q.LoginFailureDecrement(ctx, keys[1]); err != nil {
+				return err
+			}
+		}
+		return t.q.LoginFailureClear(ctx, keys[0])
+	}
+	now := t.Now().UTC()
+	for _, k := range keys {
+		row, err := t.q.LoginFailureGet(ctx, k)
+		if err != nil {
+			return err
+		}
 		if row.Failures >= t.Limit {
-			until := sql.NullTime{Time: now.Add(t.Lockout), Valid: true}
-			if err := t.q.LoginFailureLock(ctx, store.LoginFailureLockParams{ThrottleKey: k, LockedUntil: until}); err != nil {
+			if err := t.lock(ctx, k, now); err != nil {
 				return err
 			}
 		}
@@ -102,29 +140,46 @@ func (t *Throttle) Fail(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Succeed forgets the failures of the account's key (not the address's:
-// one good password must not unlock guessing at other accounts).
-func (t *Throttle) Succeed(ctx context.Context, username string) error {
-	return t.q.LoginFailureClear(ctx, "user:"+username)
+func (t *Throttle) lock(ctx context.Context, key string, now time.Time) error {
+	until := sql.NullTime{Time: now.Add(t.Lockout), Valid: true}
+	return t.q.LoginFailureLock(ctx, store.LoginFailureLockParams{ThrottleKey: key, LockedUntil: until})
 }
 
 // Login authenticates with throttling: a locked account or address is
-// refused without checking the password, a failure is counted, a success
-// resets the account's count.
+// refused without checking the password, the attempt is counted before
+// the check (see Begin), and a success resets the account's count.
 func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip string) (store.QuarryUser, error) {
-	keys := LoginKeys(username, ip)
-	if err := t.Check(ctx, keys...); err != nil {
+	if err := t.Begin(ctx, LoginKeys(username, ip)...); err != nil {
 		return store.QuarryUser{}, err
 	}
 	u, err := s.Authenticate(ctx, username, password)
-	if errors.Is(err, ErrInvalidCredentials) {
-		if ferr := t.Fail(ctx, keys...); ferr != nil {
-			return store.QuarryUser{}, ferr
-		}
+	if err != nil && !errors.Is(err, ErrInvalidCredentials) {
 		return store.QuarryUser{}, err
 	}
-	if err != nil {
-		return store.QuarryUser{}, err
+	if endErr := t.End(ctx, username, ip, err == nil); endErr != nil {
+		return store.QuarryUser{}, endErr
 	}
-	return u, t.Succeed(ctx, username)
+	return u, err
+}
+
+// CheckPassword reports whether password is the user's, throttled like a
+// login, without recording a login (for re-authentication such as a
+// password change). A wrong password is ErrInvalidCredentials.
+func (s *Service) CheckPassword(ctx context.Context, t *Throttle, u store.QuarryUser, password, ip string) error {
+	if err := t.Begin(ctx, LoginKeys(u.Username, ip)...); err != nil {
+		return err
+	}
+	ok, _, err := s.hasher.Verify(password, u.PasswordHash)
+	if errors.Is(err, ErrBadHash) {
+		s.hasher.VerifyDummy(password)
+	} else if err != nil {
+		return err
+	}
+	if err := t.End(ctx, u.Username, ip, ok); err != nil {
+		return err
+	}
+	if !ok {
+		return ErrInvalidCredentials
+	}
+	return nil
 }

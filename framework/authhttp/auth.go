@@ -104,11 +104,17 @@ func UserFrom(ctx context.Context) (store.QuarryUser, bool) {
 // database in the context (the framework App's handler puts it there).
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.checkCSRF(r); err != nil {
+		if err := a.checkCSRF(w, r); err != nil {
 			a.deny(w, r, http.StatusForbidden, "CSRF check failed: "+err.Error())
 			return
 		}
-		if u, ok := a.loadUser(w, r); ok {
+		u, ok, err := a.loadUser(r)
+		if err != nil {
+			a.log.ErrorContext(r.Context(), "load session user", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+			framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+			return
+		}
+		if ok {
 			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 		}
 		next.ServeHTTP(w, r)
@@ -116,32 +122,32 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 }
 
 // loadUser returns the session's user, logging the session out when the
-// account was deactivated or its password changed since the login.
-func (a *Auth) loadUser(w http.ResponseWriter, r *http.Request) (store.QuarryUser, bool) {
+// account is gone or deactivated or its password changed since the login.
+// A database error leaves the session alone.
+func (a *Auth) loadUser(r *http.Request) (store.QuarryUser, bool, error) {
 	sm := a.opts.Sessions
 	id := sm.GetInt64(r.Context(), keyUserID)
 	if id == 0 {
-		return store.QuarryUser{}, false
+		return store.QuarryUser{}, false, nil
 	}
 	d := framework.DatabaseFrom(r.Context())
 	u, err := d.Queries().UserGetByID(r.Context(), id)
+	if err := d.Dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.QuarryUser{}, false, err
+	}
 	if err != nil || !u.IsActive || sm.GetInt64(r.Context(), keyPwChanged) != pwStamp(u) {
-		if err != nil && !errors.Is(d.Dialect.ClassifyError(err), store.ErrNotFound) {
-			a.log.ErrorContext(r.Context(), "load session user", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-		}
 		sm.Remove(r.Context(), keyUserID)
 		sm.Remove(r.Context(), keyPwChanged)
-		return store.QuarryUser{}, false
+		return store.QuarryUser{}, false, nil
 	}
 	// A change of privilege (staff, superuser) gets a new session token.
 	if p := privilege(u); sm.GetString(r.Context(), keyPrivilege) != p {
 		if err := sm.RenewToken(r.Context()); err != nil {
-			a.log.ErrorContext(r.Context(), "renew session", "error", err)
-			return store.QuarryUser{}, false
+			return store.QuarryUser{}, false, err
 		}
 		sm.Put(r.Context(), keyPrivilege, p)
 	}
-	return u, true
+	return u, true, nil
 }
 
 func privilege(u store.QuarryUser) string {
@@ -155,9 +161,10 @@ func pwStamp(u store.QuarryUser) int64 {
 	return u.PasswordChangedAt.Time.UnixMicro()
 }
 
-// checkCSRF refuses unsafe cross-origin requests, and unsafe form posts
-// without the session's token.
-func (a *Auth) checkCSRF(r *http.Request) error {
+// checkCSRF refuses unsafe cross-origin requests, and unsafe requests
+// other than JSON without the session's token (in X-CSRF-Token, or in the
+// csrf_token field of a url-encoded form, read within maxFormBytes).
+func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
@@ -170,9 +177,16 @@ func (a *Auth) checkCSRF(r *http.Request) error {
 		return nil // browsers cannot send cross-origin JSON without CORS; the origin check above applies
 	}
 	want := a.opts.Sessions.GetString(r.Context(), keyCSRF)
+	if want == "" {
+		return errors.New("missing token; reload the page and try again")
+	}
 	got := r.Header.Get("X-CSRF-Token")
-	if got == "" {
-		got = r.PostFormValue(CSRFField)
+	if got == "" && mt == "application/x-www-form-urlencoded" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return errors.New("unreadable form")
+		}
+		got = r.PostForm.Get(CSRFField)
 	}
 	if want == "" || got == "" {
 		return errors.New("missing token; reload the page and try again")
@@ -195,14 +209,19 @@ func (a *Auth) CSRFToken(ctx context.Context) string {
 	return t
 }
 
-// wantsJSON reports a client that asked for JSON rather than HTML.
+// wantsJSON reports a JSON client: it asked for JSON rather than HTML, or
+// sent JSON.
 func wantsJSON(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
-	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/json"
 }
 
 func (a *Auth) deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if wantsJSON(r) || r.Header.Get("Content-Type") == "application/json" {
+	if wantsJSON(r) {
 		framework.WriteError(w, r, status, msg)
 		return
 	}

@@ -2,6 +2,7 @@ package authhttp
 
 import (
 	"errors"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,6 +45,10 @@ func (a *Auth) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		a.deny(w, r, http.StatusUnsupportedMediaType, "send the login as application/x-www-form-urlencoded (fields username, password, csrf_token)")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		a.deny(w, r, http.StatusBadRequest, "malformed form")
@@ -127,9 +132,21 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 	page := pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath}
 	d := framework.DatabaseFrom(r.Context())
 	svc := auth.New(d.DB, d.Dialect)
-	if _, err := svc.Authenticate(r.Context(), u.Username, r.PostForm.Get("current")); err != nil {
+	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d.DB, d.Dialect), u, r.PostForm.Get("current"), clientIP(r))
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Round(time.Second).Seconds())))
+		page.Error = "Too many failed attempts. Try again in " + throttled.RetryAfter.Round(time.Minute).String() + "."
+		a.render(w, r, http.StatusTooManyRequests, page)
+		return
+	case errors.Is(err, auth.ErrInvalidCredentials):
 		page.Error = "The current password is wrong."
 		a.render(w, r, http.StatusUnprocessableEntity, page)
+		return
+	case err != nil:
+		a.log.ErrorContext(r.Context(), "change password", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
+		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
 		return
 	}
 	if r.PostForm.Get("new1") != r.PostForm.Get("new2") {

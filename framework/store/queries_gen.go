@@ -87,12 +87,17 @@ type AuthUsersQueries interface {
 // LoginFailuresQueries are the queries of login_failures.sql.
 type LoginFailuresQueries interface {
 	LoginFailureClear(ctx context.Context, throttleKey string) error
+	// LoginFailureCount counts one attempt, atomically: it creates the row
+	// for a new key, or adds one.
+	LoginFailureCount(ctx context.Context, arg LoginFailureCountParams) error
+	// LoginFailureDecrement gives back an attempt counted before a login that
+	// then succeeded.
+	LoginFailureDecrement(ctx context.Context, throttleKey string) error
 	LoginFailureGet(ctx context.Context, throttleKey string) (QuarryLoginFailure, error)
-	// LoginFailureIncrement counts one more failure in the current window.
-	LoginFailureIncrement(ctx context.Context, throttleKey string) error
 	LoginFailureLock(ctx context.Context, arg LoginFailureLockParams) error
-	// LoginFailureStart opens a new window with one failure.
-	LoginFailureStart(ctx context.Context, arg LoginFailureStartParams) error
+	// LoginFailureResetWindow starts a new window for a key whose window began
+	// before cutoff; of concurrent callers, one resets and the others match nothing.
+	LoginFailureResetWindow(ctx context.Context, arg LoginFailureResetWindowParams) error
 }
 
 // SessionsQueries are the queries of sessions.sql.
@@ -135,16 +140,23 @@ type GroupPermissionRemoveParams struct {
 	PermissionID int64
 }
 
+// LoginFailureCountParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type LoginFailureCountParams struct {
+	ThrottleKey string
+	WindowStart time.Time
+}
+
 // LoginFailureLockParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type LoginFailureLockParams struct {
 	LockedUntil sql.NullTime
 	ThrottleKey string
 }
 
-// LoginFailureStartParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
-type LoginFailureStartParams struct {
-	ThrottleKey string
+// LoginFailureResetWindowParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type LoginFailureResetWindowParams struct {
 	WindowStart time.Time
+	ThrottleKey string
+	Cutoff      time.Time
 }
 
 // PermissionEnsureParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -1,18 +1,26 @@
 -- name: LoginFailureGet :one
 SELECT * FROM quarry_login_failures WHERE throttle_key = sqlc.arg(throttle_key);
 
--- LoginFailureStart opens a new window with one failure.
--- name: LoginFailureStart :exec
+-- LoginFailureCount counts one attempt, atomically: it creates the row
+-- for a new key, or adds one.
+-- name: LoginFailureCount :exec
 INSERT INTO quarry_login_failures (throttle_key, failures, window_start, locked_until)
 VALUES (sqlc.arg(throttle_key), 1, sqlc.arg(window_start), NULL)
-ON CONFLICT (throttle_key) DO UPDATE SET failures = 1, window_start = excluded.window_start, locked_until = NULL;
+ON CONFLICT (throttle_key) DO UPDATE SET failures = quarry_login_failures.failures + 1;
 
--- LoginFailureIncrement counts one more failure in the current window.
--- name: LoginFailureIncrement :exec
-UPDATE quarry_login_failures SET failures = failures + 1 WHERE throttle_key = sqlc.arg(throttle_key);
+-- LoginFailureResetWindow starts a new window for a key whose window began
+-- before cutoff; of concurrent callers, one resets and the others match nothing.
+-- name: LoginFailureResetWindow :exec
+UPDATE quarry_login_failures SET failures = 0, window_start = sqlc.arg(window_start), locked_until = NULL
+WHERE throttle_key = sqlc.arg(throttle_key) AND window_start < sqlc.arg(cutoff);
 
 -- name: LoginFailureLock :exec
 UPDATE quarry_login_failures SET locked_until = sqlc.arg(locked_until) WHERE throttle_key = sqlc.arg(throttle_key);
 
 -- name: LoginFailureClear :exec
 DELETE FROM quarry_login_failures WHERE throttle_key = sqlc.arg(throttle_key);
+
+-- LoginFailureDecrement gives back an attempt counted before a login that
+-- then succeeded.
+-- name: LoginFailureDecrement :exec
+UPDATE quarry_login_failures SET failures = failures - 1 WHERE throttle_key = sqlc.arg(throttle_key) AND failures > 0;

@@ -20,6 +20,35 @@ func (q *Queries) LoginFailureClear(ctx context.Context, throttleKey string) err
 	return err
 }
 
+const loginFailureCount = `-- name: LoginFailureCount :exec
+INSERT INTO quarry_login_failures (throttle_key, failures, window_start, locked_until)
+VALUES (?, 1, ?, NULL)
+ON DUPLICATE KEY UPDATE failures = failures + 1
+`
+
+type LoginFailureCountParams struct {
+	ThrottleKey string
+	WindowStart time.Time
+}
+
+// LoginFailureCount counts one attempt, atomically: it creates the row
+// for a new key, or adds one. (MySQL has no ON CONFLICT.)
+func (q *Queries) LoginFailureCount(ctx context.Context, arg LoginFailureCountParams) error {
+	_, err := q.db.ExecContext(ctx, loginFailureCount, arg.ThrottleKey, arg.WindowStart)
+	return err
+}
+
+const loginFailureDecrement = `-- name: LoginFailureDecrement :exec
+UPDATE quarry_login_failures SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0
+`
+
+// LoginFailureDecrement gives back an attempt counted before a login that
+// then succeeded.
+func (q *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string) error {
+	_, err := q.db.ExecContext(ctx, loginFailureDecrement, throttleKey)
+	return err
+}
+
 const loginFailureGet = `-- name: LoginFailureGet :one
 SELECT throttle_key, failures, window_start, locked_until FROM quarry_login_failures WHERE throttle_key = ?
 `
@@ -36,16 +65,6 @@ func (q *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (Quar
 	return i, err
 }
 
-const loginFailureIncrement = `-- name: LoginFailureIncrement :exec
-UPDATE quarry_login_failures SET failures = failures + 1 WHERE throttle_key = ?
-`
-
-// LoginFailureIncrement counts one more failure in the current window.
-func (q *Queries) LoginFailureIncrement(ctx context.Context, throttleKey string) error {
-	_, err := q.db.ExecContext(ctx, loginFailureIncrement, throttleKey)
-	return err
-}
-
 const loginFailureLock = `-- name: LoginFailureLock :exec
 UPDATE quarry_login_failures SET locked_until = ? WHERE throttle_key = ?
 `
@@ -60,20 +79,20 @@ func (q *Queries) LoginFailureLock(ctx context.Context, arg LoginFailureLockPara
 	return err
 }
 
-const loginFailureStart = `-- name: LoginFailureStart :exec
-INSERT INTO quarry_login_failures (throttle_key, failures, window_start, locked_until)
-VALUES (?, 1, ?, NULL)
-ON DUPLICATE KEY UPDATE failures = 1, window_start = VALUES(window_start), locked_until = NULL
+const loginFailureResetWindow = `-- name: LoginFailureResetWindow :exec
+UPDATE quarry_login_failures SET failures = 0, window_start = ?, locked_until = NULL
+WHERE throttle_key = ? AND window_start < ?
 `
 
-type LoginFailureStartParams struct {
-	ThrottleKey string
+type LoginFailureResetWindowParams struct {
 	WindowStart time.Time
+	ThrottleKey string
+	Cutoff      time.Time
 }
 
-// LoginFailureStart opens a new window with one failure. (MySQL has no ON
-// CONFLICT: ON DUPLICATE KEY UPDATE resets the row.)
-func (q *Queries) LoginFailureStart(ctx context.Context, arg LoginFailureStartParams) error {
-	_, err := q.db.ExecContext(ctx, loginFailureStart, arg.ThrottleKey, arg.WindowStart)
+// LoginFailureResetWindow starts a new window for a key whose window began
+// before cutoff; of concurrent callers, one resets and the others match nothing.
+func (q *Queries) LoginFailureResetWindow(ctx context.Context, arg LoginFailureResetWindowParams) error {
+	_, err := q.db.ExecContext(ctx, loginFailureResetWindow, arg.WindowStart, arg.ThrottleKey, arg.Cutoff)
 	return err
 }
