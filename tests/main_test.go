@@ -67,6 +67,19 @@ func quarry(t *testing.T, dir string, env []string, args ...string) cliResult {
 	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
+// quarryExpect returns a runner for the CLI in dir that fails the test
+// when an invocation's exit code is not the one wanted.
+func quarryExpect(t *testing.T, dir string, env []string) func(wantCode int, args ...string) cliResult {
+	return func(wantCode int, args ...string) cliResult {
+		t.Helper()
+		r := quarry(t, dir, env, args...)
+		if r.code != wantCode {
+			t.Fatalf("quarry %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, wantCode, r.stdout, r.stderr)
+		}
+		return r
+	}
+}
+
 // cleanEnv is the environment without Quarry's own variables, so a test
 // says exactly what the CLI sees.
 func cleanEnv() []string {

@@ -45,14 +45,7 @@ func TestMakeMigrationsCLI(t *testing.T) {
 			t.Parallel()
 			app := blogApp(t)
 			env := []string{"DATABASE_URL=" + dbtest.NewURL(t, name)}
-			run := func(wantCode int, args ...string) cliResult {
-				t.Helper()
-				r := quarry(t, app, env, args...)
-				if r.code != wantCode {
-					t.Fatalf("quarry %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, wantCode, r.stdout, r.stderr)
-				}
-				return r
-			}
+			run := quarryExpect(t, app, env)
 			if r := run(0, "makemigrations"); strings.TrimSpace(r.stdout) != "no changes" {
 				t.Errorf("unchanged DDL: %q", r.stdout)
 			}

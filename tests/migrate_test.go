@@ -105,14 +105,7 @@ func TestMigrateCLI(t *testing.T) {
 			t.Parallel()
 			app := blogMigrations(t)
 			env := []string{"DATABASE_URL=" + dbtest.NewURL(t, name)}
-			run := func(wantCode int, args ...string) cliResult {
-				t.Helper()
-				r := quarry(t, app, env, args...)
-				if r.code != wantCode {
-					t.Fatalf("quarry %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, wantCode, r.stdout, r.stderr)
-				}
-				return r
-			}
+			run := quarryExpect(t, app, env)
 			up := run(0, "migrate", "up")
 			// The framework's migrations, in order, then the app's.
 			var wantOrder []string

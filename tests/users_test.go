@@ -27,14 +27,7 @@ func TestUserCLI(t *testing.T) {
 			app := blogMigrations(t)
 			url := dbtest.NewURL(t, name)
 			env := []string{"DATABASE_URL=" + url}
-			run := func(wantCode int, args ...string) cliResult {
-				t.Helper()
-				r := quarry(t, app, env, args...)
-				if r.code != wantCode {
-					t.Fatalf("quarry %s: exit %d, want %d\n%s%s", strings.Join(args, " "), r.code, wantCode, r.stdout, r.stderr)
-				}
-				return r
-			}
+			run := quarryExpect(t, app, env)
 			run(0, "migrate", "up")
 			if r := run(0, "createsuperuser", "--username", "ada", "--email", "ada@example.com", "--password", "tr0ub4dor&3-staple"); !strings.Contains(r.stdout, "created superuser ada") {
 				t.Errorf("createsuperuser: %s", r.stdout)

@@ -62,8 +62,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Round(time.Second).Seconds())))
-		page.Error = "Too many failed attempts. Try again in " + throttled.RetryAfter.Round(time.Minute).String() + "."
+		page.Error = retryAfter(w, throttled)
 		a.respondLogin(w, r, http.StatusTooManyRequests, page)
 		return
 	case errors.Is(err, auth.ErrInvalidCredentials):
@@ -92,6 +91,13 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// retryAfter sets the Retry-After header of a throttled answer and returns
+// the message for the page.
+func retryAfter(w http.ResponseWriter, e *auth.ThrottledError) string {
+	w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second).Seconds())))
+	return "Too many failed attempts. Try again in " + e.RetryAfter.Round(time.Minute).String() + "."
 }
 
 func (a *Auth) respondLogin(w http.ResponseWriter, r *http.Request, status int, page pageData) {
@@ -136,8 +142,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Round(time.Second).Seconds())))
-		page.Error = "Too many failed attempts. Try again in " + throttled.RetryAfter.Round(time.Minute).String() + "."
+		page.Error = retryAfter(w, throttled)
 		a.render(w, r, http.StatusTooManyRequests, page)
 		return
 	case errors.Is(err, auth.ErrInvalidCredentials):
