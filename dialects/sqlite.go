@@ -3,6 +3,7 @@ package dialects
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,6 +23,30 @@ import (
 )
 
 type sqliteDialect struct{}
+
+// SQLiteFoldFunc is a function every SQLite connection has: it folds text
+// to lower case by Unicode rules (SQLite's own lower() folds ASCII only),
+// so case-insensitive search matches "É" with "é" as on the other
+// databases.
+const SQLiteFoldFunc = "quarry_fold"
+
+func init() {
+	err := gosqlite.RegisterDeterministicScalarFunction(SQLiteFoldFunc, 1, func(_ *gosqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		case nil:
+			return nil, nil
+		default:
+			return strings.ToLower(fmt.Sprint(v)), nil
+		}
+	})
+	if err != nil {
+		panic("dialects: register " + SQLiteFoldFunc + ": " + err.Error())
+	}
+}
 
 var _ Dialect = sqliteDialect{}
 

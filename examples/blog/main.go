@@ -15,6 +15,7 @@ import (
 
 	"github.com/quarry-go/quarry/examples/blog/api"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
+	"github.com/quarry-go/quarry/examples/blog/site"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
 )
@@ -51,7 +52,13 @@ func run(ctx context.Context) error {
 	if err := api.Seed(ctx, app.Database()); err != nil {
 		return err
 	}
+	if err := site.EnsureSuperuser(ctx, app, os.Stderr); err != nil {
+		return err
+	}
 	api.Mount(app.Router(), app.Logger())
-	fmt.Fprintf(os.Stderr, "Quarry blog demo: http://%s/  (database %s; Ctrl-C stops)\n", cfg.Bind, app.URL())
+	if _, err := site.Mount(ctx, app); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "Quarry blog demo: http://%s/  admin: http://%s/admin/  (database %s; Ctrl-C stops)\n", cfg.Bind, cfg.Bind, app.URL())
 	return app.Run(ctx)
 }

@@ -99,11 +99,16 @@ func UserFrom(ctx context.Context) (store.QuarryUser, bool) {
 	return u, ok
 }
 
+type loadedKey struct{}
+
 // Middleware loads and saves the session, checks CSRF on unsafe methods,
 // and puts the logged-in user in the request context. It needs the
 // database in the context (the framework App's handler puts it there).
+// Applied twice (on the router and again by a handler such as the
+// admin), the inner one passes the request through.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
-	return a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), loadedKey{}, a))
 		if err := a.checkCSRF(w, r); err != nil {
 			a.deny(w, r, http.StatusForbidden, "CSRF check failed: "+err.Error())
 			return
@@ -119,7 +124,24 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(loadedKey{}) == a {
+			next.ServeHTTP(w, r)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
 }
+
+// Sessions returns the session manager, for handlers that keep their own
+// values (such as one-time messages) in the user's session.
+func (a *Auth) Sessions() *scs.SessionManager { return a.opts.Sessions }
+
+// LoginPath is where the login page is mounted.
+func (a *Auth) LoginPath() string { return a.opts.LoginPath }
+
+// LogoutPath is where the logout form posts.
+func (a *Auth) LogoutPath() string { return a.opts.LogoutPath }
 
 // loadUser returns the session's user, logging the session out when the
 // account is gone or deactivated or its password changed since the login.

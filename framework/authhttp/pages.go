@@ -14,8 +14,9 @@ import (
 	"github.com/quarry-go/quarry/framework/middleware"
 )
 
-// maxFormBytes bounds login and password forms.
-const maxFormBytes = 64 << 10
+// maxFormBytes bounds the url-encoded forms the middleware reads for the
+// CSRF token (login, password and admin forms).
+const maxFormBytes = 4 << 20
 
 type pageData struct {
 	Kind, Title, Action, CSRF, Next, Username, Error, Done string

@@ -1,0 +1,262 @@
+// Package admin is Quarry's auto-admin: every table of the database,
+// listed, searched, filtered and edited in the browser by staff users,
+// with no per-table code.
+//
+// The schema is the source of truth. [New] introspects the database
+// (tables, columns, types, nullability, defaults, keys, indexes) and builds
+// the pages from it; [Options] refine tables in Go; [Admin.Reload] reads
+// the schema again after a migration. Every table and column name that
+// arrives in a URL or a form is checked against the introspected schema,
+// and every value is a bound parameter.
+//
+// Pages need a logged-in, active staff user. The permissions
+// "<table>.view", "<table>.add", "<table>.change" and "<table>.delete" of
+// the identity layer decide what each user sees and may do (superusers may
+// do everything); change implies view. Every write is recorded in the
+// audit log with the values before and after.
+//
+//	adm, err := admin.New(ctx, app, admin.Options{Auth: a})
+//	app.Router().PathPrefix("/admin/").Handler(adm)
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// staticDir is where the stylesheet and script are served, under the
+// prefix; "-" cannot be an unquoted table name.
+const staticDir = "/-/static/"
+
+// Admin is the admin site, an http.Handler.
+type Admin struct {
+	opts    Options
+	log     *slog.Logger
+	db      *framework.Database
+	prefix  string
+	state   atomic.Pointer[siteState]
+	handler http.Handler
+	pages   *pages
+}
+
+// siteState is one introspection of the schema and the models built on it.
+type siteState struct {
+	schema *introspect.Schema
+	models map[string]*model
+	order  []*model // by group, then label
+}
+
+// New introspects app's database and returns the admin. It fails when an
+// option names a table or column the schema does not have.
+func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) {
+	if opts.Auth == nil {
+		return nil, errors.New("admin: Options.Auth is required")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "/admin"
+	}
+	opts.Prefix = "/" + strings.Trim(opts.Prefix, "/")
+	if opts.Title == "" {
+		opts.Title = "Quarry admin"
+	}
+	a := &Admin{opts: opts, log: opts.Logger, db: app.Database(), prefix: opts.Prefix}
+	if a.log == nil {
+		a.log = app.Logger()
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	a.pages = p
+	if err := a.Reload(ctx); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	pre := a.prefix
+	mux.Handle("GET "+pre+"/{$}", a.page((*request).index))
+	mux.Handle("GET "+pre+"/{table}/{$}", a.tablePage("view", (*request).list))
+	mux.Handle("POST "+pre+"/{table}/{$}", a.tablePage("view", (*request).bulk))
+	mux.Handle("GET "+pre+"/{table}/export.csv", a.tablePage("view", (*request).export))
+	mux.Handle("GET "+pre+"/{table}/lookup", a.tablePage("view", (*request).lookup))
+	mux.Handle("GET "+pre+"/{table}/add/{$}", a.tablePage("add", (*request).addForm))
+	mux.Handle("POST "+pre+"/{table}/add/{$}", a.tablePage("add", (*request).addSave))
+	mux.Handle("GET "+pre+"/{table}/{key}/{$}", a.tablePage("view", (*request).redirectToChange))
+	mux.Handle("GET "+pre+"/{table}/{key}/change/{$}", a.tablePage("view", (*request).changeForm))
+	mux.Handle("POST "+pre+"/{table}/{key}/change/{$}", a.tablePage("change", (*request).changeSave))
+	mux.Handle("GET "+pre+"/{table}/{key}/delete/{$}", a.tablePage("delete", (*request).deleteConfirm))
+	mux.Handle("POST "+pre+"/{table}/{key}/delete/{$}", a.tablePage("delete", (*request).deleteRow))
+	mux.Handle("GET "+pre+"/{table}/{key}/history/{$}", a.tablePage("view", (*request).history))
+	mux.Handle(pre+"/", a.page(func(rq *request) { rq.fail(http.StatusNotFound, "There is no such page in the admin.") }))
+	static := http.StripPrefix(pre+staticDir, staticHandler())
+	pages := opts.Auth.Middleware(mux)
+	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == pre:
+			http.Redirect(w, r, pre+"/", http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, pre+staticDir) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			static.ServeHTTP(w, r)
+		default:
+			pages.ServeHTTP(w, r)
+		}
+	})
+	return a, nil
+}
+
+// Reload introspects the database again, after a migration changed it.
+// Requests in flight finish on the schema they started with.
+func (a *Admin) Reload(ctx context.Context) error {
+	s, err := introspect.Load(ctx, a.db.DB, a.db.Dialect)
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	if err := checkOptions(s, a.opts.Tables); err != nil {
+		return err
+	}
+	st := &siteState{schema: s, models: map[string]*model{}}
+	for _, t := range s.Tables {
+		cfg := configFor(t.Name, a.opts.Tables)
+		if cfg.Hidden {
+			continue
+		}
+		m := newModel(t, cfg)
+		st.models[t.Name] = m
+		st.order = append(st.order, m)
+	}
+	slices.SortStableFunc(st.order, func(x, y *model) int {
+		if x.framework != y.framework {
+			if x.framework {
+				return 1
+			}
+			return -1
+		}
+		if c := strings.Compare(x.group, y.group); c != 0 {
+			return c
+		}
+		return strings.Compare(x.label, y.label)
+	})
+	a.state.Store(st)
+	return nil
+}
+
+// ServeHTTP serves the admin's pages.
+func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// request is one admin request: who asks, on which database, for what.
+type request struct {
+	a     *Admin
+	w     http.ResponseWriter
+	r     *http.Request
+	st    *siteState
+	db    *framework.Database
+	user  store.QuarryUser
+	perms map[string]bool // nil for a superuser
+	m     *model          // the table of a table page
+}
+
+// page wraps a handler with the checks every admin page makes: a
+// logged-in, active staff user and a database in the context.
+func (a *Admin) page(h func(*request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{a: a, w: w, r: r, st: a.state.Load()}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				rq.internal(fmt.Errorf("panic: %v", p))
+			}
+		}()
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		u, ok := authhttp.UserFrom(r.Context())
+		if !ok {
+			http.Redirect(w, r, a.opts.Auth.LoginPath()+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		rq.user = u
+		if !u.IsActive || !u.IsStaff && !u.IsSuperuser {
+			rq.fail(http.StatusForbidden, "Your account does not have access to the admin. Ask an administrator to mark it as staff.")
+			return
+		}
+		rq.db = framework.DatabaseFrom(r.Context())
+		if rq.db == nil {
+			rq.internal(errors.New("admin: no database in the request context (serve the admin through the framework App's handler)"))
+			return
+		}
+		if !u.IsSuperuser {
+			codes, err := auth.New(rq.db.DB, rq.db.Dialect).Permissions(r.Context(), u)
+			if err != nil {
+				rq.internal(fmt.Errorf("load permissions: %w", err))
+				return
+			}
+			rq.perms = make(map[string]bool, len(codes))
+			for _, c := range codes {
+				rq.perms[c] = true
+			}
+		}
+		h(rq)
+	})
+}
+
+// tablePage is a page about one table, needing the permission action on it.
+func (a *Admin) tablePage(action string, h func(*request)) http.Handler {
+	return a.page(func(rq *request) {
+		m, ok := rq.st.models[rq.r.PathValue("table")]
+		if !ok {
+			rq.fail(http.StatusNotFound, "There is no table by that name in the admin.")
+			return
+		}
+		rq.m = m
+		if !rq.can(action, m) {
+			rq.fail(http.StatusForbidden, "You do not have permission to "+action+" "+m.label+".")
+			return
+		}
+		h(rq)
+	})
+}
+
+// can reports whether the user may do action ("view", "add", "change",
+// "delete") on the table. Change implies view; a read-only table allows
+// view only.
+func (rq *request) can(action string, m *model) bool {
+	if action != "view" && m.readOnly {
+		return false
+	}
+	if rq.perms == nil {
+		return true
+	}
+	if action == "view" && rq.perms[m.name+".change"] {
+		return true
+	}
+	return rq.perms[m.name+"."+action]
+}
+
+// ctx is the request's context.
+func (rq *request) ctx() context.Context { return rq.r.Context() }
+
+// internal logs err with the request id and shows a page naming the id,
+// never the error.
+func (rq *request) internal(err error) {
+	id := middleware.RequestIDFrom(rq.ctx())
+	rq.a.log.ErrorContext(rq.ctx(), "admin", "error", err, "request_id", id, "path", rq.r.URL.Path)
+	msg := "Something went wrong on our side. The error was logged"
+	if id != "" {
+		msg += " with reference " + id
+	}
+	rq.fail(http.StatusInternalServerError, msg+".")
+}

@@ -1,0 +1,308 @@
+package admin
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+)
+
+// bulk runs an action on the rows selected in the list (or on every row
+// the list's search and filters match).
+func (rq *request) bulk() {
+	m := rq.m
+	form := rq.r.PostForm
+	name := form.Get("action")
+	back := rq.tableURL(m)
+	if rq.r.URL.RawQuery != "" {
+		back += "?" + rq.r.URL.RawQuery
+	}
+	var act Action
+	switch {
+	case name == "delete":
+		if !rq.can("delete", m) {
+			rq.fail(http.StatusForbidden, "You do not have permission to delete "+m.label+".")
+			return
+		}
+	case name == "":
+		rq.flash("Choose an action to run on the selected rows.")
+		rq.redirect(back)
+		return
+	default:
+		a, ok := m.action(name)
+		if !ok {
+			rq.fail(http.StatusBadRequest, "There is no action by that name.")
+			return
+		}
+		perm := a.Permission
+		if perm == "" {
+			perm = "change"
+		}
+		if !rq.can(perm, m) {
+			rq.fail(http.StatusForbidden, "You do not have permission to run "+a.Label+".")
+			return
+		}
+		act = a
+	}
+	keys, texts, err := rq.selection()
+	if err != nil {
+		rq.listError(err)
+		return
+	}
+	if len(keys) == 0 {
+		rq.flash("Select rows to run the action on.")
+		rq.redirect(back)
+		return
+	}
+	if name == "delete" {
+		if form.Get("confirm") != "yes" {
+			rq.confirmDelete(keys, true)
+			return
+		}
+		n, _, err := rq.deleteKeys(keys)
+		switch {
+		case errors.Is(err, errBlocked):
+			rq.confirmDelete(keys, true)
+		case err != nil:
+			rq.internal(err)
+		default:
+			rq.flash(fmt.Sprintf("Deleted %d %s.", n, m.label))
+			rq.redirect(back)
+		}
+		return
+	}
+	var msg string
+	err = rq.inTx(func(tx *sql.Tx) error {
+		var err error
+		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID})
+		if err != nil {
+			return err
+		}
+		for _, k := range texts {
+			if err := rq.audit(tx, "action", encodeKey(k), map[string][2]any{"action": {nil, act.Name}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var ue UserError
+		if errors.As(err, &ue) {
+			rq.flash(act.Label + ": " + ue.Error())
+			rq.redirect(back)
+			return
+		}
+		rq.internal(fmt.Errorf("action %s: %w", act.Name, err))
+		return
+	}
+	if msg == "" {
+		msg = fmt.Sprintf("%s: done on %d row(s).", act.Label, len(texts))
+	}
+	rq.flash(msg)
+	rq.redirect(back)
+}
+
+// UserError is an error an action returns to show its text to the user
+// (other errors are logged and shown as an internal error).
+type UserError struct{ Msg string }
+
+func (e UserError) Error() string { return e.Msg }
+
+// selection returns the keys of the rows a bulk action applies to.
+func (rq *request) selection() ([][]any, [][]string, error) {
+	m := rq.m
+	if len(m.pk) == 0 {
+		return nil, nil, badRequest{"Rows of a table without a primary key cannot be selected."}
+	}
+	form := rq.r.PostForm
+	if form.Get("select_all") == "1" {
+		st, err := rq.parseList()
+		if err != nil {
+			return nil, nil, err
+		}
+		q := newQuery(rq.db.Dialect)
+		q.w("SELECT ").colList(m.pk).w(" FROM ", q.ident(m.name))
+		st.where(m, q, nil)
+		writeOrder(q, st.order, false)
+		q.w(" LIMIT ", strconv.Itoa(maxSelection+1))
+		rows, err := queryCells(rq.ctx(), rq.db.DB, q, m.pk)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(rows) > maxSelection {
+			return nil, nil, badRequest{fmt.Sprintf("More than %s rows match; narrow the search or filters first.", thousands(maxSelection))}
+		}
+		keys := make([][]any, len(rows))
+		texts := make([][]string, len(rows))
+		for i, r := range rows {
+			keys[i] = make([]any, len(m.pk))
+			texts[i] = make([]string, len(m.pk))
+			for j, c := range m.pk {
+				texts[i][j] = r[j].Text
+				keys[i][j], err = parseValue(c, r[j].Text)
+				if err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		return keys, texts, nil
+	}
+	sel := form["_selected"]
+	if len(sel) > maxSelection {
+		return nil, nil, badRequest{fmt.Sprintf("Select at most %s rows.", thousands(maxSelection))}
+	}
+	var keys [][]any
+	var texts [][]string
+	for _, s := range sel {
+		k, t, err := m.decodeKey(s)
+		if err != nil {
+			return nil, nil, badRequest{"A selected row's key is not valid: " + err.Error()}
+		}
+		keys, texts = append(keys, k), append(texts, t)
+	}
+	return keys, texts, nil
+}
+
+// export streams the list's rows, with its search, filters and order, as
+// CSV.
+func (rq *request) export() {
+	m := rq.m
+	st, err := rq.parseList()
+	if err != nil {
+		rq.listError(err)
+		return
+	}
+	var cols []*introspect.Column
+	for _, c := range m.fields {
+		if c.Kind != introspect.KindBinary {
+			cols = append(cols, c)
+		}
+	}
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
+	st.where(m, q, nil)
+	writeOrder(q, st.order, false)
+	rows, err := rq.db.DB.QueryContext(rq.ctx(), q.String(), q.args...)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	defer rows.Close()
+	w := rq.w
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFilename(m.name), time.Now().UTC().Format("20060102-150405")))
+	cw := csv.NewWriter(w)
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.Name
+	}
+	_ = cw.Write(header)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	record := make([]string, len(cols))
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			rq.a.log.ErrorContext(rq.ctx(), "admin: export", "table", m.name, "error", err)
+			return
+		}
+		for i, c := range cols {
+			v := toCell(c, vals[i])
+			record[i] = csvSafe(v.Text)
+		}
+		if err := cw.Write(record); err != nil {
+			return // the client went away
+		}
+		if n++; n%1000 == 0 {
+			cw.Flush()
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		rq.a.log.ErrorContext(rq.ctx(), "admin: export", "table", m.name, "error", err)
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps spreadsheets from running a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return "'" + s
+		}
+	}
+	return s
+}
+
+func safeFilename(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// lookup answers the foreign-key picker: up to 20 rows of the table whose
+// key or display value matches q, as JSON.
+func (rq *request) lookup() {
+	m := rq.m
+	type item struct {
+		Key   string `json:"key"`
+		Label string `json:"label"`
+	}
+	out := []item{}
+	if len(m.pk) != 1 {
+		writeJSON(rq.w, out)
+		return
+	}
+	term := strings.TrimSpace(rq.r.URL.Query().Get("q"))
+	if len(term) > 200 {
+		term = term[:200]
+	}
+	cols := []*introspect.Column{m.pk[0]}
+	if m.display != nil {
+		cols = append(cols, m.display)
+	}
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
+	if term != "" {
+		q.w(" WHERE ")
+		if m.display != nil {
+			q.w(q.fold(m.display), " LIKE ", q.arg("%"+likeEscape(strings.ToLower(term))+"%"), " ESCAPE '!' OR ")
+		}
+		q.w(q.fold(m.pk[0]), " = ", q.arg(strings.ToLower(term)))
+	}
+	writeOrder(q, orderOf(cols[len(cols)-1:]), false)
+	q.w(" LIMIT 20")
+	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	for _, r := range rows {
+		label := m.label + " #" + r[0].Text
+		if len(r) > 1 && !r[1].Null {
+			label = r[1].Text
+		}
+		out = append(out, item{Key: r[0].Text, Label: truncate(label, 80)})
+	}
+	writeJSON(rq.w, out)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

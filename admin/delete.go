@@ -1,0 +1,300 @@
+package admin
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// maxCascadeDepth bounds how far the delete preview follows cascades.
+const maxCascadeDepth = 6
+
+type deletePage struct {
+	*base
+	Label    string
+	Rows     []string // labels of the rows to delete (the first few)
+	More     int      // how many more
+	Total    int
+	Effects  []effect
+	Blockers []effect
+	Action   string
+	Keys     []string // for a bulk delete: the selected keys
+	Query    string
+	Bulk     bool
+	Back     string
+}
+
+// effect is what a delete does to another table's rows.
+type effect struct {
+	Table   string
+	Label   string
+	Count   int64
+	What    string // "deleted", "set to NULL", "set to their default"
+	Samples []string
+}
+
+// where writes "the rows of m matching keys" as a condition.
+type rowSet func(q *query)
+
+// cascade walks the foreign keys pointing at m from the rows matched by
+// set: what is deleted or changed with them, and what blocks the delete.
+func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, blockers *[]effect) error {
+	if depth > maxCascadeDepth {
+		return nil
+	}
+	for _, ref := range rq.st.schema.ReferencesTo(m.Name) {
+		child, ok := rq.st.schema.Table(ref.Table)
+		if !ok {
+			continue
+		}
+		childSet := func(q *query) {
+			// (child.fk...) IN (SELECT parent.ref... FROM parent WHERE set)
+			if len(ref.FK.Columns) == 1 {
+				q.w(q.ident(ref.FK.Columns[0]))
+			} else {
+				q.w("(")
+				for i, c := range ref.FK.Columns {
+					if i > 0 {
+						q.w(", ")
+					}
+					q.w(q.ident(c))
+				}
+				q.w(")")
+			}
+			q.w(" IN (SELECT ")
+			for i, c := range ref.FK.RefColumns {
+				if i > 0 {
+					q.w(", ")
+				}
+				q.w(q.ident(c))
+			}
+			q.w(" FROM ", q.ident(m.Name), " WHERE ")
+			set(q)
+			q.w(")")
+		}
+		q := newQuery(rq.db.Dialect)
+		q.w("SELECT COUNT(*) FROM ", q.ident(child.Name), " WHERE ")
+		childSet(q)
+		var n int64
+		if err := rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		e := effect{Table: child.Name, Label: strings.ReplaceAll(strings.TrimPrefix(child.Name, "quarry_"), "_", " "), Count: n}
+		if cm, ok := rq.st.models[child.Name]; ok {
+			e.Label = cm.label
+			e.Samples = rq.samples(cm, childSet)
+		}
+		switch ref.FK.OnDelete {
+		case "CASCADE":
+			e.What = "deleted"
+			*effects = append(*effects, e)
+			if err := rq.cascade(child, childSet, depth+1, effects, blockers); err != nil {
+				return err
+			}
+		case "SET NULL":
+			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + " cleared"
+			*effects = append(*effects, e)
+		case "SET DEFAULT":
+			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + " set to the default"
+			*effects = append(*effects, e)
+		default:
+			e.What = "refer to it (" + ref.FK.Name + ")"
+			*blockers = append(*blockers, e)
+		}
+	}
+	return nil
+}
+
+// samples returns the labels of up to five rows of m in set.
+func (rq *request) samples(m *model, set rowSet) []string {
+	cols := append([]*introspect.Column{}, m.pk...)
+	if m.display != nil {
+		cols = append(cols, m.display)
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name), " WHERE ")
+	set(q)
+	q.w(" LIMIT 5")
+	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		row := map[string]cell{}
+		for i, c := range cols {
+			row[c.Name] = r[i]
+		}
+		out = append(out, m.rowLabel(row))
+	}
+	return out
+}
+
+func (rq *request) deleteConfirm() {
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return
+	}
+	rq.confirmDelete([][]any{key}, false)
+}
+
+// confirmDelete shows what deleting the rows with keys would do.
+func (rq *request) confirmDelete(keys [][]any, bulk bool) {
+	m := rq.m
+	rows, err := rq.loadRows(rq.db.DB, keys)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	if len(rows) == 0 {
+		rq.fail(http.StatusNotFound, "No "+m.label+" has that key. It may have been deleted already.")
+		return
+	}
+	p := deletePage{Label: m.label, Total: len(rows), Bulk: bulk, Back: rq.tableURL(m), Query: rq.r.URL.RawQuery}
+	for i, r := range rows {
+		if i < 20 {
+			p.Rows = append(p.Rows, m.rowLabel(r))
+		}
+		p.Keys = append(p.Keys, rq.rowKey(r))
+	}
+	p.More = len(rows) - len(p.Rows)
+	set := func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }
+	if err := rq.cascade(m.t, set, 1, &p.Effects, &p.Blockers); err != nil {
+		rq.internal(err)
+		return
+	}
+	title := "Delete " + m.label
+	if bulk {
+		p.Action = rq.tableURL(m)
+		if p.Query != "" {
+			p.Action += "?" + p.Query
+		}
+	} else {
+		p.Action = rq.rowURL(m, p.Keys[0], "delete")
+		p.Back = rq.rowURL(m, p.Keys[0], "change")
+		title = "Delete " + p.Rows[0]
+	}
+	p.base = rq.base(title, crumb{m.label, rq.tableURL(m)}, crumb{"Delete", ""})
+	rq.render(http.StatusOK, "delete", p)
+}
+
+func keysOf(m *model, rows []map[string]cell) [][]any {
+	out := make([][]any, 0, len(rows))
+	for _, r := range rows {
+		key := make([]any, len(m.pk))
+		for i, c := range m.pk {
+			key[i], _ = parseValue(c, r[c.Name].Text)
+		}
+		out = append(out, key)
+	}
+	return out
+}
+
+// loadRows reads the rows with keys (in chunks), all columns.
+func (rq *request) loadRows(db store.DBTX, keys [][]any) ([]map[string]cell, error) {
+	m := rq.m
+	var out []map[string]cell
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		q := newQuery(rq.db.Dialect)
+		q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name), " WHERE ").keysMatch(m.pk, chunk)
+		writeOrder(q, orderOf(m.pk), false)
+		rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			row := make(map[string]cell, len(r))
+			for i, c := range m.t.Columns {
+				row[c.Name] = r[i]
+			}
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+func orderOf(cols []*introspect.Column) []orderTerm {
+	out := make([]orderTerm, len(cols))
+	for i, c := range cols {
+		out[i] = orderTerm{col: c}
+	}
+	return out
+}
+
+func (rq *request) deleteRow() {
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return
+	}
+	n, label, err := rq.deleteKeys([][]any{key})
+	switch {
+	case errors.Is(err, errBlocked):
+		rq.confirmDelete([][]any{key}, false)
+		return
+	case err != nil:
+		rq.internal(err)
+		return
+	case n == 0:
+		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted already.")
+		return
+	}
+	rq.flash(fmt.Sprintf("The %s “%s” was deleted.", rq.m.label, label))
+	rq.redirect(rq.tableURL(rq.m))
+}
+
+var errBlocked = errors.New("admin: other rows refer to these")
+
+// deleteKeys deletes the rows with keys in one transaction, recording each
+// in the audit log with its values. It returns how many it deleted and the
+// label of the first.
+func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
+	m := rq.m
+	var n int
+	var label string
+	err := rq.inTx(func(tx *sql.Tx) error {
+		rows, err := rq.loadRows(tx, keys)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(rows); start += 500 {
+			chunk := rows[start:min(start+500, len(rows))]
+			q := newQuery(rq.db.Dialect)
+			q.w("DELETE FROM ", q.ident(m.name), " WHERE ").keysMatch(m.pk, keysOf(m, chunk))
+			if _, err := tx.ExecContext(rq.ctx(), q.String(), q.args...); err != nil {
+				if errors.Is(rq.db.Dialect.ClassifyError(err), store.ErrForeignKeyViolation) {
+					return errBlocked
+				}
+				return err
+			}
+		}
+		for i, r := range rows {
+			if i == 0 {
+				label = m.rowLabel(r)
+			}
+			changes := map[string][2]any{}
+			for _, c := range m.fields {
+				if v := r[c.Name]; !v.Null {
+					changes[c.Name] = [2]any{v.Text, nil}
+				}
+			}
+			if err := rq.audit(tx, "delete", rq.rowKey(r), changes); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, label, err
+}

@@ -1,0 +1,729 @@
+package admin
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// fkSelectLimit is the largest target table offered as a drop-down; past
+// it a foreign key is a text input with suggestions.
+const fkSelectLimit = 200
+
+type formPage struct {
+	*base
+	Label      string
+	Adding     bool
+	Action     string
+	Fieldsets  []formFieldset
+	FormError  string
+	Version    string
+	CanDelete  bool
+	DeleteURL  string
+	HistoryURL string
+	ListURL    string
+	RowLabel   string
+	CanChange  bool
+}
+
+type formFieldset struct {
+	Name, Description string
+	Fields            []formField
+}
+
+type formField struct {
+	Name      string
+	ID        string
+	Widget    string // text, textarea, number, checkbox, nullbool, date, datetime, time, json, select, fk, readonly
+	Value     string
+	Display   string // readonly text
+	Link      string
+	Required  bool
+	Error     string
+	Help      string
+	MaxLength int
+	Step      string
+	Options   []option
+	LookupURL string
+	ListURL   string
+	Nullable  bool
+	Type      string
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// formState is a form being shown or read back: the row's current cells
+// (nil when adding), what the user typed and the errors.
+type formState struct {
+	adding  bool
+	current map[string]cell
+	typed   map[string]string // raw input by column, when re-rendering
+	errs    map[string]string
+	formErr string
+	version string
+}
+
+// loadRow reads one row by its encoded key: all columns, as cells.
+func (rq *request) loadRow(db store.DBTX, key []any, lock bool) (map[string]cell, error) {
+	m := rq.m
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name), " WHERE ").keyMatch(m.pk, key)
+	if lock && rq.db.Dialect.Name() != "sqlite" {
+		q.w(" FOR UPDATE")
+	}
+	rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, store.ErrNotFound
+	}
+	out := make(map[string]cell, len(m.t.Columns))
+	for i, c := range m.t.Columns {
+		out[c.Name] = rows[0][i]
+	}
+	return out, nil
+}
+
+// version fingerprints a row, so a save can tell that someone else
+// changed it since the form was shown.
+func version(m *model, row map[string]cell) string {
+	h := sha256.New()
+	for _, c := range m.t.Columns {
+		v := row[c.Name]
+		fmt.Fprintf(h, "%s\x00%t\x00%s\x00", c.Name, v.Null, v.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// rowLabel names a row for titles and messages.
+func (m *model) rowLabel(row map[string]cell) string {
+	if m.display != nil {
+		if v := row[m.display.Name]; !v.Null && strings.TrimSpace(v.Text) != "" {
+			return truncate(v.Text, 60)
+		}
+	}
+	parts := make([]string, len(m.pk))
+	for i, c := range m.pk {
+		parts[i] = row[c.Name].Text
+	}
+	return m.label + " #" + strings.Join(parts, ", ")
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func (rq *request) rowKey(row map[string]cell) string {
+	parts := make([]string, len(rq.m.pk))
+	for i, c := range rq.m.pk {
+		parts[i] = row[c.Name].Text
+	}
+	return encodeKey(parts)
+}
+
+// keyFromPath decodes the {key} path segment, answering 404 when it is
+// malformed.
+func (rq *request) keyFromPath() ([]any, bool) {
+	key, _, err := rq.m.decodeKey(rq.r.PathValue("key"))
+	if err != nil {
+		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key ("+err.Error()+").")
+		return nil, false
+	}
+	return key, true
+}
+
+func (rq *request) redirectToChange() {
+	rq.redirect(rq.rowURL(rq.m, rq.r.PathValue("key"), "change"))
+}
+
+func (rq *request) addForm() {
+	rq.showForm(http.StatusOK, &formState{adding: true})
+}
+
+func (rq *request) changeForm() {
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return
+	}
+	row, err := rq.loadRow(rq.db.DB, key, false)
+	if errors.Is(err, store.ErrNotFound) {
+		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted.")
+		return
+	} else if err != nil {
+		rq.internal(err)
+		return
+	}
+	rq.showForm(http.StatusOK, &formState{current: row, version: version(rq.m, row)})
+}
+
+func (rq *request) showForm(status int, fs *formState) {
+	m := rq.m
+	title := "Add " + m.label
+	var crumbs []crumb
+	crumbs = append(crumbs, crumb{m.label, rq.tableURL(m)})
+	p := formPage{Label: m.label, Adding: fs.adding, FormError: fs.formErr, Version: fs.version, ListURL: rq.tableURL(m), CanChange: fs.adding || rq.can("change", m)}
+	if fs.adding {
+		p.Action = rq.tableURL(m) + "add/"
+		crumbs = append(crumbs, crumb{"Add", ""})
+	} else {
+		key := rq.rowKey(fs.current)
+		p.RowLabel = m.rowLabel(fs.current)
+		title = p.RowLabel
+		p.Action = rq.rowURL(m, key, "change")
+		p.CanDelete = rq.can("delete", m)
+		p.DeleteURL = rq.rowURL(m, key, "delete")
+		p.HistoryURL = rq.rowURL(m, key, "history")
+		crumbs = append(crumbs, crumb{p.RowLabel, ""})
+	}
+	p.base = rq.base(title, crumbs...)
+	for _, set := range m.fieldsets {
+		fset := formFieldset{Name: set.Name, Description: set.Description}
+		for _, c := range set.Fields {
+			if fs.adding && !m.writable(c, true) && (c.Auto || c.Generated || c.HasDefault()) {
+				continue // filled by the database
+			}
+			fset.Fields = append(fset.Fields, rq.field(c, fs))
+		}
+		if len(fset.Fields) > 0 {
+			p.Fieldsets = append(p.Fieldsets, fset)
+		}
+	}
+	rq.render(status, "form", p)
+}
+
+// field builds one form field's widget from the column.
+func (rq *request) field(c *introspect.Column, fs *formState) formField {
+	m := rq.m
+	f := formField{Name: c.Name, ID: "f-" + c.Name, Error: fs.errs[c.Name], Nullable: c.Nullable, Type: c.Type, MaxLength: c.MaxLength}
+	cur, hasCur := fs.current[c.Name]
+	switch {
+	case fs.typed != nil:
+		f.Value = fs.typed[c.Name]
+	case hasCur && !cur.Null:
+		f.Value = cur.Text
+	case fs.adding && c.DefaultLiteral:
+		f.Value = c.DefaultValue
+	}
+	fk, isFK := m.fks[c.Name]
+	if !m.writable(c, fs.adding) || fs.adding == false && !rq.can("change", m) {
+		f.Widget = "readonly"
+		switch {
+		case !hasCur:
+			f.Display = "—"
+		case cur.Null:
+			f.Display = "—"
+		case isFK:
+			f.Display = rq.fkLabels(rq.ctx(), c, fk, []string{cur.Text})[cur.Text]
+			if target, ok := rq.st.models[fk.RefTable]; ok && rq.can("view", target) {
+				f.Link = rq.rowURL(target, encodeKey([]string{cur.Text}), "change")
+			}
+		case c.Kind == introspect.KindBool:
+			f.Display = map[string]string{"true": "yes", "false": "no"}[cur.Text]
+		default:
+			f.Display = cur.Text
+		}
+		return f
+	}
+	f.Required = !c.Nullable && !(fs.adding && c.HasDefault()) && c.Kind != introspect.KindBool
+	if fs.adding && c.HasDefault() && !c.DefaultLiteral && c.Default != "" {
+		f.Help = "Leave empty for the default (" + truncate(c.Default, 40) + ")."
+	}
+	switch c.Kind {
+	case introspect.KindLongText:
+		f.Widget = "textarea"
+	case introspect.KindInt:
+		f.Widget, f.Step = "number", "1"
+	case introspect.KindFloat:
+		f.Widget, f.Step = "number", "any"
+	case introspect.KindDecimal:
+		f.Widget = "decimal"
+	case introspect.KindBool:
+		f.Widget = "checkbox"
+		if c.Nullable {
+			f.Widget = "select"
+			f.Options = []option{{"", "Unknown", f.Value == ""}, {"true", "Yes", f.Value == "true"}, {"false", "No", f.Value == "false"}}
+		}
+	case introspect.KindDate:
+		f.Widget = "date"
+	case introspect.KindDateTime:
+		f.Widget = "datetime"
+		f.Help = strings.TrimSpace("Time in UTC. " + f.Help)
+	case introspect.KindTime:
+		f.Widget = "time"
+	case introspect.KindJSON:
+		f.Widget = "json"
+	case introspect.KindEnum:
+		f.Widget = "select"
+		if c.Nullable || fs.adding && !c.DefaultLiteral {
+			f.Options = append(f.Options, option{"", "—", f.Value == ""})
+		}
+		for _, v := range c.Enum {
+			f.Options = append(f.Options, option{v, v, v == f.Value})
+		}
+	default:
+		f.Widget = "text"
+	}
+	if isFK {
+		rq.fkWidget(&f, fk)
+	}
+	return f
+}
+
+// fkWidget makes a foreign key a drop-down of the target's rows, or a
+// text input with suggestions when the target is large.
+func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
+	target, ok := rq.st.models[fk.RefTable]
+	if !ok || !rq.can("view", target) {
+		return
+	}
+	ref, _ := target.t.Column(fk.RefColumns[0])
+	f.ListURL = rq.tableURL(target)
+	n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, target, func(*query) {}, fkSelectLimit)
+	if err != nil || n > fkSelectLimit {
+		f.Widget = "fk"
+		f.LookupURL = rq.tableURL(target) + "lookup"
+		if f.Value != "" {
+			f.Display = rq.fkLabels(rq.ctx(), ref, fk, []string{f.Value})[f.Value]
+		}
+		return
+	}
+	cols := []*introspect.Column{ref}
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ", q.ident(ref.Name))
+	if target.display != nil {
+		cols = append(cols, target.display)
+		q.w(", ", q.ident(target.display.Name))
+	}
+	q.w(" FROM ", q.ident(target.name), " ORDER BY ")
+	if target.display != nil {
+		q.w(q.ident(target.display.Name), ", ")
+	}
+	q.w(q.ident(ref.Name), " LIMIT ", fmt.Sprint(fkSelectLimit))
+	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	if err != nil {
+		rq.a.log.WarnContext(rq.ctx(), "admin: foreign key choices", "table", target.name, "error", err)
+		return
+	}
+	f.Widget = "select"
+	f.Options = []option{{"", "—", f.Value == ""}}
+	for _, r := range rows {
+		label := target.label + " #" + r[0].Text
+		if len(r) > 1 && !r[1].Null {
+			label = truncate(r[1].Text, 80)
+		}
+		f.Options = append(f.Options, option{r[0].Text, label, r[0].Text == f.Value})
+	}
+}
+
+// readForm reads the posted form into values to write, checking each
+// against its column. On change, only columns whose value differs from
+// current are returned.
+func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []any) {
+	m := rq.m
+	form := rq.r.PostForm
+	fs.typed, fs.errs = map[string]string{}, map[string]string{}
+	for _, c := range m.fields {
+		if !m.writable(c, fs.adding) {
+			continue
+		}
+		text, present := form.Get(c.Name), form.Has(c.Name)
+		if c.Kind == introspect.KindBool && !c.Nullable {
+			text = map[bool]string{true: "true", false: "false"}[present && text != "" && text != "false"]
+		}
+		fs.typed[c.Name] = text
+		blank := strings.TrimSpace(text) == ""
+		var val any
+		switch {
+		case blank && fs.adding && c.HasDefault():
+			continue // the database's default
+		case blank && c.Nullable:
+			val = nil
+		case blank && c.Kind != introspect.KindText && c.Kind != introspect.KindLongText || text == "":
+			fs.errs[c.Name] = "This field is required."
+			continue
+		default:
+			v, err := parseValue(c, text)
+			if err != nil {
+				fs.errs[c.Name] = upperFirst(err.Error()) + "."
+				continue
+			}
+			val = v
+		}
+		if !fs.adding {
+			cur := fs.current[c.Name]
+			if val == nil && cur.Null || val != nil && !cur.Null && toCell(c, val).Text == cur.Text {
+				continue
+			}
+		}
+		cols = append(cols, c)
+		vals = append(vals, val)
+	}
+	return cols, vals
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (rq *request) addSave() {
+	fs := &formState{adding: true}
+	cols, vals := rq.readForm(fs)
+	if len(fs.errs) > 0 {
+		fs.formErr = "Please correct the errors below."
+		rq.showForm(http.StatusUnprocessableEntity, fs)
+		return
+	}
+	m := rq.m
+	var row map[string]cell
+	err := rq.inTx(func(tx *sql.Tx) error {
+		key, err := rq.insert(tx, cols, vals)
+		if err != nil {
+			return err
+		}
+		row, err = rq.loadRow(tx, key, false)
+		if err != nil {
+			return err
+		}
+		changes := map[string][2]any{}
+		for _, c := range m.fields {
+			if v := row[c.Name]; !v.Null {
+				changes[c.Name] = [2]any{nil, v.Text}
+			}
+		}
+		return rq.audit(tx, "create", rq.rowKey(row), changes)
+	})
+	if err != nil {
+		rq.saveError(fs, cols, vals, err)
+		return
+	}
+	rq.flash(fmt.Sprintf("The %s “%s” was added.", m.label, m.rowLabel(row)))
+	rq.afterSave(row)
+}
+
+func (rq *request) changeSave() {
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return
+	}
+	m := rq.m
+	current, err := rq.loadRow(rq.db.DB, key, false)
+	if errors.Is(err, store.ErrNotFound) {
+		rq.fail(http.StatusNotFound, "No "+m.label+" has that key. It may have been deleted.")
+		return
+	} else if err != nil {
+		rq.internal(err)
+		return
+	}
+	fs := &formState{current: current, version: rq.r.PostForm.Get("_version")}
+	cols, vals := rq.readForm(fs)
+	if len(fs.errs) > 0 {
+		fs.formErr = "Please correct the errors below."
+		rq.showForm(http.StatusUnprocessableEntity, fs)
+		return
+	}
+	var after map[string]cell
+	err = rq.inTx(func(tx *sql.Tx) error {
+		before, err := rq.loadRow(tx, key, true)
+		if err != nil {
+			return err
+		}
+		if fs.version != version(m, before) {
+			return errStale
+		}
+		if len(cols) > 0 {
+			q := newQuery(rq.db.Dialect)
+			q.w("UPDATE ", q.ident(m.name), " SET ")
+			for i, c := range cols {
+				if i > 0 {
+					q.w(", ")
+				}
+				q.w(q.ident(c.Name), " = ", q.arg(vals[i]))
+			}
+			q.w(" WHERE ").keyMatch(m.pk, key)
+			if _, err := tx.ExecContext(rq.ctx(), q.String(), q.args...); err != nil {
+				return err
+			}
+		}
+		after, err = rq.loadRow(tx, key, false)
+		if err != nil {
+			return err
+		}
+		changes := map[string][2]any{}
+		for _, c := range m.fields {
+			b, a := before[c.Name], after[c.Name]
+			if b != a {
+				changes[c.Name] = [2]any{cellJSON(b), cellJSON(a)}
+			}
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		return rq.audit(tx, "update", rq.rowKey(after), changes)
+	})
+	if errors.Is(err, errStale) {
+		fresh, lerr := rq.loadRow(rq.db.DB, key, false)
+		if lerr != nil {
+			rq.fail(http.StatusConflict, "This "+m.label+" was changed or deleted by someone else. Reload it and try again.")
+			return
+		}
+		fs.current, fs.version = fresh, version(m, fresh)
+		fs.formErr = "Someone else changed this " + m.label + " while you were editing it. Their values are kept below next to what you typed; check them and save again."
+		rq.showForm(http.StatusConflict, fs)
+		return
+	}
+	if err != nil {
+		rq.saveError(fs, cols, vals, err)
+		return
+	}
+	if len(cols) == 0 {
+		rq.flash(fmt.Sprintf("No changes to the %s “%s”.", m.label, m.rowLabel(after)))
+	} else {
+		rq.flash(fmt.Sprintf("The %s “%s” was changed.", m.label, m.rowLabel(after)))
+	}
+	rq.afterSave(after)
+}
+
+var errStale = errors.New("admin: row changed since the form was shown")
+
+func cellJSON(c cell) any {
+	if c.Null {
+		return nil
+	}
+	return c.Text
+}
+
+func (rq *request) afterSave(row map[string]cell) {
+	m := rq.m
+	switch {
+	case rq.r.PostForm.Has("_addanother"):
+		rq.redirect(rq.tableURL(m) + "add/")
+	case rq.r.PostForm.Has("_continue"):
+		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
+	default:
+		rq.redirect(rq.tableURL(m))
+	}
+}
+
+// insert writes a new row and returns its key.
+func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]any, error) {
+	m := rq.m
+	d := rq.db.Dialect
+	q := newQuery(d)
+	q.w("INSERT INTO ", q.ident(m.name))
+	if len(cols) == 0 {
+		if d.Name() == "mysql" {
+			q.w(" () VALUES ()")
+		} else {
+			q.w(" DEFAULT VALUES")
+		}
+	} else {
+		q.w(" (").colList(cols).w(") VALUES (")
+		for i, v := range vals {
+			if i > 0 {
+				q.w(", ")
+			}
+			q.w(q.arg(v))
+		}
+		q.w(")")
+	}
+	if d.Capabilities().Returning {
+		q.w(" RETURNING ").colList(m.pk)
+		rows, err := queryCells(rq.ctx(), tx, q, m.pk)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) != 1 {
+			return nil, errors.New("admin: insert returned no key")
+		}
+		key := make([]any, len(m.pk))
+		for i, c := range m.pk {
+			key[i], err = parseValue(c, rows[0][i].Text)
+			if err != nil {
+				return nil, err
+			}
+		}
+		return key, nil
+	}
+	res, err := tx.ExecContext(rq.ctx(), q.String(), q.args...)
+	if err != nil {
+		return nil, err
+	}
+	key := make([]any, len(m.pk))
+	for i, c := range m.pk {
+		if j := slices.Index(cols, c); j >= 0 {
+			key[i] = vals[j]
+			continue
+		}
+		if !c.Auto {
+			return nil, fmt.Errorf("admin: no value for key column %s", c.Name)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, err
+		}
+		key[i] = id
+	}
+	return key, nil
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (rq *request) inTx(fn func(*sql.Tx) error) error {
+	tx, err := rq.db.DB.BeginTx(rq.ctx(), nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// audit records an admin write with the changed fields' before and after.
+func (rq *request) audit(tx *sql.Tx, action, objectID string, changes map[string][2]any) error {
+	b, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(rq.r.RemoteAddr)
+	if err != nil {
+		host = rq.r.RemoteAddr
+	}
+	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), store.AuditLogInsertParams{
+		ActorID: sql.NullInt64{Int64: rq.user.ID, Valid: true}, Action: "admin." + action, TableName: rq.m.name,
+		ObjectID: objectID, Changes: string(b), RequestID: middleware.RequestIDFrom(rq.ctx()), RemoteAddr: truncate(host, 64)})
+}
+
+// saveError turns a failed write into field or form errors (status 422),
+// or an error page for what the user cannot fix.
+func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []any, err error) {
+	m := rq.m
+	err = rq.db.Dialect.ClassifyError(err)
+	values := map[string]any{}
+	for i, c := range cols {
+		values[c.Name] = vals[i]
+	}
+	if fs.errs == nil {
+		fs.errs = map[string]string{}
+	}
+	switch {
+	case errors.Is(err, store.ErrUniqueViolation):
+		fs.formErr = "A " + m.label + " with these values already exists."
+		for _, key := range m.t.UniqueKeys() {
+			if rq.conflicts(key, values, fs.current) {
+				fs.errs[key[0]] = fmt.Sprintf("A %s with this %s already exists.", m.label, strings.Join(key, " and "))
+				fs.formErr = "Please correct the errors below."
+				break
+			}
+		}
+	case errors.Is(err, store.ErrForeignKeyViolation):
+		fs.formErr = "A value refers to a row that does not exist."
+		for _, fk := range m.t.ForeignKeys {
+			if len(fk.Columns) == 1 {
+				if v, ok := values[fk.Columns[0]]; ok && v != nil && !rq.exists(fk.RefTable, fk.RefColumns[0], v) {
+					fs.errs[fk.Columns[0]] = "No " + strings.ReplaceAll(fk.RefTable, "_", " ") + " row has this value."
+					fs.formErr = "Please correct the errors below."
+				}
+			}
+		}
+	case errors.Is(err, store.ErrCheckViolation):
+		name := checkName(err)
+		fs.formErr = "The values break a rule of the table"
+		if name != "" {
+			fs.formErr += " (" + name + ")"
+		}
+		fs.formErr += "."
+		for _, c := range cols {
+			if name != "" && regexp.MustCompile(`(^|[^a-z0-9])`+regexp.QuoteMeta(strings.ToLower(c.Name))+`($|[^a-z0-9])`).MatchString(strings.ToLower(name)) {
+				fs.errs[c.Name] = "This value is not allowed by the rule " + name + "."
+			}
+		}
+	case errors.Is(err, store.ErrNotNullViolation):
+		fs.formErr = "A required value is missing."
+	case errors.Is(err, store.ErrTooLong):
+		fs.formErr = "A value is too long for its column."
+	case errors.Is(err, store.ErrConflict):
+		fs.formErr = "The database was busy with a conflicting change; save again."
+	default:
+		rq.internal(err)
+		return
+	}
+	rq.a.log.InfoContext(rq.ctx(), "admin: write refused by the database", "table", m.name, "error", err, "request_id", middleware.RequestIDFrom(rq.ctx()))
+	rq.showForm(http.StatusUnprocessableEntity, fs)
+}
+
+var checkNameRe = regexp.MustCompile("(?i)constraint(?: failed:)? [\"`']?([A-Za-z_][A-Za-z0-9_.]*)[\"`']?")
+
+// checkName extracts the violated check constraint's name from a driver
+// message, when it is a plain identifier.
+func checkName(err error) string {
+	m := checkNameRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// conflicts reports whether another row already holds the form's values
+// for the unique key cols.
+func (rq *request) conflicts(cols []string, values map[string]any, current map[string]cell) bool {
+	m := rq.m
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT 1 FROM ", q.ident(m.name), " WHERE ")
+	for i, name := range cols {
+		c, _ := m.t.Column(name)
+		v, ok := values[name]
+		if !ok && current != nil && !current[name].Null {
+			var err error
+			if v, err = parseValue(c, current[name].Text); err != nil {
+				return false
+			}
+		} else if !ok || v == nil {
+			return false
+		}
+		if i > 0 {
+			q.w(" AND ")
+		}
+		q.w(q.ident(name), " = ", q.arg(v))
+	}
+	if current != nil {
+		key := make([]any, len(m.pk))
+		for i, c := range m.pk {
+			key[i], _ = parseValue(c, current[c.Name].Text)
+		}
+		q.w(" AND NOT ").keyMatch(m.pk, key)
+	}
+	q.w(" LIMIT 1")
+	var one int
+	return rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&one) == nil
+}
+
+func (rq *request) exists(table, col string, v any) bool {
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT 1 FROM ", q.ident(table), " WHERE ", q.ident(col), " = ", q.arg(v), " LIMIT 1")
+	var one int
+	return rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&one) == nil
+}

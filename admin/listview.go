@@ -1,0 +1,456 @@
+package admin
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+)
+
+type listPage struct {
+	*base
+	Table       string
+	Label       string
+	URL         string
+	Query       string // the current query string, kept by forms
+	Search      string
+	SearchOn    string
+	CanAdd      bool
+	CanDelete   bool
+	CanChange   bool
+	AddURL      string
+	ExportURL   string
+	Actions     []actionChoice
+	Headers     []header
+	Rows        []listRow
+	Facets      []facet
+	Count       string
+	Exact       int64
+	Prev, Next  string
+	First, Last string
+	Pages       []pageLink
+	PerPage     []pageLink
+	Hidden      []hiddenField // the query as hidden fields for the search form
+	Filtered    bool
+	ClearURL    string
+	Selectable  bool
+}
+
+type actionChoice struct{ Name, Label string }
+
+type header struct {
+	Label    string
+	SortURL  string
+	Dir      string // "asc", "desc" or ""
+	Priority int
+	Numeric  bool
+}
+
+type listRow struct {
+	Key   string
+	URL   string
+	Cells []displayCell
+}
+
+type displayCell struct {
+	Text  string
+	Title string
+	Class string
+	Link  string
+}
+
+type facet struct {
+	Label   string
+	Options []facetOption
+	Note    string
+}
+
+type facetOption struct {
+	Label    string
+	URL      string
+	Count    string
+	Selected bool
+}
+
+type pageLink struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+type hiddenField struct{ Name, Value string }
+
+// link returns the list URL for params.
+func (rq *request) link(params url.Values) string {
+	if len(params) == 0 {
+		return rq.tableURL(rq.m)
+	}
+	return rq.tableURL(rq.m) + "?" + params.Encode()
+}
+
+// with returns a copy of v with key set to value ("" deletes it).
+func with(v url.Values, kv ...string) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			out.Del(kv[i])
+		} else {
+			out.Set(kv[i], kv[i+1])
+		}
+	}
+	return out
+}
+
+func (rq *request) list() {
+	m := rq.m
+	st, err := rq.parseList()
+	if err != nil {
+		rq.listError(err)
+		return
+	}
+	res, err := rq.fetch(st)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	if len(res.rows) == 0 && st.page > 1 {
+		rq.listError(errPageNotFound)
+		return
+	}
+	countText, exact, err := rq.rowCount(st)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	p := listPage{base: rq.base(m.label, crumb{m.label, ""}), Table: m.name, Label: m.label, URL: rq.tableURL(m),
+		Query: rq.r.URL.RawQuery, Search: st.q, CanAdd: rq.can("add", m), CanDelete: rq.can("delete", m), CanChange: rq.can("change", m),
+		AddURL: rq.tableURL(m) + "add/", Count: countText, Exact: exact, Filtered: len(st.params) > 0 && (st.q != "" || len(st.filters) > 0)}
+	p.ExportURL = rq.tableURL(m) + "export.csv"
+	if enc := st.params.Encode(); enc != "" {
+		p.ExportURL += "?" + enc
+	}
+	p.ClearURL = rq.link(with(url.Values{}, "o", st.params.Get("o"), "n", st.params.Get("n")))
+	var names []string
+	for _, c := range m.search {
+		names = append(names, c.Name)
+	}
+	p.SearchOn = strings.Join(names, ", ")
+	for k, vs := range st.params {
+		if k != "q" {
+			p.Hidden = append(p.Hidden, hiddenField{k, vs[0]})
+		}
+	}
+	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name, b.Name) })
+	if p.CanDelete {
+		p.Actions = append(p.Actions, actionChoice{"delete", "Delete selected " + m.label})
+	}
+	for _, a := range m.actions {
+		perm := a.Permission
+		if perm == "" {
+			perm = "change"
+		}
+		if rq.can(perm, m) || perm == "view" {
+			p.Actions = append(p.Actions, actionChoice{a.Name, a.Label})
+		}
+	}
+	p.Selectable = len(p.Actions) > 0 && len(m.pk) > 0
+	rq.headers(&p, st)
+	rq.rows(&p, st, res)
+	rq.pagination(&p, st, res)
+	p.Facets = rq.facets(st, exact)
+	rq.render(200, "list", p)
+}
+
+func (rq *request) headers(p *listPage, st *listState) {
+	for _, c := range rq.m.list {
+		h := header{Label: c.Name, Numeric: c.Kind == introspect.KindInt || c.Kind == introspect.KindFloat || c.Kind == introspect.KindDecimal}
+		pos := -1
+		if st.custom {
+			pos = slices.IndexFunc(st.order, func(t orderTerm) bool { return t.col == c })
+		}
+		var terms []string
+		if pos >= 0 {
+			h.Priority = pos + 1
+			h.Dir = map[bool]string{true: "desc", false: "asc"}[st.order[pos].desc]
+		}
+		// Clicking makes the column the first sort key (toggling its
+		// direction if it already was), keeping the others after it.
+		first := c.Name
+		if pos == 0 && !st.order[0].desc {
+			first = "-" + c.Name
+		}
+		terms = append(terms, first)
+		if st.custom {
+			for _, t := range strings.Split(st.params.Get("o"), ",") {
+				if strings.TrimPrefix(t, "-") != c.Name && len(terms) < 5 {
+					terms = append(terms, t)
+				}
+			}
+		}
+		if c.Kind != introspect.KindBinary && c.Kind != introspect.KindJSON {
+			h.SortURL = rq.link(with(st.params, "o", strings.Join(terms, ",")))
+		}
+		p.Headers = append(p.Headers, h)
+	}
+}
+
+func (rq *request) rows(p *listPage, st *listState, res *listResult) {
+	m := rq.m
+	labels := map[string]map[string]string{}
+	for _, c := range m.list {
+		fk, ok := m.fks[c.Name]
+		if !ok {
+			continue
+		}
+		i := slices.Index(res.cols, c)
+		var vals []string
+		for _, r := range res.rows {
+			if !r[i].Null && !slices.Contains(vals, r[i].Text) {
+				vals = append(vals, r[i].Text)
+			}
+		}
+		labels[c.Name] = rq.fkLabels(rq.ctx(), c, fk, vals)
+	}
+	for _, r := range res.rows {
+		row := listRow{}
+		if len(m.pk) > 0 {
+			row.Key = encodeKey(keyTexts(m, res.cols, r))
+			row.URL = rq.rowURL(m, row.Key, "change")
+		}
+		for j, c := range m.list {
+			v := r[slices.Index(res.cols, c)]
+			dc := displayCell{Text: v.Text, Class: "k-" + strings.ReplaceAll(c.Kind.String(), " ", "-")}
+			switch {
+			case v.Null:
+				dc.Text, dc.Class = "—", dc.Class+" null"
+			case c.Kind == introspect.KindBool:
+				dc.Text = map[string]string{"true": "✔ yes", "false": "✘ no"}[v.Text]
+				dc.Class += " b-" + v.Text
+			case labels[c.Name] != nil:
+				dc.Text = labels[c.Name][v.Text]
+				if target, ok := rq.st.models[m.fks[c.Name].RefTable]; ok && rq.can("view", target) {
+					dc.Link = rq.rowURL(target, encodeKey([]string{v.Text}), "change")
+				}
+			case c.Kind == introspect.KindDateTime:
+				if t, err := parseDateTime(v.Text); err == nil {
+					dc.Text = t.Format(dateTimeDisplay)
+				}
+			}
+			if utf8.RuneCountInString(dc.Text) > 80 {
+				dc.Title = dc.Text
+				dc.Text = string([]rune(dc.Text)[:79]) + "…"
+			}
+			if j == 0 && row.URL != "" && dc.Link == "" {
+				dc.Link = row.URL
+			}
+			row.Cells = append(row.Cells, dc)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+}
+
+func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
+	cursor := func(row []cell) string {
+		texts := make([]string, len(st.order))
+		for i, t := range st.order {
+			texts[i] = row[slices.Index(res.cols, t.col)].Text
+		}
+		return encodeCursor(texts)
+	}
+	for _, n := range perPageChoices {
+		p.PerPage = append(p.PerPage, pageLink{Label: strconv.Itoa(n), URL: rq.link(with(st.params, "n", strconv.Itoa(n))), Current: n == st.perPage})
+	}
+	if st.keyset {
+		if res.hasPrev && len(res.rows) > 0 {
+			p.First = rq.link(st.params)
+			p.Prev = rq.link(with(st.params, "before", cursor(res.rows[0])))
+		}
+		if res.hasNext && len(res.rows) > 0 {
+			p.Next = rq.link(with(st.params, "after", cursor(res.rows[len(res.rows)-1])))
+			p.Last = rq.link(with(st.params, "last", "1"))
+		}
+		return
+	}
+	if st.page > 1 {
+		p.First = rq.link(st.params)
+		p.Prev = rq.link(with(st.params, "p", strconv.Itoa(st.page-1)))
+	}
+	if res.hasNext {
+		p.Next = rq.link(with(st.params, "p", strconv.Itoa(st.page+1)))
+	}
+	if p.Exact >= 0 {
+		pages := int((p.Exact + int64(st.perPage) - 1) / int64(st.perPage))
+		if res.hasNext {
+			p.Last = rq.link(with(st.params, "p", strconv.Itoa(pages)))
+		}
+		for i := max(1, st.page-3); i <= min(pages, st.page+3); i++ {
+			p.Pages = append(p.Pages, pageLink{Label: strconv.Itoa(i), URL: rq.link(with(st.params, "p", strconv.Itoa(i))), Current: i == st.page})
+		}
+	}
+}
+
+// facets builds the filter sidebar. Counts are shown when the filtered
+// table is small enough to count (exact >= 0 and under facetCountLimit).
+func (rq *request) facets(st *listState, exact int64) []facet {
+	m := rq.m
+	counted := exact >= 0 || rq.estimate(m) <= facetCountLimit
+	var out []facet
+	for _, c := range m.filters {
+		f := facet{Label: c.Name}
+		base := url.Values{}
+		for k, v := range st.params {
+			if k == "f."+c.Name || strings.HasPrefix(k, "f."+c.Name+"__") {
+				continue
+			}
+			base[k] = v
+		}
+		active := func(kv ...string) bool {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if st.params.Get(kv[i]) != kv[i+1] {
+					return false
+				}
+			}
+			n := 0
+			for k := range st.params {
+				if k == "f."+c.Name || strings.HasPrefix(k, "f."+c.Name+"__") {
+					n++
+				}
+			}
+			return n == len(kv)/2
+		}
+		add := func(label string, cond func(*query), kv ...string) {
+			o := facetOption{Label: label, URL: rq.link(with(base, kv...)), Selected: active(kv...)}
+			if counted && cond != nil {
+				n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(q *query) {
+					st.where(m, q, c)
+					if strings.Contains(q.String(), " WHERE ") {
+						q.w(" AND ")
+					} else {
+						q.w(" WHERE ")
+					}
+					cond(q)
+				}, countCap)
+				if err == nil {
+					o.Count = thousands(n)
+					if n > countCap {
+						o.Count = thousands(countCap) + "+"
+					}
+				}
+			}
+			f.Options = append(f.Options, o)
+		}
+		f.Options = append(f.Options, facetOption{Label: "All", URL: rq.link(base), Selected: active()})
+		key := "f." + c.Name
+		isNull := func(want string) func(*query) {
+			return func(q *query) { writeFilter(q, filter{col: c, op: "isnull", text: want}) }
+		}
+		eq := func(v any) func(*query) { return func(q *query) { writeFilter(q, filter{col: c, val: v}) } }
+		_, isFK := m.fks[c.Name]
+		switch {
+		case c.Kind == introspect.KindBool:
+			add("Yes", eq(true), key, "true")
+			add("No", eq(false), key, "false")
+		case c.Kind == introspect.KindDate || c.Kind == introspect.KindDateTime:
+			now := time.Now().UTC()
+			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+			ranges := []struct {
+				label    string
+				from, to time.Time
+			}{
+				{"Today", today, today.AddDate(0, 0, 1)},
+				{"Past 7 days", today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
+				{"This month", time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)},
+				{"This year", time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)},
+			}
+			for _, r := range ranges {
+				from, to := r.from.Format(dateLayout), r.to.Format(dateLayout)
+				fv, _ := parseFilterValue(c, from)
+				tv, _ := parseFilterValue(c, to)
+				add(r.label, func(q *query) {
+					writeFilter(q, filter{col: c, op: "gte", val: fv})
+					q.w(" AND ")
+					writeFilter(q, filter{col: c, op: "lt", val: tv})
+				}, key+"__gte", from, key+"__lt", to)
+			}
+		case c.Kind == introspect.KindEnum && !counted:
+			for _, v := range c.Enum {
+				add(v, nil, key, v)
+			}
+		case counted:
+			rq.valueFacet(&f, st, c, isFK, key)
+		case isFK:
+			f.Note = "Too many rows to count; use the column's filter in the URL (f." + c.Name + "=…)."
+		default:
+			f.Note = "Too many rows to list values."
+		}
+		if c.Nullable {
+			add("None", isNull("1"), key+"__isnull", "1")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// valueFacet lists the column's most frequent values with their counts.
+func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isFK bool, key string) {
+	m := rq.m
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ", q.ident(c.Name), ", COUNT(*) FROM ", q.ident(m.name))
+	st.where(m, q, c)
+	if strings.Contains(q.String(), " WHERE ") {
+		q.w(" AND ")
+	} else {
+		q.w(" WHERE ")
+	}
+	q.w(q.ident(c.Name), " IS NOT NULL GROUP BY ", q.ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.ident(c.Name), " LIMIT 21")
+	countCol := &introspect.Column{Name: "count", Kind: introspect.KindInt}
+	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{c, countCol})
+	if err != nil {
+		rq.a.log.WarnContext(rq.ctx(), "admin: facet values", "table", m.name, "column", c.Name, "error", err)
+		return
+	}
+	if len(rows) > 20 {
+		rows = rows[:20]
+		f.Note = "Showing the 20 most frequent values."
+	}
+	var labels map[string]string
+	if isFK {
+		var vals []string
+		for _, r := range rows {
+			vals = append(vals, r[0].Text)
+		}
+		labels = rq.fkLabels(context.WithoutCancel(rq.ctx()), c, m.fks[c.Name], vals)
+	}
+	for _, r := range rows {
+		label := r[0].Text
+		if labels != nil {
+			label = labels[label]
+		}
+		if utf8.RuneCountInString(label) > 40 {
+			label = string([]rune(label)[:39]) + "…"
+		}
+		n, _ := strconv.ParseInt(r[1].Text, 10, 64)
+		o := facetOption{Label: label, URL: rq.link(with(urlWithout(st.params, c.Name), key, r[0].Text)), Count: thousands(n)}
+		o.Selected = st.params.Get(key) == r[0].Text
+		f.Options = append(f.Options, o)
+	}
+}
+
+func urlWithout(v url.Values, col string) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k == "f."+col || strings.HasPrefix(k, "f."+col+"__") {
+			continue
+		}
+		out[k] = vs
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/introspect"
+)
+
+// Options configures [New].
+type Options struct {
+	// Auth is the identity layer's HTTP side: the admin's pages need a
+	// logged-in, active staff user. Required.
+	Auth *authhttp.Auth
+	// Prefix is the path the admin is mounted at. Default: /admin.
+	Prefix string
+	// Title is shown in the header. Default: "Quarry admin".
+	Title string
+	// Tables refines tables by name. Every table of the database is in the
+	// admin whether or not it is named here.
+	Tables map[string]Table
+	// Logger receives unexpected errors. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Table refines how one table is shown and edited. Every column name in
+// it is checked against the schema when the admin starts.
+type Table struct {
+	// Label is the table's name in pages. Default: from the table name.
+	Label string
+	// Group is the heading it is listed under on the index page. Default:
+	// "Framework" for the framework's tables, else "Application".
+	Group string
+	// ListDisplay are the columns of the list view. Default: the primary
+	// key and the first few columns worth showing.
+	ListDisplay []string
+	// SearchFields are searched, case-insensitively, by the search box.
+	// Default: the first text columns.
+	SearchFields []string
+	// ListFilter are the columns offered as facet filters (booleans,
+	// foreign keys, enums, dates and other columns with few values).
+	// Default: booleans, foreign keys, enums and dates.
+	ListFilter []string
+	// Ordering is the default order, e.g. []string{"-created_at"}.
+	// Default: the primary key, newest first.
+	Ordering []string
+	// PerPage is the default page size. Default: 50.
+	PerPage int
+	// ReadonlyFields are shown in the edit form but not written.
+	ReadonlyFields []string
+	// Exclude are never shown or written.
+	Exclude []string
+	// Fieldsets group the form's fields; fields in none follow at the end.
+	Fieldsets []Fieldset
+	// Display is the column that names a row, in foreign-key cells,
+	// pickers and titles. Default: the first of name, title, username,
+	// label, email, slug, codename; else the first short text column.
+	Display string
+	// Actions are bulk actions offered on the list besides "delete selected".
+	Actions []Action
+	// Hidden leaves the table out of the admin.
+	Hidden bool
+	// ReadOnly shows the table but offers no add, change or delete.
+	ReadOnly bool
+}
+
+// Fieldset is a titled group of form fields.
+type Fieldset struct {
+	Name        string
+	Description string
+	Fields      []string
+}
+
+// Action is a bulk action on the rows selected in a list.
+type Action struct {
+	// Name identifies it in forms (letters, digits, '-' and '_').
+	Name string
+	// Label is the text of its menu entry.
+	Label string
+	// Permission is the table permission it needs: "view", "add",
+	// "change" (default) or "delete".
+	Permission string
+	// Run does the work in tx, which commits when it returns a nil error.
+	// Its message is shown to the user.
+	Run func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error)
+}
+
+// Selection is the rows an action was applied to.
+type Selection struct {
+	Table string
+	// Keys are the primary keys of the rows, each a value per primary-key
+	// column, as text.
+	Keys [][]string
+	// Actor is the id of the user who ran the action.
+	Actor int64
+}
+
+// frameworkDefaults are the framework's own tables' refinements.
+var frameworkDefaults = map[string]Table{
+	"quarry_users": {Exclude: []string{"password_hash"}, ReadonlyFields: []string{"last_login", "password_changed_at", "created_at"},
+		ListDisplay: []string{"id", "username", "email", "is_active", "is_staff", "is_superuser", "last_login"},
+		ListFilter:  []string{"is_active", "is_staff", "is_superuser", "last_login"}, SearchFields: []string{"username", "email"}},
+	"quarry_sessions":       {ReadOnly: true, Exclude: []string{"data"}},
+	"quarry_audit_log":      {ReadOnly: true, ListFilter: []string{"action", "table_name", "actor_id", "created_at"}, SearchFields: []string{"table_name", "object_id"}},
+	"quarry_login_failures": {ReadOnly: true},
+	"quarry_migrations":     {Hidden: true},
+	"quarry_migrate_lock":   {Hidden: true},
+	"goose_db_version":      {Hidden: true},
+	"goose_lock":            {Hidden: true},
+}
+
+// configFor merges the framework's defaults under the user's options.
+func configFor(name string, user map[string]Table) Table {
+	if t, ok := user[name]; ok {
+		return t
+	}
+	return frameworkDefaults[name]
+}
+
+// checkOptions fails on option names that are not in the schema.
+func checkOptions(s *introspect.Schema, opts map[string]Table) error {
+	var errs []string
+	for name, t := range opts {
+		tbl, ok := s.Table(name)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("Tables[%q]: no such table", name))
+			continue
+		}
+		check := func(field string, cols ...string) {
+			for _, c := range cols {
+				if _, ok := tbl.Column(strings.TrimPrefix(c, "-")); !ok {
+					errs = append(errs, fmt.Sprintf("Tables[%q].%s: no column %q (columns: %s)", name, field, c, columnNames(tbl)))
+				}
+			}
+		}
+		check("ListDisplay", t.ListDisplay...)
+		check("SearchFields", t.SearchFields...)
+		check("ListFilter", t.ListFilter...)
+		check("Ordering", t.Ordering...)
+		check("ReadonlyFields", t.ReadonlyFields...)
+		check("Exclude", t.Exclude...)
+		for i, fs := range t.Fieldsets {
+			check(fmt.Sprintf("Fieldsets[%d]", i), fs.Fields...)
+		}
+		if t.Display != "" {
+			check("Display", t.Display)
+		}
+		if t.PerPage < 0 || t.PerPage > maxPerPage {
+			errs = append(errs, fmt.Sprintf("Tables[%q].PerPage: %d is outside 1..%d", name, t.PerPage, maxPerPage))
+		}
+		for i, a := range t.Actions {
+			if !actionNameOK(a.Name) || a.Name == "delete" {
+				errs = append(errs, fmt.Sprintf("Tables[%q].Actions[%d]: name %q must be letters, digits, - and _ (and not \"delete\")", name, i, a.Name))
+			}
+			if a.Run == nil {
+				errs = append(errs, fmt.Sprintf("Tables[%q].Actions[%d]: Run is nil", name, i))
+			}
+			if a.Permission != "" && !slices.Contains([]string{"view", "add", "change", "delete"}, a.Permission) {
+				errs = append(errs, fmt.Sprintf("Tables[%q].Actions[%d]: permission %q is not view, add, change or delete", name, i, a.Permission))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		slices.Sort(errs)
+		return fmt.Errorf("admin: options do not match the schema:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+func actionNameOK(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func columnNames(t *introspect.Table) string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}

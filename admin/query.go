@@ -1,0 +1,149 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// query builds one SQL statement: identifiers come from the introspected
+// schema and are quoted; every value is a bound parameter.
+type query struct {
+	d    dialects.Dialect
+	sb   strings.Builder
+	args []any
+}
+
+func newQuery(d dialects.Dialect) *query { return &query{d: d} }
+
+func (q *query) w(parts ...string) *query {
+	for _, p := range parts {
+		q.sb.WriteString(p)
+	}
+	return q
+}
+
+func (q *query) ident(name string) string { return q.d.QuoteIdent(name) }
+
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return q.d.Placeholder(len(q.args))
+}
+
+func (q *query) String() string { return q.sb.String() }
+
+// colList writes the quoted column names, comma-separated.
+func (q *query) colList(cols []*introspect.Column) *query {
+	for i, c := range cols {
+		if i > 0 {
+			q.w(", ")
+		}
+		q.w(q.ident(c.Name))
+	}
+	return q
+}
+
+// fold is the expression of col's text folded to lower case.
+func (q *query) fold(c *introspect.Column) string {
+	expr := q.ident(c.Name)
+	if c.Kind != introspect.KindText && c.Kind != introspect.KindLongText && c.Kind != introspect.KindEnum {
+		switch q.d.Name() {
+		case dialects.MySQL:
+			expr = "CAST(" + expr + " AS CHAR)"
+		default:
+			expr = "CAST(" + expr + " AS TEXT)"
+		}
+	}
+	if q.d.Name() == dialects.SQLite {
+		return dialects.SQLiteFoldFunc + "(" + expr + ")"
+	}
+	return "LOWER(" + expr + ")"
+}
+
+// keyMatch writes "(a = ? AND b = ?)" for one primary key.
+func (q *query) keyMatch(pk []*introspect.Column, key []any) *query {
+	q.w("(")
+	for i, c := range pk {
+		if i > 0 {
+			q.w(" AND ")
+		}
+		q.w(q.ident(c.Name), " = ", q.arg(key[i]))
+	}
+	return q.w(")")
+}
+
+// keysMatch writes a condition matching any of keys.
+func (q *query) keysMatch(pk []*introspect.Column, keys [][]any) *query {
+	if len(pk) == 1 {
+		q.w(q.ident(pk[0].Name), " IN (")
+		for i, k := range keys {
+			if i > 0 {
+				q.w(", ")
+			}
+			q.w(q.arg(k[0]))
+		}
+		return q.w(")")
+	}
+	q.w("(")
+	for i, k := range keys {
+		if i > 0 {
+			q.w(" OR ")
+		}
+		q.keyMatch(pk, k)
+	}
+	return q.w(")")
+}
+
+// scanCells reads every row of rows into cells of cols.
+func scanCells(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, cols []*introspect.Column, limit int) ([][]cell, error) {
+	var out [][]cell
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]cell, len(cols))
+		for i, c := range cols {
+			row[i] = toCell(c, vals[i])
+		}
+		out = append(out, row)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, rows.Err()
+}
+
+// queryCells runs q and returns its rows as cells of cols.
+func queryCells(ctx context.Context, db store.DBTX, q *query, cols []*introspect.Column) ([][]cell, error) {
+	rows, err := db.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, q.String())
+	}
+	defer rows.Close()
+	return scanCells(rows, cols, 0)
+}
+
+// countCapped counts the rows matching where, stopping at limit+1 so that
+// a count over a huge table costs no more than reading limit rows.
+func countCapped(ctx context.Context, db store.DBTX, d dialects.Dialect, m *model, where func(*query), limit int) (int64, error) {
+	q := newQuery(d)
+	q.w("SELECT COUNT(*) FROM (SELECT 1 AS one FROM ", q.ident(m.name))
+	where(q)
+	q.w(" LIMIT ", fmt.Sprint(limit+1), ") capped")
+	var n int64
+	err := db.QueryRowContext(ctx, q.String(), q.args...).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,169 @@
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.FileServer(http.FS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+type pages struct{ t map[string]*template.Template }
+
+var pageNames = []string{"index", "list", "form", "delete", "history", "error"}
+
+var funcs = template.FuncMap{
+	"join":  strings.Join,
+	"upper": strings.ToUpper,
+	"time":  func(t time.Time) string { return t.UTC().Format(dateTimeDisplay) + " UTC" },
+	"add":   func(a, b int) int { return a + b },
+}
+
+func loadPages() (*pages, error) {
+	p := &pages{t: map[string]*template.Template{}}
+	for _, n := range pageNames {
+		t, err := template.New(n).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html")
+		if err != nil {
+			return nil, fmt.Errorf("admin: template %s: %w", n, err)
+		}
+		p.t[n] = t
+	}
+	return p, nil
+}
+
+// base is what every page's layout shows.
+type base struct {
+	Title       string
+	Site        string
+	Prefix      string
+	Username    string
+	CSRF        string
+	LogoutPath  string
+	Messages    []string
+	Crumbs      []crumb
+	Nav         []navGroup
+	CurrentName string
+}
+
+type crumb struct{ Label, URL string }
+
+type navGroup struct {
+	Name   string
+	Tables []navTable
+}
+
+type navTable struct {
+	Name, Label, URL string
+	Count            string
+	CanAdd           bool
+	AddURL           string
+}
+
+const flashKey = "quarry.admin.flash"
+
+// flash keeps a message for the next page the user sees.
+func (rq *request) flash(msg string) {
+	sm := rq.a.opts.Auth.Sessions()
+	old := sm.GetString(rq.ctx(), flashKey)
+	if old != "" {
+		msg = old + "\n" + msg
+	}
+	sm.Put(rq.ctx(), flashKey, msg)
+}
+
+func (rq *request) base(title string, crumbs ...crumb) *base {
+	b := &base{Title: title, Site: rq.a.opts.Title, Prefix: rq.a.prefix, CSRF: rq.a.opts.Auth.CSRFToken(rq.ctx()),
+		LogoutPath: rq.a.opts.Auth.LogoutPath(), Crumbs: append([]crumb{{"Home", rq.a.prefix + "/"}}, crumbs...)}
+	if rq.user.ID != 0 {
+		b.Username = rq.user.Username
+	}
+	if rq.m != nil {
+		b.CurrentName = rq.m.name
+	}
+	if msg := rq.a.opts.Auth.Sessions().PopString(rq.ctx(), flashKey); msg != "" {
+		b.Messages = strings.Split(msg, "\n")
+	}
+	if rq.st != nil && rq.user.ID != 0 {
+		for _, m := range rq.st.order {
+			if !rq.can("view", m) {
+				continue
+			}
+			if len(b.Nav) == 0 || b.Nav[len(b.Nav)-1].Name != m.group {
+				b.Nav = append(b.Nav, navGroup{Name: m.group})
+			}
+			g := &b.Nav[len(b.Nav)-1]
+			g.Tables = append(g.Tables, navTable{Name: m.name, Label: m.label, URL: rq.tableURL(m), CanAdd: rq.can("add", m), AddURL: rq.tableURL(m) + "add/"})
+		}
+	}
+	return b
+}
+
+// render writes the page, or an error page when the template fails
+// (nothing is written before the whole page is rendered).
+func (rq *request) render(status int, page string, data any) {
+	var buf bytes.Buffer
+	if err := rq.a.pages.t[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		if page == "error" {
+			http.Error(rq.w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		rq.internal(fmt.Errorf("render %s: %w", page, err))
+		return
+	}
+	rq.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rq.w.WriteHeader(status)
+	_, _ = buf.WriteTo(rq.w)
+}
+
+type errorPage struct {
+	*base
+	Status  int
+	Message string
+}
+
+// fail shows an error page with status and a message for the user.
+func (rq *request) fail(status int, msg string) {
+	title := http.StatusText(status)
+	var b *base
+	if rq.user.ID != 0 && (status != http.StatusInternalServerError) {
+		b = rq.base(title)
+	} else {
+		b = &base{Title: title, Site: rq.a.opts.Title, Prefix: rq.a.prefix, Crumbs: []crumb{{"Home", rq.a.prefix + "/"}}}
+		if rq.user.ID != 0 {
+			b.Username, b.LogoutPath = rq.user.Username, rq.a.opts.Auth.LogoutPath()
+			b.CSRF = rq.a.opts.Auth.CSRFToken(rq.ctx())
+		}
+	}
+	rq.render(status, "error", errorPage{base: b, Status: status, Message: msg})
+}
+
+// redirect answers a form post with 303 See Other.
+func (rq *request) redirect(to string) { http.Redirect(rq.w, rq.r, to, http.StatusSeeOther) }
+
+func (rq *request) tableURL(m *model) string { return rq.a.prefix + "/" + url.PathEscape(m.name) + "/" }
+
+func (rq *request) rowURL(m *model, key string, what string) string {
+	return rq.tableURL(m) + url.PathEscape(key) + "/" + what + "/"
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

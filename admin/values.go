@@ -1,0 +1,225 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+)
+
+// cell is one value read from the database, in its canonical text form:
+// what a form input holds and what parseValue reads back.
+type cell struct {
+	Text string
+	Null bool
+}
+
+// Formats of dates and times in forms, in URLs and in CSV exports. Times
+// are shown and entered in UTC, as they are stored.
+const (
+	dateLayout      = "2006-01-02"
+	dateTimeLayout  = "2006-01-02T15:04:05"
+	dateTimeDisplay = "2006-01-02 15:04:05"
+)
+
+// toCell turns a value scanned into `any` by any of the three drivers into
+// its canonical text for the column's kind.
+func toCell(c *introspect.Column, v any) cell {
+	if v == nil {
+		return cell{Null: true}
+	}
+	switch c.Kind {
+	case introspect.KindBool:
+		switch x := v.(type) {
+		case bool:
+			return cell{Text: strconv.FormatBool(x)}
+		case int64:
+			return cell{Text: strconv.FormatBool(x != 0)}
+		}
+		s := strings.ToLower(asString(v))
+		return cell{Text: strconv.FormatBool(s == "1" || s == "true" || s == "t")}
+	case introspect.KindDate:
+		if t, ok := v.(time.Time); ok {
+			return cell{Text: t.Format(dateLayout)}
+		}
+		s := asString(v)
+		if len(s) > 10 {
+			s = s[:10]
+		}
+		return cell{Text: s}
+	case introspect.KindDateTime:
+		if t, ok := v.(time.Time); ok {
+			return cell{Text: t.UTC().Format(dateTimeLayout)}
+		}
+		if t, err := parseDateTime(asString(v)); err == nil {
+			return cell{Text: t.Format(dateTimeLayout)}
+		}
+		return cell{Text: asString(v)}
+	case introspect.KindFloat:
+		if f, ok := v.(float64); ok {
+			return cell{Text: strconv.FormatFloat(f, 'g', -1, 64)}
+		}
+	case introspect.KindBinary:
+		if b, ok := v.([]byte); ok {
+			return cell{Text: fmt.Sprintf("(%d bytes)", len(b))}
+		}
+	case introspect.KindTime:
+		if t, ok := v.(time.Time); ok {
+			return cell{Text: t.Format("15:04:05")}
+		}
+	}
+	return cell{Text: asString(v)}
+}
+
+func asString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+var (
+	decimalRe = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)$`)
+	timeRe    = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$`)
+	uuidRe    = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+)
+
+var dateTimeLayouts = []string{dateTimeLayout, "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
+
+func parseDateTime(s string) (time.Time, error) {
+	for _, l := range dateTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("enter a date and time as YYYY-MM-DD HH:MM[:SS] (UTC)")
+}
+
+// parseValue checks text against the column and returns the value to bind.
+// Its error is the message shown beside the field.
+func parseValue(c *introspect.Column, text string) (any, error) {
+	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+		return nil, errors.New("contains characters that cannot be stored")
+	}
+	switch c.Kind {
+	case introspect.KindText, introspect.KindLongText:
+		if c.MaxLength > 0 && utf8.RuneCountInString(text) > c.MaxLength {
+			return nil, fmt.Errorf("at most %d characters (this has %d)", c.MaxLength, utf8.RuneCountInString(text))
+		}
+		return text, nil
+	case introspect.KindInt:
+		s := strings.TrimSpace(text)
+		if c.Unsigned {
+			n, err := strconv.ParseUint(s, 10, c.Bits)
+			if err != nil {
+				return nil, intError(err, c, true)
+			}
+			if n > math.MaxInt64 {
+				return nil, intError(strconv.ErrRange, c, true)
+			}
+			return int64(n), nil
+		}
+		bits := c.Bits
+		if bits == 0 {
+			bits = 64
+		}
+		n, err := strconv.ParseInt(s, 10, bits)
+		if err != nil {
+			return nil, intError(err, c, false)
+		}
+		return n, nil
+	case introspect.KindFloat:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, errors.New("enter a number")
+		}
+		return f, nil
+	case introspect.KindDecimal:
+		s := strings.TrimSpace(text)
+		if !decimalRe.MatchString(s) || len(s) > 100 {
+			return nil, errors.New("enter a decimal number such as 12.50")
+		}
+		return s, nil
+	case introspect.KindBool:
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "true", "on", "1", "yes":
+			return true, nil
+		case "false", "off", "0", "no", "":
+			return false, nil
+		}
+		return nil, errors.New("enter true or false")
+	case introspect.KindDate:
+		t, err := time.Parse(dateLayout, strings.TrimSpace(text))
+		if err != nil {
+			return nil, errors.New("enter a date as YYYY-MM-DD")
+		}
+		return t.Format(dateLayout), nil
+	case introspect.KindDateTime:
+		return parseDateTime(strings.TrimSpace(text))
+	case introspect.KindTime:
+		s := strings.TrimSpace(text)
+		if !timeRe.MatchString(s) {
+			return nil, errors.New("enter a time as HH:MM[:SS]")
+		}
+		return s, nil
+	case introspect.KindJSON:
+		if !json.Valid([]byte(text)) {
+			var v any
+			err := json.Unmarshal([]byte(text), &v)
+			return nil, fmt.Errorf("not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return text, nil
+	case introspect.KindUUID:
+		s := strings.TrimSpace(text)
+		if !uuidRe.MatchString(s) {
+			return nil, errors.New("enter a UUID such as 123e4567-e89b-12d3-a456-426614174000")
+		}
+		return strings.ToLower(s), nil
+	case introspect.KindEnum:
+		for _, v := range c.Enum {
+			if v == text {
+				return text, nil
+			}
+		}
+		return nil, fmt.Errorf("choose one of: %s", strings.Join(c.Enum, ", "))
+	}
+	return nil, errors.New("this column cannot be edited here")
+}
+
+func intError(err error, c *introspect.Column, unsigned bool) error {
+	if errors.Is(err, strconv.ErrRange) {
+		bits := c.Bits
+		if bits == 0 {
+			bits = 64
+		}
+		if unsigned {
+			return fmt.Errorf("must be between 0 and %d", uint64(1)<<bits-1)
+		}
+		return fmt.Errorf("must be between %d and %d", -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1)
+	}
+	return errors.New("enter a whole number")
+}
+
+// editable reports whether the admin can write the column.
+func editable(c *introspect.Column) bool {
+	return !c.Generated && c.Kind != introspect.KindBinary && c.Kind != introspect.KindOther
+}

@@ -1,0 +1,103 @@
+// Package site wires the blog demo's browser side: sessions, the login
+// pages and the admin, with the blog's admin options and a "publish"
+// bulk action.
+package site
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/quarry-go/quarry/admin"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/session"
+)
+
+// Mount adds the login pages at /login, /logout and /password and the admin
+// at /admin/ to app's router, and returns the admin.
+func Mount(ctx context.Context, app *framework.App) (*admin.Admin, error) {
+	d := app.Database()
+	sm := authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))
+	a, err := authhttp.New(authhttp.Options{Sessions: sm, Logger: app.Logger()})
+	if err != nil {
+		return nil, err
+	}
+	r := app.Router()
+	r.Use(a.Middleware)
+	a.Mount(r)
+	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Blog admin", Tables: Tables()})
+	if err != nil {
+		return nil, err
+	}
+	r.PathPrefix("/admin").Handler(adm)
+	return adm, nil
+}
+
+// Tables refines the blog's tables in the admin.
+func Tables() map[string]admin.Table {
+	return map[string]admin.Table{
+		"authors": {Display: "name", ListDisplay: []string{"id", "name", "email", "created_at"}, SearchFields: []string{"name", "email"},
+			Ordering: []string{"name"}, ReadonlyFields: []string{"created_at"}},
+		"posts": {Display: "title", ListDisplay: []string{"id", "title", "author_id", "published", "published_at", "created_at"},
+			SearchFields: []string{"title", "slug", "body"}, ListFilter: []string{"published", "author_id", "created_at"},
+			Ordering: []string{"-created_at"}, ReadonlyFields: []string{"created_at"},
+			Fieldsets: []admin.Fieldset{
+				{Name: "Post", Fields: []string{"title", "slug", "author_id", "body"}},
+				{Name: "Publishing", Fields: []string{"published", "published_at", "created_at"}},
+			},
+			Actions: []admin.Action{{Name: "publish", Label: "Publish selected posts", Run: publish}}},
+		"tags":      {Display: "name", Ordering: []string{"name"}},
+		"post_tags": {ListFilter: []string{"tag_id"}},
+	}
+}
+
+// publish marks the selected posts published now (those not already).
+func publish(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, error) {
+	stmt := "UPDATE posts SET published = ?, published_at = ? WHERE id = ? AND published = ?"
+	if isPostgres(tx) {
+		stmt = "UPDATE posts SET published = $1, published_at = $2 WHERE id = $3 AND published = $4"
+	}
+	n := int64(0)
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, k := range sel.Keys {
+		res, err := tx.ExecContext(ctx, stmt, true, now, k[0], false)
+		if err != nil {
+			return "", err
+		}
+		c, _ := res.RowsAffected()
+		n += c
+	}
+	return fmt.Sprintf("Published %d post(s); %d already were.", n, int64(len(sel.Keys))-n), nil
+}
+
+func isPostgres(tx *sql.Tx) bool {
+	var v string
+	return tx.QueryRow("SELECT version()").Scan(&v) == nil && strings.Contains(v, "PostgreSQL")
+}
+
+// EnsureSuperuser creates the user "admin" with a random password when the
+// database has no user yet, and prints the credentials to out once. It
+// also seeds the table permissions.
+func EnsureSuperuser(ctx context.Context, app *framework.App, out io.Writer) error {
+	d := app.Database()
+	svc := auth.New(d.DB, d.Dialect)
+	if _, err := svc.SeedPermissions(ctx); err != nil {
+		return fmt.Errorf("seed permissions: %w", err)
+	}
+	n, err := d.Queries().UserCount(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := "demo-" + rand.Text()[:16]
+	if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "admin", Email: "admin@example.com", Password: pw, Superuser: true}); err != nil {
+		return fmt.Errorf("create the demo superuser: %w", err)
+	}
+	fmt.Fprintf(out, "Created the superuser for the admin (shown once; change it at /password):\n  username: admin\n  password: %s\n", pw)
+	return nil
+}

@@ -1,0 +1,326 @@
+// Package introspect reads a live database's schema — tables, columns and
+// their types, nullability, defaults, primary keys, foreign keys, unique
+// constraints and indexes — into one dialect-neutral description. The
+// admin builds its pages from it; anything that must check identifiers
+// from a request against the schema can use it too.
+//
+// Only the current schema (PostgreSQL) or database (MySQL) is read.
+package introspect
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// Kind is a column's type family, which decides how a value is parsed,
+// bound, shown and edited.
+type Kind int
+
+// Column kinds.
+const (
+	KindOther    Kind = iota // shown, never edited (arrays, intervals, network types …)
+	KindText                 // short text: VARCHAR, CHAR
+	KindLongText             // TEXT and friends
+	KindInt
+	KindFloat
+	KindDecimal
+	KindBool
+	KindDate
+	KindDateTime
+	KindTime
+	KindJSON
+	KindUUID
+	KindEnum
+	KindBinary
+)
+
+var kindNames = [...]string{"other", "text", "long text", "integer", "float", "decimal", "boolean", "date", "datetime", "time", "json", "uuid", "enum", "binary"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Column is one column of a table.
+type Column struct {
+	Name string
+	// Type is the type as the database reports it, e.g. "character varying(200)".
+	Type string
+	Kind Kind
+	// Bits is an integer column's size (8, 16, 24, 32 or 64); Unsigned is MySQL's flag.
+	Bits     int
+	Unsigned bool
+	// MaxLength is a text column's declared length in characters (0: none).
+	MaxLength int
+	Nullable  bool
+	// Default is the default's SQL expression ("" when there is none).
+	// DefaultLiteral is set when that expression is a plain value, and
+	// DefaultValue then holds the value as text.
+	Default        string
+	DefaultLiteral bool
+	DefaultValue   string
+	// Auto is set for identity, serial and auto-increment columns.
+	Auto bool
+	// Generated is set for computed columns, which cannot be written.
+	Generated bool
+	// Enum lists the allowed values of an enum column.
+	Enum []string
+}
+
+// HasDefault reports whether the database fills the column when an insert
+// leaves it out.
+func (c *Column) HasDefault() bool { return c.Default != "" || c.Auto || c.Generated }
+
+// ForeignKey is a foreign key from Columns to RefColumns of RefTable.
+type ForeignKey struct {
+	Name       string
+	Columns    []string
+	RefTable   string
+	RefColumns []string
+	// OnDelete is CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION.
+	OnDelete string
+}
+
+// Index is an index over plain columns (expression and partial indexes
+// are left out).
+type Index struct {
+	Name    string
+	Columns []string
+	Unique  bool
+	Primary bool
+}
+
+// Table is one base table.
+type Table struct {
+	Name        string
+	Columns     []*Column
+	PrimaryKey  []string
+	ForeignKeys []ForeignKey
+	Indexes     []Index
+	// RowEstimate is the database's estimate of the row count, or -1 when
+	// it keeps none (SQLite) or has not gathered one yet.
+	RowEstimate int64
+}
+
+// Column returns the named column.
+func (t *Table) Column(name string) (*Column, bool) {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// ForeignKeyOn returns the single-column foreign key on column, if any.
+func (t *Table) ForeignKeyOn(column string) (ForeignKey, bool) {
+	for _, fk := range t.ForeignKeys {
+		if len(fk.Columns) == 1 && fk.Columns[0] == column {
+			return fk, true
+		}
+	}
+	return ForeignKey{}, false
+}
+
+// UniqueKeys returns the column sets that identify a row: the primary key
+// and every unique index.
+func (t *Table) UniqueKeys() [][]string {
+	var out [][]string
+	if len(t.PrimaryKey) > 0 {
+		out = append(out, t.PrimaryKey)
+	}
+	for _, ix := range t.Indexes {
+		if ix.Unique && !ix.Primary && !slices.Equal(ix.Columns, t.PrimaryKey) {
+			out = append(out, ix.Columns)
+		}
+	}
+	return out
+}
+
+// Reference is a foreign key of Table pointing at another table.
+type Reference struct {
+	Table string
+	FK    ForeignKey
+}
+
+// Schema is every base table of a database, sorted by name.
+type Schema struct {
+	Dialect dialects.Name
+	Tables  []*Table
+}
+
+// Table returns the named table.
+func (s *Schema) Table(name string) (*Table, bool) {
+	i, ok := slices.BinarySearchFunc(s.Tables, name, func(t *Table, n string) int { return strings.Compare(t.Name, n) })
+	if !ok {
+		return nil, false
+	}
+	return s.Tables[i], true
+}
+
+// ReferencesTo returns the foreign keys, in any table, that point at table.
+func (s *Schema) ReferencesTo(table string) []Reference {
+	var out []Reference
+	for _, t := range s.Tables {
+		for _, fk := range t.ForeignKeys {
+			if fk.RefTable == table {
+				out = append(out, Reference{Table: t.Name, FK: fk})
+			}
+		}
+	}
+	return out
+}
+
+// Load reads the schema of the database behind db.
+func Load(ctx context.Context, db store.DBTX, d dialects.Dialect) (*Schema, error) {
+	var (
+		s   *Schema
+		err error
+	)
+	switch d.Name() {
+	case dialects.Postgres:
+		s, err = loadPostgres(ctx, db)
+	case dialects.MySQL:
+		s, err = loadMySQL(ctx, db)
+	case dialects.SQLite:
+		s, err = loadSQLite(ctx, db)
+	default:
+		return nil, fmt.Errorf("introspect: unsupported dialect %q", d.Name())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("introspect %s: %w", d.Name(), err)
+	}
+	s.Dialect = d.Name()
+	slices.SortFunc(s.Tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })
+	for _, t := range s.Tables {
+		for _, ix := range t.Indexes {
+			if ix.Primary && len(t.PrimaryKey) == 0 {
+				t.PrimaryKey = ix.Columns
+			}
+		}
+	}
+	return s, nil
+}
+
+// builder collects rows of per-dialect catalog queries into tables.
+type builder struct {
+	tables map[string]*Table
+	order  []string
+}
+
+func newBuilder() *builder { return &builder{tables: map[string]*Table{}} }
+
+func (b *builder) add(name string, estimate int64) {
+	if _, ok := b.tables[name]; !ok {
+		b.tables[name] = &Table{Name: name, RowEstimate: estimate}
+		b.order = append(b.order, name)
+	}
+}
+
+func (b *builder) schema() *Schema {
+	s := &Schema{}
+	for _, n := range b.order {
+		s.Tables = append(s.Tables, b.tables[n])
+	}
+	return s
+}
+
+// addFK appends a column pair to the table's foreign key called name.
+func (b *builder) addFK(table, name, col, refTable, refCol, onDelete string) {
+	t, ok := b.tables[table]
+	if !ok {
+		return
+	}
+	if n := len(t.ForeignKeys); n > 0 && t.ForeignKeys[n-1].Name == name {
+		fk := &t.ForeignKeys[n-1]
+		fk.Columns = append(fk.Columns, col)
+		fk.RefColumns = append(fk.RefColumns, refCol)
+		return
+	}
+	t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Name: name, Columns: []string{col}, RefTable: refTable, RefColumns: []string{refCol}, OnDelete: strings.ToUpper(onDelete)})
+}
+
+// addIndexColumn appends a column to the table's index called name.
+func (b *builder) addIndexColumn(table, name, col string, unique, primary bool) {
+	t, ok := b.tables[table]
+	if !ok {
+		return
+	}
+	if n := len(t.Indexes); n > 0 && t.Indexes[n-1].Name == name {
+		t.Indexes[n-1].Columns = append(t.Indexes[n-1].Columns, col)
+		return
+	}
+	t.Indexes = append(t.Indexes, Index{Name: name, Columns: []string{col}, Unique: unique, Primary: primary})
+}
+
+// literalDefault recognises a default that is a plain value: a quoted
+// string (optionally cast, as PostgreSQL reports it), a number or a boolean.
+func literalDefault(expr string) (string, bool) {
+	e := strings.TrimSpace(expr)
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	if strings.HasPrefix(e, "'") {
+		end := strings.LastIndex(e, "'")
+		if end == 0 {
+			return "", false
+		}
+		rest := e[end+1:]
+		if rest != "" && !strings.HasPrefix(rest, "::") {
+			return "", false
+		}
+		return strings.ReplaceAll(e[1:end], "''", "'"), true
+	}
+	switch strings.ToLower(e) {
+	case "true":
+		return "true", true
+	case "false":
+		return "false", true
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSuffix(e, "::numeric"), 64); err == nil {
+		return strings.TrimSuffix(e, "::numeric"), true
+	}
+	return "", false
+}
+
+func queryRows(ctx context.Context, db store.DBTX, q string, scan func(sc func(...any) error) error, args ...any) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Estimate returns the database's current estimate of table's row count,
+// or -1 when it keeps none (SQLite) or has not gathered one yet. It costs
+// one catalog lookup, not a count.
+func Estimate(ctx context.Context, db store.DBTX, d dialects.Dialect, table string) (int64, error) {
+	var q string
+	switch d.Name() {
+	case dialects.Postgres:
+		q = `SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = $1`
+	case dialects.MySQL:
+		q = `SELECT COALESCE(table_rows, -1) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`
+	default:
+		return -1, nil
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, q, table).Scan(&n); err != nil {
+		return -1, fmt.Errorf("introspect: estimate %s: %w", table, err)
+	}
+	return n, nil
+}
