@@ -92,7 +92,7 @@ type historyEntry struct {
 }
 
 type fieldChange struct {
-	Field, Before, After string
+	Field, Before, After  string
 	BeforeNull, AfterNull bool
 }
 

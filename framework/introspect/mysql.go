@@ -179,7 +179,7 @@ func mysqlKind(dataType, columnType string) (Kind, int) {
 	return KindOther, 0
 }
 
-// parseMySQLEnum reads the values of "enum('a','b''c')".
+// parseMySQLEnum reads the values of "enum('a','b”c')".
 func parseMySQLEnum(typ string) []string {
 	open, end := strings.Index(typ, "("), strings.LastIndex(typ, ")")
 	if open < 0 || end < open {
