@@ -680,11 +680,11 @@ var checkNameRe = regexp.MustCompile("(?i)constraint(?: failed:)? [\"`']?([A-Za-
 // checkName extracts the violated check constraint's name from a driver
 // message, when it is a plain identifier.
 func checkName(err error) string {
-	m := checkNameRe.FindStringSubmatch(err.Error())
-	if m == nil {
+	all := checkNameRe.FindAllStringSubmatch(err.Error(), -1)
+	if len(all) == 0 {
 		return ""
 	}
-	return m[1]
+	return all[len(all)-1][1]
 }
 
 // conflicts reports whether another row already holds the form's values

@@ -12,8 +12,9 @@ import (
 
 type indexPage struct {
 	*base
-	Groups []navGroup
-	Recent []recentAction
+	Groups     []navGroup
+	ShowRecent bool
+	Recent     []recentAction
 }
 
 type recentAction struct {
@@ -44,6 +45,7 @@ func (rq *request) index() {
 	}
 	rq.m = nil
 	if audit, ok := rq.st.models["quarry_audit_log"]; ok && rq.can("view", audit) {
+		p.ShowRecent = true
 		logs, err := rq.db.Dialect.Queries(rq.db.DB).AuditLogListRecent(rq.ctx(), 10)
 		if err != nil {
 			rq.internal(err)

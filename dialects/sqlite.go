@@ -176,6 +176,11 @@ func (sqliteDialect) ClassifyError(err error) error {
 		return classify(store.ErrUniqueViolation, err)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return classify(store.ErrForeignKeyViolation, err)
+	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+		// ON DELETE RESTRICT is enforced like a trigger and reported so.
+		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+			return classify(store.ErrForeignKeyViolation, err)
+		}
 	case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 		return classify(store.ErrNotNullViolation, err)
 	case sqlite3.SQLITE_CONSTRAINT_CHECK:
