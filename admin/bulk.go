@@ -73,7 +73,7 @@ func (rq *request) bulk() {
 		case err != nil:
 			rq.internal(err)
 		default:
-			rq.flash(fmt.Sprintf("Deleted %d %s.", n, m.label))
+			rq.flash(fmt.Sprintf("Deleted %d row(s) of %s.", n, m.label))
 			rq.redirect(back)
 		}
 		return

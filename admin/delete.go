@@ -250,7 +250,7 @@ func (rq *request) deleteRow() {
 		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted already.")
 		return
 	}
-	rq.flash(fmt.Sprintf("The %s “%s” was deleted.", rq.m.label, label))
+	rq.flash(fmt.Sprintf("Deleted “%s” from %s.", label, rq.m.label))
 	rq.redirect(rq.tableURL(rq.m))
 }
 

@@ -122,7 +122,10 @@ func (m *model) rowLabel(row map[string]cell) string {
 	for i, c := range m.pk {
 		parts[i] = row[c.Name].Text
 	}
-	return m.label + " #" + strings.Join(parts, ", ")
+	if len(parts) == 1 {
+		return m.label + " #" + parts[0]
+	}
+	return m.label + " (" + strings.Join(parts, ", ") + ")"
 }
 
 func truncate(s string, n int) string {
@@ -199,8 +202,8 @@ func (rq *request) showForm(status int, fs *formState) {
 	for _, set := range m.fieldsets {
 		fset := formFieldset{Name: set.Name, Description: set.Description}
 		for _, c := range set.Fields {
-			if fs.adding && !m.writable(c, true) && (c.Auto || c.Generated || c.HasDefault()) {
-				continue // filled by the database
+			if c.Auto && !m.readonly[c.Name] || fs.adding && !m.writable(c, true) && (c.Generated || c.HasDefault()) {
+				continue // filled by the database; the key is in the page's title and URL
 			}
 			fset.Fields = append(fset.Fields, rq.field(c, fs))
 		}
@@ -239,6 +242,8 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 			}
 		case c.Kind == introspect.KindBool:
 			f.Display = map[string]string{"true": "yes", "false": "no"}[cur.Text]
+		case c.Kind == introspect.KindDateTime:
+			f.Display = strings.Replace(cur.Text, "T", " ", 1) + " UTC"
 		default:
 			f.Display = cur.Text
 		}
@@ -419,7 +424,7 @@ func (rq *request) addSave() {
 		rq.saveError(fs, cols, vals, err)
 		return
 	}
-	rq.flash(fmt.Sprintf("The %s “%s” was added.", m.label, m.rowLabel(row)))
+	rq.flash(fmt.Sprintf("Added “%s” to %s.", m.rowLabel(row), m.label))
 	rq.afterSave(row)
 }
 
@@ -486,11 +491,11 @@ func (rq *request) changeSave() {
 	if errors.Is(err, errStale) {
 		fresh, lerr := rq.loadRow(rq.db.DB, key, false)
 		if lerr != nil {
-			rq.fail(http.StatusConflict, "This "+m.label+" was changed or deleted by someone else. Reload it and try again.")
+			rq.fail(http.StatusConflict, "This row of "+m.label+" was changed or deleted by someone else. Reload it and try again.")
 			return
 		}
 		fs.current, fs.version = fresh, version(m, fresh)
-		fs.formErr = "Someone else changed this " + m.label + " while you were editing it. Their values are kept below next to what you typed; check them and save again."
+		fs.formErr = "Someone else changed this row while you were editing it. Their values are kept below next to what you typed; check them and save again."
 		rq.showForm(http.StatusConflict, fs)
 		return
 	}
@@ -499,9 +504,9 @@ func (rq *request) changeSave() {
 		return
 	}
 	if len(cols) == 0 {
-		rq.flash(fmt.Sprintf("No changes to the %s “%s”.", m.label, m.rowLabel(after)))
+		rq.flash(fmt.Sprintf("Nothing to save: “%s” in %s is unchanged.", m.rowLabel(after), m.label))
 	} else {
-		rq.flash(fmt.Sprintf("The %s “%s” was changed.", m.label, m.rowLabel(after)))
+		rq.flash(fmt.Sprintf("Changed “%s” in %s.", m.rowLabel(after), m.label))
 	}
 	rq.afterSave(after)
 }
@@ -631,10 +636,10 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 	}
 	switch {
 	case errors.Is(err, store.ErrUniqueViolation):
-		fs.formErr = "A " + m.label + " with these values already exists."
+		fs.formErr = "Another row of " + m.label + " already has these values."
 		for _, key := range m.t.UniqueKeys() {
 			if rq.conflicts(key, values, fs.current) {
-				fs.errs[key[0]] = fmt.Sprintf("A %s with this %s already exists.", m.label, strings.Join(key, " and "))
+				fs.errs[key[0]] = fmt.Sprintf("Another row of %s already has this %s.", m.label, strings.Join(key, " and "))
 				fs.formErr = "Please correct the errors below."
 				break
 			}

@@ -171,7 +171,8 @@ func (rq *request) list() {
 
 func (rq *request) headers(p *listPage, st *listState) {
 	for _, c := range rq.m.list {
-		h := header{Label: c.Name, Numeric: c.Kind == introspect.KindInt || c.Kind == introspect.KindFloat || c.Kind == introspect.KindDecimal}
+		_, isFK := rq.m.fks[c.Name]
+		h := header{Label: c.Name, Numeric: !isFK && (c.Kind == introspect.KindInt || c.Kind == introspect.KindFloat || c.Kind == introspect.KindDecimal)}
 		pos := -1
 		if st.custom {
 			pos = slices.IndexFunc(st.order, func(t orderTerm) bool { return t.col == c })
@@ -235,7 +236,7 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 				dc.Text = map[string]string{"true": "✔ yes", "false": "✘ no"}[v.Text]
 				dc.Class += " b-" + v.Text
 			case labels[c.Name] != nil:
-				dc.Text = labels[c.Name][v.Text]
+				dc.Text, dc.Class = labels[c.Name][v.Text], "fk"
 				if target, ok := rq.st.models[m.fks[c.Name].RefTable]; ok && rq.can("view", target) {
 					dc.Link = rq.rowURL(target, encodeKey([]string{v.Text}), "change")
 				}

@@ -443,7 +443,7 @@ func TestAdminPages(t *testing.T) {
 				t.Errorf("audit entries for the create: %d", n)
 			}
 			list := root.get("/admin/products/", http.StatusOK)
-			wantContains(t, "flash", list, "was added")
+			wantContains(t, "flash", list, "Added “Teapot” to products.")
 			f := productForm("Kettle", "K1")
 			f.Del("_save")
 			f.Set("_addanother", "1")
@@ -488,7 +488,7 @@ func TestAdminPages(t *testing.T) {
 
 		t.Run("constraint errors", func(t *testing.T) {
 			_, body := root.post("/admin/products/add/", productForm("Copy", "E1"), http.StatusUnprocessableEntity)
-			wantContains(t, "unique", body, "A products with this sku already exists.", `value="Copy"`)
+			wantContains(t, "unique", body, "Another row of products already has this sku.", `value="Copy"`)
 			f := productForm("Negative", "N1")
 			f.Set("price", "-1")
 			_, body = root.post("/admin/products/add/", f, http.StatusUnprocessableEntity)
@@ -498,7 +498,7 @@ func TestAdminPages(t *testing.T) {
 			_, body = root.post("/admin/products/add/", f, http.StatusUnprocessableEntity)
 			wantContains(t, "foreign key", body, "No categories row has this value.")
 			_, body = root.post("/admin/categories/add/", url.Values{"name": {"Pastry"}, "_save": {"1"}}, http.StatusUnprocessableEntity)
-			wantContains(t, "unique on categories", body, "A categories with this name already exists.")
+			wantContains(t, "unique on categories", body, "Another row of categories already has this name.")
 			for _, b := range []string{body} {
 				wantAbsent(t, "no SQL errors", b, "duplicate key", "Duplicate entry", "UNIQUE constraint failed", "SQLSTATE")
 			}
@@ -627,7 +627,7 @@ func TestAdminPages(t *testing.T) {
 			}
 			sel := ids("sku IN ('K1', 'M1')")
 			_, body := root.post("/admin/products/", url.Values{"action": {"delete"}, "_selected": sel}, http.StatusOK)
-			wantContains(t, "bulk confirm", body, "these 2 products rows", "Kettle", "Mug", `name="confirm" value="yes"`)
+			wantContains(t, "bulk confirm", body, "these 2 rows of products", "Kettle", "Mug", `name="confirm" value="yes"`)
 			root.post("/admin/products/", url.Values{"action": {"delete"}, "_selected": sel, "confirm": {"yes"}}, http.StatusSeeOther)
 			if n := len(ids("sku IN ('K1', 'M1')")); n != 0 {
 				t.Errorf("bulk delete left %d", n)
