@@ -60,8 +60,12 @@ bench:
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
 
-## fuzz: fuzz the DATABASE_URL parser, the password-hash parser and the login form, 30s each
+## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login form and the admin's value, key
+## and page-token parsers, 30s each
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseURL -fuzztime 30s -parallel 1 ./dialects/
 	go test -run '^$$' -fuzz FuzzParseHash -fuzztime 30s -parallel 1 ./framework/auth/
 	go test -run '^$$' -fuzz FuzzLoginForm -fuzztime 30s -parallel 1 ./framework/authhttp/
+	go test -run '^$$' -fuzz FuzzParseValue -fuzztime 30s -parallel 1 ./admin/
+	go test -run '^$$' -fuzz FuzzDecodeKey -fuzztime 30s -parallel 1 ./admin/
+	go test -run '^$$' -fuzz FuzzCursor -fuzztime 30s -parallel 1 ./admin/
