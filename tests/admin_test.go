@@ -715,6 +715,30 @@ func TestAdminPages(t *testing.T) {
 			}
 			root.get("/admin/reviews/", http.StatusNotFound)
 		})
+
+		t.Run("large foreign-key target", func(t *testing.T) {
+			for i := range 201 {
+				if _, err := s.db.SQL.Exec(fmt.Sprintf("INSERT INTO categories (name) VALUES ('Category %03d')", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			body := root.get("/admin/products/add/", http.StatusOK)
+			wantContains(t, "picker", body, `id="f-category_id" name="category_id" value=""`, `data-lookup="/admin/categories/lookup"`, `<datalist id="f-category_id-list">`)
+			body = root.get("/admin/products/3/change/", http.StatusOK)
+			wantContains(t, "picker on change", body, `data-lookup="/admin/categories/lookup"`)
+			body = root.get("/admin/categories/lookup?q=category+17", http.StatusOK)
+			if strings.Count(body, `"key"`) != 10 {
+				t.Errorf("lookup of 'category 17': %s", body)
+			}
+			f := productForm("Picked", "PK1")
+			f.Set("category_id", s.str("SELECT id FROM categories WHERE name = 'Category 150'"))
+			root.post("/admin/products/add/", f, http.StatusSeeOther)
+			if n := s.count("SELECT COUNT(*) FROM products p JOIN categories c ON c.id = p.category_id WHERE p.sku = 'PK1' AND c.name = 'Category 150'"); n != 1 {
+				t.Error("product saved through the picker lacks its category")
+			}
+			body = root.get("/admin/products/?f.category_id="+f.Get("category_id"), http.StatusOK)
+			wantContains(t, "list label", body, "Category 150")
+		})
 	})
 }
 
