@@ -302,7 +302,11 @@ func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
 // table is small enough to count (exact >= 0 and under facetCountLimit).
 func (rq *request) facets(st *listState, exact int64) []facet {
 	m := rq.m
-	counted := exact >= 0 || rq.estimate(m) <= facetCountLimit
+	counted := exact >= 0
+	if !counted {
+		est := rq.estimate(m)
+		counted = est >= 0 && est <= facetCountLimit
+	}
 	var out []facet
 	for _, c := range m.filters {
 		f := facet{Label: c.Name}
@@ -388,7 +392,7 @@ func (rq *request) facets(st *listState, exact int64) []facet {
 		case counted:
 			rq.valueFacet(&f, st, c, isFK, key)
 		case isFK:
-			f.Note = "Too many rows to count; use the column's filter in the URL (f." + c.Name + "=…)."
+			rq.targetFacet(&f, st, c, key)
 		default:
 			f.Note = "Too many rows to list values."
 		}
@@ -454,4 +458,37 @@ func urlWithout(v url.Values, col string) url.Values {
 		out[k] = vs
 	}
 	return out
+}
+
+// targetFacet lists the rows of a small foreign-key target, without
+// counts, when the table is too large to count its values.
+func (rq *request) targetFacet(f *facet, st *listState, c *introspect.Column, key string) {
+	fk := rq.m.fks[c.Name]
+	target, ok := rq.st.models[fk.RefTable]
+	if !ok || !rq.can("view", target) {
+		f.Note = "Too many rows to list values."
+		return
+	}
+	ref, _ := target.t.Column(fk.RefColumns[0])
+	n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, target, func(*query) {}, 50)
+	if err != nil || n > 50 {
+		f.Note = "Too many values to list; filter with f." + c.Name + "=… in the address."
+		return
+	}
+	q := newQuery(rq.db.Dialect)
+	q.w("SELECT ", q.ident(ref.Name), " FROM ", q.ident(target.name))
+	writeOrder(q, orderOf([]*introspect.Column{ref}), false)
+	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{ref})
+	if err != nil {
+		f.Note = "Too many rows to list values."
+		return
+	}
+	vals := make([]string, len(rows))
+	for i, r := range rows {
+		vals[i] = r[0].Text
+	}
+	labels := rq.fkLabels(rq.ctx(), c, fk, vals)
+	for _, v := range vals {
+		f.Options = append(f.Options, facetOption{Label: truncate(labels[v], 40), URL: rq.link(with(urlWithout(st.params, c.Name), key, v)), Selected: st.params.Get(key) == v})
+	}
 }
