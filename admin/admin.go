@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ import (
 // staticDir is where the stylesheet and script are served, under the
 // prefix; "-" cannot be an unquoted table name.
 const staticDir = "/-/static/"
+
+// maxFormBytes bounds a posted form.
+const maxFormBytes = 4 << 20
 
 // Admin is the admin site, an http.Handler.
 type Admin struct {
@@ -193,6 +197,17 @@ func (a *Admin) page(h func(*request)) http.Handler {
 			rq.fail(http.StatusForbidden, "Your account does not have access to the admin. Ask an administrator to mark it as staff.")
 			return
 		}
+		if r.Method == http.MethodPost {
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+				rq.fail(http.StatusUnsupportedMediaType, "Send admin forms as application/x-www-form-urlencoded.")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				rq.fail(http.StatusBadRequest, "The form could not be read (it may be larger than 4 MiB).")
+				return
+			}
+		}
 		rq.db = framework.DatabaseFrom(r.Context())
 		if rq.db == nil {
 			rq.internal(errors.New("admin: no database in the request context (serve the admin through the framework App's handler)"))
@@ -244,6 +259,15 @@ func (rq *request) can(action string, m *model) bool {
 		return true
 	}
 	return rq.perms[m.name+"."+action]
+}
+
+// canTable is can for any table by name, hidden ones included, by
+// permission alone: a delete's cascades need these on the tables they reach.
+func (rq *request) canTable(table, action string) bool {
+	if rq.perms == nil {
+		return true
+	}
+	return rq.perms[table+"."+action] || action == "view" && rq.perms[table+".change"]
 }
 
 // ctx is the request's context.

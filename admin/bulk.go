@@ -161,9 +161,13 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 	var keys [][]any
 	var texts [][]string
 	for _, s := range sel {
-		k, t, err := m.decodeKey(s)
+		k, _, err := m.decodeKey(s)
 		if err != nil {
 			return nil, nil, badRequest{"A selected row's key is not valid: " + err.Error()}
+		}
+		t := make([]string, len(k)) // canonical ("03" is row 3)
+		for i, c := range m.pk {
+			t[i] = toCell(c, k[i]).Text
 		}
 		keys, texts = append(keys, k), append(texts, t)
 	}

@@ -38,7 +38,7 @@ type effect struct {
 	Samples []string
 }
 
-// where writes "the rows of m matching keys" as a condition.
+// rowSet writes a condition selecting a set of rows of one table.
 type rowSet func(q *query)
 
 // cascade walks the foreign keys pointing at m from the rows matched by
@@ -90,20 +90,31 @@ func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, 
 		e := effect{Table: child.Name, Label: strings.ReplaceAll(strings.TrimPrefix(child.Name, "quarry_"), "_", " "), Count: n}
 		if cm, ok := rq.st.models[child.Name]; ok {
 			e.Label = cm.label
-			e.Samples = rq.samples(cm, childSet)
+			if rq.can("view", cm) {
+				e.Samples = rq.samples(cm, childSet)
+			}
 		}
+		// As in Django, a user deletes through a cascade only what they may
+		// delete themselves, and clears references only where they may change.
 		switch ref.FK.OnDelete {
 		case "CASCADE":
+			if !rq.canTable(child.Name, "delete") {
+				e.What = "would be deleted with it, and you may not delete those"
+				*blockers = append(*blockers, e)
+				continue
+			}
 			e.What = "deleted"
 			*effects = append(*effects, e)
 			if err := rq.cascade(child, childSet, depth+1, effects, blockers); err != nil {
 				return err
 			}
-		case "SET NULL":
-			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + " cleared"
-			*effects = append(*effects, e)
-		case "SET DEFAULT":
-			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + " set to the default"
+		case "SET NULL", "SET DEFAULT":
+			if !rq.canTable(child.Name, "change") {
+				e.What = "refer to it, and you may not change those"
+				*blockers = append(*blockers, e)
+				continue
+			}
+			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + map[string]string{"SET NULL": " cleared", "SET DEFAULT": " set to the default"}[ref.FK.OnDelete]
 			*effects = append(*effects, e)
 		default:
 			e.What = "refer to it (" + ref.FK.Name + ")"
@@ -267,6 +278,16 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 		rows, err := rq.loadRows(tx, keys)
 		if err != nil {
 			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var effects, blockers []effect
+		if err := rq.cascade(m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }, 1, &effects, &blockers); err != nil {
+			return err
+		}
+		if len(blockers) > 0 {
+			return errBlocked
 		}
 		for start := 0; start < len(rows); start += 500 {
 			chunk := rows[start:min(start+500, len(rows))]

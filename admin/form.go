@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/store"
@@ -83,7 +84,7 @@ func (rq *request) loadRow(db store.DBTX, key []any, lock bool) (map[string]cell
 	m := rq.m
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name), " WHERE ").keyMatch(m.pk, key)
-	if lock && rq.db.Dialect.Name() != "sqlite" {
+	if lock && rq.db.Dialect.Name() != dialects.SQLite { // SQLite's write transaction already excludes writers
 		q.w(" FOR UPDATE")
 	}
 	rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
@@ -236,7 +237,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 		case cur.Null:
 			f.Display = "—"
 		case isFK:
-			f.Display = rq.fkLabels(rq.ctx(), c, fk, []string{cur.Text})[cur.Text]
+			f.Display = rq.fkLabels(rq.ctx(), fk, []string{cur.Text})[cur.Text]
 			if target, ok := rq.st.models[fk.RefTable]; ok && rq.can("view", target) {
 				f.Link = rq.rowURL(target, encodeKey([]string{cur.Text}), "change")
 			}
@@ -272,6 +273,9 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 		f.Widget = "date"
 	case introspect.KindDateTime:
 		f.Widget = "datetime"
+		if i := strings.LastIndex(f.Value, "."); i >= 0 && len(f.Value)-i-1 > 3 {
+			f.Widget = "text" // the browser's picker keeps milliseconds at most
+		}
 		f.Help = strings.TrimSpace("Time in UTC. " + f.Help)
 	case introspect.KindTime:
 		f.Widget = "time"
@@ -308,7 +312,7 @@ func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
 		f.Widget = "fk"
 		f.LookupURL = rq.tableURL(target) + "lookup"
 		if f.Value != "" {
-			f.Display = rq.fkLabels(rq.ctx(), ref, fk, []string{f.Value})[f.Value]
+			f.Display = rq.fkLabels(rq.ctx(), fk, []string{f.Value})[f.Value]
 		}
 		return
 	}
@@ -539,7 +543,7 @@ func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]
 	q := newQuery(d)
 	q.w("INSERT INTO ", q.ident(m.name))
 	if len(cols) == 0 {
-		if d.Name() == "mysql" {
+		if d.Name() == dialects.MySQL {
 			q.w(" () VALUES ()")
 		} else {
 			q.w(" DEFAULT VALUES")
@@ -662,7 +666,7 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 		}
 		fs.formErr += "."
 		for _, c := range cols {
-			if name != "" && regexp.MustCompile(`(^|[^a-z0-9])`+regexp.QuoteMeta(strings.ToLower(c.Name))+`($|[^a-z0-9])`).MatchString(strings.ToLower(name)) {
+			if name != "" && slices.Contains(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' }), strings.ToLower(c.Name)) {
 				fs.errs[c.Name] = "This value is not allowed by the rule " + name + "."
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/introspect"
 )
 
@@ -22,7 +23,7 @@ const (
 	countCap = 10_000
 	// facetCountLimit is the table size up to which facets show counts.
 	facetCountLimit = 100_000
-	// maxPage bounds offset pagination.
+	// maxOffset bounds offset pagination.
 	maxOffset = 10_000_000
 	// maxSelection bounds the rows one bulk action works on.
 	maxSelection = 10_000
@@ -62,8 +63,11 @@ func (rq *request) parseList() (*listState, error) {
 	v := rq.r.URL.Query()
 	st := &listState{perPage: m.perPage, page: 1, params: url.Values{}}
 	if q := strings.TrimSpace(v.Get("q")); q != "" {
-		if utf8.RuneCountInString(q) > 200 || !utf8.ValidString(q) {
+		if utf8.RuneCountInString(q) > 200 {
 			return nil, badRequest{"The search is too long (200 characters at most)."}
+		}
+		if !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
+			return nil, badRequest{"The search contains characters that cannot be searched for."}
 		}
 		st.q = q
 		st.terms = strings.Fields(q)
@@ -140,7 +144,7 @@ func (rq *request) parseList() (*listState, error) {
 	}
 	st.keyset = len(m.pk) > 0
 	for _, t := range st.order {
-		st.keyset = st.keyset && !t.col.Nullable
+		st.keyset = st.keyset && !t.col.Nullable && keysetKind(rq.db.Dialect.Name(), t.col.Kind)
 	}
 	if p := v.Get("p"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -169,6 +173,24 @@ func (rq *request) parseList() (*listState, error) {
 
 var errPageNotFound = errors.New("that page does not exist")
 
+// keysetKind reports whether a column of kind can carry a keyset cursor:
+// its value reads back exactly as text and compares in the database in the
+// order ORDER BY sorts it. Not so for floats, MySQL decimals (compared with
+// text as doubles), MySQL enums (sorted by position), SQLite datetimes
+// (compared as text in whichever format they were stored) and long or
+// structured values; lists ordered by those use numbered pages.
+func keysetKind(d dialects.Name, k introspect.Kind) bool {
+	switch k {
+	case introspect.KindInt, introspect.KindText, introspect.KindUUID, introspect.KindDate, introspect.KindBool:
+		return true
+	case introspect.KindDecimal, introspect.KindEnum:
+		return d == dialects.Postgres
+	case introspect.KindDateTime:
+		return d != dialects.SQLite
+	}
+	return false
+}
+
 func parseFilterValue(c *introspect.Column, text string) (any, error) {
 	if c.Kind == introspect.KindDateTime && len(text) == len(dateLayout) {
 		t, err := time.Parse(dateLayout, text)
@@ -178,7 +200,10 @@ func parseFilterValue(c *introspect.Column, text string) (any, error) {
 		return t, nil
 	}
 	if c.Kind == introspect.KindText || c.Kind == introspect.KindLongText {
-		if !utf8.ValidString(text) || len(text) > 1000 {
+		if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+			return nil, errors.New("contains characters that cannot be stored")
+		}
+		if len(text) > 1000 {
 			return nil, errors.New("value too long")
 		}
 		return text, nil
@@ -261,11 +286,11 @@ func writeFilter(q *query, f filter) {
 			q.w(col, " IS NOT NULL")
 		}
 	case "gte":
-		q.w(col, " >= ", q.arg(f.val))
+		q.w(col, " >= ", q.typedArg(f.col, f.val))
 	case "lt":
-		q.w(col, " < ", q.arg(f.val))
+		q.w(col, " < ", q.typedArg(f.col, f.val))
 	default:
-		q.w(col, " = ", q.arg(f.val))
+		q.w(col, " = ", q.typedArg(f.col, f.val))
 	}
 }
 
@@ -450,9 +475,9 @@ func keyTexts(m *model, cols []*introspect.Column, row []cell) []string {
 	return out
 }
 
-// fkLabels returns the display labels of the target rows of foreign-key
-// column c for the given values.
-func (rq *request) fkLabels(ctx context.Context, c *introspect.Column, fk introspect.ForeignKey, values []string) map[string]string {
+// fkLabels returns the display labels of the target rows of the foreign
+// key for the given values.
+func (rq *request) fkLabels(ctx context.Context, fk introspect.ForeignKey, values []string) map[string]string {
 	out := map[string]string{}
 	target, ok := rq.st.models[fk.RefTable]
 	if !ok || len(values) == 0 {
@@ -468,7 +493,8 @@ func (rq *request) fkLabels(ctx context.Context, c *introspect.Column, fk intros
 			args = append(args, val)
 		}
 	}
-	if len(args) == 0 || target.display == nil {
+	// Names of rows in a table the user may not view are not shown.
+	if len(args) == 0 || target.display == nil || !rq.can("view", target) {
 		for _, v := range values {
 			out[v] = target.label + " #" + v
 		}

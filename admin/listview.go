@@ -17,7 +17,7 @@ type listPage struct {
 	Table       string
 	Label       string
 	URL         string
-	Query       string // the current query string, kept by forms
+	PostURL     string // the list with its current query, where bulk actions post
 	Search      string
 	SearchOn    string
 	CanAdd      bool
@@ -131,7 +131,7 @@ func (rq *request) list() {
 		return
 	}
 	p := listPage{base: rq.base(m.label, crumb{m.label, ""}), Table: m.name, Label: m.label, URL: rq.tableURL(m),
-		Query: rq.r.URL.RawQuery, Search: st.q, CanAdd: rq.can("add", m), CanDelete: rq.can("delete", m), CanChange: rq.can("change", m),
+		PostURL: rq.link(st.params), Search: st.q, CanAdd: rq.can("add", m), CanDelete: rq.can("delete", m), CanChange: rq.can("change", m),
 		AddURL: rq.tableURL(m) + "add/", Count: countText, Exact: exact, Filtered: len(st.params) > 0 && (st.q != "" || len(st.filters) > 0)}
 	p.ExportURL = rq.tableURL(m) + "export.csv"
 	if enc := st.params.Encode(); enc != "" {
@@ -165,7 +165,7 @@ func (rq *request) list() {
 	rq.headers(&p, st)
 	rq.rows(&p, st, res)
 	rq.pagination(&p, st, res)
-	p.Facets = rq.facets(st, exact)
+	p.Facets = rq.facets(st)
 	rq.render(200, "list", p)
 }
 
@@ -218,7 +218,7 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 				vals = append(vals, r[i].Text)
 			}
 		}
-		labels[c.Name] = rq.fkLabels(rq.ctx(), c, fk, vals)
+		labels[c.Name] = rq.fkLabels(rq.ctx(), fk, vals)
 	}
 	for _, r := range res.rows {
 		row := listRow{}
@@ -298,15 +298,21 @@ func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
 	}
 }
 
-// facets builds the filter sidebar. Counts are shown when the filtered
-// table is small enough to count (exact >= 0 and under facetCountLimit).
-func (rq *request) facets(st *listState, exact int64) []facet {
+// facets builds the filter sidebar, with counts when the table has at most
+// facetCountLimit rows.
+func (rq *request) facets(st *listState) []facet {
 	m := rq.m
-	counted := exact >= 0
-	if !counted {
-		est := rq.estimate(m)
-		counted = est >= 0 && est <= facetCountLimit
+	// Each facet counts the rows matching the other filters, so what it
+	// costs depends on the table's size, not on this page's count.
+	size := rq.estimate(m)
+	if size < 0 {
+		n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(*query) {}, facetCountLimit)
+		if err != nil {
+			n = facetCountLimit + 1
+		}
+		size = n
 	}
+	counted := size <= facetCountLimit
 	var out []facet
 	for _, c := range m.filters {
 		f := facet{Label: c.Name}
@@ -432,7 +438,7 @@ func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isF
 		for _, r := range rows {
 			vals = append(vals, r[0].Text)
 		}
-		labels = rq.fkLabels(context.WithoutCancel(rq.ctx()), c, m.fks[c.Name], vals)
+		labels = rq.fkLabels(context.WithoutCancel(rq.ctx()), m.fks[c.Name], vals)
 	}
 	for _, r := range rows {
 		label := r[0].Text
@@ -487,7 +493,7 @@ func (rq *request) targetFacet(f *facet, st *listState, c *introspect.Column, ke
 	for i, r := range rows {
 		vals[i] = r[0].Text
 	}
-	labels := rq.fkLabels(rq.ctx(), c, fk, vals)
+	labels := rq.fkLabels(rq.ctx(), fk, vals)
 	for _, v := range vals {
 		f.Options = append(f.Options, facetOption{Label: truncate(labels[v], 40), URL: rq.link(with(urlWithout(st.params, c.Name), key, v)), Selected: st.params.Get(key) == v})
 	}

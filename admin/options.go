@@ -105,7 +105,8 @@ var frameworkDefaults = map[string]Table{
 	"quarry_users": {Exclude: []string{"password_hash"}, ReadonlyFields: []string{"last_login", "password_changed_at", "created_at"},
 		ListDisplay: []string{"id", "username", "email", "is_active", "is_staff", "is_superuser", "last_login"},
 		ListFilter:  []string{"is_active", "is_staff", "is_superuser", "last_login"}, SearchFields: []string{"username", "email"}},
-	"quarry_sessions":       {ReadOnly: true, Exclude: []string{"data"}},
+	// A session's key is its bearer token: never shown.
+	"quarry_sessions":       {Hidden: true},
 	"quarry_audit_log":      {ReadOnly: true, ListFilter: []string{"action", "table_name", "actor_id", "created_at"}, SearchFields: []string{"table_name", "object_id"}},
 	"quarry_login_failures": {ReadOnly: true},
 	"quarry_migrations":     {Hidden: true},
@@ -114,12 +115,32 @@ var frameworkDefaults = map[string]Table{
 	"goose_lock":            {Hidden: true},
 }
 
-// configFor merges the framework's defaults under the user's options.
+// configFor merges the user's options over the framework's defaults for
+// its own tables. What protects data cannot be undone by an option: the
+// defaults' Exclude, ReadOnly and Hidden always apply.
 func configFor(name string, user map[string]Table) Table {
-	if t, ok := user[name]; ok {
+	def, hasDef := frameworkDefaults[name]
+	t, ok := user[name]
+	switch {
+	case !ok:
+		return def
+	case !hasDef:
 		return t
 	}
-	return frameworkDefaults[name]
+	pick := func(u, d []string) []string {
+		if len(u) > 0 {
+			return u
+		}
+		return d
+	}
+	t.ListDisplay = pick(t.ListDisplay, def.ListDisplay)
+	t.SearchFields = pick(t.SearchFields, def.SearchFields)
+	t.ListFilter = pick(t.ListFilter, def.ListFilter)
+	t.ReadonlyFields = append(slices.Clone(def.ReadonlyFields), t.ReadonlyFields...)
+	t.Exclude = append(slices.Clone(def.Exclude), t.Exclude...)
+	t.ReadOnly = t.ReadOnly || def.ReadOnly
+	t.Hidden = t.Hidden || def.Hidden
+	return t
 }
 
 // checkOptions fails on option names that are not in the schema.
@@ -142,6 +163,14 @@ func checkOptions(s *introspect.Schema, opts map[string]Table) error {
 		check("SearchFields", t.SearchFields...)
 		check("ListFilter", t.ListFilter...)
 		check("Ordering", t.Ordering...)
+		excluded := configFor(name, opts).Exclude
+		for field, cols := range map[string][]string{"ListDisplay": t.ListDisplay, "SearchFields": t.SearchFields, "ListFilter": t.ListFilter, "Ordering": t.Ordering, "Display": {t.Display}} {
+			for _, c := range cols {
+				if slices.Contains(excluded, strings.TrimPrefix(c, "-")) {
+					errs = append(errs, fmt.Sprintf("Tables[%q].%s: column %q is excluded", name, field, c))
+				}
+			}
+		}
 		check("ReadonlyFields", t.ReadonlyFields...)
 		check("Exclude", t.Exclude...)
 		for i, fs := range t.Fieldsets {

@@ -34,6 +34,15 @@ func (q *query) arg(v any) string {
 	return q.d.Placeholder(len(q.args))
 }
 
+// typedArg binds v for comparison with column c. MySQL compares a DECIMAL
+// with a text parameter as doubles, so there the parameter is cast.
+func (q *query) typedArg(c *introspect.Column, v any) string {
+	if c.Kind == introspect.KindDecimal && q.d.Name() == dialects.MySQL {
+		return "CAST(" + q.arg(v) + " AS DECIMAL(65,30))"
+	}
+	return q.arg(v)
+}
+
 func (q *query) String() string { return q.sb.String() }
 
 // colList writes the quoted column names, comma-separated.
@@ -71,7 +80,7 @@ func (q *query) keyMatch(pk []*introspect.Column, key []any) *query {
 		if i > 0 {
 			q.w(" AND ")
 		}
-		q.w(q.ident(c.Name), " = ", q.arg(key[i]))
+		q.w(q.ident(c.Name), " = ", q.typedArg(c, key[i]))
 	}
 	return q.w(")")
 }

@@ -25,7 +25,7 @@ type cell struct {
 // are shown and entered in UTC, as they are stored.
 const (
 	dateLayout      = "2006-01-02"
-	dateTimeLayout  = "2006-01-02T15:04:05"
+	dateTimeLayout  = "2006-01-02T15:04:05.999999"
 	dateTimeDisplay = "2006-01-02 15:04:05"
 )
 
@@ -102,7 +102,7 @@ var (
 	uuidRe    = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 )
 
-var dateTimeLayouts = []string{dateTimeLayout, "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339Nano,
+var dateTimeLayouts = []string{dateTimeLayout, "2006-01-02T15:04", "2006-01-02 15:04:05.999999", "2006-01-02 15:04", time.RFC3339Nano,
 	"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
 
 func parseDateTime(s string) (time.Time, error) {
@@ -151,6 +151,15 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, errors.New("enter a number")
+		}
+		if c.Bits == 32 {
+			// A single-precision column holds float32(f); comparing it with
+			// f itself would fail.
+			f32 := float32(f)
+			if math.IsInf(float64(f32), 0) {
+				return nil, errors.New("out of range for this column")
+			}
+			return float64(f32), nil
 		}
 		return f, nil
 	case introspect.KindDecimal:
@@ -212,7 +221,7 @@ func intError(err error, c *introspect.Column, unsigned bool) error {
 			bits = 64
 		}
 		if unsigned {
-			return fmt.Errorf("must be between 0 and %d", uint64(1)<<bits-1)
+			return fmt.Errorf("must be between 0 and %d", min(uint64(1)<<bits-1, math.MaxInt64))
 		}
 		return fmt.Errorf("must be between %d and %d", -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1)
 	}

@@ -74,6 +74,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 		{"viewer", true, false, []string{"products.view"}},
 		{"editor", true, false, []string{"products.change", "categories.view"}},
 		{"outsider", false, false, []string{"products.view"}},
+		{"deleter", true, false, []string{"products.view", "products.delete"}},
 	}
 	for _, u := range users {
 		created, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: u.name, Password: adminPassword, Staff: u.staff, Superuser: u.super})
@@ -103,6 +104,9 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 	r.Use(a.Middleware)
 	a.Mount(r)
 	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: logger, Tables: map[string]admin.Table{
+		// An option on a framework table keeps the framework's protections
+		// (password_hash stays excluded).
+		"quarry_users": {Label: "people"},
 		"products": {
 			Display: "name", SearchFields: []string{"name", "sku"},
 			ListDisplay: []string{"id", "name", "sku", "category_id", "price", "active", "released", "status"},
@@ -317,6 +321,8 @@ func TestAdminPages(t *testing.T) {
 				t.Errorf("products after hostile searches: %d", n)
 			}
 			root.get("/admin/products/?q="+strings.Repeat("x", 201), http.StatusBadRequest)
+			root.get("/admin/products/?q=a%00", http.StatusBadRequest)
+			root.get("/admin/products/?f.name=%00", http.StatusBadRequest)
 		})
 
 		t.Run("filters", func(t *testing.T) {
@@ -392,6 +398,25 @@ func TestAdminPages(t *testing.T) {
 			last := rows(root.get(hrefOf(body, "last"), http.StatusOK))
 			if len(last) != 25 || last[len(last)-1][1] != "Éclair Crème" {
 				t.Errorf("last page ends with %v", last[len(last)-1])
+			}
+			// Walk every page ordered by a datetime (keyset on PostgreSQL
+			// and MySQL, numbered pages on SQLite): each row exactly once.
+			for _, o := range []string{"-updated_at", "updated_at", "status,-id", "-price,sku"} {
+				seen := map[string]bool{}
+				path := "/admin/products/?n=25&o=" + url.QueryEscape(o)
+				for pages := 0; path != "" && pages < 10; pages++ {
+					body := root.get(path, http.StatusOK)
+					for _, r := range rows(body) {
+						if seen[r[0]] {
+							t.Errorf("o=%s: row %s twice", o, r[0])
+						}
+						seen[r[0]] = true
+					}
+					path = hrefOf(body, "next")
+				}
+				if len(seen) != 60 {
+					t.Errorf("o=%s: walked %d rows of 60", o, len(seen))
+				}
 			}
 			// Offset pages with a nullable sort column.
 			body = root.get("/admin/products/?o=released,id&n=25&p=3", http.StatusOK)
@@ -597,6 +622,16 @@ func TestAdminPages(t *testing.T) {
 			if n := s.count("SELECT COUNT(*) FROM products WHERE id = 2"); n != 1 {
 				t.Errorf("a blocked delete deleted")
 			}
+			// A user who may delete products but not reviews cannot delete
+			// a product whose reviews would cascade.
+			d := s.as("deleter")
+			body = d.get("/admin/products/1/delete/", http.StatusOK)
+			wantContains(t, "cascade without permission", body, "cannot be deleted", "you may not delete those")
+			wantAbsent(t, "cascade without permission", body, "Yes, delete", "Delicious")
+			d.post("/admin/products/1/delete/", url.Values{}, http.StatusOK)
+			if n := s.count("SELECT COUNT(*) FROM reviews"); n != 2 {
+				t.Errorf("a refused cascade deleted reviews")
+			}
 			resp, _ := root.post("/admin/products/1/delete/", url.Values{}, http.StatusSeeOther)
 			expect(t, "delete", resp, http.StatusSeeOther, "/admin/products/")
 			if n := s.count("SELECT COUNT(*) FROM reviews"); n != 0 {
@@ -632,7 +667,12 @@ func TestAdminPages(t *testing.T) {
 			if n := len(ids("sku IN ('K1', 'M1')")); n != 0 {
 				t.Errorf("bulk delete left %d", n)
 			}
-			resp, _ := root.post("/admin/products/?q=teapot", url.Values{"action": {"deactivate"}, "select_all": {"1"}}, http.StatusSeeOther)
+			page := root.get("/admin/products/?q=teapot", http.StatusOK)
+			action := regexp.MustCompile(`<form method="post" action="([^"]*)" id="list-form">`).FindStringSubmatch(page)
+			if action == nil {
+				t.Fatal("no list form")
+			}
+			resp, _ := root.post(html.UnescapeString(action[1]), url.Values{"action": {"deactivate"}, "select_all": {"1"}}, http.StatusSeeOther)
 			expect(t, "custom action", resp, http.StatusSeeOther, "/admin/products/?q=teapot")
 			wantContains(t, "custom action message", root.get("/admin/products/", http.StatusOK), "Deactivated 1 product(s).")
 			if n := s.count("SELECT COUNT(*) FROM products WHERE active = FALSE AND sku = 'T1'"); n != 1 {
@@ -661,6 +701,11 @@ func TestAdminPages(t *testing.T) {
 			v.post("/admin/products/", url.Values{"action": {"delete"}, "_selected": {"3"}, "confirm": {"yes"}}, http.StatusForbidden)
 			v.post("/admin/products/", url.Values{"action": {"deactivate"}, "_selected": {"3"}}, http.StatusForbidden)
 			v.get("/admin/products/export.csv", http.StatusOK)
+			body = v.get("/admin/products/", http.StatusOK)
+			wantContains(t, "labels of an unviewable table", body, "categories #2")
+			wantAbsent(t, "labels of an unviewable table", body, "Tools")
+			resp, _ := v.do("POST", "/admin/products/3/change/", nil, map[string]string{"Content-Type": "application/json", "X-CSRF-Token": v.token()})
+			expect(t, "JSON post", resp, http.StatusUnsupportedMediaType, "")
 			e := s.as("editor")
 			body = e.get("/admin/products/", http.StatusOK)
 			wantContains(t, "editor list", body, "Deactivate selected")
@@ -699,6 +744,7 @@ func TestAdminPages(t *testing.T) {
 			}
 			root.get("/admin/no_such_table/", http.StatusNotFound)
 			root.get("/admin/goose_db_version/", http.StatusNotFound)
+			root.get("/admin/quarry_sessions/", http.StatusNotFound)
 			root.get("/admin/products%3BDROP/", http.StatusNotFound)
 			root.get("/admin/products/1/nothing/", http.StatusNotFound)
 		})

@@ -155,8 +155,10 @@ func mysqlKind(dataType, columnType string) (Kind, int) {
 		return KindInt, 64
 	case "decimal", "numeric":
 		return KindDecimal, 0
-	case "float", "double", "real":
-		return KindFloat, 0
+	case "float":
+		return KindFloat, 32
+	case "double", "real":
+		return KindFloat, 64
 	case "varchar", "char":
 		return KindText, 0
 	case "text", "tinytext", "mediumtext", "longtext":

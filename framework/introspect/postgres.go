@@ -134,19 +134,21 @@ func postgresKind(dataType string) (Kind, int) {
 		return KindInt, 64
 	case "numeric":
 		return KindDecimal, 0
-	case "real", "double precision":
-		return KindFloat, 0
+	case "real":
+		return KindFloat, 32
+	case "double precision":
+		return KindFloat, 64
 	case "boolean":
 		return KindBool, 0
 	case "character varying", "character":
 		return KindText, 0
-	case "text", "citext":
+	case "text":
 		return KindLongText, 0
 	case "date":
 		return KindDate, 0
 	case "timestamp with time zone", "timestamp without time zone":
 		return KindDateTime, 0
-	case "time with time zone", "time without time zone":
+	case "time without time zone":
 		return KindTime, 0
 	case "json", "jsonb":
 		return KindJSON, 0

@@ -42,6 +42,7 @@ const (
 
 var kindNames = [...]string{"other", "text", "long text", "integer", "float", "decimal", "boolean", "date", "datetime", "time", "json", "uuid", "enum", "binary"}
 
+// String names the kind ("integer", "long text", …).
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -55,7 +56,8 @@ type Column struct {
 	// Type is the type as the database reports it, e.g. "character varying(200)".
 	Type string
 	Kind Kind
-	// Bits is an integer column's size (8, 16, 24, 32 or 64); Unsigned is MySQL's flag.
+	// Bits is an integer column's size (8, 16, 24, 32 or 64) or a float
+	// column's (32 or 64; 0 when unknown); Unsigned is MySQL's flag.
 	Bits     int
 	Unsigned bool
 	// MaxLength is a text column's declared length in characters (0: none).

@@ -144,7 +144,7 @@ func loadSQLite(ctx context.Context, db store.DBTX) (*Schema, error) {
 	for _, t := range b.tables {
 		for i := range t.ForeignKeys {
 			fk := &t.ForeignKeys[i]
-			if slices0(fk.RefColumns) {
+			if allEmpty(fk.RefColumns) {
 				if rt, ok := b.tables[fk.RefTable]; ok {
 					fk.RefColumns = append([]string(nil), rt.PrimaryKey...)
 				}
@@ -154,7 +154,7 @@ func loadSQLite(ctx context.Context, db store.DBTX) (*Schema, error) {
 	return b.schema(), nil
 }
 
-func slices0(cols []string) bool {
+func allEmpty(cols []string) bool {
 	for _, c := range cols {
 		if c != "" {
 			return false
