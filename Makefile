@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin fuzz
 
 all: gen lint test
 
@@ -59,6 +59,11 @@ lint:
 bench:
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
+
+## bench-admin: the admin's list (first, deep keyset and deep offset pages), search, filter and edit pages on a
+## 1,000,000-row table, PostgreSQL and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)
+bench-admin:
+	go run ./bench/admin -rows 1000000 -dialects postgres,sqlite
 
 ## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login form and the admin's value, key
 ## and page-token parsers, 30s each

@@ -81,7 +81,7 @@ func (rq *request) bulk() {
 	var msg string
 	err = rq.inTx(func(tx *sql.Tx) error {
 		var err error
-		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID})
+		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID, Dialect: rq.db.Dialect})
 		if err != nil {
 			return err
 		}

@@ -125,8 +125,13 @@ func (rq *request) list() {
 		rq.listError(errPageNotFound)
 		return
 	}
-	countText, exact, err := rq.rowCount(st)
-	if err != nil {
+	var countText string
+	var exact int64
+	if st.page == 1 && st.after == nil && st.before == nil && !st.last && !res.hasNext {
+		// The page holds every matching row: no count query needed.
+		exact = int64(len(res.rows))
+		countText = thousands(exact) + map[bool]string{true: " row", false: " rows"}[exact == 1]
+	} else if countText, exact, err = rq.rowCount(st); err != nil {
 		rq.internal(err)
 		return
 	}

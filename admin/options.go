@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 )
@@ -98,6 +99,8 @@ type Selection struct {
 	Keys [][]string
 	// Actor is the id of the user who ran the action.
 	Actor int64
+	// Dialect is the database's dialect, for placeholders and quoting.
+	Dialect dialects.Dialect
 }
 
 // frameworkDefaults are the framework's own tables' refinements.

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/quarry-go/quarry/admin"
@@ -59,10 +58,8 @@ func Tables() map[string]admin.Table {
 
 // publish marks the selected posts published now (those not already).
 func publish(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, error) {
-	stmt := "UPDATE posts SET published = ?, published_at = ? WHERE id = ? AND published = ?"
-	if isPostgres(tx) {
-		stmt = "UPDATE posts SET published = $1, published_at = $2 WHERE id = $3 AND published = $4"
-	}
+	p := sel.Dialect.Placeholder
+	stmt := "UPDATE posts SET published = " + p(1) + ", published_at = " + p(2) + " WHERE id = " + p(3) + " AND published = " + p(4)
 	n := int64(0)
 	now := time.Now().UTC().Truncate(time.Second)
 	for _, k := range sel.Keys {
@@ -74,11 +71,6 @@ func publish(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, erro
 		n += c
 	}
 	return fmt.Sprintf("Published %d post(s); %d already were.", n, int64(len(sel.Keys))-n), nil
-}
-
-func isPostgres(tx *sql.Tx) bool {
-	var v string
-	return tx.QueryRow("SELECT version()").Scan(&v) == nil && strings.Contains(v, "PostgreSQL")
 }
 
 // EnsureSuperuser creates the user "admin" with a random password when the
