@@ -68,6 +68,9 @@ func TestIntrospect(t *testing.T) {
 				t.Errorf("%s: default %q literal %v value %q; want %q", c.col, col.Default, col.DefaultLiteral, col.DefaultValue, c.literal)
 			}
 		}
+		if c, ok := products.Column("stock_value"); !ok || !c.Generated || c.Default != "" {
+			t.Errorf("stock_value: %+v", c)
+		}
 		if c, _ := products.Column("updated_at"); c.DefaultLiteral {
 			t.Errorf("updated_at's default %q taken as a literal", c.Default)
 		}

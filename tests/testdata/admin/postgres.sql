@@ -18,6 +18,7 @@ CREATE TABLE products (
     updated_at  TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
     status      product_status NOT NULL DEFAULT 'draft',
     attrs       JSONB NULL,
+    stock_value NUMERIC(12,2) GENERATED ALWAYS AS (price * stock) STORED,
     CONSTRAINT products_sku_key UNIQUE (sku),
     CONSTRAINT products_price_check CHECK (price >= 0),
     CONSTRAINT products_category_fk FOREIGN KEY (category_id) REFERENCES categories (id) ON DELETE SET NULL

@@ -17,6 +17,7 @@ CREATE TABLE products (
     updated_at  DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     status      VARCHAR(10) NOT NULL DEFAULT 'draft',
     attrs       JSON NULL,
+    stock_value NUMERIC GENERATED ALWAYS AS (price * stock) STORED,
     CONSTRAINT products_sku_key UNIQUE (sku),
     CONSTRAINT products_price_check CHECK (price >= 0),
     CONSTRAINT products_category_fk FOREIGN KEY (category_id) REFERENCES categories (id) ON DELETE SET NULL
