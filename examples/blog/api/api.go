@@ -81,7 +81,7 @@ func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
 		"endpoints": []string{
 			"GET /api/authors", "POST /api/authors", "GET /api/authors/{id}",
 			"GET /api/posts?limit=20&offset=0", "POST /api/posts", "GET /api/posts/{slug}",
-			"DELETE /api/posts/{id}", "GET /api/tags", "GET /healthz", "GET /readyz",
+			"DELETE /api/posts/{id}", "GET /api/tags", "GET /healthz", "GET /readyz", "GET /login", "GET /admin/",
 		},
 	})
 }
