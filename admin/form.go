@@ -25,18 +25,19 @@ const fkSelectLimit = 200
 
 type formPage struct {
 	*base
-	Label      string
-	Adding     bool
-	Action     string
-	Fieldsets  []formFieldset
-	FormError  string
-	Version    string
-	CanDelete  bool
-	DeleteURL  string
-	HistoryURL string
-	ListURL    string
-	RowLabel   string
-	CanChange  bool
+	Label       string
+	Adding      bool
+	Action      string
+	Fieldsets   []formFieldset
+	FormError   string
+	Version     string
+	CanDelete   bool
+	DeleteURL   string
+	HistoryURL  string
+	PasswordURL string
+	ListURL     string
+	RowLabel    string
+	CanChange   bool
 }
 
 type formFieldset struct {
@@ -197,6 +198,9 @@ func (rq *request) showForm(status int, fs *formState) {
 		p.CanDelete = rq.can("delete", m)
 		p.DeleteURL = rq.rowURL(m, key, "delete")
 		p.HistoryURL = rq.rowURL(m, key, "history")
+		if m.name == usersTable && rq.can("change", m) {
+			p.PasswordURL = rq.rowURL(m, key, "password")
+		}
 		crumbs = append(crumbs, crumb{p.RowLabel, ""})
 	}
 	p.base = rq.base(title, crumbs...)
@@ -531,6 +535,9 @@ func (rq *request) afterSave(row map[string]cell) {
 		rq.redirect(rq.tableURL(m) + "add/")
 	case rq.r.PostForm.Has("_continue"):
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
+	case m.name == usersTable && rq.r.URL.Path == rq.tableURL(m)+"add/":
+		rq.flash("Now set a password: until then the user cannot log in.")
+		rq.redirect(rq.rowURL(m, rq.rowKey(row), "password"))
 	default:
 		rq.redirect(rq.tableURL(m))
 	}

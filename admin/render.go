@@ -30,7 +30,7 @@ func staticHandler() http.Handler {
 
 type pages struct{ t map[string]*template.Template }
 
-var pageNames = []string{"index", "list", "form", "delete", "history", "error"}
+var pageNames = []string{"index", "list", "form", "delete", "history", "error", "password"}
 
 var funcs = template.FuncMap{
 	"join":  strings.Join,

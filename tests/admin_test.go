@@ -726,6 +726,31 @@ func TestAdminPages(t *testing.T) {
 			wantAbsent(t, "password hash hidden", body, "password_hash", "argon2id")
 		})
 
+		t.Run("user passwords", func(t *testing.T) {
+			id := s.str("SELECT id FROM quarry_users WHERE username = 'viewer'")
+			path := "/admin/quarry_users/" + id + "/password/"
+			wantContains(t, "set password link", root.get("/admin/quarry_users/"+id+"/change/", http.StatusOK), `href="`+path+`"`)
+			_, body := root.post(path, url.Values{"password1": {"short"}, "password2": {"short"}}, http.StatusUnprocessableEntity)
+			wantContains(t, "weak", body, "at least 10 characters")
+			_, body = root.post(path, url.Values{"password1": {"a-new-long-secret"}, "password2": {"a-new-long-secreT"}}, http.StatusUnprocessableEntity)
+			wantContains(t, "mismatch", body, "The two passwords differ.")
+			s.as("viewer").get(path, http.StatusForbidden)
+			resp, _ := root.post(path, url.Values{"password1": {"a-new-long-secret"}, "password2": {"a-new-long-secret"}}, http.StatusSeeOther)
+			expect(t, "set password", resp, http.StatusSeeOther, "/admin/quarry_users/"+id+"/change/")
+			if resp := newBrowser(t, s.url).login("viewer", "a-new-long-secret", "/admin/"); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("login with the new password: %d", resp.StatusCode)
+			}
+			if changes := s.str("SELECT changes FROM quarry_audit_log WHERE action = 'admin.password'"); strings.Contains(changes, "argon2") {
+				t.Errorf("the audit log holds the hash: %s", changes)
+			}
+			root.get("/admin/products/3/password/", http.StatusNotFound)
+			// A user added in the admin is sent on to set a password.
+			resp, _ = root.post("/admin/quarry_users/add/", url.Values{"username": {"newbie"}, "email": {"n@example.com"}, "is_active": {"true"}, "is_staff": {"true"}, "data": {"{}"}, "_save": {"1"}}, http.StatusSeeOther)
+			if !regexp.MustCompile(`^/admin/quarry_users/\d+/password/$`).MatchString(resp.Header.Get("Location")) {
+				t.Errorf("after adding a user: %q", resp.Header.Get("Location"))
+			}
+		})
+
 		t.Run("csrf", func(t *testing.T) {
 			resp, _ := root.do("POST", "/admin/products/3/delete/", url.Values{}, nil)
 			expect(t, "no token", resp, http.StatusForbidden, "")

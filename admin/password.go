@@ -1,0 +1,79 @@
+package admin
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// usersTable is the framework's user table, whose rows get a "Set
+// password" page: its password_hash column is never shown or written by
+// the generic form.
+const usersTable = "quarry_users"
+
+type passwordPage struct {
+	*base
+	Username string
+	Action   string
+	Back     string
+	Error    string
+}
+
+// password sets a user's password (strength-checked, hashed by the
+// identity layer), recording that it changed — not the hash — in the
+// audit log. The user's other sessions end, as with any password change.
+func (rq *request) password() {
+	m := rq.m
+	if m.name != usersTable {
+		rq.fail(http.StatusNotFound, "There is no such page in the admin.")
+		return
+	}
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return
+	}
+	row, err := rq.loadRow(rq.db.DB, key, false)
+	if errors.Is(err, store.ErrNotFound) {
+		rq.fail(http.StatusNotFound, "No user has that key.")
+		return
+	} else if err != nil {
+		rq.internal(err)
+		return
+	}
+	username := row["username"].Text
+	p := passwordPage{Username: username, Action: rq.rowURL(m, rq.rowKey(row), "password"), Back: rq.rowURL(m, rq.rowKey(row), "change")}
+	status := http.StatusOK
+	if rq.r.Method == http.MethodPost {
+		pw, again := rq.r.PostForm.Get("password1"), rq.r.PostForm.Get("password2")
+		switch {
+		case pw == "":
+			p.Error = "Enter the new password."
+		case pw != again:
+			p.Error = "The two passwords differ."
+		default:
+			err := rq.inTx(func(tx *sql.Tx) error {
+				if err := auth.New(tx, rq.db.Dialect).SetPassword(rq.ctx(), username, pw); err != nil {
+					return err
+				}
+				return rq.audit(tx, "password", rq.rowKey(row), map[string][2]any{"password": {nil, "changed"}})
+			})
+			switch {
+			case errors.Is(err, auth.ErrWeakPassword):
+				p.Error = upperFirst(err.Error()) + "."
+			case err != nil:
+				rq.internal(err)
+				return
+			default:
+				rq.flash("Changed the password of “" + username + "”.")
+				rq.redirect(p.Back)
+				return
+			}
+		}
+		status = http.StatusUnprocessableEntity
+	}
+	p.base = rq.base("Set the password of "+username, crumb{m.label, rq.tableURL(m)}, crumb{username, p.Back}, crumb{"Password", ""})
+	rq.render(status, "password", p)
+}
