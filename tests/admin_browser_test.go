@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,12 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/examples/blog/api"
-	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/examples/blog/site"
-	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
-	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -425,26 +420,7 @@ func requireChromium(t *testing.T) string {
 func serveBlogAdmin(t *testing.T, db *dbtest.DB) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	app, err := framework.New(ctx, framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest},
-		framework.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	blog, err := migrations.For(db.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrate.New(app.DB(), app.URL(), migrate.Options{AppFS: blog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := api.Seed(ctx, app.Database()); err != nil {
-		t.Fatal(err)
-	}
+	app, srv := newBlog(t, db)
 	users := auth.New(app.DB(), db.Dialect())
 	if _, err := users.SeedPermissions(ctx); err != nil {
 		t.Fatal(err)
@@ -452,12 +428,9 @@ func serveBlogAdmin(t *testing.T, db *dbtest.DB) *httptest.Server {
 	if _, err := users.CreateUser(ctx, auth.CreateUserParams{Username: browserUser, Password: browserPassword, Superuser: true}); err != nil {
 		t.Fatal(err)
 	}
-	api.Mount(app.Router(), app.Logger())
 	if _, err := site.Mount(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
-	t.Cleanup(srv.Close)
 	return srv
 }
 
