@@ -93,14 +93,15 @@ func (rq *request) link(params url.Values) string {
 	return rq.tableURL(rq.m) + "?" + params.Encode()
 }
 
-// with returns a copy of v with key set to value ("" deletes it).
+// with returns a copy of v with each key set to its value ("" deletes a
+// paging key; a filter keeps the empty value, which can be a real one).
 func with(v url.Values, kv ...string) url.Values {
 	out := url.Values{}
 	for k, vs := range v {
 		out[k] = slices.Clone(vs)
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
+		if kv[i+1] == "" && !strings.HasPrefix(kv[i], "f.") {
 			out.Del(kv[i])
 		} else {
 			out.Set(kv[i], kv[i+1])

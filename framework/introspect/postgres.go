@@ -87,6 +87,7 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
 WHERE n.nspname = current_schema() AND ix.indpred IS NULL AND ix.indexprs IS NULL
+  AND k.ord <= ix.indnkeyatts -- INCLUDE columns are not part of the key
 ORDER BY t.relname, ix.indisprimary DESC, i.relname, k.ord`, func(scan func(...any) error) error {
 		var table, name, col string
 		var unique, primary bool

@@ -11,17 +11,22 @@ import (
 	"github.com/quarry-go/quarry/framework/store"
 )
 
-var sqliteLengthRe = regexp.MustCompile(`\(\s*(\d+)`)
+var (
+	sqliteLengthRe = regexp.MustCompile(`\(\s*(\d+)`)
+	withoutRowidRe = regexp.MustCompile(`(?i)\)\s*WITHOUT\s+ROWID`)
+)
 
 func loadSQLite(ctx context.Context, db store.DBTX) (*Schema, error) {
 	b := newBuilder()
-	err := queryRows(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name`,
+	withoutRowid := map[string]bool{}
+	err := queryRows(ctx, db, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name`,
 		func(scan func(...any) error) error {
-			var name string
-			if err := scan(&name); err != nil {
+			var name, ddl string
+			if err := scan(&name, &ddl); err != nil {
 				return err
 			}
 			b.add(name, -1)
+			withoutRowid[name] = withoutRowidRe.MatchString(ddl)
 			return nil
 		})
 	if err != nil {
@@ -76,7 +81,7 @@ func loadSQLite(ctx context.Context, db store.DBTX) (*Schema, error) {
 		for _, p := range pk {
 			t.PrimaryKey[p.pos-1] = p.name
 		}
-		if len(pk) == 1 {
+		if len(pk) == 1 && !withoutRowid[name] {
 			if c, _ := t.Column(pk[0].name); strings.EqualFold(c.Type, "INTEGER") {
 				c.Auto = true // an alias of the rowid
 			}
