@@ -573,6 +573,11 @@ func TestAdminPages(t *testing.T) {
 			root.get("/admin/products/1%2C2/change/", http.StatusNotFound)
 			root.get("/admin/products/99999999999999999999999/change/", http.StatusNotFound)
 			root.get("/admin/stock_levels/2,main/change/", http.StatusOK)
+			// A key the application assigns is asked for when adding.
+			wantContains(t, "assigned key", root.get("/admin/codes/add/", http.StatusOK), `id="f-n" name="n"`)
+			resp, _ = root.post("/admin/codes/add/", url.Values{"n": {"42"}, "label": {"answer"}, "_save": {"1"}}, http.StatusSeeOther)
+			_, body = root.post("/admin/codes/add/", url.Values{"n": {"42"}, "label": {"other"}, "_save": {"1"}}, http.StatusUnprocessableEntity)
+			wantContains(t, "duplicate key", body, "Another row of codes already has this n.")
 			root.get("/admin/stock_levels/2/change/", http.StatusNotFound)
 		})
 

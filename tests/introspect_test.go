@@ -108,6 +108,16 @@ func TestIntrospect(t *testing.T) {
 		if users, ok := schema.Table("quarry_users"); !ok || !slices.ContainsFunc(users.UniqueKeys(), func(k []string) bool { return slices.Equal(k, []string{"username"}) }) {
 			t.Errorf("quarry_users unique keys: %+v", users)
 		}
+		// A key the application assigns (no identity, a WITHOUT ROWID
+		// table on SQLite), and a unique index whose INCLUDE column
+		// (PostgreSQL) is not part of the key.
+		codes, _ := schema.Table("codes")
+		if n, _ := codes.Column("n"); n == nil || n.Auto || n.HasDefault() {
+			t.Errorf("codes.n: %+v", n)
+		}
+		if got := codes.UniqueKeys(); len(got) != 2 || !slices.Equal(got[1], []string{"label"}) {
+			t.Errorf("codes unique keys: %v", got)
+		}
 		est, err := introspect.Estimate(context.Background(), s.db.SQL, db.Dialect(), "products")
 		if err != nil || db.Name == "sqlite" && est != -1 {
 			t.Errorf("estimate: %d %v", est, err)

@@ -36,3 +36,8 @@ CREATE TABLE stock_levels (
     PRIMARY KEY (product_id, warehouse),
     CONSTRAINT stock_levels_product_fk FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE RESTRICT
 );
+CREATE TABLE codes (
+    n     BIGINT PRIMARY KEY,
+    label VARCHAR(20) NOT NULL,
+    CONSTRAINT codes_label_key UNIQUE (label)
+);

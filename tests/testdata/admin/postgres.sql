@@ -37,3 +37,8 @@ CREATE TABLE stock_levels (
     PRIMARY KEY (product_id, warehouse),
     CONSTRAINT stock_levels_product_fk FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE RESTRICT
 );
+CREATE TABLE codes (
+    n     BIGINT PRIMARY KEY,
+    label VARCHAR(20) NOT NULL
+);
+CREATE UNIQUE INDEX codes_label_key ON codes (label) INCLUDE (n);
