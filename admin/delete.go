@@ -43,7 +43,7 @@ type rowSet func(q *query)
 
 // cascade walks the foreign keys pointing at m from the rows matched by
 // set: what is deleted or changed with them, and what blocks the delete.
-func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, blockers *[]effect) error {
+func (rq *request) cascade(db store.DBTX, m *introspect.Table, set rowSet, depth int, effects, blockers *[]effect) error {
 	if depth > maxCascadeDepth {
 		return nil
 	}
@@ -81,7 +81,7 @@ func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, 
 		q.w("SELECT COUNT(*) FROM ", q.ident(child.Name), " WHERE ")
 		childSet(q)
 		var n int64
-		if err := rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
+		if err := db.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -91,7 +91,7 @@ func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, 
 		if cm, ok := rq.st.models[child.Name]; ok {
 			e.Label = cm.label
 			if rq.can("view", cm) {
-				e.Samples = rq.samples(cm, childSet)
+				e.Samples = rq.samples(db, cm, childSet)
 			}
 		}
 		// As in Django, a user deletes through a cascade only what they may
@@ -105,7 +105,7 @@ func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, 
 			}
 			e.What = "deleted"
 			*effects = append(*effects, e)
-			if err := rq.cascade(child, childSet, depth+1, effects, blockers); err != nil {
+			if err := rq.cascade(db, child, childSet, depth+1, effects, blockers); err != nil {
 				return err
 			}
 		case "SET NULL", "SET DEFAULT":
@@ -125,7 +125,7 @@ func (rq *request) cascade(m *introspect.Table, set rowSet, depth int, effects, 
 }
 
 // samples returns the labels of up to five rows of m in set.
-func (rq *request) samples(m *model, set rowSet) []string {
+func (rq *request) samples(db store.DBTX, m *model, set rowSet) []string {
 	cols := append([]*introspect.Column{}, m.pk...)
 	if m.display != nil {
 		cols = append(cols, m.display)
@@ -137,7 +137,7 @@ func (rq *request) samples(m *model, set rowSet) []string {
 	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name), " WHERE ")
 	set(q)
 	q.w(" LIMIT 5")
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	rows, err := queryCells(rq.ctx(), db, q, cols)
 	if err != nil {
 		return nil
 	}
@@ -181,7 +181,7 @@ func (rq *request) confirmDelete(keys [][]any, bulk bool) {
 	}
 	p.More = len(rows) - len(p.Rows)
 	set := func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }
-	if err := rq.cascade(m.t, set, 1, &p.Effects, &p.Blockers); err != nil {
+	if err := rq.cascade(rq.db.DB, m.t, set, 1, &p.Effects, &p.Blockers); err != nil {
 		rq.internal(err)
 		return
 	}
@@ -283,7 +283,7 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 			return nil
 		}
 		var effects, blockers []effect
-		if err := rq.cascade(m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }, 1, &effects, &blockers); err != nil {
+		if err := rq.cascade(tx, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }, 1, &effects, &blockers); err != nil {
 			return err
 		}
 		if len(blockers) > 0 {

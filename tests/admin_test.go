@@ -446,6 +446,15 @@ func TestAdminPages(t *testing.T) {
 				`data-json`, `<select id="f-category_id" name="category_id"`, `<option value="1">Pastry</option>`,
 				`name="_addanother"`, `name="_continue"`, `name="csrf_token"`)
 			wantAbsent(t, "add form", body, `id="f-id"`, `f-stock_value`)
+			wantContains(t, "time widget", root.get("/admin/categories/add/", http.StatusOK), `id="f-opens" name="opens" value=""`, `type="time" step="1"`)
+			root.post("/admin/categories/add/", url.Values{"name": {"Timed"}, "opens": {"09:30"}, "_save": {"1"}}, http.StatusSeeOther)
+			id := s.str("SELECT id FROM categories WHERE name = 'Timed'")
+			wantContains(t, "time value", root.get("/admin/categories/"+id+"/change/", http.StatusOK), `name="opens" value="09:30`)
+			_, bad := root.post("/admin/categories/add/", url.Values{"name": {"Late"}, "opens": {"25:00"}, "_save": {"1"}}, http.StatusUnprocessableEntity)
+			wantContains(t, "time error", bad, "Enter a time as HH:MM[:SS].")
+			if _, err := s.db.SQL.Exec("DELETE FROM categories WHERE name = 'Timed'"); err != nil {
+				t.Fatal(err)
+			}
 			if db.Name != "sqlite" {
 				wantContains(t, "enum", body, `<select id="f-status" name="status"`, `<option value="draft" selected>draft</option>`)
 			} else {

@@ -1,6 +1,7 @@
 CREATE TABLE categories (
     id   BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name VARCHAR(50) NOT NULL,
+    opens TIME NULL,
     CONSTRAINT categories_name_key UNIQUE (name)
 );
 CREATE TABLE products (

@@ -1,6 +1,7 @@
 CREATE TABLE categories (
     id   INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     name VARCHAR(50) NOT NULL,
+    opens TIME NULL,
     CONSTRAINT categories_name_key UNIQUE (name)
 );
 CREATE TABLE products (
