@@ -45,360 +45,366 @@ const (
 func TestAdminBrowser(t *testing.T) {
 	t.Parallel()
 	chrome := requireChromium(t)
-	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
-		if db.Name == dialects.MySQL {
-			t.Skip("browser tests run on SQLite and PostgreSQL only; the admin's MariaDB behaviour is covered over HTTP")
-		}
-		srv := serveBlogAdmin(t, db)
-		b := newBrowserTab(t, chrome, srv.URL)
+	// SQLite and PostgreSQL, as the issue asks; MariaDB's admin behaviour is
+	// covered over HTTP (TestAdminPages).
+	for _, name := range []dialects.Name{dialects.SQLite, dialects.Postgres} {
+		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
+			testAdminBrowser(t, chrome, dbtest.New(t, name))
+		})
+	}
+}
 
-		const (
-			title    = "Typed in a browser"
-			newTitle = "Edited in a browser"
-			slug     = "browser-post"
-		)
-		seeded := []string{"A moth in relay 70", "Compilers, a draft", "Notes on the Analytical Engine"}
-		var changeURL string // the new post's change page
+func testAdminBrowser(t *testing.T, chrome string, db *dbtest.DB) {
+	srv := serveBlogAdmin(t, db)
+	b := newBrowserTab(t, chrome, srv.URL)
 
-		for _, s := range []struct {
-			name string
-			run  func(ctx context.Context) error
-		}{
-			{"log in", func(ctx context.Context) error {
-				if err := b.open(ctx, "/login?next=/admin/"); err != nil {
-					return err
-				}
-				if err := chromedp.Do(ctx,
-					chromedp.SendKeys(chromedp.ID("username"), browserUser),
-					chromedp.SendKeys(chromedp.ID("password"), browserPassword),
-				); err != nil {
-					return err
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Log in"))); err != nil {
-					return err
-				}
-				if err := b.wantPath(ctx, "/admin/"); err != nil {
-					return err
-				}
-				return b.wantText(ctx, "h1", "Site administration")
-			}},
-			{"index lists the tables by group", func(ctx context.Context) error {
-				groups, err := evalJS[map[string][]string](ctx, `Object.fromEntries(
+	const (
+		title    = "Typed in a browser"
+		newTitle = "Edited in a browser"
+		slug     = "browser-post"
+	)
+	seeded := []string{"A moth in relay 70", "Compilers, a draft", "Notes on the Analytical Engine"}
+	var changeURL string // the new post's change page
+
+	for _, s := range []struct {
+		name string
+		run  func(ctx context.Context) error
+	}{
+		{"log in", func(ctx context.Context) error {
+			if err := b.open(ctx, "/login?next=/admin/"); err != nil {
+				return err
+			}
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.ID("username"), browserUser),
+				chromedp.SendKeys(chromedp.ID("password"), browserPassword),
+			); err != nil {
+				return err
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Log in"))); err != nil {
+				return err
+			}
+			if err := b.wantPath(ctx, "/admin/"); err != nil {
+				return err
+			}
+			return b.wantText(ctx, "h1", "Site administration")
+		}},
+		{"index lists the tables by group", func(ctx context.Context) error {
+			groups, err := evalJS[map[string][]string](ctx, `Object.fromEntries(
 					Array.from(document.querySelectorAll("div.groups section"), s => [
 						s.querySelector("h2").textContent.trim(),
 						Array.from(s.querySelectorAll("tbody th a"), a => a.textContent.trim())]))`)
+			if err != nil {
+				return err
+			}
+			if err := wantAll(groups["Application"], "posts", "authors", "tags", "post tags"); err != nil {
+				return fmt.Errorf("index, group Application: %w", err)
+			}
+			if err := wantAll(groups["Framework"], "users", "groups", "permissions", "audit log"); err != nil {
+				return fmt.Errorf("index, group Framework: %w", err)
+			}
+			if slices.Contains(groups["Framework"], "posts") || slices.Contains(groups["Application"], "users") {
+				return fmt.Errorf("index: tables in the wrong group: %q", groups)
+			}
+			nav, err := b.texts(ctx, "nav.side h2")
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(nav, []string{"Application", "Framework"}) {
+				return fmt.Errorf("navigation groups %q, want Application then Framework", nav)
+			}
+			links, err := b.texts(ctx, "nav.side a")
+			if err != nil {
+				return err
+			}
+			return wantAll(links, "posts", "authors", "tags", "users")
+		}},
+		{"search", func(ctx context.Context) error {
+			if err := b.open(ctx, "/admin/posts/"); err != nil {
+				return err
+			}
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "moth")); err != nil {
+				return err
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form.search button", "Search"))); err != nil {
+				return err
+			}
+			rows, err := b.texts(ctx, "table.rows tbody tr")
+			if err != nil {
+				return err
+			}
+			if len(rows) != 1 || !strings.Contains(rows[0], "A moth in relay 70") {
+				return fmt.Errorf("search for moth: rows %q, want the one post A moth in relay 70", rows)
+			}
+			return b.wantText(ctx, "form.search .count", "1 row")
+		}},
+		{"filter", func(ctx context.Context) error {
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form.search a", "Clear search and filters"))); err != nil {
+				return err
+			}
+			if err := b.wantRows(ctx, "title", seeded...); err != nil {
+				return fmt.Errorf("after clearing the search: %w", err)
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(facetLink("published", "No"))); err != nil {
+				return err
+			}
+			if err := b.wantRows(ctx, "title", "Compilers, a draft"); err != nil {
+				return fmt.Errorf("filtered on published = No: %w", err)
+			}
+			return b.wantText(ctx, `aside.filters li.selected a[aria-current="true"]`, "No")
+		}},
+		{"sort", func(ctx context.Context) error {
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(facetLink("published", "All"))); err != nil {
+				return err
+			}
+			descending := slices.Clone(seeded)
+			slices.Reverse(descending)
+			for _, want := range []struct {
+				dir, ariaSort string
+				titles        []string
+			}{
+				{"asc", "ascending", seeded},
+				{"desc", "descending", descending},
+			} {
+				if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.JSPath(headerJS("title")+`.querySelector("a")`))); err != nil {
+					return err
+				}
+				got, err := b.column(ctx, "title")
 				if err != nil {
 					return err
 				}
-				if err := wantAll(groups["Application"], "posts", "authors", "tags", "post tags"); err != nil {
-					return fmt.Errorf("index, group Application: %w", err)
+				if !slices.Equal(got, want.titles) {
+					return fmt.Errorf("sorted %s by title: %q, want %q", want.dir, got, want.titles)
 				}
-				if err := wantAll(groups["Framework"], "users", "groups", "permissions", "audit log"); err != nil {
-					return fmt.Errorf("index, group Framework: %w", err)
-				}
-				if slices.Contains(groups["Framework"], "posts") || slices.Contains(groups["Application"], "users") {
-					return fmt.Errorf("index: tables in the wrong group: %q", groups)
-				}
-				nav, err := b.texts(ctx, "nav.side h2")
+				th, err := evalJS[map[string]string](ctx, `(th => ({class: th.className, sort: th.getAttribute("aria-sort") || ""}))(`+headerJS("title")+`)`)
 				if err != nil {
 					return err
 				}
-				if !slices.Equal(nav, []string{"Application", "Framework"}) {
-					return fmt.Errorf("navigation groups %q, want Application then Framework", nav)
+				if !slices.Contains(strings.Fields(th["class"]), want.dir) || th["sort"] != want.ariaSort {
+					return fmt.Errorf("sorted %s by title: header class %q, aria-sort %q; want class %s, aria-sort %s",
+						want.dir, th["class"], th["sort"], want.dir, want.ariaSort)
 				}
-				links, err := b.texts(ctx, "nav.side a")
-				if err != nil {
-					return err
-				}
-				return wantAll(links, "posts", "authors", "tags", "users")
-			}},
-			{"search", func(ctx context.Context) error {
-				if err := b.open(ctx, "/admin/posts/"); err != nil {
-					return err
-				}
-				if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "moth")); err != nil {
-					return err
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form.search button", "Search"))); err != nil {
-					return err
-				}
-				rows, err := b.texts(ctx, "table.rows tbody tr")
-				if err != nil {
-					return err
-				}
-				if len(rows) != 1 || !strings.Contains(rows[0], "A moth in relay 70") {
-					return fmt.Errorf("search for moth: rows %q, want the one post A moth in relay 70", rows)
-				}
-				return b.wantText(ctx, "form.search .count", "1 row")
-			}},
-			{"filter", func(ctx context.Context) error {
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form.search a", "Clear search and filters"))); err != nil {
-					return err
-				}
-				if err := b.wantRows(ctx, "title", seeded...); err != nil {
-					return fmt.Errorf("after clearing the search: %w", err)
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(facetLink("published", "No"))); err != nil {
-					return err
-				}
-				if err := b.wantRows(ctx, "title", "Compilers, a draft"); err != nil {
-					return fmt.Errorf("filtered on published = No: %w", err)
-				}
-				return b.wantText(ctx, `aside.filters li.selected a[aria-current="true"]`, "No")
-			}},
-			{"sort", func(ctx context.Context) error {
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(facetLink("published", "All"))); err != nil {
-					return err
-				}
-				descending := slices.Clone(seeded)
-				slices.Reverse(descending)
-				for _, want := range []struct {
-					dir, ariaSort string
-					titles        []string
-				}{
-					{"asc", "ascending", seeded},
-					{"desc", "descending", descending},
-				} {
-					if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.JSPath(headerJS("title")+`.querySelector("a")`))); err != nil {
-						return err
-					}
-					got, err := b.column(ctx, "title")
-					if err != nil {
-						return err
-					}
-					if !slices.Equal(got, want.titles) {
-						return fmt.Errorf("sorted %s by title: %q, want %q", want.dir, got, want.titles)
-					}
-					th, err := evalJS[map[string]string](ctx, `(th => ({class: th.className, sort: th.getAttribute("aria-sort") || ""}))(`+headerJS("title")+`)`)
-					if err != nil {
-						return err
-					}
-					if !slices.Contains(strings.Fields(th["class"]), want.dir) || th["sort"] != want.ariaSort {
-						return fmt.Errorf("sorted %s by title: header class %q, aria-sort %q; want class %s, aria-sort %s",
-							want.dir, th["class"], th["sort"], want.dir, want.ariaSort)
-					}
-				}
-				return nil
-			}},
-			{"add with a validation error", func(ctx context.Context) error {
-				if err := b.open(ctx, "/admin/posts/add/"); err != nil {
-					return err
-				}
-				grace, err := evalJS[string](ctx, `Array.from(document.querySelectorAll("#f-author_id option")).find(o => o.text === "Grace Hopper").value`)
-				if err != nil {
-					return fmt.Errorf("author choices: %w", err)
-				}
-				if err := chromedp.Do(ctx,
-					chromedp.SendKeys(chromedp.ID("f-title"), title),
-					chromedp.SetValue(chromedp.ID("f-author_id"), grace),
-					chromedp.SendKeys(chromedp.ID("f-body"), "Typed by a headless browser."),
-				); err != nil {
-					return err
-				}
-				if err := b.follow(ctx, http.StatusUnprocessableEntity, chromedp.Click(chromedp.CSS(`button[name=_save]`))); err != nil {
-					return err
-				}
-				errs, err := b.texts(ctx, "p.field-error")
-				if err != nil {
-					return err
-				}
-				slugErr, err := evalJS[string](ctx, `document.querySelector("#f-slug").closest(".field").querySelector("p.field-error")?.textContent.trim() ?? ""`)
-				if err != nil {
-					return err
-				}
-				if len(errs) != 1 || slugErr != "This field is required." {
-					return fmt.Errorf("field errors %q, slug's %q; want only This field is required. next to slug", errs, slugErr)
-				}
-				if err := b.wantValue(ctx, "f-title", title); err != nil {
-					return fmt.Errorf("the typed title is lost: %w", err)
-				}
-				if err := b.wantValue(ctx, "f-author_id", grace); err != nil {
-					return fmt.Errorf("the chosen author is lost: %w", err)
-				}
-				return nil
-			}},
-			{"fix the error and save", func(ctx context.Context) error {
-				if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-slug"), slug)); err != nil {
-					return err
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.CSS(`button[name=_save]`))); err != nil {
-					return err
-				}
-				if err := b.wantPath(ctx, "/admin/posts/"); err != nil {
-					return err
-				}
-				if err := b.wantMessage(ctx, "Added “"+title+"” to posts."); err != nil {
-					return err
-				}
-				if err := b.wantRows(ctx, "title", append([]string{title}, seeded...)...); err != nil {
-					return err
-				}
-				titles, err := b.column(ctx, "title")
-				if err != nil {
-					return err
-				}
-				if titles[0] != title {
-					return fmt.Errorf("the new post is not first in the list, newest first: %q", titles)
-				}
-				return nil
-			}},
-			{"edit and continue", func(ctx context.Context) error {
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.JSPath(rowJS(title)+`.querySelector('a[href^="/admin/posts/"]')`))); err != nil {
-					return err
-				}
-				loc, err := chromedp.Run(ctx, chromedp.Location())
-				if err != nil {
-					return err
-				}
-				if !regexp.MustCompile(`/admin/posts/[0-9]+/change/$`).MatchString(loc) {
-					return fmt.Errorf("the post's link led to %s, not its change page", loc)
-				}
-				changeURL = strings.TrimPrefix(loc, b.base)
-				if err := b.wantValue(ctx, "f-title", title); err != nil {
-					return err
-				}
-				if err := chromedp.Do(ctx,
-					// Not SetValue(…, ""): in chromedp v0.23.0 it fails
-					// ("could not set value"), as JSON v2's omitempty
-					// drops the empty argument.
-					chromedp.Clear(chromedp.ID("f-title")),
-					chromedp.SendKeys(chromedp.ID("f-title"), newTitle),
-				); err != nil {
-					return err
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.CSS(`button[name=_continue]`))); err != nil {
-					return err
-				}
-				if err := b.wantPath(ctx, changeURL); err != nil {
-					return err
-				}
-				if err := b.wantMessage(ctx, "Changed “"+newTitle+"” in posts."); err != nil {
-					return err
-				}
-				return b.wantValue(ctx, "f-title", newTitle)
-			}},
-			{"history", func(ctx context.Context) error {
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText(".head-actions a", "History"))); err != nil {
-					return err
-				}
-				actions, err := b.texts(ctx, "ol.history > li > p > strong")
-				if err != nil {
-					return err
-				}
-				if !slices.Equal(actions, []string{"admin.update", "admin.create"}) {
-					return fmt.Errorf("history entries %q, want admin.update then admin.create", actions)
-				}
-				change, err := evalJS[[]string](ctx, `Array.from(document.querySelectorAll("ol.history > li:first-child table.changes tbody tr"))
+			}
+			return nil
+		}},
+		{"add with a validation error", func(ctx context.Context) error {
+			if err := b.open(ctx, "/admin/posts/add/"); err != nil {
+				return err
+			}
+			grace, err := evalJS[string](ctx, `Array.from(document.querySelectorAll("#f-author_id option")).find(o => o.text === "Grace Hopper").value`)
+			if err != nil {
+				return fmt.Errorf("author choices: %w", err)
+			}
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.ID("f-title"), title),
+				chromedp.SetValue(chromedp.ID("f-author_id"), grace),
+				chromedp.SendKeys(chromedp.ID("f-body"), "Typed by a headless browser."),
+			); err != nil {
+				return err
+			}
+			if err := b.follow(ctx, http.StatusUnprocessableEntity, chromedp.Click(chromedp.CSS(`button[name=_save]`))); err != nil {
+				return err
+			}
+			errs, err := b.texts(ctx, "p.field-error")
+			if err != nil {
+				return err
+			}
+			slugErr, err := evalJS[string](ctx, `document.querySelector("#f-slug").closest(".field").querySelector("p.field-error")?.textContent.trim() ?? ""`)
+			if err != nil {
+				return err
+			}
+			if len(errs) != 1 || slugErr != "This field is required." {
+				return fmt.Errorf("field errors %q, slug's %q; want only This field is required. next to slug", errs, slugErr)
+			}
+			if err := b.wantValue(ctx, "f-title", title); err != nil {
+				return fmt.Errorf("the typed title is lost: %w", err)
+			}
+			if err := b.wantValue(ctx, "f-author_id", grace); err != nil {
+				return fmt.Errorf("the chosen author is lost: %w", err)
+			}
+			return nil
+		}},
+		{"fix the error and save", func(ctx context.Context) error {
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-slug"), slug)); err != nil {
+				return err
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.CSS(`button[name=_save]`))); err != nil {
+				return err
+			}
+			if err := b.wantPath(ctx, "/admin/posts/"); err != nil {
+				return err
+			}
+			if err := b.wantMessage(ctx, "Added “"+title+"” to posts."); err != nil {
+				return err
+			}
+			if err := b.wantRows(ctx, "title", append([]string{title}, seeded...)...); err != nil {
+				return err
+			}
+			titles, err := b.column(ctx, "title")
+			if err != nil {
+				return err
+			}
+			if titles[0] != title {
+				return fmt.Errorf("the new post is not first in the list, newest first: %q", titles)
+			}
+			return nil
+		}},
+		{"edit and continue", func(ctx context.Context) error {
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.JSPath(rowJS(title)+`.querySelector('a[href^="/admin/posts/"]')`))); err != nil {
+				return err
+			}
+			loc, err := chromedp.Run(ctx, chromedp.Location())
+			if err != nil {
+				return err
+			}
+			if !regexp.MustCompile(`/admin/posts/[0-9]+/change/$`).MatchString(loc) {
+				return fmt.Errorf("the post's link led to %s, not its change page", loc)
+			}
+			changeURL = strings.TrimPrefix(loc, b.base)
+			if err := b.wantValue(ctx, "f-title", title); err != nil {
+				return err
+			}
+			if err := chromedp.Do(ctx,
+				// Not SetValue(…, ""): in chromedp v0.23.0 it fails
+				// ("could not set value"), as JSON v2's omitempty
+				// drops the empty argument.
+				chromedp.Clear(chromedp.ID("f-title")),
+				chromedp.SendKeys(chromedp.ID("f-title"), newTitle),
+			); err != nil {
+				return err
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(chromedp.CSS(`button[name=_continue]`))); err != nil {
+				return err
+			}
+			if err := b.wantPath(ctx, changeURL); err != nil {
+				return err
+			}
+			if err := b.wantMessage(ctx, "Changed “"+newTitle+"” in posts."); err != nil {
+				return err
+			}
+			return b.wantValue(ctx, "f-title", newTitle)
+		}},
+		{"history", func(ctx context.Context) error {
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText(".head-actions a", "History"))); err != nil {
+				return err
+			}
+			actions, err := b.texts(ctx, "ol.history > li > p > strong")
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(actions, []string{"admin.update", "admin.create"}) {
+				return fmt.Errorf("history entries %q, want admin.update then admin.create", actions)
+			}
+			change, err := evalJS[[]string](ctx, `Array.from(document.querySelectorAll("ol.history > li:first-child table.changes tbody tr"))
 					.filter(tr => tr.querySelector("th").textContent.trim() === "title")
 					.flatMap(tr => Array.from(tr.querySelectorAll("td"), td => td.textContent.trim()))`)
-				if err != nil {
-					return err
-				}
-				if !slices.Equal(change, []string{title, newTitle}) {
-					return fmt.Errorf("the update's title change is %q, want before %q and after %q", change, title, newTitle)
-				}
-				return nil
-			}},
-			{"delete selected", func(ctx context.Context) error {
-				if err := b.open(ctx, "/admin/posts/"); err != nil {
-					return err
-				}
-				box := chromedp.JSPath(rowJS(newTitle) + `.querySelector('input[name="_selected"]')`)
-				if err := chromedp.Do(ctx,
-					chromedp.Click(box),
-					chromedp.SetValue(chromedp.ID("action"), "delete"),
-				); err != nil {
-					return err
-				}
-				if checked, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](box, "checked")); err != nil || !checked {
-					return fmt.Errorf("the row's checkbox is not ticked after a click (err %v)", err)
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("div.actions button", "Go"))); err != nil {
-					return err
-				}
-				doomed, err := b.texts(ctx, "ul.delete-list li")
-				if err != nil {
-					return err
-				}
-				if !slices.Equal(doomed, []string{newTitle}) {
-					return fmt.Errorf("the confirmation lists %q, want only %q", doomed, newTitle)
-				}
-				if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Yes, delete"))); err != nil {
-					return err
-				}
-				if err := b.wantPath(ctx, "/admin/posts/"); err != nil {
-					return err
-				}
-				if err := b.wantMessage(ctx, "Deleted 1 row(s) of posts."); err != nil {
-					return err
-				}
-				return b.wantRows(ctx, "title", seeded...)
-			}},
-			{"deleted row is gone", func(ctx context.Context) error {
-				resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+changeURL))
-				if err != nil {
-					return err
-				}
-				if resp.Status != http.StatusNotFound {
-					return fmt.Errorf("GET %s after the delete: status %d, want 404", changeURL, resp.Status)
-				}
-				return nil
-			}},
-			{"dark mode", func(ctx context.Context) error {
-				if err := b.open(ctx, "/admin/"); err != nil {
-					return err
-				}
-				// Hidden in the HTML; the page's script shows it.
-				shown, err := evalJS[bool](ctx, `(e => !e.hidden && e.getClientRects().length > 0)(document.getElementById("theme-toggle"))`)
-				if err != nil {
-					return err
-				}
-				if !shown {
-					return errors.New("the theme toggle is hidden once the page has loaded")
-				}
-				var light string
-				for _, want := range []string{"system", "light", "dark"} {
-					if want != "system" {
-						if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("theme-toggle"))); err != nil {
-							return err
-						}
-					}
-					th, err := b.theme(ctx)
-					if err != nil {
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(change, []string{title, newTitle}) {
+				return fmt.Errorf("the update's title change is %q, want before %q and after %q", change, title, newTitle)
+			}
+			return nil
+		}},
+		{"delete selected", func(ctx context.Context) error {
+			if err := b.open(ctx, "/admin/posts/"); err != nil {
+				return err
+			}
+			box := chromedp.JSPath(rowJS(newTitle) + `.querySelector('input[name="_selected"]')`)
+			if err := chromedp.Do(ctx,
+				chromedp.Click(box),
+				chromedp.SetValue(chromedp.ID("action"), "delete"),
+			); err != nil {
+				return err
+			}
+			if checked, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[bool](box, "checked")); err != nil || !checked {
+				return fmt.Errorf("the row's checkbox is not ticked after a click (err %v)", err)
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("div.actions button", "Go"))); err != nil {
+				return err
+			}
+			doomed, err := b.texts(ctx, "ul.delete-list li")
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(doomed, []string{newTitle}) {
+				return fmt.Errorf("the confirmation lists %q, want only %q", doomed, newTitle)
+			}
+			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Yes, delete"))); err != nil {
+				return err
+			}
+			if err := b.wantPath(ctx, "/admin/posts/"); err != nil {
+				return err
+			}
+			if err := b.wantMessage(ctx, "Deleted 1 row(s) of posts."); err != nil {
+				return err
+			}
+			return b.wantRows(ctx, "title", seeded...)
+		}},
+		{"deleted row is gone", func(ctx context.Context) error {
+			resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+changeURL))
+			if err != nil {
+				return err
+			}
+			if resp.Status != http.StatusNotFound {
+				return fmt.Errorf("GET %s after the delete: status %d, want 404", changeURL, resp.Status)
+			}
+			return nil
+		}},
+		{"dark mode", func(ctx context.Context) error {
+			if err := b.open(ctx, "/admin/"); err != nil {
+				return err
+			}
+			// Hidden in the HTML; the page's script shows it.
+			shown, err := evalJS[bool](ctx, `(e => !e.hidden && e.getClientRects().length > 0)(document.getElementById("theme-toggle"))`)
+			if err != nil {
+				return err
+			}
+			if !shown {
+				return errors.New("the theme toggle is hidden once the page has loaded")
+			}
+			var light string
+			for _, want := range []string{"system", "light", "dark"} {
+				if want != "system" {
+					if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("theme-toggle"))); err != nil {
 						return err
 					}
-					wantAttr := want
-					if want == "system" {
-						wantAttr = "" // no data-theme: the system's preference
-					}
-					if th.Label != want || th.Attr != wantAttr {
-						return fmt.Errorf("theme toggle shows %q with data-theme %q, want %q", th.Label, th.Attr, want)
-					}
-					switch want {
-					case "light":
-						light = th.Background
-					case "dark":
-						if th.Background == light {
-							return fmt.Errorf("the body's background is %s in both the light and the dark theme", light)
-						}
-					}
-				}
-				if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
-					return err
 				}
 				th, err := b.theme(ctx)
 				if err != nil {
 					return err
 				}
-				if th.Attr != "dark" || th.Label != "dark" || th.Background == light {
-					return fmt.Errorf("after a reload: data-theme %q, toggle %q, background %s; want the dark theme kept", th.Attr, th.Label, th.Background)
+				wantAttr := want
+				if want == "system" {
+					wantAttr = "" // no data-theme: the system's preference
 				}
-				return nil
-			}},
-		} {
-			b.step(s.name, s.run)
-		}
-	})
+				if th.Label != want || th.Attr != wantAttr {
+					return fmt.Errorf("theme toggle shows %q with data-theme %q, want %q", th.Label, th.Attr, want)
+				}
+				switch want {
+				case "light":
+					light = th.Background
+				case "dark":
+					if th.Background == light {
+						return fmt.Errorf("the body's background is %s in both the light and the dark theme", light)
+					}
+				}
+			}
+			if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+				return err
+			}
+			th, err := b.theme(ctx)
+			if err != nil {
+				return err
+			}
+			if th.Attr != "dark" || th.Label != "dark" || th.Background == light {
+				return fmt.Errorf("after a reload: data-theme %q, toggle %q, background %s; want the dark theme kept", th.Attr, th.Label, th.Background)
+			}
+			return nil
+		}},
+	} {
+		b.step(s.name, s.run)
+	}
 }
 
 // requireChromium returns the browser's path, or skips the test when it
