@@ -69,7 +69,9 @@ func (rq *request) bulk() {
 		n, _, err := rq.deleteKeys(keys)
 		switch {
 		case errors.Is(err, errBlocked):
-			rq.confirmDelete(keys, true)
+			rq.showDelete(keys, true, true)
+		case errors.Is(err, errSuperusersOnly):
+			rq.fail(http.StatusForbidden, "Only a superuser may delete a superuser.")
 		case err != nil:
 			rq.internal(err)
 		default:

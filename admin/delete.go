@@ -11,8 +11,9 @@ import (
 	"github.com/quarry-go/quarry/framework/store"
 )
 
-// maxCascadeDepth bounds how far the delete preview follows cascades.
-const maxCascadeDepth = 6
+// maxCascadeDepth bounds how far a delete follows cascades; deeper ones
+// are refused, so nothing is deleted unchecked.
+const maxCascadeDepth = 10
 
 type deletePage struct {
 	*base
@@ -27,6 +28,7 @@ type deletePage struct {
 	Query    string
 	Bulk     bool
 	Back     string
+	Refused  bool // the database refused although the preview found no blocker
 }
 
 // effect is what a delete does to another table's rows.
@@ -41,12 +43,28 @@ type effect struct {
 // rowSet writes a condition selecting a set of rows of one table.
 type rowSet func(q *query)
 
-// cascade walks the foreign keys pointing at m from the rows matched by
-// set: what is deleted or changed with them, and what blocks the delete.
-func (rq *request) cascade(db store.DBTX, m *introspect.Table, set rowSet, depth int, effects, blockers *[]effect) error {
-	if depth > maxCascadeDepth {
-		return nil
-	}
+// cascadeWalk follows the foreign keys that point at the rows being
+// deleted (the root set): what is deleted or cleared with them, and what
+// blocks the delete.
+type cascadeWalk struct {
+	rq       *request
+	db       store.DBTX
+	root     *introspect.Table
+	rootSet  rowSet
+	effects  []effect
+	blockers []effect
+	// denied is set when a blocker is the user's permissions (or the
+	// walk's depth), not a RESTRICT the database itself enforces.
+	denied bool
+}
+
+func (rq *request) cascade(db store.DBTX, root *introspect.Table, set rowSet) (*cascadeWalk, error) {
+	w := &cascadeWalk{rq: rq, db: db, root: root, rootSet: set}
+	return w, w.walk(root, set, 1)
+}
+
+func (w *cascadeWalk) walk(m *introspect.Table, set rowSet, depth int) error {
+	rq := w.rq
 	for _, ref := range rq.st.schema.ReferencesTo(m.Name) {
 		child, ok := rq.st.schema.Table(ref.Table)
 		if !ok {
@@ -76,12 +94,16 @@ func (rq *request) cascade(db store.DBTX, m *introspect.Table, set rowSet, depth
 			q.w(" FROM ", q.ident(m.Name), " WHERE ")
 			set(q)
 			q.w(")")
+			if child.Name == w.root.Name {
+				q.w(" AND NOT ") // rows being deleted anyway (self-references)
+				w.rootSet(q)
+			}
 		}
 		q := newQuery(rq.db.Dialect)
 		q.w("SELECT COUNT(*) FROM ", q.ident(child.Name), " WHERE ")
 		childSet(q)
 		var n int64
-		if err := db.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
+		if err := w.db.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -91,34 +113,34 @@ func (rq *request) cascade(db store.DBTX, m *introspect.Table, set rowSet, depth
 		if cm, ok := rq.st.models[child.Name]; ok {
 			e.Label = cm.label
 			if rq.can("view", cm) {
-				e.Samples = rq.samples(db, cm, childSet)
+				e.Samples = rq.samples(w.db, cm, childSet)
 			}
 		}
-		// As in Django, a user deletes through a cascade only what they may
-		// delete themselves, and clears references only where they may change.
 		switch ref.FK.OnDelete {
 		case "CASCADE":
+			// As in Django, a user deletes through a cascade only what they
+			// may delete themselves.
 			if !rq.canTable(child.Name, "delete") {
 				e.What = "would be deleted with it, and you may not delete those"
-				*blockers = append(*blockers, e)
+				w.blockers, w.denied = append(w.blockers, e), true
+				continue
+			}
+			if depth >= maxCascadeDepth {
+				e.What = fmt.Sprintf("would be deleted more than %d links away; delete those first", maxCascadeDepth)
+				w.blockers, w.denied = append(w.blockers, e), true
 				continue
 			}
 			e.What = "deleted"
-			*effects = append(*effects, e)
-			if err := rq.cascade(db, child, childSet, depth+1, effects, blockers); err != nil {
+			w.effects = append(w.effects, e)
+			if err := w.walk(child, childSet, depth+1); err != nil {
 				return err
 			}
 		case "SET NULL", "SET DEFAULT":
-			if !rq.canTable(child.Name, "change") {
-				e.What = "refer to it, and you may not change those"
-				*blockers = append(*blockers, e)
-				continue
-			}
 			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + map[string]string{"SET NULL": " cleared", "SET DEFAULT": " set to the default"}[ref.FK.OnDelete]
-			*effects = append(*effects, e)
+			w.effects = append(w.effects, e)
 		default:
 			e.What = "refer to it (" + ref.FK.Name + ")"
-			*blockers = append(*blockers, e)
+			w.blockers = append(w.blockers, e)
 		}
 	}
 	return nil
@@ -161,7 +183,13 @@ func (rq *request) deleteConfirm() {
 }
 
 // confirmDelete shows what deleting the rows with keys would do.
-func (rq *request) confirmDelete(keys [][]any, bulk bool) {
+// A refused confirmation is shown with status 200 when the preview found
+// the blockers, and with 409 when only the database's refusal did (MySQL
+// checks foreign keys row by row, so rows referring to each other cannot
+// be deleted in one statement there).
+func (rq *request) confirmDelete(keys [][]any, bulk bool) { rq.showDelete(keys, bulk, false) }
+
+func (rq *request) showDelete(keys [][]any, bulk, refused bool) {
 	m := rq.m
 	rows, err := rq.loadRows(rq.db.DB, keys)
 	if err != nil {
@@ -172,6 +200,12 @@ func (rq *request) confirmDelete(keys [][]any, bulk bool) {
 		rq.fail(http.StatusNotFound, "No "+m.label+" has that key. It may have been deleted already.")
 		return
 	}
+	for _, r := range rows {
+		if rq.superuserRow(r) {
+			rq.fail(http.StatusForbidden, "Only a superuser may delete a superuser.")
+			return
+		}
+	}
 	p := deletePage{Label: m.label, Total: len(rows), Bulk: bulk, Back: rq.tableURL(m), Query: rq.r.URL.RawQuery}
 	for i, r := range rows {
 		if i < 20 {
@@ -180,10 +214,15 @@ func (rq *request) confirmDelete(keys [][]any, bulk bool) {
 		p.Keys = append(p.Keys, rq.rowKey(r))
 	}
 	p.More = len(rows) - len(p.Rows)
-	set := func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }
-	if err := rq.cascade(rq.db.DB, m.t, set, 1, &p.Effects, &p.Blockers); err != nil {
+	w, err := rq.cascade(rq.db.DB, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) })
+	if err != nil {
 		rq.internal(err)
 		return
+	}
+	p.Effects, p.Blockers = w.effects, w.blockers
+	status := http.StatusOK
+	if refused && len(p.Blockers) == 0 {
+		p.Refused, status = true, http.StatusConflict
 	}
 	title := "Delete " + m.label
 	if bulk {
@@ -197,7 +236,7 @@ func (rq *request) confirmDelete(keys [][]any, bulk bool) {
 		title = "Delete " + p.Rows[0]
 	}
 	p.base = rq.base(title, crumb{m.label, rq.tableURL(m)}, crumb{"Delete", ""})
-	rq.render(http.StatusOK, "delete", p)
+	rq.render(status, "delete", p)
 }
 
 func keysOf(m *model, rows []map[string]cell) [][]any {
@@ -252,7 +291,10 @@ func (rq *request) deleteRow() {
 	n, label, err := rq.deleteKeys([][]any{key})
 	switch {
 	case errors.Is(err, errBlocked):
-		rq.confirmDelete([][]any{key}, false)
+		rq.showDelete([][]any{key}, false, true)
+		return
+	case errors.Is(err, errSuperusersOnly):
+		rq.fail(http.StatusForbidden, "Only a superuser may delete a superuser.")
 		return
 	case err != nil:
 		rq.internal(err)
@@ -282,11 +324,18 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 		if len(rows) == 0 {
 			return nil
 		}
-		var effects, blockers []effect
-		if err := rq.cascade(tx, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) }, 1, &effects, &blockers); err != nil {
+		for _, r := range rows {
+			if rq.superuserRow(r) {
+				return errSuperusersOnly
+			}
+		}
+		// Permissions are checked here; RESTRICT is left to the database,
+		// which knows which referencing rows are being deleted too.
+		w, err := rq.cascade(tx, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) })
+		if err != nil {
 			return err
 		}
-		if len(blockers) > 0 {
+		if w.denied {
 			return errBlocked
 		}
 		for start := 0; start < len(rows); start += 500 {

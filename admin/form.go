@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/store"
@@ -186,7 +187,8 @@ func (rq *request) showForm(status int, fs *formState) {
 	title := "Add " + m.label
 	var crumbs []crumb
 	crumbs = append(crumbs, crumb{m.label, rq.tableURL(m)})
-	p := formPage{Label: m.label, Adding: fs.adding, FormError: fs.formErr, Version: fs.version, ListURL: rq.tableURL(m), CanChange: fs.adding || rq.can("change", m)}
+	p := formPage{Label: m.label, Adding: fs.adding, FormError: fs.formErr, Version: fs.version, ListURL: rq.tableURL(m),
+		CanChange: fs.adding || rq.can("change", m) && !rq.superuserRow(fs.current)}
 	if fs.adding {
 		p.Action = rq.tableURL(m) + "add/"
 		crumbs = append(crumbs, crumb{"Add", ""})
@@ -195,10 +197,10 @@ func (rq *request) showForm(status int, fs *formState) {
 		p.RowLabel = m.rowLabel(fs.current)
 		title = p.RowLabel
 		p.Action = rq.rowURL(m, key, "change")
-		p.CanDelete = rq.can("delete", m)
+		p.CanDelete = rq.can("delete", m) && !rq.superuserRow(fs.current)
 		p.DeleteURL = rq.rowURL(m, key, "delete")
 		p.HistoryURL = rq.rowURL(m, key, "history")
-		if m.name == usersTable && rq.can("change", m) {
+		if m.name == usersTable && p.CanChange {
 			p.PasswordURL = rq.rowURL(m, key, "password")
 		}
 		crumbs = append(crumbs, crumb{p.RowLabel, ""})
@@ -233,7 +235,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 		f.Value = c.DefaultValue
 	}
 	fk, isFK := m.fks[c.Name]
-	if !m.writable(c, fs.adding) || fs.adding == false && !rq.can("change", m) {
+	if !m.writable(c, fs.adding) || !fs.adding && (!rq.can("change", m) || rq.superuserRow(fs.current)) || rq.locked(c.Name) {
 		f.Widget = "readonly"
 		switch {
 		case !hasCur:
@@ -356,7 +358,7 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 	form := rq.r.PostForm
 	fs.typed, fs.errs = map[string]string{}, map[string]string{}
 	for _, c := range m.fields {
-		if !m.writable(c, fs.adding) {
+		if !m.writable(c, fs.adding) || rq.locked(c.Name) {
 			continue
 		}
 		text, present := form.Get(c.Name), form.Has(c.Name)
@@ -371,11 +373,16 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 			continue // the database's default
 		case blank && c.Nullable:
 			val = nil
+		case text == "" && !fs.adding && fs.current[c.Name] == (cell{}):
+			val = "" // an empty text that is already stored
 		case blank && c.Kind != introspect.KindText && c.Kind != introspect.KindLongText || text == "":
 			fs.errs[c.Name] = "This field is required."
 			continue
 		default:
 			v, err := parseValue(c, text)
+			if err == nil && m.name == usersTable && c.Name == "username" {
+				err = auth.CheckUsername(text)
+			}
 			if err != nil {
 				fs.errs[c.Name] = upperFirst(err.Error()) + "."
 				continue
@@ -450,6 +457,10 @@ func (rq *request) changeSave() {
 		rq.internal(err)
 		return
 	}
+	if rq.superuserRow(current) {
+		rq.fail(http.StatusForbidden, "Only a superuser may change a superuser.")
+		return
+	}
 	fs := &formState{current: current, version: rq.r.PostForm.Get("_version")}
 	cols, vals := rq.readForm(fs)
 	if len(fs.errs) > 0 {
@@ -465,6 +476,9 @@ func (rq *request) changeSave() {
 		}
 		if fs.version != version(m, before) {
 			return errStale
+		}
+		if rq.superuserRow(before) {
+			return errSuperusersOnly
 		}
 		if len(cols) > 0 {
 			q := newQuery(rq.db.Dialect)
@@ -496,6 +510,10 @@ func (rq *request) changeSave() {
 		}
 		return rq.audit(tx, "update", rq.rowKey(after), changes)
 	})
+	if errors.Is(err, errSuperusersOnly) {
+		rq.fail(http.StatusForbidden, "Only a superuser may change a superuser.")
+		return
+	}
 	if errors.Is(err, errStale) {
 		fresh, lerr := rq.loadRow(rq.db.DB, key, false)
 		if lerr != nil {
@@ -535,7 +553,7 @@ func (rq *request) afterSave(row map[string]cell) {
 		rq.redirect(rq.tableURL(m) + "add/")
 	case rq.r.PostForm.Has("_continue"):
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
-	case m.name == usersTable && rq.r.URL.Path == rq.tableURL(m)+"add/":
+	case m.name == usersTable && rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
 		rq.flash("Now set a password: until then the user cannot log in.")
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "password"))
 	default:

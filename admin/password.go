@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/store"
@@ -11,8 +12,22 @@ import (
 
 // usersTable is the framework's user table, whose rows get a "Set
 // password" page: its password_hash column is never shown or written by
-// the generic form.
+// the generic form. Only superusers may make a superuser or change one.
 const usersTable = "quarry_users"
+
+// superuserRow reports a superuser's row that the (non-superuser) actor
+// may not change, delete or set the password of.
+func (rq *request) superuserRow(row map[string]cell) bool {
+	return rq.m.name == usersTable && !rq.user.IsSuperuser && row["is_superuser"].Text == "true"
+}
+
+// locked reports a column the actor may not write: is_superuser, for
+// anyone but a superuser.
+func (rq *request) locked(c string) bool {
+	return rq.m.name == usersTable && c == "is_superuser" && !rq.user.IsSuperuser
+}
+
+var errSuperusersOnly = errors.New("admin: only superusers may change superusers")
 
 type passwordPage struct {
 	*base
@@ -41,6 +56,15 @@ func (rq *request) password() {
 		return
 	} else if err != nil {
 		rq.internal(err)
+		return
+	}
+	if rq.superuserRow(row) {
+		rq.fail(http.StatusForbidden, "Only a superuser may set a superuser's password.")
+		return
+	}
+	if row["id"].Text == strconv.FormatInt(rq.user.ID, 10) {
+		// Your own: through the page that keeps you logged in.
+		rq.redirect(rq.a.opts.Auth.PasswordPath())
 		return
 	}
 	username := row["username"].Text

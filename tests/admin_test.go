@@ -75,6 +75,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 		{"editor", true, false, []string{"products.change", "categories.view"}},
 		{"outsider", false, false, []string{"products.view"}},
 		{"deleter", true, false, []string{"products.view", "products.delete"}},
+		{"usermgr", true, false, []string{"quarry_users.change"}},
 	}
 	for _, u := range users {
 		created, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: u.name, Password: adminPassword, Staff: u.staff, Superuser: u.super})
@@ -696,6 +697,22 @@ func TestAdminPages(t *testing.T) {
 			if n := s.count("SELECT COUNT(*) FROM products WHERE active = TRUE AND sku = 'W1'"); n != 1 {
 				t.Errorf("deactivate ran on a row outside the search")
 			}
+			// Rows referring to each other (or to themselves) go together;
+			// a row others still refer to is refused by the database.
+			_, body = root.post("/admin/nodes/", url.Values{"action": {"delete"}, "_selected": {"1"}, "confirm": {"yes"}}, http.StatusOK)
+			wantContains(t, "restricted", body, "cannot be deleted")
+			if db.Name == "mysql" { // InnoDB checks each row as it goes
+				_, body = root.post("/admin/nodes/3/delete/", url.Values{}, http.StatusConflict)
+				wantContains(t, "refused by MySQL", body, "The database refused")
+				if _, err := s.db.SQL.Exec("UPDATE nodes SET parent_id = NULL"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			root.post("/admin/nodes/3/delete/", url.Values{}, http.StatusSeeOther)
+			root.post("/admin/nodes/", url.Values{"action": {"delete"}, "_selected": {"1", "2"}, "confirm": {"yes"}}, http.StatusSeeOther)
+			if n := s.count("SELECT COUNT(*) FROM nodes"); n != 0 {
+				t.Errorf("nodes left: %d", n)
+			}
 			root.post("/admin/products/", url.Values{"action": {"explode"}, "_selected": {"3"}}, http.StatusBadRequest)
 			root.post("/admin/products/", url.Values{"action": {"delete"}, "_selected": {"x'; DROP TABLE products; --"}}, http.StatusBadRequest)
 			resp, _ = root.post("/admin/products/", url.Values{"action": {"delete"}}, http.StatusSeeOther)
@@ -758,6 +775,25 @@ func TestAdminPages(t *testing.T) {
 				t.Errorf("the audit log holds the hash: %s", changes)
 			}
 			root.get("/admin/products/3/password/", http.StatusNotFound)
+			// Only superusers make, change or take over superusers.
+			um := s.as("usermgr")
+			rootID := s.str("SELECT id FROM quarry_users WHERE username = 'root'")
+			ownID := s.str("SELECT id FROM quarry_users WHERE username = 'usermgr'")
+			um.post("/admin/quarry_users/"+rootID+"/password/", url.Values{"password1": {"taken-over-pass"}, "password2": {"taken-over-pass"}}, http.StatusForbidden)
+			body = um.get("/admin/quarry_users/"+rootID+"/change/", http.StatusOK)
+			wantAbsent(t, "a superuser's page for a non-superuser", body, `name="_save"`, "Set password")
+			um.post("/admin/quarry_users/"+rootID+"/change/", url.Values{"username": {"root"}, "is_active": {""}}, http.StatusForbidden)
+			body = um.get("/admin/quarry_users/"+ownID+"/change/", http.StatusOK)
+			wantAbsent(t, "is_superuser locked", body, `name="is_superuser"`)
+			ver := regexp.MustCompile(`name="_version" value="([^"]+)"`).FindStringSubmatch(body)
+			um.post("/admin/quarry_users/"+ownID+"/change/", url.Values{"_version": {ver[1]}, "username": {"usermgr"}, "email": {""}, "is_active": {"true"}, "is_staff": {"true"}, "is_superuser": {"true"}, "data": {"{}"}}, http.StatusSeeOther)
+			if n := s.count("SELECT COUNT(*) FROM quarry_users WHERE username = 'usermgr' AND is_superuser = FALSE"); n != 1 {
+				t.Error("a non-superuser made itself superuser")
+			}
+			resp, _ = um.post("/admin/quarry_users/"+ownID+"/password/", url.Values{}, http.StatusSeeOther)
+			expect(t, "own password", resp, http.StatusSeeOther, "/password")
+			_, body = root.post("/admin/quarry_users/"+ownID+"/change/", url.Values{"_version": {"x"}, "username": {" bad name"}}, http.StatusUnprocessableEntity)
+			wantContains(t, "username checked", body, "Invalid username")
 			// A user added in the admin is sent on to set a password.
 			resp, _ = root.post("/admin/quarry_users/add/", url.Values{"username": {"newbie"}, "email": {"n@example.com"}, "is_active": {"true"}, "is_staff": {"true"}, "data": {"{}"}, "_save": {"1"}}, http.StatusSeeOther)
 			if !regexp.MustCompile(`^/admin/quarry_users/\d+/password/$`).MatchString(resp.Header.Get("Location")) {

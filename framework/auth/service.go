@@ -39,11 +39,20 @@ type CreateUserParams struct {
 	Staff, Superuser          bool
 }
 
+// CheckUsername reports whether name is a valid username: 1 to 150
+// letters, digits and @.+-_.
+func CheckUsername(name string) error {
+	if !usernameRe.MatchString(name) {
+		return fmt.Errorf("%w %q: use 1 to 150 letters, digits and @.+-_", ErrInvalidUsername, name)
+	}
+	return nil
+}
+
 // CreateUser validates the username and the password's strength, hashes
 // the password and inserts the user.
 func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.QuarryUser, error) {
-	if !usernameRe.MatchString(p.Username) {
-		return store.QuarryUser{}, fmt.Errorf("%w %q: use 1 to 150 letters, digits and @.+-_", ErrInvalidUsername, p.Username)
+	if err := CheckUsername(p.Username); err != nil {
+		return store.QuarryUser{}, err
 	}
 	if err := CheckStrength(p.Password, p.Username, p.Email); err != nil {
 		return store.QuarryUser{}, err

@@ -140,6 +140,9 @@ func (a *Auth) Sessions() *scs.SessionManager { return a.opts.Sessions }
 // LoginPath is where the login page is mounted.
 func (a *Auth) LoginPath() string { return a.opts.LoginPath }
 
+// PasswordPath is where the change-password page is mounted.
+func (a *Auth) PasswordPath() string { return a.opts.PasswordPath }
+
 // LogoutPath is where the logout form posts.
 func (a *Auth) LogoutPath() string { return a.opts.LogoutPath }
 

@@ -42,3 +42,8 @@ CREATE TABLE codes (
     label VARCHAR(20) NOT NULL,
     CONSTRAINT codes_label_key UNIQUE (label)
 );
+CREATE TABLE nodes (
+    id        BIGINT PRIMARY KEY,
+    parent_id BIGINT NULL,
+    CONSTRAINT nodes_parent_fk FOREIGN KEY (parent_id) REFERENCES nodes (id)
+);

@@ -43,3 +43,8 @@ CREATE TABLE codes (
     label VARCHAR(20) NOT NULL
 );
 CREATE UNIQUE INDEX codes_label_key ON codes (label) INCLUDE (n);
+CREATE TABLE nodes (
+    id        BIGINT PRIMARY KEY,
+    parent_id BIGINT NULL,
+    CONSTRAINT nodes_parent_fk FOREIGN KEY (parent_id) REFERENCES nodes (id)
+);

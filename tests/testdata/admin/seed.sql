@@ -6,3 +6,6 @@ INSERT INTO products (category_id, name, sku, description, price, stock, weight,
 INSERT INTO reviews (product_id, rating, body) VALUES (1, 5, 'Delicious');
 INSERT INTO reviews (product_id, rating, body) VALUES (1, 4, 'Sweet');
 INSERT INTO stock_levels (product_id, warehouse, qty) VALUES (2, 'main', 3);
+INSERT INTO nodes (id, parent_id) VALUES (1, NULL);
+INSERT INTO nodes (id, parent_id) VALUES (2, 1);
+INSERT INTO nodes (id, parent_id) VALUES (3, 3);

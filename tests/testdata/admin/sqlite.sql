@@ -42,3 +42,8 @@ CREATE TABLE codes (
     label VARCHAR(20) NOT NULL,
     CONSTRAINT codes_label_key UNIQUE (label)
 ) WITHOUT ROWID;
+CREATE TABLE nodes (
+    id        INTEGER PRIMARY KEY,
+    parent_id INTEGER NULL,
+    CONSTRAINT nodes_parent_fk FOREIGN KEY (parent_id) REFERENCES nodes (id)
+);
