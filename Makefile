@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin bench-django fuzz
 
 all: gen lint test
 
@@ -64,6 +64,14 @@ bench:
 ## 1,000,000-row table, PostgreSQL and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)
 bench-admin:
 	go run ./bench/admin -rows 1000000 -dialects postgres,sqlite
+
+## bench-django: the Django 3.2 admin anchor (../shared/anchors/django: 1,000,000 posts on PostgreSQL) and
+## Quarry's admin over the same database, the same pages, the same wrk settings, in one run
+bench-django:
+	@test -d /tmp/django-anchor || bash ../shared/anchors/django/setup.sh 1000000
+	bash ../shared/anchors/django/measure.sh
+	@bash bench/django/django-page.sh 5000
+	go run ./bench/django
 
 ## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login form and the admin's value, key
 ## and page-token parsers, 30s each

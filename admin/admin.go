@@ -279,6 +279,12 @@ func (rq *request) ctx() context.Context { return rq.r.Context() }
 // never the error.
 func (rq *request) internal(err error) {
 	id := middleware.RequestIDFrom(rq.ctx())
+	if rq.ctx().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (or the server is shutting down): nobody
+		// reads the answer, and it is not an error of ours.
+		rq.a.log.DebugContext(rq.ctx(), "admin: request cancelled", "request_id", id, "path", rq.r.URL.Path)
+		return
+	}
 	rq.a.log.ErrorContext(rq.ctx(), "admin", "error", err, "request_id", id, "path", rq.r.URL.Path)
 	msg := "Something went wrong on our side. The error was logged"
 	if id != "" {

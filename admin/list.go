@@ -510,7 +510,7 @@ func (rq *request) fkLabels(ctx context.Context, fk introspect.ForeignKey, value
 	}
 	q.w(")")
 	rows, err := queryCells(ctx, rq.db.DB, q, []*introspect.Column{ref, target.display})
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		rq.a.log.WarnContext(ctx, "admin: foreign key labels", "table", target.name, "error", err)
 	}
 	for _, r := range rows {

@@ -1,6 +1,9 @@
 package authhttp
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -21,6 +24,13 @@ func NewSessions(cfg framework.Config, store scs.Store) *scs.SessionManager {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.Env != framework.EnvDev && cfg.Env != framework.EnvTest
 	sm.Cookie.Path = "/"
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if errors.Is(err, context.Canceled) {
+			return // the client went away; there is no one to answer
+		}
+		slog.ErrorContext(r.Context(), "session", "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 14 * 24 * time.Hour
 	return sm
