@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
@@ -35,11 +36,28 @@ func OpenURL(ctx context.Context, u *URL) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", u, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", u, err)
+	for attempt := 1; ; attempt++ {
+		err = db.PingContext(ctx)
+		if err == nil {
+			return db, nil
+		}
+		// Several processes opening a new SQLite file at once all switch it
+		// to WAL; that takes a lock for which SQLite runs no busy handler,
+		// so all but one are told "busy" at once. The switch is quick: try
+		// again (the failed connection is discarded, the next one re-runs
+		// the pragmas).
+		if attempt == 40 || !errors.Is(u.Dialect.ClassifyError(err), store.ErrConflict) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+			continue
+		}
+		break
 	}
-	return db, nil
+	db.Close()
+	return nil, fmt.Errorf("connect to %s: %w", u, err)
 }
 
 func setPool(db *sql.DB, size int, lifetime time.Duration) {
