@@ -62,7 +62,7 @@ type formField struct {
 	LookupURL string
 	ListURL   string
 	Nullable  bool
-	Type      string
+	Type      string // the column's SQL type, shown as the label's tooltip
 }
 
 type option struct {

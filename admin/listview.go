@@ -14,7 +14,6 @@ import (
 
 type listPage struct {
 	*base
-	Table       string
 	Label       string
 	URL         string
 	PostURL     string // the list with its current query, where bulk actions post
@@ -136,7 +135,7 @@ func (rq *request) list() {
 		rq.internal(err)
 		return
 	}
-	p := listPage{base: rq.base(m.label, crumb{m.label, ""}), Table: m.name, Label: m.label, URL: rq.tableURL(m),
+	p := listPage{base: rq.base(m.label, crumb{m.label, ""}), Label: m.label, URL: rq.tableURL(m),
 		PostURL: rq.link(st.params), Search: st.q, CanAdd: rq.can("add", m), CanDelete: rq.can("delete", m), CanChange: rq.can("change", m),
 		AddURL: rq.tableURL(m) + "add/", Count: countText, Exact: exact, Filtered: len(st.params) > 0 && (st.q != "" || len(st.filters) > 0)}
 	p.ExportURL = rq.tableURL(m) + "export.csv"
