@@ -297,7 +297,7 @@ func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
 		if res.hasNext {
 			p.Last = rq.link(with(st.params, "p", strconv.Itoa(pages)))
 		}
-		for i := max(1, st.page-3); i <= min(pages, st.page+3); i++ {
+		for i := max(1, st.page-3); pages > 1 && i <= min(pages, st.page+3); i++ {
 			p.Pages = append(p.Pages, pageLink{Label: strconv.Itoa(i), URL: rq.link(with(st.params, "p", strconv.Itoa(i))), Current: i == st.page})
 		}
 	}
