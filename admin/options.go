@@ -22,6 +22,10 @@ type Options struct {
 	Prefix string
 	// Title is shown in the header. Default: "Quarry admin".
 	Title string
+	// Stylesheets are URLs of style sheets loaded after the admin's own,
+	// to theme it: they may set the CSS variables of admin/static/admin.css
+	// (--accent, --bg, --fg, --card, … for light and dark).
+	Stylesheets []string
 	// Tables refines tables by name. Every table of the database is in the
 	// admin whether or not it is named here.
 	Tables map[string]Table

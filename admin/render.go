@@ -55,6 +55,7 @@ func loadPages() (*pages, error) {
 type base struct {
 	Title       string
 	Site        string
+	Stylesheets []string
 	Prefix      string
 	Username    string
 	CSRF        string
@@ -92,7 +93,7 @@ func (rq *request) flash(msg string) {
 }
 
 func (rq *request) base(title string, crumbs ...crumb) *base {
-	b := &base{Title: title, Site: rq.a.opts.Title, Prefix: rq.a.prefix, CSRF: rq.a.opts.Auth.CSRFToken(rq.ctx()),
+	b := &base{Title: title, Site: rq.a.opts.Title, Stylesheets: rq.a.opts.Stylesheets, Prefix: rq.a.prefix, CSRF: rq.a.opts.Auth.CSRFToken(rq.ctx()),
 		LogoutPath: rq.a.opts.Auth.LogoutPath(), Crumbs: append([]crumb{{"Home", rq.a.prefix + "/"}}, crumbs...)}
 	if rq.user.ID != 0 {
 		b.Username = rq.user.Username

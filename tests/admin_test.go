@@ -104,7 +104,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 	r := app.Router()
 	r.Use(a.Middleware)
 	a.Mount(r)
-	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: logger, Tables: map[string]admin.Table{
+	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: logger, Stylesheets: []string{"/static/brand.css"}, Tables: map[string]admin.Table{
 		// An option on a framework table keeps the framework's protections
 		// (password_hash stays excluded).
 		"quarry_users": {Label: "people"},
@@ -280,7 +280,7 @@ func TestAdminPages(t *testing.T) {
 			body := out.get("/admin/", http.StatusForbidden)
 			wantContains(t, "non-staff", body, "does not have access to the admin")
 			idx := root.get("/admin/", http.StatusOK)
-			wantContains(t, "index", idx, "Application", "Framework", `href="/admin/products/"`, `href="/admin/quarry_users/"`, "Recent actions")
+			wantContains(t, "index", idx, `<link rel="stylesheet" href="/static/brand.css">`, "Application", "Framework", `href="/admin/products/"`, `href="/admin/quarry_users/"`, "Recent actions")
 			wantAbsent(t, "index", idx, "goose_db_version", "quarry_migrations")
 			v := s.as("viewer").get("/admin/", http.StatusOK)
 			wantContains(t, "viewer index", v, `href="/admin/products/"`)
