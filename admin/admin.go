@@ -170,6 +170,8 @@ type request struct {
 	user  store.QuarryUser
 	perms map[string]bool // nil for a superuser
 	m     *model          // the table of a table page
+	// estimates caches row estimates for the request (see estimate).
+	estimates map[string]int64
 }
 
 // page wraps a handler with the checks every admin page makes: a

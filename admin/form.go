@@ -158,6 +158,24 @@ func (rq *request) keyFromPath() ([]any, bool) {
 	return key, true
 }
 
+// rowFromPath loads the row the {key} path segment names, answering 404
+// when the key is malformed or no row has it.
+func (rq *request) rowFromPath() ([]any, map[string]cell, bool) {
+	key, ok := rq.keyFromPath()
+	if !ok {
+		return nil, nil, false
+	}
+	row, err := rq.loadRow(rq.db.DB, key, false)
+	if errors.Is(err, store.ErrNotFound) {
+		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted.")
+		return nil, nil, false
+	} else if err != nil {
+		rq.internal(err)
+		return nil, nil, false
+	}
+	return key, row, true
+}
+
 func (rq *request) redirectToChange() {
 	rq.redirect(rq.rowURL(rq.m, rq.r.PathValue("key"), "change"))
 }
@@ -167,16 +185,8 @@ func (rq *request) addForm() {
 }
 
 func (rq *request) changeForm() {
-	key, ok := rq.keyFromPath()
+	_, row, ok := rq.rowFromPath()
 	if !ok {
-		return
-	}
-	row, err := rq.loadRow(rq.db.DB, key, false)
-	if errors.Is(err, store.ErrNotFound) {
-		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted.")
-		return
-	} else if err != nil {
-		rq.internal(err)
 		return
 	}
 	rq.showForm(http.StatusOK, &formState{current: row, version: version(rq.m, row)})
@@ -444,19 +454,11 @@ func (rq *request) addSave() {
 }
 
 func (rq *request) changeSave() {
-	key, ok := rq.keyFromPath()
+	key, current, ok := rq.rowFromPath()
 	if !ok {
 		return
 	}
 	m := rq.m
-	current, err := rq.loadRow(rq.db.DB, key, false)
-	if errors.Is(err, store.ErrNotFound) {
-		rq.fail(http.StatusNotFound, "No "+m.label+" has that key. It may have been deleted.")
-		return
-	} else if err != nil {
-		rq.internal(err)
-		return
-	}
 	if rq.superuserRow(current) {
 		rq.fail(http.StatusForbidden, "Only a superuser may change a superuser.")
 		return
@@ -469,7 +471,7 @@ func (rq *request) changeSave() {
 		return
 	}
 	var after map[string]cell
-	err = rq.inTx(func(tx *sql.Tx) error {
+	err := rq.inTx(func(tx *sql.Tx) error {
 		before, err := rq.loadRow(tx, key, true)
 		if err != nil {
 			return err

@@ -266,12 +266,8 @@ func (st *listState) where(m *model, q *query, skip *introspect.Column) {
 		}
 		conds = append(conds, func() { writeFilter(q, f) })
 	}
-	for i, c := range conds {
-		if i == 0 {
-			q.w(" WHERE ")
-		} else {
-			q.w(" AND ")
-		}
+	for _, c := range conds {
+		q.and()
 		c()
 	}
 }
@@ -389,11 +385,7 @@ func (rq *request) fetch(st *listState) (*listResult, error) {
 		reverse = true
 	}
 	if cursor != nil {
-		if strings.Contains(q.String(), " WHERE ") {
-			q.w(" AND ")
-		} else {
-			q.w(" WHERE ")
-		}
+		q.and()
 		writeKeyset(q, st.order, cursor, reverse)
 	}
 	writeOrder(q, st.order, reverse)
@@ -438,16 +430,32 @@ func (rq *request) rowCount(st *listState) (string, int64, error) {
 	if n > countCap {
 		return "more than " + thousands(countCap) + " rows", -1, nil
 	}
-	return thousands(n) + map[bool]string{true: " row", false: " rows"}[n == 1], n, nil
+	return rowsText(n), n, nil
+}
+
+// rowsText is "1 row", "2 rows", "1,024 rows".
+func rowsText(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return thousands(n) + " rows"
 }
 
 // estimate returns the database's current estimate of the table's rows
 // (-1 when it has none).
+// It is read once per table per request.
 func (rq *request) estimate(m *model) int64 {
+	if est, ok := rq.estimates[m.name]; ok {
+		return est
+	}
 	est, err := introspect.Estimate(rq.ctx(), rq.db.DB, rq.db.Dialect, m.name)
 	if err != nil {
-		return -1
+		est = -1
 	}
+	if rq.estimates == nil {
+		rq.estimates = map[string]int64{}
+	}
+	rq.estimates[m.name] = est
 	return est
 }
 

@@ -130,7 +130,7 @@ func (rq *request) list() {
 	if st.page == 1 && st.after == nil && st.before == nil && !st.last && !res.hasNext {
 		// The page holds every matching row: no count query needed.
 		exact = int64(len(res.rows))
-		countText = thousands(exact) + map[bool]string{true: " row", false: " rows"}[exact == 1]
+		countText = rowsText(exact)
 	} else if countText, exact, err = rq.rowCount(st); err != nil {
 		rq.internal(err)
 		return
@@ -321,37 +321,22 @@ func (rq *request) facets(st *listState) []facet {
 	var out []facet
 	for _, c := range m.filters {
 		f := facet{Label: c.Name}
-		base := url.Values{}
-		for k, v := range st.params {
-			if k == "f."+c.Name || strings.HasPrefix(k, "f."+c.Name+"__") {
-				continue
-			}
-			base[k] = v
-		}
+		base := urlWithout(st.params, c.Name)
+		// An option is active when the column's filters are exactly its own.
 		active := func(kv ...string) bool {
 			for i := 0; i+1 < len(kv); i += 2 {
 				if st.params.Get(kv[i]) != kv[i+1] {
 					return false
 				}
 			}
-			n := 0
-			for k := range st.params {
-				if k == "f."+c.Name || strings.HasPrefix(k, "f."+c.Name+"__") {
-					n++
-				}
-			}
-			return n == len(kv)/2
+			return len(st.params)-len(base) == len(kv)/2
 		}
 		add := func(label string, cond func(*query), kv ...string) {
 			o := facetOption{Label: label, URL: rq.link(with(base, kv...)), Selected: active(kv...)}
 			if counted && cond != nil {
 				n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(q *query) {
 					st.where(m, q, c)
-					if strings.Contains(q.String(), " WHERE ") {
-						q.w(" AND ")
-					} else {
-						q.w(" WHERE ")
-					}
+					q.and()
 					cond(q)
 				}, countCap)
 				if err == nil {
@@ -421,12 +406,7 @@ func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isF
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ", q.ident(c.Name), ", COUNT(*) FROM ", q.ident(m.name))
 	st.where(m, q, c)
-	if strings.Contains(q.String(), " WHERE ") {
-		q.w(" AND ")
-	} else {
-		q.w(" WHERE ")
-	}
-	q.w(q.ident(c.Name), " IS NOT NULL GROUP BY ", q.ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.ident(c.Name), " LIMIT 21")
+	q.and().w(q.ident(c.Name), " IS NOT NULL GROUP BY ", q.ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.ident(c.Name), " LIMIT 21")
 	countCol := &introspect.Column{Name: "count", Kind: introspect.KindInt}
 	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{c, countCol})
 	if err != nil {
@@ -460,13 +440,13 @@ func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isF
 	}
 }
 
+// urlWithout returns v without the filters on col.
 func urlWithout(v url.Values, col string) url.Values {
 	out := url.Values{}
 	for k, vs := range v {
-		if k == "f."+col || strings.HasPrefix(k, "f."+col+"__") {
-			continue
+		if k != "f."+col && !strings.HasPrefix(k, "f."+col+"__") {
+			out[k] = vs
 		}
-		out[k] = vs
 	}
 	return out
 }

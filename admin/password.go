@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/quarry-go/quarry/framework/auth"
-	"github.com/quarry-go/quarry/framework/store"
 )
 
 // usersTable is the framework's user table, whose rows get a "Set
@@ -46,16 +45,8 @@ func (rq *request) password() {
 		rq.fail(http.StatusNotFound, "There is no such page in the admin.")
 		return
 	}
-	key, ok := rq.keyFromPath()
+	_, row, ok := rq.rowFromPath()
 	if !ok {
-		return
-	}
-	row, err := rq.loadRow(rq.db.DB, key, false)
-	if errors.Is(err, store.ErrNotFound) {
-		rq.fail(http.StatusNotFound, "No user has that key.")
-		return
-	} else if err != nil {
-		rq.internal(err)
 		return
 	}
 	if rq.superuserRow(row) {

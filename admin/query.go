@@ -13,9 +13,10 @@ import (
 // query builds one SQL statement: identifiers come from the introspected
 // schema and are quoted; every value is a bound parameter.
 type query struct {
-	d    dialects.Dialect
-	sb   strings.Builder
-	args []any
+	d        dialects.Dialect
+	sb       strings.Builder
+	args     []any
+	hasWhere bool // and() has written WHERE
 }
 
 func newQuery(d dialects.Dialect) *query { return &query{d: d} }
@@ -28,6 +29,16 @@ func (q *query) w(parts ...string) *query {
 }
 
 func (q *query) ident(name string) string { return q.d.QuoteIdent(name) }
+
+// and starts the next condition of the WHERE clause: " WHERE " the first
+// time, " AND " after.
+func (q *query) and() *query {
+	if q.hasWhere {
+		return q.w(" AND ")
+	}
+	q.hasWhere = true
+	return q.w(" WHERE ")
+}
 
 func (q *query) arg(v any) string {
 	q.args = append(q.args, v)

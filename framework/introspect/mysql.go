@@ -119,14 +119,7 @@ FROM information_schema.key_column_usage k
 JOIN information_schema.referential_constraints r
   ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name AND r.table_name = k.table_name
 WHERE k.table_schema = DATABASE() AND k.referenced_table_name IS NOT NULL
-ORDER BY k.table_name, k.constraint_name, k.ordinal_position`, func(scan func(...any) error) error {
-		var table, name, col, refTable, refCol, onDelete string
-		if err := scan(&table, &name, &col, &refTable, &refCol, &onDelete); err != nil {
-			return err
-		}
-		b.addFK(table, name, col, refTable, refCol, onDelete)
-		return nil
-	})
+ORDER BY k.table_name, k.constraint_name, k.ordinal_position`, b.scanFK)
 	if err != nil {
 		return nil, fmt.Errorf("foreign keys: %w", err)
 	}

@@ -111,14 +111,7 @@ CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(att, rat
 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att
 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.ratt
 WHERE con.contype = 'f' AND n.nspname = current_schema()
-ORDER BY t.relname, con.conname, k.ord`, func(scan func(...any) error) error {
-		var table, name, col, refTable, refCol, onDelete string
-		if err := scan(&table, &name, &col, &refTable, &refCol, &onDelete); err != nil {
-			return err
-		}
-		b.addFK(table, name, col, refTable, refCol, onDelete)
-		return nil
-	})
+ORDER BY t.relname, con.conname, k.ord`, b.scanFK)
 	if err != nil {
 		return nil, fmt.Errorf("foreign keys: %w", err)
 	}

@@ -250,6 +250,17 @@ func (b *builder) addFK(table, name, col, refTable, refCol, onDelete string) {
 	t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Name: name, Columns: []string{col}, RefTable: refTable, RefColumns: []string{refCol}, OnDelete: strings.ToUpper(onDelete)})
 }
 
+// scanFK reads one row of a foreign-key catalog query (table, constraint,
+// column, referenced table, referenced column, ON DELETE action).
+func (b *builder) scanFK(scan func(...any) error) error {
+	var table, name, col, refTable, refCol, onDelete string
+	if err := scan(&table, &name, &col, &refTable, &refCol, &onDelete); err != nil {
+		return err
+	}
+	b.addFK(table, name, col, refTable, refCol, onDelete)
+	return nil
+}
+
 // addIndexColumn appends a column to the table's index called name.
 func (b *builder) addIndexColumn(table, name, col string, unique, primary bool) {
 	t, ok := b.tables[table]
