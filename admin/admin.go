@@ -42,9 +42,6 @@ import (
 // prefix; "-" cannot be an unquoted table name.
 const staticDir = "/-/static/"
 
-// maxFormBytes bounds a posted form.
-const maxFormBytes = 4 << 20
-
 // Admin is the admin site, an http.Handler.
 type Admin struct {
 	opts    Options
@@ -206,7 +203,7 @@ func (a *Admin) page(h func(*request)) http.Handler {
 				rq.fail(http.StatusUnsupportedMediaType, "Send admin forms as application/x-www-form-urlencoded.")
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, authhttp.MaxFormBytes)
 			if err := r.ParseForm(); err != nil {
 				rq.fail(http.StatusBadRequest, "The form could not be read (it may be larger than 4 MiB).")
 				return

@@ -188,7 +188,7 @@ func pwStamp(u store.QuarryUser) int64 {
 
 // checkCSRF refuses unsafe cross-origin requests, and unsafe requests
 // other than JSON without the session's token (in X-CSRF-Token, or in the
-// csrf_token field of a url-encoded form, read within maxFormBytes).
+// csrf_token field of a url-encoded form, read within MaxFormBytes).
 func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -207,7 +207,7 @@ func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" && mt == "application/x-www-form-urlencoded" {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 		if err := r.ParseForm(); err != nil {
 			return errors.New("unreadable form")
 		}

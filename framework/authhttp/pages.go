@@ -14,9 +14,9 @@ import (
 	"github.com/quarry-go/quarry/framework/middleware"
 )
 
-// maxFormBytes bounds the url-encoded forms the middleware reads for the
+// MaxFormBytes bounds the url-encoded forms the middleware reads for the
 // CSRF token (login, password and admin forms).
-const maxFormBytes = 4 << 20
+const MaxFormBytes = 4 << 20
 
 type pageData struct {
 	Kind, Title, Action, CSRF, Next, Username, Error, Done string
@@ -50,7 +50,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		a.deny(w, r, http.StatusUnsupportedMediaType, "send the login as application/x-www-form-urlencoded (fields username, password, csrf_token)")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		a.deny(w, r, http.StatusBadRequest, "malformed form")
 		return
@@ -130,7 +130,7 @@ func (a *Auth) passwordPage(w http.ResponseWriter, r *http.Request) {
 // session of the user ends (their password stamp no longer matches) and
 // this one continues under a new token.
 func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		a.deny(w, r, http.StatusBadRequest, "malformed form")
 		return
