@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	sqlcdb "github.com/quarry-go/quarry/dialects/sqlite/internal/sqlcdb"
@@ -210,6 +211,122 @@ func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (i
 	return a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
 }
 
+// JobCancel runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobCancel(ctx context.Context, arg store.JobCancelParams) (int64, error) {
+	return a.q.JobCancel(ctx, toDBJobCancelParams(arg))
+}
+
+// JobComplete runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobComplete(ctx context.Context, arg store.JobCompleteParams) (int64, error) {
+	return a.q.JobComplete(ctx, toDBJobCompleteParams(arg))
+}
+
+// JobCountByState runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobCountByState(ctx context.Context) ([]store.JobCountByStateRow, error) {
+	rows, err := a.q.JobCountByState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.JobCountByStateRow, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBJobCountByStateRow(r)
+	}
+	return out, nil
+}
+
+// JobDelete runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobDelete(ctx context.Context, id int64) (int64, error) {
+	return a.q.JobDelete(ctx, id)
+}
+
+// JobDeleteFinished runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobDeleteFinished(ctx context.Context, arg store.JobDeleteFinishedParams) (int64, error) {
+	return a.q.JobDeleteFinished(ctx, toDBJobDeleteFinishedParams(arg))
+}
+
+// JobGet runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobGet(ctx context.Context, id int64) (store.QuarryJob, error) {
+	row, err := a.q.JobGet(ctx, id)
+	return fromDBQuarryJob(row), err
+}
+
+// JobGetByUniqueKey runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (store.QuarryJob, error) {
+	row, err := a.q.JobGetByUniqueKey(ctx, uniqueKey)
+	return fromDBQuarryJob(row), err
+}
+
+// JobHeartbeat runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobHeartbeat(ctx context.Context, arg store.JobHeartbeatParams) (int64, error) {
+	return a.q.JobHeartbeat(ctx, toDBJobHeartbeatParams(arg))
+}
+
+// JobInsert runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobInsert(ctx context.Context, arg store.JobInsertParams) (int64, error) {
+	return a.q.JobInsert(ctx, toDBJobInsertParams(arg))
+}
+
+// JobInsertUnique runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobInsertUnique(ctx context.Context, arg store.JobInsertUniqueParams) (int64, error) {
+	return a.q.JobInsertUnique(ctx, toDBJobInsertUniqueParams(arg))
+}
+
+// JobLockAvailable runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailableParams) ([]store.QuarryJob, error) {
+	rows, err := a.q.JobLockAvailable(ctx, toDBJobLockAvailableParams(arg))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.QuarryJob, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryJob(r)
+	}
+	return out, nil
+}
+
+// JobMarkRunning runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobMarkRunning(ctx context.Context, arg store.JobMarkRunningParams) error {
+	return a.q.JobMarkRunning(ctx, toDBJobMarkRunningParams(arg))
+}
+
+// JobPromote runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobPromote(ctx context.Context, now time.Time) (int64, error) {
+	return a.q.JobPromote(ctx, now)
+}
+
+// JobQueueList runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobQueueList(ctx context.Context) ([]store.QuarryJobQueue, error) {
+	rows, err := a.q.JobQueueList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.QuarryJobQueue, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryJobQueue(r)
+	}
+	return out, nil
+}
+
+// JobQueueSetPaused runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobQueueSetPaused(ctx context.Context, arg store.JobQueueSetPausedParams) error {
+	return a.q.JobQueueSetPaused(ctx, toDBJobQueueSetPausedParams(arg))
+}
+
+// JobRescue runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobRescue(ctx context.Context, now sql.NullTime) (int64, error) {
+	return a.q.JobRescue(ctx, now)
+}
+
+// JobRetry runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobRetry(ctx context.Context, arg store.JobRetryParams) (int64, error) {
+	return a.q.JobRetry(ctx, toDBJobRetryParams(arg))
+}
+
+// JobSetOutcome runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobSetOutcome(ctx context.Context, arg store.JobSetOutcomeParams) (int64, error) {
+	return a.q.JobSetOutcome(ctx, toDBJobSetOutcomeParams(arg))
+}
+
 // LoginFailureClear runs the sqlite query queries/sqlite/login_failures.sql.
 func (a *Queries) LoginFailureClear(ctx context.Context, throttleKey string) error {
 	return a.q.LoginFailureClear(ctx, throttleKey)
@@ -290,6 +407,50 @@ func toDBGroupPermissionRemoveParams(v store.GroupPermissionRemoveParams) sqlcdb
 	return sqlcdb.GroupPermissionRemoveParams{GroupID: v.GroupID, PermissionID: v.PermissionID}
 }
 
+func toDBJobCancelParams(v store.JobCancelParams) sqlcdb.JobCancelParams {
+	return sqlcdb.JobCancelParams{FinishedAt: v.FinishedAt, ID: v.ID}
+}
+
+func toDBJobCompleteParams(v store.JobCompleteParams) sqlcdb.JobCompleteParams {
+	return sqlcdb.JobCompleteParams{FinishedAt: v.FinishedAt, Ids: v.Ids, LockedBy: v.LockedBy}
+}
+
+func toDBJobDeleteFinishedParams(v store.JobDeleteFinishedParams) sqlcdb.JobDeleteFinishedParams {
+	return sqlcdb.JobDeleteFinishedParams{State: v.State, FinishedAt: v.FinishedAt, Limit: v.Limit}
+}
+
+func toDBJobHeartbeatParams(v store.JobHeartbeatParams) sqlcdb.JobHeartbeatParams {
+	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy}
+}
+
+func toDBJobInsertParams(v store.JobInsertParams) sqlcdb.JobInsertParams {
+	return sqlcdb.JobInsertParams{Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
+}
+
+func toDBJobInsertUniqueParams(v store.JobInsertUniqueParams) sqlcdb.JobInsertUniqueParams {
+	return sqlcdb.JobInsertUniqueParams{Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
+}
+
+func toDBJobLockAvailableParams(v store.JobLockAvailableParams) sqlcdb.JobLockAvailableParams {
+	return sqlcdb.JobLockAvailableParams{Queue: v.Queue, RunAt: v.RunAt, Limit: v.Limit}
+}
+
+func toDBJobMarkRunningParams(v store.JobMarkRunningParams) sqlcdb.JobMarkRunningParams {
+	return sqlcdb.JobMarkRunningParams{AttemptedAt: v.AttemptedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Ids: v.Ids}
+}
+
+func toDBJobQueueSetPausedParams(v store.JobQueueSetPausedParams) sqlcdb.JobQueueSetPausedParams {
+	return sqlcdb.JobQueueSetPausedParams{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
+}
+
+func toDBJobRetryParams(v store.JobRetryParams) sqlcdb.JobRetryParams {
+	return sqlcdb.JobRetryParams{RunAt: v.RunAt, ID: v.ID}
+}
+
+func toDBJobSetOutcomeParams(v store.JobSetOutcomeParams) sqlcdb.JobSetOutcomeParams {
+	return sqlcdb.JobSetOutcomeParams{State: v.State, Attempt: v.Attempt, RunAt: v.RunAt, FinishedAt: v.FinishedAt, Errors: v.Errors, UniqueKey: v.UniqueKey, ID: v.ID, LockedBy: v.LockedBy, RanAttempt: v.RanAttempt}
+}
+
 func toDBLoginFailureCountParams(v store.LoginFailureCountParams) sqlcdb.LoginFailureCountParams {
 	return sqlcdb.LoginFailureCountParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
 }
@@ -350,12 +511,24 @@ func toDBUserUpdateParams(v store.UserUpdateParams) sqlcdb.UserUpdateParams {
 	return sqlcdb.UserUpdateParams{Email: v.Email, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, Data: v.Data, ID: v.ID}
 }
 
+func fromDBJobCountByStateRow(v sqlcdb.JobCountByStateRow) store.JobCountByStateRow {
+	return store.JobCountByStateRow{Queue: v.Queue, State: v.State, Jobs: v.Jobs}
+}
+
 func fromDBQuarryAuditLog(v sqlcdb.QuarryAuditLog) store.QuarryAuditLog {
 	return store.QuarryAuditLog{ID: v.ID, CreatedAt: v.CreatedAt, ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
 }
 
 func fromDBQuarryGroup(v sqlcdb.QuarryGroup) store.QuarryGroup {
 	return store.QuarryGroup{ID: v.ID, Name: v.Name}
+}
+
+func fromDBQuarryJob(v sqlcdb.QuarryJob) store.QuarryJob {
+	return store.QuarryJob{ID: v.ID, Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, Attempt: v.Attempt, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, AttemptedAt: v.AttemptedAt, FinishedAt: v.FinishedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Errors: v.Errors, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
+}
+
+func fromDBQuarryJobQueue(v sqlcdb.QuarryJobQueue) store.QuarryJobQueue {
+	return store.QuarryJobQueue{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
 }
 
 func fromDBQuarryLoginFailure(v sqlcdb.QuarryLoginFailure) store.QuarryLoginFailure {

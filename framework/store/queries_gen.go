@@ -26,6 +26,7 @@ type Querier interface {
 	AuthGroupsQueries
 	AuthPermissionsQueries
 	AuthUsersQueries
+	JobsQueries
 	LoginFailuresQueries
 	SessionsQueries
 }
@@ -84,6 +85,52 @@ type AuthUsersQueries interface {
 	UserUpdate(ctx context.Context, arg UserUpdateParams) (int64, error)
 }
 
+// JobsQueries are the queries of jobs.sql.
+type JobsQueries interface {
+	// JobCancel cancels a job that has not started (or is waiting to retry).
+	JobCancel(ctx context.Context, arg JobCancelParams) (int64, error)
+	JobComplete(ctx context.Context, arg JobCompleteParams) (int64, error)
+	JobCountByState(ctx context.Context) ([]JobCountByStateRow, error)
+	JobDelete(ctx context.Context, id int64) (int64, error)
+	// JobDeleteFinished deletes up to limit jobs in one final state that
+	// finished before a time (retention).
+	JobDeleteFinished(ctx context.Context, arg JobDeleteFinishedParams) (int64, error)
+	JobGet(ctx context.Context, id int64) (QuarryJob, error)
+	JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (QuarryJob, error)
+	JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error)
+	// Background jobs (framework/jobs). Every state change of a running job is
+	// guarded by state = 'running' and the worker that holds it (locked_by), so
+	// a worker whose lease was rescued cannot overwrite the job's newer run.
+	// unique_key is kept only while the new state is one of the job's
+	// unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
+	// completed 16, cancelled 32, discarded 64).
+	JobInsert(ctx context.Context, arg JobInsertParams) (int64, error)
+	// JobInsertUnique inserts unless a job with the same unique_key exists; it
+	// reports 1 when it inserted and 0 when it did not.
+	JobInsertUnique(ctx context.Context, arg JobInsertUniqueParams) (int64, error)
+	// JobLockAvailable locks the next due jobs of a queue that is not paused,
+	// skipping rows other workers hold; JobMarkRunning then takes them, in the
+	// same transaction.
+	JobLockAvailable(ctx context.Context, arg JobLockAvailableParams) ([]QuarryJob, error)
+	JobMarkRunning(ctx context.Context, arg JobMarkRunningParams) error
+	// JobPromote makes scheduled and retryable jobs that are due available.
+	JobPromote(ctx context.Context, now time.Time) (int64, error)
+	JobQueueList(ctx context.Context) ([]QuarryJobQueue, error)
+	JobQueueSetPaused(ctx context.Context, arg JobQueueSetPausedParams) error
+	// JobRescue returns running jobs whose lease expired (their worker died)
+	// to the queue, or discards them when that was their last attempt. The
+	// attempt was counted when the job was fetched. The lease's end becomes the
+	// run time (so rescued jobs go first) or the finish time.
+	JobRescue(ctx context.Context, now sql.NullTime) (int64, error)
+	// JobRetry makes a job that is not running available now, granting one
+	// more attempt when it had used them all.
+	JobRetry(ctx context.Context, arg JobRetryParams) (int64, error)
+	// JobSetOutcome records any other outcome of one run (retry, discard,
+	// cancel, snooze, release at shutdown), with the unique_key the new state
+	// keeps.
+	JobSetOutcome(ctx context.Context, arg JobSetOutcomeParams) (int64, error)
+}
+
 // LoginFailuresQueries are the queries of login_failures.sql.
 type LoginFailuresQueries interface {
 	LoginFailureClear(ctx context.Context, throttleKey string) error
@@ -140,6 +187,110 @@ type GroupPermissionRemoveParams struct {
 	PermissionID int64
 }
 
+// JobCancelParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobCancelParams struct {
+	FinishedAt sql.NullTime
+	ID         int64
+}
+
+// JobCompleteParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobCompleteParams struct {
+	FinishedAt sql.NullTime
+	Ids        []int64
+	LockedBy   sql.NullString
+}
+
+// JobCountByStateRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobCountByStateRow struct {
+	Queue string
+	State string
+	Jobs  int64
+}
+
+// JobDeleteFinishedParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobDeleteFinishedParams struct {
+	State      string
+	FinishedAt sql.NullTime
+	Limit      int64
+}
+
+// JobHeartbeatParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobHeartbeatParams struct {
+	LockedUntil sql.NullTime
+	LockedBy    sql.NullString
+}
+
+// JobInsertParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobInsertParams struct {
+	Kind         string
+	Queue        string
+	Args         string
+	State        string
+	Priority     int64
+	MaxAttempts  int64
+	RunAt        time.Time
+	CreatedAt    time.Time
+	Tags         string
+	UniqueKey    sql.NullString
+	UniqueStates int64
+}
+
+// JobInsertUniqueParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobInsertUniqueParams struct {
+	Kind         string
+	Queue        string
+	Args         string
+	State        string
+	Priority     int64
+	MaxAttempts  int64
+	RunAt        time.Time
+	CreatedAt    time.Time
+	Tags         string
+	UniqueKey    sql.NullString
+	UniqueStates int64
+}
+
+// JobLockAvailableParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobLockAvailableParams struct {
+	Queue string
+	RunAt time.Time
+	Limit int64
+}
+
+// JobMarkRunningParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobMarkRunningParams struct {
+	AttemptedAt sql.NullTime
+	LockedUntil sql.NullTime
+	LockedBy    sql.NullString
+	Ids         []int64
+}
+
+// JobQueueSetPausedParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobQueueSetPausedParams struct {
+	Name      string
+	PausedAt  sql.NullTime
+	UpdatedAt time.Time
+}
+
+// JobRetryParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobRetryParams struct {
+	RunAt time.Time
+	ID    int64
+}
+
+// JobSetOutcomeParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobSetOutcomeParams struct {
+	State      string
+	Attempt    int64
+	RunAt      time.Time
+	FinishedAt sql.NullTime
+	Errors     string
+	UniqueKey  sql.NullString
+	ID         int64
+	LockedBy   sql.NullString
+	RanAttempt int64
+}
+
 // LoginFailureCountParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type LoginFailureCountParams struct {
 	ThrottleKey string
@@ -188,6 +339,35 @@ type QuarryGroup struct {
 type QuarryGroupPermission struct {
 	GroupID      int64
 	PermissionID int64
+}
+
+// QuarryJob is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryJob struct {
+	ID           int64
+	Kind         string
+	Queue        string
+	Args         string
+	State        string
+	Priority     int64
+	Attempt      int64
+	MaxAttempts  int64
+	RunAt        time.Time
+	CreatedAt    time.Time
+	AttemptedAt  sql.NullTime
+	FinishedAt   sql.NullTime
+	LockedUntil  sql.NullTime
+	LockedBy     sql.NullString
+	Errors       string
+	Tags         string
+	UniqueKey    sql.NullString
+	UniqueStates int64
+}
+
+// QuarryJobQueue is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryJobQueue struct {
+	Name      string
+	PausedAt  sql.NullTime
+	UpdatedAt time.Time
 }
 
 // QuarryLoginFailure is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -31,6 +31,33 @@ type QuarryGroupPermission struct {
 	PermissionID int64
 }
 
+type QuarryJob struct {
+	ID           int64
+	Kind         string
+	Queue        string
+	Args         string
+	State        string
+	Priority     int64
+	Attempt      int64
+	MaxAttempts  int64
+	RunAt        time.Time
+	CreatedAt    time.Time
+	AttemptedAt  sql.NullTime
+	FinishedAt   sql.NullTime
+	LockedUntil  sql.NullTime
+	LockedBy     sql.NullString
+	Errors       string
+	Tags         string
+	UniqueKey    sql.NullString
+	UniqueStates int64
+}
+
+type QuarryJobQueue struct {
+	Name      string
+	PausedAt  sql.NullTime
+	UpdatedAt time.Time
+}
+
 type QuarryLoginFailure struct {
 	ThrottleKey string
 	Failures    int64

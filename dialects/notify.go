@@ -1,0 +1,70 @@
+package dialects
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// ErrNoNotify is returned by [Notify] and [Listen] on a database without
+// LISTEN/NOTIFY (Capabilities.ListenNotify is false).
+var ErrNoNotify = errors.New("dialects: this database has no LISTEN/NOTIFY")
+
+// Notify sends payload on channel (PostgreSQL's pg_notify). Inside a
+// transaction the notification is delivered when it commits, and not at all
+// when it rolls back.
+func Notify(ctx context.Context, db store.DBTX, d Dialect, channel, payload string) error {
+	if !d.Capabilities().ListenNotify {
+		return ErrNoNotify
+	}
+	_, err := db.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload)
+	return err
+}
+
+// Listen holds one connection of db, LISTENs on channel and calls fn with
+// each notification's payload until ctx ends or the connection fails. It
+// returns ctx's error, or the connection's. ready, when not nil, is closed
+// once the LISTEN is in place.
+func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, ready chan<- struct{}, fn func(payload string)) error {
+	if !d.Capabilities().ListenNotify {
+		return ErrNoNotify
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection has a LISTEN on it; never return it to the pool.
+	defer func() {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		_ = conn.Close()
+	}()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("dialects: LISTEN needs the pgx driver, not %T", dc)
+		}
+		pc := sc.Conn()
+		if _, err := pc.Exec(ctx, "LISTEN "+quoteWith(channel, '"')); err != nil {
+			return err
+		}
+		if ready != nil {
+			close(ready)
+		}
+		for {
+			n, err := pc.WaitForNotification(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+			fn(n.Payload)
+		}
+	})
+}

@@ -1,0 +1,351 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// notifyChannel is the LISTEN/NOTIFY channel; the payload is a queue name.
+const notifyChannel = "quarry_jobs"
+
+// allQueues is the wake-up payload for every queue.
+const allQueues = "*"
+
+// SQLBackend keeps jobs in quarry_jobs through the framework's queries.
+type SQLBackend struct {
+	db *sql.DB
+	d  dialects.Dialect
+}
+
+var _ Backend = (*SQLBackend)(nil)
+
+// NewSQL returns the backend over the app's database. Its migrations
+// (quarry_jobs, quarry_job_queues) come with the framework's.
+func NewSQL(db *sql.DB, d dialects.Dialect) *SQLBackend { return &SQLBackend{db: db, d: d} }
+
+func (b *SQLBackend) q(db store.DBTX) store.Querier { return b.d.Queries(db) }
+
+func (b *SQLBackend) err(err error) error { return b.d.ClassifyError(err) }
+
+// Insert implements Backend. Without tx, several jobs go in one
+// transaction of their own. On PostgreSQL each queue that gained an
+// available job is notified, inside the same transaction.
+func (b *SQLBackend) Insert(ctx context.Context, tx *sql.Tx, jobs []*InsertParams) ([]InsertResult, error) {
+	if tx != nil {
+		return b.insert(ctx, tx, jobs)
+	}
+	// Concurrent inserts of one unique key can deadlock on MySQL; outside a
+	// caller's transaction the insert is simply tried again.
+	for attempt := 1; ; attempt++ {
+		out, err := b.insertOwn(ctx, jobs)
+		if !errors.Is(err, store.ErrConflict) || attempt == 3 {
+			return out, err
+		}
+	}
+}
+
+func (b *SQLBackend) insertOwn(ctx context.Context, jobs []*InsertParams) ([]InsertResult, error) {
+	if len(jobs) > 1 {
+		var out []InsertResult
+		err := b.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			out, err = b.insert(ctx, tx, jobs)
+			return err
+		})
+		return out, err
+	}
+	return b.insert(ctx, b.db, jobs)
+}
+
+func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertParams) ([]InsertResult, error) {
+	q := b.q(db)
+	out := make([]InsertResult, len(jobs))
+	var notify []string
+	for i, j := range jobs {
+		p := store.JobInsertParams{
+			Kind: j.Kind, Queue: j.Queue, Args: string(j.Args), State: string(j.State),
+			Priority: int64(j.Priority), MaxAttempts: int64(j.MaxAttempts),
+			RunAt: j.RunAt, CreatedAt: j.CreatedAt, Tags: encodeTags(j.Tags),
+			UniqueKey: nullString(j.UniqueKey), UniqueStates: j.UniqueStates,
+		}
+		if j.UniqueKey == "" {
+			id, err := q.JobInsert(ctx, p)
+			if err != nil {
+				return nil, fmt.Errorf("insert %s job: %w", j.Kind, b.err(err))
+			}
+			out[i] = InsertResult{ID: id}
+		} else {
+			// A taken key inserts nothing (0 rows), or on MySQL fails with a
+			// duplicate-key error that leaves the transaction usable.
+			n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(p))
+			if err = b.err(err); errors.Is(err, store.ErrUniqueViolation) {
+				n, err = 0, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("insert unique %s job: %w", j.Kind, err)
+			}
+			row, err := q.JobGetByUniqueKey(ctx, p.UniqueKey)
+			if err != nil {
+				return nil, fmt.Errorf("read unique %s job: %w", j.Kind, b.err(err))
+			}
+			out[i] = InsertResult{ID: row.ID, Duplicate: n == 0}
+			if n == 0 {
+				continue
+			}
+		}
+		if j.State == StateAvailable && !contains(notify, j.Queue) {
+			notify = append(notify, j.Queue)
+		}
+	}
+	if b.d.Capabilities().ListenNotify {
+		for _, queue := range notify {
+			if err := dialects.Notify(ctx, db, b.d, notifyChannel, queue); err != nil {
+				return nil, fmt.Errorf("notify queue %s: %w", queue, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *SQLBackend) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return b.err(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return b.err(tx.Commit())
+}
+
+// Fetch implements Backend: one short transaction that locks the next
+// due jobs (FOR UPDATE SKIP LOCKED on PostgreSQL and MySQL; SQLite's
+// IMMEDIATE transaction holds the write lock) and marks them running.
+func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error) {
+	var out []*JobRow
+	err := b.inTx(ctx, func(tx *sql.Tx) error {
+		q := b.q(tx)
+		rows, err := q.JobLockAvailable(ctx, store.JobLockAvailableParams{Queue: p.Queue, RunAt: p.Now, Limit: int64(p.Limit)})
+		if err != nil || len(rows) == 0 {
+			return b.err(err)
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		if err := q.JobMarkRunning(ctx, store.JobMarkRunningParams{
+			AttemptedAt: nullTime(p.Now), LockedUntil: nullTime(p.LockedUntil),
+			LockedBy: nullString(p.Worker), Ids: ids,
+		}); err != nil {
+			return b.err(err)
+		}
+		out = make([]*JobRow, len(rows))
+		for i, r := range rows {
+			j, err := fromStore(r)
+			if err != nil {
+				return err
+			}
+			j.State, j.Attempt = StateRunning, j.Attempt+1
+			j.AttemptedAt, j.LockedUntil, j.LockedBy = p.Now, p.LockedUntil, p.Worker
+			j.UniqueKey = j.keyFor(StateRunning)
+			out[i] = j
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fetch from queue %s: %w", p.Queue, err)
+	}
+	return out, nil
+}
+
+// Complete implements Backend.
+func (b *SQLBackend) Complete(ctx context.Context, ids []int64, worker string, at time.Time) (int64, error) {
+	n, err := b.q(b.db).JobComplete(ctx, store.JobCompleteParams{FinishedAt: nullTime(at), Ids: ids, LockedBy: nullString(worker)})
+	return n, b.err(err)
+}
+
+// SetOutcome implements Backend.
+func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
+	errs, err := json.Marshal(o.Errors)
+	if err != nil {
+		return false, err
+	}
+	if o.Errors == nil {
+		errs = []byte("[]")
+	}
+	n, err := b.q(b.db).JobSetOutcome(ctx, store.JobSetOutcomeParams{
+		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
+		FinishedAt: nullTime(o.FinishedAt), Errors: string(errs), UniqueKey: nullString(o.UniqueKey),
+		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt),
+	})
+	return n == 1, b.err(err)
+}
+
+// Heartbeat implements Backend.
+func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, until time.Time) (int64, error) {
+	n, err := b.q(b.db).JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker)})
+	return n, b.err(err)
+}
+
+// Rescue implements Backend.
+func (b *SQLBackend) Rescue(ctx context.Context, now time.Time) (int64, error) {
+	n, err := b.q(b.db).JobRescue(ctx, nullTime(now))
+	return n, b.err(err)
+}
+
+// Promote implements Backend. On PostgreSQL, when it made jobs available
+// it wakes the workers of every queue (payload "*").
+func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) {
+	n, err := b.q(b.db).JobPromote(ctx, now)
+	if err != nil {
+		return 0, b.err(err)
+	}
+	if n > 0 && b.d.Capabilities().ListenNotify {
+		return n, dialects.Notify(ctx, b.db, b.d, notifyChannel, allQueues)
+	}
+	return n, nil
+}
+
+// DeleteFinished implements Backend.
+func (b *SQLBackend) DeleteFinished(ctx context.Context, state State, before time.Time, limit int) (int64, error) {
+	n, err := b.q(b.db).JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
+	return n, b.err(err)
+}
+
+// Get implements Backend.
+func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
+	r, err := b.q(b.db).JobGet(ctx, id)
+	if err := b.err(err); errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
+	} else if err != nil {
+		return nil, err
+	}
+	return fromStore(r)
+}
+
+// Cancel implements Backend.
+func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
+	n, err := b.q(b.db).JobCancel(ctx, store.JobCancelParams{FinishedAt: nullTime(at), ID: id})
+	return n == 1, b.err(err)
+}
+
+// Retry implements Backend.
+func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
+	n, err := b.q(b.db).JobRetry(ctx, store.JobRetryParams{RunAt: at, ID: id})
+	return n == 1, b.err(err)
+}
+
+// Delete implements Backend.
+func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
+	n, err := b.q(b.db).JobDelete(ctx, id)
+	return n == 1, b.err(err)
+}
+
+// SetPaused implements Backend.
+func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, at time.Time) error {
+	p := store.JobQueueSetPausedParams{Name: queue, UpdatedAt: at}
+	if paused {
+		p.PausedAt = nullTime(at)
+	}
+	if err := b.q(b.db).JobQueueSetPaused(ctx, p); err != nil {
+		return b.err(err)
+	}
+	if !paused && b.d.Capabilities().ListenNotify {
+		return dialects.Notify(ctx, b.db, b.d, notifyChannel, queue)
+	}
+	return nil
+}
+
+// Queues implements Backend.
+func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
+	rows, err := b.q(b.db).JobQueueList(ctx)
+	if err != nil {
+		return nil, b.err(err)
+	}
+	out := make([]QueueInfo, len(rows))
+	for i, r := range rows {
+		out[i] = QueueInfo{Name: r.Name, Paused: r.PausedAt.Valid, UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// Counts implements Backend.
+func (b *SQLBackend) Counts(ctx context.Context) ([]Count, error) {
+	rows, err := b.q(b.db).JobCountByState(ctx)
+	if err != nil {
+		return nil, b.err(err)
+	}
+	out := make([]Count, len(rows))
+	for i, r := range rows {
+		out[i] = Count{Queue: r.Queue, State: State(r.State), Jobs: r.Jobs}
+	}
+	return out, nil
+}
+
+// Wake implements Backend with LISTEN on PostgreSQL; elsewhere it returns
+// ErrNoWake and clients poll.
+func (b *SQLBackend) Wake(ctx context.Context, fn func(queue string)) error {
+	if !b.d.Capabilities().ListenNotify {
+		return ErrNoWake
+	}
+	return dialects.Listen(ctx, b.db, b.d, notifyChannel, nil, fn)
+}
+
+func fromStore(r store.QuarryJob) (*JobRow, error) {
+	j := &JobRow{
+		ID: r.ID, Kind: r.Kind, Queue: r.Queue, EncodedArgs: json.RawMessage(r.Args), State: State(r.State),
+		Priority: int(r.Priority), Attempt: int(r.Attempt), MaxAttempts: int(r.MaxAttempts),
+		RunAt: r.RunAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		AttemptedAt: r.AttemptedAt.Time.UTC(), FinishedAt: r.FinishedAt.Time.UTC(), LockedUntil: r.LockedUntil.Time.UTC(),
+		LockedBy: r.LockedBy.String, UniqueKey: r.UniqueKey.String, uniqueStates: r.UniqueStates,
+	}
+	if !r.AttemptedAt.Valid {
+		j.AttemptedAt = time.Time{}
+	}
+	if !r.FinishedAt.Valid {
+		j.FinishedAt = time.Time{}
+	}
+	if !r.LockedUntil.Valid {
+		j.LockedUntil = time.Time{}
+	}
+	if err := json.Unmarshal([]byte(r.Errors), &j.Errors); err != nil {
+		return nil, fmt.Errorf("job %d: errors column: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Tags), &j.Tags); err != nil {
+		return nil, fmt.Errorf("job %d: tags column: %w", r.ID, err)
+	}
+	return j, nil
+}
+
+func encodeTags(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(tags)
+	return string(b)
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+
+// normalizeTime is how every time enters the database: UTC, to the
+// microsecond (MySQL's DATETIME(6) and PostgreSQL's precision).
+func normalizeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,805 @@
+// Package jobstest is the conformance suite every jobs backend must pass:
+// run it once per backend and dialect (the in-memory backend, and the SQL
+// backend on SQLite, PostgreSQL and MySQL/MariaDB).
+package jobstest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quarry-go/quarry/framework/jobs"
+)
+
+// Harness is the backend under test. DB is the database it stores jobs in,
+// for transactional enqueue; nil for a backend without transactions (which
+// must then refuse EnqueueTx with jobs.ErrNoTransactions).
+type Harness struct {
+	Backend jobs.Backend
+	DB      *sql.DB
+}
+
+// Args is the suite's job: N is echoed into the record, Queue routes it.
+type Args struct {
+	N    int    `json:"n"`
+	Name string `json:"name,omitempty"`
+}
+
+// Kind implements jobs.Args.
+func (Args) Kind() string { return "jobstest" }
+
+// recorder collects the runs of the suite's worker.
+type recorder struct {
+	mu   sync.Mutex
+	runs []run
+	// behave decides a run's result from its job (default: success).
+	behave func(ctx context.Context, j *jobs.Job[Args]) error
+}
+
+type run struct {
+	id      int64
+	n       int
+	attempt int
+	at      time.Time
+}
+
+func (r *recorder) Work(ctx context.Context, j *jobs.Job[Args]) error {
+	r.mu.Lock()
+	r.runs = append(r.runs, run{id: j.ID, n: j.Args.N, attempt: j.Attempt, at: time.Now()})
+	b := r.behave
+	r.mu.Unlock()
+	if b != nil {
+		return b(ctx, j)
+	}
+	return nil
+}
+
+func (r *recorder) snapshot() []run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.runs)
+}
+
+// fast is a configuration with short intervals so the suite runs quickly.
+func fast(reg *jobs.Registry, queue string, workers int) jobs.Config {
+	return jobs.Config{Registry: reg, Queues: map[string]jobs.QueueConfig{queue: {MaxWorkers: workers}},
+		PollInterval: 20 * time.Millisecond, MaintenanceInterval: 20 * time.Millisecond, Lease: 2 * time.Second,
+		Backoff: func(int) time.Duration { return 0 }}
+}
+
+type env struct {
+	t     *testing.T
+	h     Harness
+	queue string
+	rec   *recorder
+	reg   *jobs.Registry
+}
+
+func (e *env) client(mod func(*jobs.Config)) *jobs.Client {
+	e.t.Helper()
+	cfg := fast(e.reg, e.queue, 10)
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := jobs.New(e.h.Backend, cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) start(c *jobs.Client) {
+	e.t.Helper()
+	if err := c.Start(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Stop(ctx)
+	})
+}
+
+func (e *env) enqueue(c *jobs.Client, a Args, o *jobs.InsertOpts) int64 {
+	e.t.Helper()
+	if o == nil {
+		o = &jobs.InsertOpts{}
+	}
+	if o.Queue == "" {
+		o.Queue = e.queue
+	}
+	r, err := c.Enqueue(context.Background(), a, o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r.ID
+}
+
+// wait polls job id until cond holds, for up to 10 s.
+func (e *env) wait(c *jobs.Client, id int64, what string, cond func(*jobs.JobRow) bool) *jobs.JobRow {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, err := c.Get(context.Background(), id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if cond(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("job %d never %s: state %s, attempt %d, errors %v", id, what, j.State, j.Attempt, j.Errors)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (e *env) waitState(c *jobs.Client, id int64, s jobs.State) *jobs.JobRow {
+	e.t.Helper()
+	return e.wait(c, id, string(s), func(j *jobs.JobRow) bool { return j.State == s })
+}
+
+var queueSeq atomic.Int64
+
+// Run runs every conformance test on h, one after another (they share the
+// backend; each uses its own queue).
+func Run(t *testing.T, h Harness) {
+	for _, tc := range []struct {
+		name string
+		fn   func(e *env)
+	}{
+		{"EnqueueWorkComplete", testComplete},
+		{"Transactional", testTransactional},
+		{"RetryBackoff", testRetryBackoff},
+		{"DiscardAndRetry", testDiscard},
+		{"Panic", testPanic},
+		{"CancelAndSnoozeFromWorker", testCancelSnooze},
+		{"CancelFromOutside", testCancelOutside},
+		{"Unique", testUnique},
+		{"Scheduled", testScheduled},
+		{"Priority", testPriority},
+		{"PauseResume", testPause},
+		{"Timeout", testTimeout},
+		{"GracefulShutdown", testShutdown},
+		{"Rescue", testRescue},
+		{"Retention", testRetention},
+		{"Periodic", testPeriodic},
+		{"InvalidInput", testInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			reg := jobs.NewRegistry()
+			jobs.Register[Args](reg, rec)
+			tc.fn(&env{t: t, h: h, queue: fmt.Sprintf("q%d_%d", time.Now().UnixNano()%1e6, queueSeq.Add(1)), rec: rec, reg: reg})
+		})
+	}
+}
+
+func testComplete(e *env) {
+	var done []jobs.JobEvent
+	var mu sync.Mutex
+	c := e.client(func(cfg *jobs.Config) {
+		cfg.Hooks.JobDone = func(ev jobs.JobEvent) { mu.Lock(); done = append(done, ev); mu.Unlock() }
+	})
+	ids := make([]int64, 5)
+	for i := range ids {
+		ids[i] = e.enqueue(c, Args{N: i}, &jobs.InsertOpts{Tags: []string{"t1"}})
+	}
+	j, _ := c.Get(context.Background(), ids[0])
+	if j.State != jobs.StateAvailable || j.Attempt != 0 || j.Queue != e.queue || j.Kind != "jobstest" || j.MaxAttempts != 5 || !slices.Equal(j.Tags, []string{"t1"}) {
+		e.t.Errorf("enqueued job = %+v", j)
+	}
+	e.start(c)
+	for i, id := range ids {
+		j := e.waitState(c, id, jobs.StateCompleted)
+		if j.Attempt != 1 || j.FinishedAt.IsZero() || j.AttemptedAt.IsZero() || j.LockedBy != c.WorkerID() || len(j.Errors) != 0 {
+			e.t.Errorf("completed job %d = %+v", i, j)
+		}
+	}
+	runs := e.rec.snapshot()
+	if len(runs) != 5 {
+		e.t.Fatalf("%d runs, want 5", len(runs))
+	}
+	seen := map[int]bool{}
+	for _, r := range runs {
+		seen[r.n] = true
+	}
+	if len(seen) != 5 {
+		e.t.Errorf("args not delivered: %v", runs)
+	}
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(done) != 5 || done[0].Outcome != jobs.StateCompleted || done[0].Err != nil {
+		e.t.Errorf("hooks saw %d events (%+v)", len(done), done)
+	}
+	counts, err := c.Counts(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	found := false
+	for _, n := range counts {
+		if n.Queue == e.queue && n.State == jobs.StateCompleted && n.Jobs == 5 {
+			found = true
+		}
+	}
+	if !found {
+		e.t.Errorf("counts %v lack 5 completed in %s", counts, e.queue)
+	}
+}
+
+func testTransactional(e *env) {
+	c := e.client(nil)
+	ctx := context.Background()
+	if e.h.DB == nil {
+		if _, err := c.EnqueueTx(ctx, &sql.Tx{}, Args{}, &jobs.InsertOpts{Queue: e.queue}); !errors.Is(err, jobs.ErrNoTransactions) {
+			e.t.Fatalf("EnqueueTx without transactions: %v", err)
+		}
+		return
+	}
+	tx, err := e.h.DB.BeginTx(ctx, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rolled, err := c.EnqueueTx(ctx, tx, Args{N: 1}, &jobs.InsertOpts{Queue: e.queue})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Get(ctx, rolled.ID); !errors.Is(err, jobs.ErrNotFound) {
+		e.t.Fatalf("job of a rolled-back transaction: %v", err)
+	}
+	e.start(c)
+	tx, err = e.h.DB.BeginTx(ctx, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rs, err := c.EnqueueManyTx(ctx, tx, []jobs.EnqueueParams{{Args: Args{N: 2}, Opts: &jobs.InsertOpts{Queue: e.queue}}, {Args: Args{N: 3}, Opts: &jobs.InsertOpts{Queue: e.queue}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(e.rec.snapshot()); n != 0 {
+		e.t.Fatalf("%d jobs ran before their transaction committed", n)
+	}
+	if err := tx.Commit(); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range rs {
+		e.waitState(c, r.ID, jobs.StateCompleted)
+	}
+}
+
+func testRetryBackoff(e *env) {
+	var delays []int
+	e.reg = jobs.NewRegistry()
+	jobs.Register[Args](e.reg, e.rec, jobs.KindOptions{MaxAttempts: 4, Backoff: func(attempt int) time.Duration {
+		delays = append(delays, attempt)
+		return time.Duration(attempt) * 150 * time.Millisecond
+	}})
+	e.rec.behave = func(_ context.Context, j *jobs.Job[Args]) error {
+		if j.Attempt < 3 {
+			return fmt.Errorf("boom %d", j.Attempt)
+		}
+		return nil
+	}
+	c := e.client(nil)
+	e.start(c)
+	id := e.enqueue(c, Args{}, nil)
+	j := e.wait(c, id, "retryable", func(j *jobs.JobRow) bool { return j.State == jobs.StateRetryable })
+	if len(j.Errors) != 1 || j.Errors[0].Error != "boom 1" || j.Errors[0].Attempt != 1 || !j.RunAt.After(j.Errors[0].At) {
+		e.t.Errorf("after the first failure: %+v", j)
+	}
+	j = e.waitState(c, id, jobs.StateCompleted)
+	if j.Attempt != 3 || len(j.Errors) != 2 || j.Errors[1].Error != "boom 2" {
+		e.t.Errorf("after success: attempt %d, errors %+v", j.Attempt, j.Errors)
+	}
+	runs := e.rec.snapshot()
+	if len(runs) != 3 {
+		e.t.Fatalf("%d runs, want 3", len(runs))
+	}
+	for i, want := range []time.Duration{150 * time.Millisecond, 300 * time.Millisecond} {
+		if gap := runs[i+1].at.Sub(runs[i].at); gap < want {
+			e.t.Errorf("retry %d ran %s after the failure, before its backoff %s", i+1, gap, want)
+		}
+	}
+	if !slices.Equal(delays, []int{1, 2}) {
+		e.t.Errorf("backoff asked for attempts %v, want [1 2]", delays)
+	}
+}
+
+func testDiscard(e *env) {
+	e.reg = jobs.NewRegistry()
+	jobs.Register[Args](e.reg, e.rec, jobs.KindOptions{MaxAttempts: 2})
+	var fail atomic.Bool
+	fail.Store(true)
+	e.rec.behave = func(context.Context, *jobs.Job[Args]) error {
+		if fail.Load() {
+			return errors.New("always")
+		}
+		return nil
+	}
+	c := e.client(nil)
+	e.start(c)
+	id := e.enqueue(c, Args{}, nil)
+	j := e.waitState(c, id, jobs.StateDiscarded)
+	if j.Attempt != 2 || len(j.Errors) != 2 || j.FinishedAt.IsZero() {
+		e.t.Errorf("discarded job = %+v", j)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(e.rec.snapshot()); n != 2 {
+		e.t.Errorf("%d runs, want 2", n)
+	}
+	fail.Store(false)
+	if err := c.Retry(context.Background(), id); err != nil {
+		e.t.Fatal(err)
+	}
+	j = e.waitState(c, id, jobs.StateCompleted)
+	if j.Attempt != 3 || j.MaxAttempts != 3 {
+		e.t.Errorf("retried job: attempt %d of %d", j.Attempt, j.MaxAttempts)
+	}
+}
+
+func testPanic(e *env) {
+	e.rec.behave = func(context.Context, *jobs.Job[Args]) error { panic("kaboom") }
+	c := e.client(nil)
+	e.start(c)
+	id := e.enqueue(c, Args{}, &jobs.InsertOpts{MaxAttempts: 1})
+	j := e.waitState(c, id, jobs.StateDiscarded)
+	if len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error, "kaboom") || !strings.Contains(j.Errors[0].Trace, "jobstest") {
+		e.t.Errorf("panic recorded as %+v", j.Errors)
+	}
+}
+
+func testCancelSnooze(e *env) {
+	e.rec.behave = func(_ context.Context, j *jobs.Job[Args]) error {
+		switch {
+		case j.Args.Name == "cancel":
+			return jobs.Cancel(errors.New("no longer wanted"))
+		case j.Args.Name == "snooze" && len(j.Errors) == 0 && j.Args.N == 0 && time.Since(j.CreatedAt) < 150*time.Millisecond:
+			return jobs.Snooze(300 * time.Millisecond)
+		}
+		return nil
+	}
+	c := e.client(nil)
+	e.start(c)
+	cid := e.enqueue(c, Args{Name: "cancel"}, nil)
+	sid := e.enqueue(c, Args{Name: "snooze"}, nil)
+	j := e.waitState(c, cid, jobs.StateCancelled)
+	if j.Attempt != 1 || len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error, "no longer wanted") || j.FinishedAt.IsZero() {
+		e.t.Errorf("cancelled job = %+v", j)
+	}
+	j = e.wait(c, sid, "snoozed", func(j *jobs.JobRow) bool { return j.State == jobs.StateScheduled || j.State == jobs.StateCompleted })
+	if j.State != jobs.StateScheduled || j.Attempt != 0 || len(j.Errors) != 0 {
+		e.t.Errorf("snoozed job = state %s attempt %d errors %v", j.State, j.Attempt, j.Errors)
+	}
+	j = e.waitState(c, sid, jobs.StateCompleted)
+	if j.Attempt != 1 {
+		e.t.Errorf("snoozed job completed at attempt %d, want 1 (a snooze does not count)", j.Attempt)
+	}
+	runs := e.rec.snapshot()
+	var snoozeRuns []run
+	for _, r := range runs {
+		if r.id == sid {
+			snoozeRuns = append(snoozeRuns, r)
+		}
+	}
+	if len(snoozeRuns) != 2 || snoozeRuns[1].at.Sub(snoozeRuns[0].at) < 300*time.Millisecond {
+		e.t.Errorf("snoozed job ran %v", snoozeRuns)
+	}
+}
+
+func testCancelOutside(e *env) {
+	c := e.client(nil)
+	e.start(c)
+	ctx := context.Background()
+	id := e.enqueue(c, Args{}, &jobs.InsertOpts{Delay: time.Hour})
+	if j, _ := c.Get(ctx, id); j.State != jobs.StateScheduled {
+		e.t.Fatalf("delayed job is %s", j.State)
+	}
+	if err := c.Cancel(ctx, id); err != nil {
+		e.t.Fatal(err)
+	}
+	if j, _ := c.Get(ctx, id); j.State != jobs.StateCancelled || j.FinishedAt.IsZero() {
+		e.t.Errorf("cancelled job = %+v", j)
+	}
+	if err := c.Cancel(ctx, id); !errors.Is(err, jobs.ErrWrongState) {
+		e.t.Errorf("cancelling twice: %v", err)
+	}
+	done := e.enqueue(c, Args{}, nil)
+	e.waitState(c, done, jobs.StateCompleted)
+	if err := c.Cancel(ctx, done); !errors.Is(err, jobs.ErrWrongState) || !strings.Contains(err.Error(), "completed") {
+		e.t.Errorf("cancelling a completed job: %v", err)
+	}
+	if err := c.Delete(ctx, id); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Get(ctx, id); !errors.Is(err, jobs.ErrNotFound) {
+		e.t.Errorf("deleted job: %v", err)
+	}
+	if err := c.Cancel(ctx, id); !errors.Is(err, jobs.ErrNotFound) {
+		e.t.Errorf("cancelling a deleted job: %v", err)
+	}
+	if n := len(e.rec.snapshot()); n != 1 {
+		e.t.Errorf("%d runs, want 1 (the cancelled job ran)", n)
+	}
+}
+
+func testUnique(e *env) {
+	c := e.client(nil)
+	ctx := context.Background()
+	u := &jobs.UniqueOpts{}
+	a, err := c.Enqueue(ctx, Args{N: 1}, &jobs.InsertOpts{Queue: e.queue, Unique: u})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, err := c.Enqueue(ctx, Args{N: 1}, &jobs.InsertOpts{Queue: e.queue, Unique: u})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	other, err := c.Enqueue(ctx, Args{N: 2}, &jobs.InsertOpts{Queue: e.queue, Unique: u})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if a.Duplicate || !b.Duplicate || b.ID != a.ID || other.Duplicate || other.ID == a.ID {
+		e.t.Fatalf("unique enqueues: %+v %+v %+v", a, b, other)
+	}
+	e.start(c)
+	e.waitState(c, a.ID, jobs.StateCompleted)
+	// Completed does not count by default: the same job may run again.
+	again, err := c.Enqueue(ctx, Args{N: 1}, &jobs.InsertOpts{Queue: e.queue, Unique: u})
+	if err != nil || again.Duplicate {
+		e.t.Fatalf("after completion: %+v %v", again, err)
+	}
+	e.waitState(c, again.ID, jobs.StateCompleted)
+	// Counting completed within a period: once per window.
+	once := &jobs.UniqueOpts{Key: "report", Period: time.Hour, States: []jobs.State{jobs.StateAvailable, jobs.StateRunning, jobs.StateCompleted}}
+	first, err := c.Enqueue(ctx, Args{N: 7}, &jobs.InsertOpts{Queue: e.queue, Unique: once})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(c, first.ID, jobs.StateCompleted)
+	second, err := c.Enqueue(ctx, Args{N: 8}, &jobs.InsertOpts{Queue: e.queue, Unique: once})
+	if err != nil || !second.Duplicate || second.ID != first.ID {
+		e.t.Errorf("same key, same hour, after completion: %+v %v", second, err)
+	}
+	// Concurrent enqueues of one unique job make one job.
+	var wg sync.WaitGroup
+	results := make([]jobs.Result, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.Enqueue(ctx, Args{N: 99}, &jobs.InsertOpts{Queue: e.queue, Unique: &jobs.UniqueOpts{}, Delay: time.Hour})
+			if err != nil {
+				e.t.Error(err)
+			}
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+	fresh := 0
+	for _, r := range results {
+		if !r.Duplicate {
+			fresh++
+		}
+		if r.ID != results[0].ID {
+			e.t.Errorf("concurrent unique enqueues gave ids %v", results)
+			break
+		}
+	}
+	if fresh != 1 {
+		e.t.Errorf("%d concurrent unique enqueues inserted, want 1", fresh)
+	}
+	if err := c.Cancel(ctx, results[0].ID); err != nil {
+		e.t.Fatal(err)
+	}
+	r, err := c.Enqueue(ctx, Args{N: 99}, &jobs.InsertOpts{Queue: e.queue, Unique: &jobs.UniqueOpts{}, Delay: time.Hour})
+	if err != nil || r.Duplicate {
+		e.t.Errorf("after cancelling the unique job: %+v %v", r, err)
+	}
+}
+
+func testScheduled(e *env) {
+	c := e.client(nil)
+	e.start(c)
+	at := time.Now().Add(300 * time.Millisecond)
+	id := e.enqueue(c, Args{}, &jobs.InsertOpts{RunAt: at})
+	later := e.enqueue(c, Args{}, &jobs.InsertOpts{Delay: 400 * time.Millisecond})
+	if j, _ := c.Get(context.Background(), id); j.State != jobs.StateScheduled {
+		e.t.Fatalf("future job is %s", j.State)
+	}
+	j := e.waitState(c, id, jobs.StateCompleted)
+	if j.AttemptedAt.Before(at.Truncate(time.Microsecond)) {
+		e.t.Errorf("scheduled for %s, started %s", at, j.AttemptedAt)
+	}
+	j = e.waitState(c, later, jobs.StateCompleted)
+	if j.AttemptedAt.Sub(j.CreatedAt) < 400*time.Millisecond {
+		e.t.Errorf("delayed 400ms, started after %s", j.AttemptedAt.Sub(j.CreatedAt))
+	}
+}
+
+func testPriority(e *env) {
+	c := e.client(func(cfg *jobs.Config) { cfg.Queues[e.queue] = jobs.QueueConfig{MaxWorkers: 1}; cfg.FetchLimit = 1 })
+	ctx := context.Background()
+	var ids []int64
+	for i, p := range []int{5, -3, 0, 5, -3} {
+		r, err := c.Enqueue(ctx, Args{N: i}, &jobs.InsertOpts{Queue: e.queue, Priority: p})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	e.start(c)
+	for _, id := range ids {
+		e.waitState(c, id, jobs.StateCompleted)
+	}
+	var order []int
+	for _, r := range e.rec.snapshot() {
+		order = append(order, r.n)
+	}
+	if !slices.Equal(order, []int{1, 4, 2, 0, 3}) {
+		e.t.Errorf("ran in order %v, want [1 4 2 0 3] (priority, then age)", order)
+	}
+}
+
+func testPause(e *env) {
+	c := e.client(nil)
+	ctx := context.Background()
+	e.start(c)
+	if err := c.Pause(ctx, e.queue); err != nil {
+		e.t.Fatal(err)
+	}
+	id := e.enqueue(c, Args{}, nil)
+	time.Sleep(300 * time.Millisecond)
+	if j, _ := c.Get(ctx, id); j.State != jobs.StateAvailable {
+		e.t.Fatalf("job in a paused queue is %s", j.State)
+	}
+	qs, err := c.Backend().Queues(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !slices.ContainsFunc(qs, func(q jobs.QueueInfo) bool { return q.Name == e.queue && q.Paused }) {
+		e.t.Errorf("queues %+v do not show %s paused", qs, e.queue)
+	}
+	if err := c.Resume(ctx, e.queue); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(c, id, jobs.StateCompleted)
+}
+
+func testTimeout(e *env) {
+	e.reg = jobs.NewRegistry()
+	jobs.Register[Args](e.reg, e.rec, jobs.KindOptions{Timeout: 100 * time.Millisecond, MaxAttempts: 1})
+	e.rec.behave = func(ctx context.Context, _ *jobs.Job[Args]) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+			return nil
+		}
+	}
+	c := e.client(nil)
+	e.start(c)
+	id := e.enqueue(c, Args{}, nil)
+	j := e.waitState(c, id, jobs.StateDiscarded)
+	if len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error, "deadline exceeded") {
+		e.t.Errorf("timed-out job errors %+v", j.Errors)
+	}
+}
+
+func testShutdown(e *env) {
+	ctx := context.Background()
+	release := make(chan struct{})
+	var cancelled atomic.Int64
+	e.rec.behave = func(ctx context.Context, j *jobs.Job[Args]) error {
+		if j.Args.Name == "quick" {
+			time.Sleep(200 * time.Millisecond)
+			return nil
+		}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			cancelled.Add(1)
+			return ctx.Err()
+		}
+	}
+	// A job that ends within the grace period completes.
+	c := e.client(nil)
+	quick := e.enqueue(c, Args{Name: "quick"}, nil)
+	if err := c.Start(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(c, quick, jobs.StateRunning)
+	stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := c.Stop(stopCtx); err != nil {
+		e.t.Fatal(err)
+	}
+	cancel()
+	if j, _ := c.Get(ctx, quick); j.State != jobs.StateCompleted {
+		e.t.Errorf("job finished during shutdown is %s", j.State)
+	}
+	// A job still running at the deadline is cancelled and handed back.
+	c = e.client(nil)
+	slow := e.enqueue(c, Args{Name: "slow"}, nil)
+	if err := c.Start(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(c, slow, jobs.StateRunning)
+	stopCtx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	err := c.Stop(stopCtx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		e.t.Errorf("Stop past its deadline: %v", err)
+	}
+	j, _ := c.Get(ctx, slow)
+	if j.State != jobs.StateAvailable || j.Attempt != 0 || !j.LockedUntil.IsZero() {
+		e.t.Errorf("job handed back at shutdown = state %s attempt %d locked until %s", j.State, j.Attempt, j.LockedUntil)
+	}
+	if cancelled.Load() != 1 {
+		e.t.Errorf("the running job's context was cancelled %d times, want 1", cancelled.Load())
+	}
+	if err := c.Start(ctx); !errors.Is(err, jobs.ErrStopped) {
+		e.t.Errorf("Start after Stop: %v", err)
+	}
+	// Another client takes it at once.
+	close(release)
+	c2 := e.client(nil)
+	e.start(c2)
+	j = e.waitState(c2, slow, jobs.StateCompleted)
+	if j.Attempt != 1 || j.LockedBy != c2.WorkerID() {
+		e.t.Errorf("rerun after shutdown: attempt %d by %s", j.Attempt, j.LockedBy)
+	}
+}
+
+func testRescue(e *env) {
+	ctx := context.Background()
+	c := e.client(nil)
+	id := e.enqueue(c, Args{}, nil)
+	last := e.enqueue(c, Args{}, &jobs.InsertOpts{MaxAttempts: 1})
+	// A worker takes both and dies: its lease runs out.
+	now := time.Now().UTC()
+	rows, err := e.h.Backend.Fetch(ctx, jobs.FetchParams{Queue: e.queue, Limit: 10, Now: now, LockedUntil: now.Add(300 * time.Millisecond), Worker: "dead-worker"})
+	if err != nil || len(rows) != 2 {
+		e.t.Fatalf("fetch: %d rows, %v", len(rows), err)
+	}
+	e.start(c)
+	j := e.waitState(c, id, jobs.StateCompleted)
+	if j.Attempt != 2 || j.LockedBy != c.WorkerID() {
+		e.t.Errorf("rescued job: attempt %d by %s, want attempt 2 by %s", j.Attempt, j.LockedBy, c.WorkerID())
+	}
+	j = e.waitState(c, last, jobs.StateDiscarded)
+	if j.Attempt != 1 || j.FinishedAt.IsZero() {
+		e.t.Errorf("rescued job on its last attempt = %+v", j)
+	}
+	// The dead worker's late completion does not overwrite the new run.
+	if n, err := e.h.Backend.Complete(ctx, []int64{id, last}, "dead-worker", time.Now()); err != nil || n != 0 {
+		e.t.Errorf("stale completion changed %d rows (%v)", n, err)
+	}
+}
+
+func testRetention(e *env) {
+	ctx := context.Background()
+	c := e.client(nil)
+	e.start(c)
+	done := e.enqueue(c, Args{}, nil)
+	waiting := e.enqueue(c, Args{}, &jobs.InsertOpts{Delay: time.Hour})
+	e.waitState(c, done, jobs.StateCompleted)
+	if _, err := c.DeleteFinished(ctx, jobs.StateCompleted, time.Now().Add(-time.Hour)); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Get(ctx, done); err != nil {
+		e.t.Errorf("job finished within retention was deleted: %v", err)
+	}
+	n, err := c.DeleteFinished(ctx, jobs.StateCompleted, time.Now().Add(time.Second))
+	if err != nil || n < 1 {
+		e.t.Fatalf("DeleteFinished: %d, %v", n, err)
+	}
+	if _, err := c.Get(ctx, done); !errors.Is(err, jobs.ErrNotFound) {
+		e.t.Errorf("job past retention: %v", err)
+	}
+	if _, err := c.Get(ctx, waiting); err != nil {
+		e.t.Errorf("waiting job deleted by retention: %v", err)
+	}
+	if _, err := c.DeleteFinished(ctx, jobs.StateRunning, time.Now()); !errors.Is(err, jobs.ErrInvalid) {
+		e.t.Errorf("DeleteFinished(running): %v", err)
+	}
+}
+
+// PeriodicArgs is the periodic job of the suite.
+type PeriodicArgs struct {
+	Slot time.Time `json:"slot"`
+}
+
+// Kind implements jobs.Args.
+func (PeriodicArgs) Kind() string { return "jobstest_periodic" }
+
+func testPeriodic(e *env) {
+	var mu sync.Mutex
+	slots := map[time.Time]int{}
+	reg := jobs.NewRegistry()
+	jobs.Register[PeriodicArgs](reg, jobs.WorkFunc[PeriodicArgs](func(_ context.Context, j *jobs.Job[PeriodicArgs]) error {
+		mu.Lock()
+		slots[j.Args.Slot]++
+		mu.Unlock()
+		return nil
+	}))
+	name := "tick-" + e.queue
+	// Three schedulers (as three app instances would run) on one backend.
+	for i := 0; i < 3; i++ {
+		c, err := jobs.New(e.h.Backend, jobs.Config{Registry: reg, Queues: map[string]jobs.QueueConfig{e.queue: {MaxWorkers: 5}},
+			PollInterval: 20 * time.Millisecond, MaintenanceInterval: 50 * time.Millisecond,
+			Periodic: []jobs.PeriodicJob{{Name: name, Schedule: jobs.Every(100 * time.Millisecond),
+				Args: func(slot time.Time) jobs.Args { return PeriodicArgs{Slot: slot} }, Opts: &jobs.InsertOpts{Queue: e.queue}}}})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.start(c)
+	}
+	time.Sleep(1300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(slots) < 8 {
+		e.t.Errorf("%d slots ran in 1.3 s of a 100 ms schedule", len(slots))
+	}
+	for slot, n := range slots {
+		if n != 1 {
+			e.t.Errorf("slot %s ran %d times", slot.Format(time.RFC3339Nano), n)
+		}
+		if slot.Nanosecond()%int(100*time.Millisecond) != 0 {
+			e.t.Errorf("slot %s is not on the 100 ms grid", slot)
+		}
+	}
+	if _, err := jobs.Cron("61 * * * *"); !errors.Is(err, jobs.ErrInvalid) {
+		e.t.Errorf("bad cron: %v", err)
+	}
+	s, err := jobs.Cron("*/15 9-17 * * MON-FRI")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	from := time.Date(2026, 11, 27, 17, 50, 0, 0, time.UTC) // a Friday
+	if got := s.Next(from); !got.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)) {
+		e.t.Errorf("cron next after Friday 17:50 = %s", got)
+	}
+}
+
+func testInvalid(e *env) {
+	ctx := context.Background()
+	c := e.client(nil)
+	for _, o := range []*jobs.InsertOpts{
+		{Queue: "has space"}, {Queue: strings.Repeat("q", 101)}, {Priority: 5000}, {MaxAttempts: -1},
+		{RunAt: time.Now(), Delay: time.Second}, {Delay: -time.Second}, {Tags: []string{""}},
+		{Unique: &jobs.UniqueOpts{States: []jobs.State{"nope"}}},
+	} {
+		if _, err := c.Enqueue(ctx, Args{}, o); !errors.Is(err, jobs.ErrInvalid) {
+			e.t.Errorf("Enqueue(%+v): %v, want ErrInvalid", o, err)
+		}
+	}
+	big := Args{Name: strings.Repeat("x", 1<<20)}
+	if _, err := c.Enqueue(ctx, big, &jobs.InsertOpts{Queue: e.queue}); !errors.Is(err, jobs.ErrInvalid) {
+		e.t.Errorf("1 MiB args: %v", err)
+	}
+	for _, cfg := range []jobs.Config{
+		{Queues: map[string]jobs.QueueConfig{"a": {MaxWorkers: 1}}},
+		{Registry: e.reg, Queues: map[string]jobs.QueueConfig{"a": {MaxWorkers: 0}}},
+		{Lease: time.Millisecond},
+		{Periodic: []jobs.PeriodicJob{{Name: "x"}}},
+	} {
+		if _, err := jobs.New(e.h.Backend, cfg); !errors.Is(err, jobs.ErrInvalid) {
+			e.t.Errorf("New(%+v): %v, want ErrInvalid", cfg, err)
+		}
+	}
+	if _, err := c.Get(ctx, 1<<60); !errors.Is(err, jobs.ErrNotFound) {
+		e.t.Errorf("Get(missing): %v", err)
+	}
+}

@@ -1,0 +1,117 @@
+-- Background jobs (framework/jobs). Every state change of a running job is
+-- guarded by state = 'running' and the worker that holds it (locked_by), so
+-- a worker whose lease was rescued cannot overwrite the job's newer run.
+-- unique_key is kept only while the new state is one of the job's
+-- unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
+-- completed 16, cancelled 32, discarded 64).
+
+-- name: JobInsert :one
+INSERT INTO quarry_jobs (kind, queue, args, state, priority, attempt, max_attempts, run_at, created_at, errors, tags, unique_key, unique_states)
+VALUES (sqlc.arg(kind), sqlc.arg(queue), sqlc.arg(args), sqlc.arg(state), sqlc.arg(priority), 0, sqlc.arg(max_attempts), sqlc.arg(run_at), sqlc.arg(created_at), '[]', sqlc.arg(tags), sqlc.narg(unique_key), sqlc.arg(unique_states))
+RETURNING id;
+
+-- JobInsertUnique inserts unless a job with the same unique_key exists; it
+-- reports 1 when it inserted and 0 when it did not.
+-- name: JobInsertUnique :execrows
+INSERT INTO quarry_jobs (kind, queue, args, state, priority, attempt, max_attempts, run_at, created_at, errors, tags, unique_key, unique_states)
+VALUES (sqlc.arg(kind), sqlc.arg(queue), sqlc.arg(args), sqlc.arg(state), sqlc.arg(priority), 0, sqlc.arg(max_attempts), sqlc.arg(run_at), sqlc.arg(created_at), '[]', sqlc.arg(tags), sqlc.narg(unique_key), sqlc.arg(unique_states))
+ON CONFLICT (unique_key) DO NOTHING;
+
+-- name: JobGet :one
+SELECT * FROM quarry_jobs WHERE id = sqlc.arg(id);
+
+-- name: JobGetByUniqueKey :one
+SELECT * FROM quarry_jobs WHERE unique_key = sqlc.arg(unique_key);
+
+-- JobLockAvailable locks the next due jobs of a queue that is not paused,
+-- skipping rows other workers hold; JobMarkRunning then takes them, in the
+-- same transaction.
+-- name: JobLockAvailable :many
+SELECT * FROM quarry_jobs
+WHERE state = 'available' AND queue = sqlc.arg(queue) AND run_at <= sqlc.arg(run_at)
+  AND NOT EXISTS (SELECT 1 FROM quarry_job_queues q WHERE q.name = quarry_jobs.queue AND q.paused_at IS NOT NULL)
+ORDER BY priority, run_at, id
+LIMIT sqlc.arg('limit')::bigint
+FOR UPDATE SKIP LOCKED;
+
+-- name: JobMarkRunning :exec
+UPDATE quarry_jobs
+SET state = 'running', attempt = attempt + 1, attempted_at = sqlc.arg(attempted_at),
+    locked_until = sqlc.arg(locked_until), locked_by = sqlc.arg(locked_by),
+    unique_key = CASE WHEN unique_states & 4 <> 0 THEN unique_key END
+WHERE id = ANY(sqlc.arg(ids)::bigint[]);
+
+-- name: JobComplete :execrows
+UPDATE quarry_jobs
+SET state = 'completed', finished_at = sqlc.arg(finished_at), locked_until = NULL,
+    unique_key = CASE WHEN unique_states & 16 <> 0 THEN unique_key END
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'running' AND locked_by = sqlc.arg(locked_by);
+
+-- JobSetOutcome records any other outcome of one run (retry, discard,
+-- cancel, snooze, release at shutdown), with the unique_key the new state
+-- keeps.
+-- name: JobSetOutcome :execrows
+UPDATE quarry_jobs
+SET state = sqlc.arg(state), attempt = sqlc.arg(attempt), run_at = sqlc.arg(run_at),
+    finished_at = sqlc.narg(finished_at), locked_until = NULL, errors = sqlc.arg(errors),
+    unique_key = sqlc.narg(unique_key)
+WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(ran_attempt);
+
+-- name: JobHeartbeat :execrows
+UPDATE quarry_jobs SET locked_until = sqlc.arg(locked_until)
+WHERE state = 'running' AND locked_by = sqlc.arg(locked_by);
+
+-- JobRescue returns running jobs whose lease expired (their worker died)
+-- to the queue, or discards them when that was their last attempt. The
+-- attempt was counted when the job was fetched. The lease's end becomes the
+-- run time (so rescued jobs go first) or the finish time.
+-- name: JobRescue :execrows
+UPDATE quarry_jobs
+SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
+    finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
+    run_at = locked_until,
+    unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
+                      ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
+    locked_until = NULL
+WHERE state = 'running' AND locked_until < sqlc.arg(now);
+
+-- JobPromote makes scheduled and retryable jobs that are due available.
+-- name: JobPromote :execrows
+UPDATE quarry_jobs
+SET state = 'available', unique_key = CASE WHEN unique_states & 1 <> 0 THEN unique_key END
+WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(now);
+
+-- JobDeleteFinished deletes up to limit jobs in one final state that
+-- finished before a time (retention).
+-- name: JobDeleteFinished :execrows
+DELETE FROM quarry_jobs WHERE id IN (
+    SELECT j.id FROM quarry_jobs j WHERE j.state = sqlc.arg(state) AND j.finished_at < sqlc.arg(finished_at)
+    LIMIT sqlc.arg('limit')::bigint);
+
+-- JobCancel cancels a job that has not started (or is waiting to retry).
+-- name: JobCancel :execrows
+UPDATE quarry_jobs
+SET state = 'cancelled', finished_at = sqlc.arg(finished_at),
+    unique_key = CASE WHEN unique_states & 32 <> 0 THEN unique_key END
+WHERE id = sqlc.arg(id) AND state IN ('available', 'scheduled', 'retryable');
+
+-- JobRetry makes a job that is not running available now, granting one
+-- more attempt when it had used them all.
+-- name: JobRetry :execrows
+UPDATE quarry_jobs
+SET state = 'available', run_at = sqlc.arg(run_at), finished_at = NULL,
+    max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
+WHERE id = sqlc.arg(id) AND state <> 'running';
+
+-- name: JobDelete :execrows
+DELETE FROM quarry_jobs WHERE id = sqlc.arg(id) AND state <> 'running';
+
+-- name: JobCountByState :many
+SELECT queue, state, COUNT(*) AS jobs FROM quarry_jobs GROUP BY queue, state ORDER BY queue, state;
+
+-- name: JobQueueSetPaused :exec
+INSERT INTO quarry_job_queues (name, paused_at, updated_at) VALUES (sqlc.arg(name), sqlc.narg(paused_at), sqlc.arg(updated_at))
+ON CONFLICT (name) DO UPDATE SET paused_at = EXCLUDED.paused_at, updated_at = EXCLUDED.updated_at;
+
+-- name: JobQueueList :many
+SELECT * FROM quarry_job_queues ORDER BY name;
