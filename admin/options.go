@@ -120,6 +120,8 @@ var frameworkDefaults = map[string]Table{
 	"quarry_migrate_lock":   {Hidden: true},
 	"goose_db_version":      {Hidden: true},
 	"goose_lock":            {Hidden: true},
+	"quarry_jobs":           jobsTable,
+	"quarry_job_queues":     jobQueuesTable,
 }
 
 // configFor merges the user's options over the framework's defaults for
@@ -145,6 +147,13 @@ func configFor(name string, user map[string]Table) Table {
 	t.ListFilter = pick(t.ListFilter, def.ListFilter)
 	t.ReadonlyFields = append(slices.Clone(def.ReadonlyFields), t.ReadonlyFields...)
 	t.Exclude = append(slices.Clone(def.Exclude), t.Exclude...)
+	t.Actions = append(slices.Clone(def.Actions), t.Actions...)
+	if t.Label == "" {
+		t.Label = def.Label
+	}
+	if len(t.Ordering) == 0 {
+		t.Ordering = def.Ordering
+	}
 	t.ReadOnly = t.ReadOnly || def.ReadOnly
 	t.Hidden = t.Hidden || def.Hidden
 	return t

@@ -70,6 +70,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
   quarry gen            run sqlc, check dialect parity, write adapters
   quarry migrate up     apply the framework's migrations, then the app's
   quarry serve          serve the framework router (health checks) on QUARRY_BIND
+  quarry worker         run the job queue maintenance; --status prints counts
 
 Configuration comes from the environment: DATABASE_URL (sqlite:./var/app.db,
 postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY, QUARRY_ENV.`,
@@ -80,7 +81,7 @@ postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY, QUARRY_ENV.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newGenCmd(), newMakeMigrationsCmd(), newMigrateCmd(), newInspectDBCmd(), newServeCmd(), newVersionCmd(),
-		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd())
+		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd(), newWorkerCmd())
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/quarry-go/quarry/examples/blog/api"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
@@ -59,6 +60,15 @@ func run(ctx context.Context) error {
 	if _, err := site.Mount(ctx, app); err != nil {
 		return err
 	}
+	worker, err := site.StartJobs(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = worker.Stop(stopCtx)
+	}()
 	fmt.Fprintf(os.Stderr, "Quarry blog demo: http://%s/  admin: http://%s/admin/  (database %s; Ctrl-C stops)\n", cfg.Bind, cfg.Bind, app.URL())
 	return app.Run(ctx)
 }

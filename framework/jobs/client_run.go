@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quarry-go/quarry/framework/store"
 )
 
 // runState is what a started client runs.
@@ -528,7 +530,12 @@ func (c *Client) DeleteFinished(ctx context.Context, state State, before time.Ti
 }
 
 func (c *Client) logMaintenance(ctx context.Context, step string, err error) {
-	if ctx.Err() == nil {
+	switch {
+	case ctx.Err() != nil:
+	case errors.Is(err, store.ErrConflict):
+		// Clients maintaining at once may deadlock; the next tick retries.
+		c.log.Debug("jobs: maintenance step lost a lock conflict; retrying next tick", "step", step, "err", err)
+	default:
 		c.log.Error("jobs: maintenance failed", "step", step, "err", err)
 	}
 }

@@ -1,0 +1,91 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// The background-jobs tables (framework/jobs): jobs are listed by state,
+// queue and kind, and changed only through actions that keep the queue's
+// rules (a running job is never touched).
+var (
+	jobsTable = Table{
+		Label:        "Background jobs",
+		ListDisplay:  []string{"id", "kind", "queue", "state", "attempt", "max_attempts", "run_at", "finished_at"},
+		ListFilter:   []string{"state", "queue", "kind", "run_at"},
+		SearchFields: []string{"kind", "args", "tags"},
+		Ordering:     []string{"-id"},
+		ReadonlyFields: []string{"kind", "args", "state", "attempt", "created_at", "attempted_at", "finished_at",
+			"locked_until", "locked_by", "errors", "tags", "unique_key", "unique_states"},
+		Actions: []Action{
+			{Name: "retry", Label: "Run selected jobs again now", Run: jobAction("retried", retryJob)},
+			{Name: "cancel", Label: "Cancel selected jobs (not yet started)", Run: jobAction("cancelled", cancelJob)},
+		},
+	}
+	jobQueuesTable = Table{
+		Label: "Job queues",
+		Actions: []Action{
+			{Name: "pause", Label: "Pause selected queues", Run: queueAction(true)},
+			{Name: "resume", Label: "Resume selected queues", Run: queueAction(false)},
+		},
+	}
+)
+
+func retryJob(ctx context.Context, q store.Querier, id int64, now time.Time) (int64, error) {
+	return q.JobRetry(ctx, store.JobRetryParams{RunAt: now, ID: id})
+}
+
+func cancelJob(ctx context.Context, q store.Querier, id int64, now time.Time) (int64, error) {
+	return q.JobCancel(ctx, store.JobCancelParams{FinishedAt: sql.NullTime{Time: now, Valid: true}, ID: id})
+}
+
+// jobAction applies fn to each selected job and reports how many it
+// changed; the others were in a state fn does not apply to.
+func jobAction(verb string, fn func(context.Context, store.Querier, int64, time.Time) (int64, error)) func(context.Context, *sql.Tx, Selection) (string, error) {
+	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
+		q := sel.Dialect.Queries(tx)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		var changed int64
+		for _, k := range sel.Keys {
+			id, err := strconv.ParseInt(k[0], 10, 64)
+			if err != nil {
+				return "", UserError{Msg: fmt.Sprintf("%q is not a job id", k[0])}
+			}
+			n, err := fn(ctx, q, id, now)
+			if err != nil {
+				return "", err
+			}
+			changed += n
+		}
+		msg := fmt.Sprintf("%s %d of %d jobs", verb, changed, len(sel.Keys))
+		if skipped := int64(len(sel.Keys)) - changed; skipped > 0 {
+			msg += fmt.Sprintf("; %d were running or already finished", skipped)
+		}
+		return msg + ".", nil
+	}
+}
+
+func queueAction(pause bool) func(context.Context, *sql.Tx, Selection) (string, error) {
+	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
+		q := sel.Dialect.Queries(tx)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		for _, k := range sel.Keys {
+			p := store.JobQueueSetPausedParams{Name: k[0], UpdatedAt: now}
+			if pause {
+				p.PausedAt = sql.NullTime{Time: now, Valid: true}
+			}
+			if err := q.JobQueueSetPaused(ctx, p); err != nil {
+				return "", err
+			}
+		}
+		if pause {
+			return fmt.Sprintf("Paused %d queues: no new jobs start in them until resumed.", len(sel.Keys)), nil
+		}
+		return fmt.Sprintf("Resumed %d queues.", len(sel.Keys)), nil
+	}
+}
