@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin bench-django fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin bench-django bench-jobs fuzz
 
 all: gen lint test
 
@@ -64,6 +64,11 @@ bench:
 ## 1,000,000-row table, PostgreSQL and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)
 bench-admin:
 	go run ./bench/admin -rows 1000000 -dialects postgres,sqlite
+
+## bench-jobs: drain 100,000 no-op jobs on PostgreSQL (beside River, bench/jobs/river, on the same
+## database), MySQL and SQLite; jobs/s, insert rate and median enqueue-to-start latency (go run ./bench/jobs -h)
+bench-jobs:
+	go run ./bench/jobs -n 100000 -workers 2000 -dialects postgres,mysql,sqlite
 
 ## bench-django: the Django 3.2 admin anchor (../shared/anchors/django: 1,000,000 posts on PostgreSQL) and
 ## Quarry's admin over the same database, the same pages, the same wrk settings, in one run
