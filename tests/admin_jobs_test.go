@@ -1,0 +1,119 @@
+package tests
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quarry-go/quarry/framework/jobs"
+	"github.com/quarry-go/quarry/tests/dbtest"
+)
+
+type adminJobArgs struct {
+	Msg string `json:"msg"`
+}
+
+func (adminJobArgs) Kind() string { return "admin_test.mail" }
+
+// TestAdminJobs: the admin lists background jobs by state and runs its
+// retry and cancel actions without touching running jobs; queues are
+// paused and resumed from the admin; `quarry worker --status` counts them.
+func TestAdminJobs(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		s := newAdminSite(t, db)
+		ctx := context.Background()
+		backend := jobs.NewSQL(s.app.DB(), db.Dialect())
+		c, err := jobs.New(backend, jobs.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		enq := func(o *jobs.InsertOpts) int64 {
+			t.Helper()
+			r, err := c.Enqueue(ctx, adminJobArgs{Msg: "<b>hi</b>"}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+		ready := enq(nil)
+		later := enq(&jobs.InsertOpts{Delay: time.Hour})
+		running := enq(&jobs.InsertOpts{Queue: "busy"})
+		now := time.Now().UTC()
+		if rows, err := backend.Fetch(ctx, jobs.FetchParams{Queue: "busy", Limit: 1, Now: now, LockedUntil: now.Add(time.Hour), Worker: "w1"}); err != nil || len(rows) != 1 {
+			t.Fatalf("fetch: %v %v", rows, err)
+		}
+		root := s.as("root")
+		ids := func(ns ...int64) []string {
+			var out []string
+			for _, n := range ns {
+				out = append(out, strconv.FormatInt(n, 10))
+			}
+			return out
+		}
+		state := func(id int64) jobs.State {
+			t.Helper()
+			j, err := c.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return j.State
+		}
+
+		page := root.get("/admin/quarry_jobs/", http.StatusOK)
+		wantContains(t, "jobs list", page, "Background jobs", "admin_test.mail", "scheduled", "running", "available",
+			"Run selected jobs again now", "Cancel selected jobs")
+		wantAbsent(t, "jobs list", page, "<b>hi</b>")
+		page = root.get("/admin/quarry_jobs/?f.state=running", http.StatusOK)
+		if rs := rows(page); len(rs) != 1 {
+			t.Errorf("state=running lists %d rows, want 1", len(rs))
+		}
+
+		root.post("/admin/quarry_jobs/", url.Values{"action": {"cancel"}, "_selected": ids(ready, later, running)}, http.StatusSeeOther)
+		wantContains(t, "cancel message", root.get("/admin/quarry_jobs/", http.StatusOK), "cancelled 2 of 3 jobs; 1 were running or already finished.")
+		if state(ready) != jobs.StateCancelled || state(later) != jobs.StateCancelled || state(running) != jobs.StateRunning {
+			t.Errorf("after cancel: %s %s %s", state(ready), state(later), state(running))
+		}
+		root.post("/admin/quarry_jobs/", url.Values{"action": {"retry"}, "_selected": ids(ready, running)}, http.StatusSeeOther)
+		if state(ready) != jobs.StateAvailable || state(running) != jobs.StateRunning {
+			t.Errorf("after retry: %s %s", state(ready), state(running))
+		}
+		root.post("/admin/quarry_jobs/", url.Values{"action": {"retry"}, "_selected": {"x1"}}, http.StatusBadRequest)
+
+		if err := c.Pause(ctx, "default"); err != nil {
+			t.Fatal(err)
+		}
+		paused := func() bool {
+			qs, err := backend.Queues(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range qs {
+				if q.Name == "default" {
+					return q.Paused
+				}
+			}
+			return false
+		}
+		root.post("/admin/quarry_job_queues/", url.Values{"action": {"resume"}, "_selected": {"default"}}, http.StatusSeeOther)
+		if paused() {
+			t.Error("resume from the admin left the queue paused")
+		}
+		root.post("/admin/quarry_job_queues/", url.Values{"action": {"pause"}, "_selected": {"default"}}, http.StatusSeeOther)
+		if !paused() {
+			t.Error("pause from the admin left the queue running")
+		}
+		s.as("viewer").post("/admin/quarry_jobs/", url.Values{"action": {"retry"}, "_selected": ids(ready)}, http.StatusForbidden)
+
+		out := quarryExpect(t, t.TempDir(), []string{"DATABASE_URL=" + db.URL})(0, "worker", "--status").stdout
+		for _, want := range []string{"busy", "running", "default", "available", "cancelled", "paused: default"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("quarry worker --status lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
