@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarry-go/quarry/examples/blog/site"
+	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -53,6 +55,31 @@ func TestDemoAdmin(t *testing.T) {
 		}
 		if rows := rows(b.get("/admin/posts/?f.published=false", http.StatusOK)); len(rows) != 0 {
 			t.Errorf("still unpublished: %v", rows)
+		}
+		// The action enqueued a job in its transaction; the demo's worker runs it.
+		var jobID int64
+		q := "SELECT id FROM quarry_jobs WHERE kind = 'blog.post_published' AND args LIKE " + db.Dialect().Placeholder(1)
+		if err := db.SQL.QueryRow(q, `%"post_id":`+keys[0][1]+`}%`).Scan(&jobID); err != nil {
+			t.Fatalf("publish enqueued no job for post %s: %v", keys[0][1], err)
+		}
+		worker, err := site.StartJobs(ctx, app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer worker.Stop(ctx)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			j, err := worker.Get(ctx, jobID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.State == jobs.StateCompleted {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("post_published job is %s after 10 s (errors %v)", j.State, j.Errors)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

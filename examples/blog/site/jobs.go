@@ -15,9 +15,20 @@ type PurgeSessionsArgs struct{}
 // Kind implements jobs.Args.
 func (PurgeSessionsArgs) Kind() string { return "blog.purge_sessions" }
 
+// PostPublishedArgs is enqueued, with the publishing, by the admin's
+// "publish" action. A real blog would email subscribers here; the worker
+// is written to be safe to run twice (it only reads and logs).
+type PostPublishedArgs struct {
+	PostID int64 `json:"post_id"`
+}
+
+// Kind implements jobs.Args.
+func (PostPublishedArgs) Kind() string { return "blog.post_published" }
+
 // StartJobs starts the demo's background-job client in the app process:
-// the "default" queue with 10 workers and a periodic session purge every
-// 10 minutes (once per slot however many instances run). Stop it with
+// the "default" queue with 10 workers, the jobs of the publish action,
+// and a periodic session purge every 10 minutes (once per slot however
+// many instances run). Stop it with
 // Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
@@ -29,6 +40,15 @@ func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 			app.Logger().Info("purged expired sessions", "sessions", n)
 		}
 		return err
+	}))
+	jobs.Register[PostPublishedArgs](reg, jobs.WorkFunc[PostPublishedArgs](func(ctx context.Context, j *jobs.Job[PostPublishedArgs]) error {
+		var title string
+		q := "SELECT title FROM posts WHERE id = " + d.Dialect.Placeholder(1)
+		if err := d.DB.QueryRowContext(ctx, q, j.Args.PostID).Scan(&title); err != nil {
+			return err
+		}
+		app.Logger().Info("post published: subscribers would be notified now", "post", j.Args.PostID, "title", title)
+		return nil
 	}))
 	c, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{
 		Registry: reg,

@@ -9,12 +9,14 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/quarry-go/quarry/admin"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/session"
 )
 
@@ -30,7 +32,12 @@ func Mount(ctx context.Context, app *framework.App) (*admin.Admin, error) {
 	r := app.Router()
 	r.Use(a.Middleware)
 	a.Mount(r)
-	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Blog admin", Tables: Tables()})
+	// An insert-only jobs client: the publish action enqueues through it.
+	enq, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{Logger: app.Logger()})
+	if err != nil {
+		return nil, err
+	}
+	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq)})
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +45,9 @@ func Mount(ctx context.Context, app *framework.App) (*admin.Admin, error) {
 	return adm, nil
 }
 
-// Tables refines the blog's tables in the admin.
-func Tables() map[string]admin.Table {
+// Tables refines the blog's tables in the admin; the publish action
+// enqueues its PostPublishedArgs jobs through enq.
+func Tables(enq *jobs.Client) map[string]admin.Table {
 	return map[string]admin.Table{
 		"authors": {Display: "name", ListDisplay: []string{"id", "name", "email", "created_at"}, SearchFields: []string{"name", "email"},
 			Ordering: []string{"name"}, ReadonlyFields: []string{"created_at"}},
@@ -50,27 +58,41 @@ func Tables() map[string]admin.Table {
 				{Name: "Post", Fields: []string{"title", "slug", "author_id", "body"}},
 				{Name: "Publishing", Fields: []string{"published", "published_at", "created_at"}},
 			},
-			Actions: []admin.Action{{Name: "publish", Label: "Publish selected posts", Run: publish}}},
+			Actions: []admin.Action{{Name: "publish", Label: "Publish selected posts", Run: publish(enq)}}},
 		"tags":      {Display: "name", Ordering: []string{"name"}},
 		"post_tags": {ListFilter: []string{"tag_id"}},
 	}
 }
 
-// publish marks the selected posts published now (those not already).
-func publish(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, error) {
-	p := sel.Dialect.Placeholder
-	stmt := "UPDATE posts SET published = " + p(1) + ", published_at = " + p(2) + " WHERE id = " + p(3) + " AND published = " + p(4)
-	n := int64(0)
-	now := time.Now().UTC().Truncate(time.Second)
-	for _, k := range sel.Keys {
-		res, err := tx.ExecContext(ctx, stmt, true, now, k[0], false)
-		if err != nil {
-			return "", err
+// publish marks the selected posts published now (those not already) and,
+// in the same transaction, enqueues a PostPublishedArgs job for each: the
+// jobs exist only if the posts were published.
+func publish(enq *jobs.Client) func(context.Context, *sql.Tx, admin.Selection) (string, error) {
+	return func(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, error) {
+		p := sel.Dialect.Placeholder
+		stmt := "UPDATE posts SET published = " + p(1) + ", published_at = " + p(2) + " WHERE id = " + p(3) + " AND published = " + p(4)
+		n := int64(0)
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, k := range sel.Keys {
+			res, err := tx.ExecContext(ctx, stmt, true, now, k[0], false)
+			if err != nil {
+				return "", err
+			}
+			c, _ := res.RowsAffected()
+			if c == 0 {
+				continue
+			}
+			n += c
+			id, err := strconv.ParseInt(k[0], 10, 64)
+			if err != nil {
+				return "", err
+			}
+			if _, err := enq.EnqueueTx(ctx, tx, PostPublishedArgs{PostID: id}, nil); err != nil {
+				return "", err
+			}
 		}
-		c, _ := res.RowsAffected()
-		n += c
+		return fmt.Sprintf("Published %d post(s); %d already were.", n, int64(len(sel.Keys))-n), nil
 	}
-	return fmt.Sprintf("Published %d post(s); %d already were.", n, int64(len(sel.Keys))-n), nil
 }
 
 // EnsureSuperuser creates the user "admin" with a random password when the
