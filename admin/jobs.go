@@ -11,8 +11,9 @@ import (
 )
 
 // The background-jobs tables (framework/jobs): jobs are listed by state,
-// queue and kind, and changed only through actions that keep the queue's
-// rules (a running job is never touched).
+// queue and kind; the actions keep the queue's rules (they never touch a
+// running job). The form leaves only queue, priority, run_at and
+// max_attempts editable.
 var (
 	jobsTable = Table{
 		Label:        "Background jobs",

@@ -420,7 +420,7 @@ func toDBJobDeleteFinishedParams(v store.JobDeleteFinishedParams) sqlcdb.JobDele
 }
 
 func toDBJobHeartbeatParams(v store.JobHeartbeatParams) sqlcdb.JobHeartbeatParams {
-	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy}
+	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Ids: v.Ids}
 }
 
 func toDBJobInsertParams(v store.JobInsertParams) sqlcdb.JobInsertParams {

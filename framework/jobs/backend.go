@@ -22,8 +22,8 @@ type Backend interface {
 	// SetOutcome records any other outcome of a run; false when the job is
 	// no longer the run it was (rescued, released).
 	SetOutcome(ctx context.Context, o Outcome) (bool, error)
-	// Heartbeat extends the lease of every job worker is running.
-	Heartbeat(ctx context.Context, worker string, until time.Time) (int64, error)
+	// Heartbeat extends the lease of the listed jobs worker is running.
+	Heartbeat(ctx context.Context, worker string, ids []int64, until time.Time) (int64, error)
 	// Rescue returns running jobs whose lease ended before now to the
 	// queue (or discards them after their last attempt).
 	Rescue(ctx context.Context, now time.Time) (int64, error)

@@ -154,12 +154,12 @@ func (m *MemoryBackend) SetOutcome(_ context.Context, o Outcome) (bool, error) {
 }
 
 // Heartbeat implements Backend.
-func (m *MemoryBackend) Heartbeat(_ context.Context, worker string, until time.Time) (int64, error) {
+func (m *MemoryBackend) Heartbeat(_ context.Context, worker string, ids []int64, until time.Time) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var n int64
-	for _, j := range m.jobs {
-		if j.State == StateRunning && j.LockedBy == worker {
+	for _, id := range ids {
+		if j := m.jobs[id]; j != nil && j.State == StateRunning && j.LockedBy == worker {
 			j.LockedUntil = until
 			n++
 		}

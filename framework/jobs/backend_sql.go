@@ -82,21 +82,12 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 			}
 			out[i] = InsertResult{ID: id}
 		} else {
-			// A taken key inserts nothing (0 rows), or on MySQL fails with a
-			// duplicate-key error that leaves the transaction usable.
-			n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(p))
-			if err = b.err(err); errors.Is(err, store.ErrUniqueViolation) {
-				n, err = 0, nil
-			}
+			r, err := b.insertUnique(ctx, q, p)
 			if err != nil {
 				return nil, fmt.Errorf("insert unique %s job: %w", j.Kind, err)
 			}
-			row, err := q.JobGetByUniqueKey(ctx, p.UniqueKey)
-			if err != nil {
-				return nil, fmt.Errorf("read unique %s job: %w", j.Kind, b.err(err))
-			}
-			out[i] = InsertResult{ID: row.ID, Duplicate: n == 0}
-			if n == 0 {
+			out[i] = r
+			if r.Duplicate {
 				continue
 			}
 		}
@@ -112,6 +103,33 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 		}
 	}
 	return out, nil
+}
+
+// insertUnique inserts a unique job, or finds the one holding its key. A
+// taken key inserts nothing (0 rows), or on MySQL fails with a duplicate-key
+// error that leaves the transaction usable. The holder may finish and
+// release the key between the two statements: then the insert is tried
+// again.
+func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.JobInsertParams) (InsertResult, error) {
+	for attempt := 1; ; attempt++ {
+		n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(p))
+		if err = b.err(err); errors.Is(err, store.ErrUniqueViolation) {
+			n, err = 0, nil
+		}
+		if err != nil {
+			return InsertResult{}, err
+		}
+		row, err := q.JobGetByUniqueKey(ctx, p.UniqueKey)
+		err = b.err(err)
+		if err == nil {
+			return InsertResult{ID: row.ID, Duplicate: n == 0}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) || attempt == 3 {
+			// In a caller's REPEATABLE READ transaction (MySQL) the holder
+			// may stay invisible: the caller can retry the transaction.
+			return InsertResult{}, fmt.Errorf("the job holding its unique key changed concurrently; try again: %w", store.ErrConflict)
+		}
+	}
 }
 
 func contains(ss []string, s string) bool {
@@ -199,8 +217,8 @@ func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
 }
 
 // Heartbeat implements Backend.
-func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, until time.Time) (int64, error) {
-	n, err := b.q(b.db).JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker)})
+func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, ids []int64, until time.Time) (int64, error) {
+	n, err := b.q(b.db).JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Ids: ids})
 	return n, b.err(err)
 }
 

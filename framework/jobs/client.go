@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -149,6 +150,7 @@ func (c *Config) setDefaults() error {
 		}
 	}
 	seen := map[string]bool{}
+	c.Periodic = slices.Clone(c.Periodic) // check fills in names
 	for i := range c.Periodic {
 		p := &c.Periodic[i]
 		if err := p.check(); err != nil {
@@ -175,6 +177,7 @@ type Client struct {
 	stopped   bool
 	producers map[string]*producer
 	running   map[int64]*execution
+	pending   map[int64]struct{} // completed, not yet written
 	run       *runState
 }
 
@@ -187,7 +190,7 @@ func New(backend Backend, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{backend: backend, cfg: cfg, log: cfg.Logger, now: time.Now,
-		producers: map[string]*producer{}, running: map[int64]*execution{}}
+		producers: map[string]*producer{}, running: map[int64]*execution{}, pending: map[int64]struct{}{}}
 	for name, q := range cfg.Queues {
 		c.producers[name] = newProducer(c, name, q.MaxWorkers)
 	}

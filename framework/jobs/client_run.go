@@ -27,8 +27,10 @@ type runState struct {
 
 // execution is one running job.
 type execution struct {
-	row      *JobRow
-	released atomic.Bool // set when Stop handed the job back to the queue
+	row *JobRow
+	// claimed is set by whichever comes first: the run recording its
+	// outcome, or Stop handing the job back to the queue.
+	claimed atomic.Bool
 }
 
 // Start begins working the configured queues, maintenance (promotion of
@@ -99,11 +101,22 @@ func (c *Client) Stop(ctx context.Context) error {
 	var gaveUp error
 	select {
 	case <-done:
-	case <-ctx.Done():
-		gaveUp = ctx.Err()
-		c.releaseRunning()
-		rs.cancelWork()
-		<-done
+	default:
+		select {
+		case <-done:
+		case <-ctx.Done():
+			gaveUp = ctx.Err()
+			c.releaseRunning()
+			rs.cancelWork()
+			// Cancelled jobs get a moment to return; one that ignores its
+			// context is left running, already handed back.
+			t := time.NewTimer(time.Second)
+			select {
+			case <-done:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 	}
 	rs.completer.close()
 	rs.stopBg()
@@ -142,8 +155,8 @@ func (c *Client) releaseRunning() {
 	defer cancel()
 	now := c.clock()
 	for _, e := range execs {
-		if !e.released.CompareAndSwap(false, true) {
-			continue
+		if !e.claimed.CompareAndSwap(false, true) {
+			continue // its outcome is being recorded
 		}
 		j := e.row
 		_, err := c.backend.SetOutcome(ctx, Outcome{ID: j.ID, Worker: c.cfg.WorkerID, RanAttempt: j.Attempt,
@@ -162,8 +175,27 @@ func (c *Client) track(e *execution) {
 
 func (c *Client) untrack(e *execution) {
 	c.mu.Lock()
-	delete(c.running, e.row.ID)
+	if c.running[e.row.ID] == e { // not a newer run of the same job
+		delete(c.running, e.row.ID)
+	}
 	c.mu.Unlock()
+}
+
+// leased lists the jobs whose lease this client must renew: those running
+// and those whose completion is not yet written.
+func (c *Client) leased() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]int64, 0, len(c.running)+len(c.pending))
+	for id := range c.running {
+		ids = append(ids, id)
+	}
+	for id := range c.pending {
+		if c.running[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // wake tells the producer of queue to fetch now.
@@ -298,14 +330,24 @@ func (c *Client) execute(p *producer, e *execution) {
 		err = runSafely(ctx, k, row)
 		cancel()
 	}
-	if e.released.Load() {
-		return
+	if !e.claimed.CompareAndSwap(false, true) {
+		return // Stop handed the job back to the queue
 	}
 	ev := JobEvent{Job: row, Err: err, Wait: row.AttemptedAt.Sub(row.RunAt), Duration: time.Since(started)}
 	ev.Outcome = c.finish(k, e, err)
 	if h := c.cfg.Hooks.JobDone; h != nil {
-		h(ev)
+		c.callHook(h, ev)
 	}
+}
+
+// callHook calls a metrics hook; a panic in it is logged, not fatal.
+func (c *Client) callHook(h func(JobEvent), ev JobEvent) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("jobs: JobDone hook panicked", "panic", v)
+		}
+	}()
+	h(ev)
 }
 
 func runSafely(ctx context.Context, k *kind, row *JobRow) (err error) {
@@ -321,6 +363,9 @@ func runSafely(ctx context.Context, k *kind, row *JobRow) (err error) {
 func (c *Client) finish(k *kind, e *execution, err error) State {
 	j := e.row
 	if err == nil {
+		c.mu.Lock()
+		c.pending[j.ID] = struct{}{}
+		c.mu.Unlock()
 		c.run.completer.add(j.ID)
 		return StateCompleted
 	}
@@ -331,7 +376,7 @@ func (c *Client) finish(k *kind, e *execution, err error) State {
 	switch {
 	case errors.As(err, &snooze):
 		o.Attempt = j.Attempt - 1
-		o.RunAt = normalizeTime(now.Add(snooze.d))
+		o.RunAt = normalizeTime(now.Add(min(snooze.d, maxSnooze)))
 		o.State = StateScheduled
 		if !o.RunAt.After(now) {
 			o.State = StateAvailable
@@ -378,12 +423,17 @@ func (c *Client) finish(k *kind, e *execution, err error) State {
 	return o.State
 }
 
+// maxSnooze bounds Snooze (a larger duration would overflow a time).
+const maxSnooze = 10 * 365 * 24 * time.Hour
+
 // completer marks successful jobs completed in batches: one UPDATE for
 // every id that arrived while the previous one ran.
 type completer struct {
-	c    *Client
-	ids  chan int64
-	done chan struct{}
+	c      *Client
+	mu     sync.RWMutex // guards closed against sends on the closed channel
+	closed bool
+	ids    chan int64
+	done   chan struct{}
 }
 
 // completeBatch caps one completion UPDATE.
@@ -395,11 +445,25 @@ func newCompleter(c *Client) *completer {
 	return cp
 }
 
-func (cp *completer) add(id int64) { cp.ids <- id }
+// add queues a completion. After close (a job that ignored its
+// cancellation finished after Stop) it is dropped: the job's lease expires
+// and it runs again.
+func (cp *completer) add(id int64) {
+	cp.mu.RLock()
+	defer cp.mu.RUnlock()
+	if cp.closed {
+		cp.c.log.Warn("jobs: job finished after Stop; it will run again when its lease expires", "job", id)
+		return
+	}
+	cp.ids <- id
+}
 
 // close flushes what is pending and waits.
 func (cp *completer) close() {
+	cp.mu.Lock()
+	cp.closed = true
 	close(cp.ids)
+	cp.mu.Unlock()
 	<-cp.done
 }
 
@@ -426,6 +490,13 @@ func (cp *completer) loop() {
 
 func (cp *completer) flush(ids []int64) {
 	c := cp.c
+	defer func() {
+		c.mu.Lock()
+		for _, id := range ids {
+			delete(c.pending, id)
+		}
+		c.mu.Unlock()
+	}()
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := c.backend.Complete(ctx, ids, c.cfg.WorkerID, c.clock())
@@ -451,13 +522,11 @@ func (c *Client) heartbeatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		c.mu.Lock()
-		n := len(c.running)
-		c.mu.Unlock()
-		if n == 0 && len(c.run.completer.ids) == 0 {
+		ids := c.leased()
+		if len(ids) == 0 {
 			continue
 		}
-		if _, err := c.backend.Heartbeat(ctx, c.cfg.WorkerID, c.clock().Add(c.cfg.Lease)); err != nil && ctx.Err() == nil {
+		if _, err := c.backend.Heartbeat(ctx, c.cfg.WorkerID, ids, c.clock().Add(c.cfg.Lease)); err != nil && ctx.Err() == nil {
 			c.log.Error("jobs: heartbeat failed", "err", err)
 		}
 	}

@@ -40,13 +40,16 @@ type UniqueOpts struct {
 	// Period makes the job unique per window of this length (aligned to
 	// the Unix epoch, UTC): one per hour, one per day. Zero: no window.
 	Period time.Duration
-	// States that count: while the first job is in one of them, a second is
-	// refused. Default: available, scheduled, running, retryable (unique
-	// while pending). Add StateCompleted for "once per Period".
+	// States that count besides the pending ones: while the first job is
+	// available, scheduled, running or retryable a second is always
+	// refused; list StateCompleted (and StateCancelled, StateDiscarded) to
+	// keep refusing it after it finished: with Period, "once per window".
 	States []State
 }
 
-var defaultUniqueStates = []State{StateAvailable, StateScheduled, StateRunning, StateRetryable}
+// pendingStates always count for uniqueness: a job's key can then only be
+// dropped when it finishes, never taken back.
+var pendingStates = []State{StateAvailable, StateScheduled, StateRunning, StateRetryable}
 
 func (u *UniqueOpts) check() error {
 	if u.Period < 0 {
@@ -78,11 +81,7 @@ func (u *UniqueOpts) key(kind, queue string, args []byte, now time.Time) (string
 		slot := now.UnixNano() / int64(u.Period)
 		h.Write([]byte("\x00p:" + strconv.FormatInt(slot, 10)))
 	}
-	states := u.States
-	if len(states) == 0 {
-		states = defaultUniqueStates
-	}
-	return hex.EncodeToString(h.Sum(nil)), stateMask(states)
+	return hex.EncodeToString(h.Sum(nil)), stateMask(pendingStates) | stateMask(u.States)
 }
 
 // DefaultBackoff waits 2^(attempt-1) seconds before retry number attempt,

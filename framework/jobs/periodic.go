@@ -46,8 +46,9 @@ func Every(d time.Duration) Schedule { return every(d) }
 type every time.Duration
 
 func (e every) Next(after time.Time) time.Time {
-	d := time.Duration(e)
-	return after.UTC().Truncate(d).Add(d)
+	d := int64(e)
+	ns := after.UnixNano()
+	return time.Unix(0, (ns/d+1)*d).UTC()
 }
 
 // PeriodicJob is a job enqueued on a schedule. Every client that lists it
@@ -62,14 +63,16 @@ type PeriodicJob struct {
 	Args func(slot time.Time) Args
 	// Opts for the enqueued job (Unique is set by the scheduler).
 	Opts *InsertOpts
+
+	resolved string // Name, or the kind, once checked
 }
 
 func (p *PeriodicJob) name() string {
-	if p.Name != "" {
-		return p.Name
+	if p.resolved != "" {
+		return p.resolved
 	}
-	if p.Args == nil {
-		return ""
+	if p.Name != "" || p.Args == nil {
+		return p.Name
 	}
 	return p.Args(time.Time{}).Kind()
 }
@@ -84,19 +87,39 @@ func (p *PeriodicJob) check() error {
 	if p.Opts != nil && (p.Opts.Unique != nil || !p.Opts.RunAt.IsZero() || p.Opts.Delay != 0) {
 		return invalid("periodic job %q: Opts may not set Unique, RunAt or Delay (the scheduler sets them)", p.name())
 	}
+	if now := time.Now(); !p.Schedule.Next(now).After(now) {
+		return invalid("periodic job %q: its schedule never fires", p.name())
+	}
+	p.resolved = p.name()
 	return nil
 }
 
-// periodicLoop enqueues each periodic job's slots as they come due.
+// never is the next slot of a schedule that has no more.
+var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// nextSlot is the schedule's first slot after t, or never.
+func nextSlot(s Schedule, t time.Time) time.Time {
+	n := s.Next(t)
+	if !n.After(t) {
+		return never
+	}
+	return n
+}
+
+// periodicLoop enqueues each periodic job's slots as they come due. A slot
+// whose enqueue fails (the database is briefly away) is tried again every
+// PollInterval until the following slot is due.
 func (c *Client) periodicLoop(ctx context.Context) {
-	next := make([]time.Time, len(c.cfg.Periodic))
+	n := len(c.cfg.Periodic)
+	slot, wake := make([]time.Time, n), make([]time.Time, n)
 	start := c.clock()
 	for i := range c.cfg.Periodic {
-		next[i] = c.cfg.Periodic[i].Schedule.Next(start)
+		slot[i] = nextSlot(c.cfg.Periodic[i].Schedule, start)
+		wake[i] = slot[i]
 	}
 	for {
-		soonest := next[0]
-		for _, t := range next[1:] {
+		soonest := wake[0]
+		for _, t := range wake[1:] {
 			if t.Before(soonest) {
 				soonest = t
 			}
@@ -107,17 +130,23 @@ func (c *Client) periodicLoop(ctx context.Context) {
 		}
 		now := c.clock()
 		for i := range c.cfg.Periodic {
-			if next[i].After(now) {
+			if wake[i].After(now) {
 				continue
 			}
-			c.fire(ctx, &c.cfg.Periodic[i], next[i])
-			next[i] = c.cfg.Periodic[i].Schedule.Next(now)
+			p := &c.cfg.Periodic[i]
+			following := nextSlot(p.Schedule, slot[i])
+			if err := c.fire(ctx, p, slot[i]); err != nil && following.After(now) {
+				wake[i] = now.Add(c.cfg.PollInterval)
+				continue
+			}
+			slot[i] = nextSlot(p.Schedule, now)
+			wake[i] = slot[i]
 		}
 	}
 }
 
 // fire enqueues one slot, unique on (name, slot) in every state.
-func (c *Client) fire(ctx context.Context, p *PeriodicJob, slot time.Time) {
+func (c *Client) fire(ctx context.Context, p *PeriodicJob, slot time.Time) error {
 	opts := InsertOpts{}
 	if p.Opts != nil {
 		opts = *p.Opts
@@ -126,11 +155,12 @@ func (c *Client) fire(ctx context.Context, p *PeriodicJob, slot time.Time) {
 	r, err := c.Enqueue(ctx, p.Args(slot), &opts)
 	if err != nil {
 		if ctx.Err() == nil {
-			c.log.Error("jobs: enqueueing periodic job failed", "name", p.name(), "slot", slot, "err", err)
+			c.log.Error("jobs: enqueueing periodic job failed; retrying", "name", p.name(), "slot", slot, "err", err)
 		}
-		return
+		return err
 	}
 	if !r.Duplicate {
 		c.log.Debug("jobs: periodic job enqueued", "name", p.name(), "slot", slot, "job", r.ID)
 	}
+	return nil
 }

@@ -97,6 +97,8 @@ type JobsQueries interface {
 	JobDeleteFinished(ctx context.Context, arg JobDeleteFinishedParams) (int64, error)
 	JobGet(ctx context.Context, id int64) (QuarryJob, error)
 	JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (QuarryJob, error)
+	// JobHeartbeat renews the lease of the jobs a worker is still running
+	// (only those: a job whose outcome it failed to record must expire).
 	JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error)
 	// Background jobs (framework/jobs). Every state change of a running job is
 	// guarded by state = 'running' and the worker that holds it (locked_by), so
@@ -218,6 +220,7 @@ type JobDeleteFinishedParams struct {
 type JobHeartbeatParams struct {
 	LockedUntil sql.NullTime
 	LockedBy    sql.NullString
+	Ids         []int64
 }
 
 // JobInsertParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -59,9 +59,11 @@ SET state = sqlc.arg(state), attempt = sqlc.arg(attempt), run_at = sqlc.arg(run_
     unique_key = sqlc.narg(unique_key)
 WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(ran_attempt);
 
+-- JobHeartbeat renews the lease of the jobs a worker is still running
+-- (only those: a job whose outcome it failed to record must expire).
 -- name: JobHeartbeat :execrows
 UPDATE quarry_jobs SET locked_until = sqlc.arg(locked_until)
-WHERE state = 'running' AND locked_by = sqlc.arg(locked_by);
+WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id IN (sqlc.slice(ids));
 
 -- JobRescue returns running jobs whose lease expired (their worker died)
 -- to the queue, or discards them when that was their last attempt. The

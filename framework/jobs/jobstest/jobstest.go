@@ -61,6 +61,13 @@ func (r *recorder) Work(ctx context.Context, j *jobs.Job[Args]) error {
 	return nil
 }
 
+// set replaces the behaviour while jobs may be running.
+func (r *recorder) set(b func(ctx context.Context, j *jobs.Job[Args]) error) {
+	r.mu.Lock()
+	r.behave = b
+	r.mu.Unlock()
+}
+
 func (r *recorder) snapshot() []run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -660,6 +667,33 @@ func testShutdown(e *env) {
 	if j.Attempt != 1 || j.LockedBy != c2.WorkerID() {
 		e.t.Errorf("rerun after shutdown: attempt %d by %s", j.Attempt, j.LockedBy)
 	}
+	// A job that ignores its context does not hold Stop past its deadline.
+	if err := c2.Stop(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	var stubbornDone atomic.Bool
+	stubborn := make(chan struct{})
+	e.rec.set(func(ctx context.Context, j *jobs.Job[Args]) error {
+		<-stubborn
+		stubbornDone.Store(true)
+		return nil
+	})
+	c3 := e.client(nil)
+	sid := e.enqueue(c3, Args{Name: "stubborn"}, nil)
+	if err := c3.Start(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(c3, sid, jobs.StateRunning)
+	stopCtx, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+	err = c3.Stop(stopCtx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || stubbornDone.Load() {
+		e.t.Errorf("Stop with a job ignoring its context: %v (job finished first: %v)", err, stubbornDone.Load())
+	}
+	close(stubborn)
+	if j, _ := c3.Get(ctx, sid); j.State != jobs.StateAvailable {
+		e.t.Errorf("stubborn job after Stop is %s, want available (handed back)", j.State)
+	}
 }
 
 func testRescue(e *env) {
@@ -762,6 +796,15 @@ func testPeriodic(e *env) {
 	}
 	if _, err := jobs.Cron("61 * * * *"); !errors.Is(err, jobs.ErrInvalid) {
 		e.t.Errorf("bad cron: %v", err)
+	}
+	// February 30th parses but never comes: refused, not a busy loop.
+	if _, err := jobs.New(e.h.Backend, jobs.Config{Periodic: []jobs.PeriodicJob{{Name: "never", Schedule: jobs.MustCron("0 0 30 2 *"),
+		Args: func(time.Time) jobs.Args { return PeriodicArgs{} }}}}); !errors.Is(err, jobs.ErrInvalid) {
+		e.t.Errorf("a schedule that never fires: %v", err)
+	}
+	// Intervals are aligned to the Unix epoch (a Thursday).
+	if got := jobs.Every(7*24*time.Hour).Next(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)); got.Weekday() != time.Thursday || got.Hour() != 0 {
+		e.t.Errorf("weekly slot = %s, want a Thursday midnight", got)
 	}
 	s, err := jobs.Cron("*/15 9-17 * * MON-FRI")
 	if err != nil {

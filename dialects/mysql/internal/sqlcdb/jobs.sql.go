@@ -195,16 +195,31 @@ func (q *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullStrin
 
 const jobHeartbeat = `-- name: JobHeartbeat :execrows
 UPDATE quarry_jobs SET locked_until = ?
-WHERE state = 'running' AND locked_by = ?
+WHERE state = 'running' AND locked_by = ? AND id IN (/*SLICE:ids*/?)
 `
 
 type JobHeartbeatParams struct {
 	LockedUntil sql.NullTime
 	LockedBy    sql.NullString
+	Ids         []int64
 }
 
+// JobHeartbeat renews the lease of the jobs a worker is still running
+// (only those: a job whose outcome it failed to record must expire).
 func (q *Queries) JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobHeartbeat, arg.LockedUntil, arg.LockedBy)
+	query := jobHeartbeat
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.LockedUntil)
+	queryParams = append(queryParams, arg.LockedBy)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.db.ExecContext(ctx, query, queryParams...)
 	if err != nil {
 		return 0, err
 	}

@@ -184,16 +184,19 @@ func (q *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullStrin
 
 const jobHeartbeat = `-- name: JobHeartbeat :execrows
 UPDATE quarry_jobs SET locked_until = $1
-WHERE state = 'running' AND locked_by = $2
+WHERE state = 'running' AND locked_by = $2 AND id = ANY($3::bigint[])
 `
 
 type JobHeartbeatParams struct {
 	LockedUntil sql.NullTime
 	LockedBy    sql.NullString
+	Ids         []int64
 }
 
+// JobHeartbeat renews the lease of the jobs a worker is still running
+// (only those: a job whose outcome it failed to record must expire).
 func (q *Queries) JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobHeartbeat, arg.LockedUntil, arg.LockedBy)
+	result, err := q.db.ExecContext(ctx, jobHeartbeat, arg.LockedUntil, arg.LockedBy, pq.Array(arg.Ids))
 	if err != nil {
 		return 0, err
 	}
