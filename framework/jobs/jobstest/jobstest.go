@@ -803,7 +803,7 @@ func testPeriodic(e *env) {
 		e.t.Errorf("a schedule that never fires: %v", err)
 	}
 	// Intervals are aligned to the Unix epoch (a Thursday).
-	if got := jobs.Every(7*24*time.Hour).Next(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)); got.Weekday() != time.Thursday || got.Hour() != 0 {
+	if got := jobs.Every(7 * 24 * time.Hour).Next(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)); got.Weekday() != time.Thursday || got.Hour() != 0 {
 		e.t.Errorf("weekly slot = %s, want a Thursday midnight", got)
 	}
 	s, err := jobs.Cron("*/15 9-17 * * MON-FRI")
