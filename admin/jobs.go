@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/store"
 )
 
@@ -24,8 +25,8 @@ var (
 		ReadonlyFields: []string{"kind", "args", "state", "attempt", "created_at", "attempted_at", "finished_at",
 			"locked_until", "locked_by", "errors", "tags", "unique_key", "unique_states"},
 		Actions: []Action{
-			{Name: "retry", Label: "Run selected jobs again now", Run: jobAction("retried", retryJob)},
-			{Name: "cancel", Label: "Cancel selected jobs (not yet started)", Run: jobAction("cancelled", cancelJob)},
+			{Name: "retry", Label: "Run selected jobs again now", Run: jobAction("retried", retryJob, true)},
+			{Name: "cancel", Label: "Cancel selected jobs (not yet started)", Run: jobAction("cancelled", cancelJob, false)},
 		},
 	}
 	jobQueuesTable = Table{
@@ -46,8 +47,9 @@ func cancelJob(ctx context.Context, q store.Querier, id int64, now time.Time) (i
 }
 
 // jobAction applies fn to each selected job and reports how many it
-// changed; the others were in a state fn does not apply to.
-func jobAction(verb string, fn func(context.Context, store.Querier, int64, time.Time) (int64, error)) func(context.Context, *sql.Tx, Selection) (string, error) {
+// changed; the others were in a state fn does not apply to. With wake, the
+// workers are woken when the transaction commits (PostgreSQL).
+func jobAction(verb string, fn func(context.Context, store.Querier, int64, time.Time) (int64, error), wake bool) func(context.Context, *sql.Tx, Selection) (string, error) {
 	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
 		q := sel.Dialect.Queries(tx)
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -62,6 +64,11 @@ func jobAction(verb string, fn func(context.Context, store.Querier, int64, time.
 				return "", err
 			}
 			changed += n
+		}
+		if wake && changed > 0 {
+			if err := jobs.Notify(ctx, tx, sel.Dialect, ""); err != nil {
+				return "", err
+			}
 		}
 		msg := fmt.Sprintf("%s %d of %d jobs", verb, changed, len(sel.Keys))
 		if skipped := int64(len(sel.Keys)) - changed; skipped > 0 {
@@ -82,6 +89,13 @@ func queueAction(pause bool) func(context.Context, *sql.Tx, Selection) (string, 
 			}
 			if err := q.JobQueueSetPaused(ctx, p); err != nil {
 				return "", err
+			}
+		}
+		if !pause {
+			for _, k := range sel.Keys {
+				if err := jobs.Notify(ctx, tx, sel.Dialect, k[0]); err != nil {
+					return "", err
+				}
 			}
 		}
 		if pause {

@@ -115,5 +115,44 @@ func TestAdminJobs(t *testing.T) {
 				t.Errorf("quarry worker --status lacks %q:\n%s", want, out)
 			}
 		}
+
+		// On PostgreSQL, resuming a queue and retrying a job from the admin
+		// wake a worker that would otherwise not poll for an hour.
+		if !db.Dialect().Capabilities().ListenNotify {
+			return
+		}
+		reg := jobs.NewRegistry()
+		jobs.Register[adminJobArgs](reg, jobs.WorkFunc[adminJobArgs](func(context.Context, *jobs.Job[adminJobArgs]) error { return nil }))
+		w, err := jobs.New(backend, jobs.Config{Registry: reg, Queues: map[string]jobs.QueueConfig{"default": {MaxWorkers: 2}},
+			PollInterval: time.Hour, MaintenanceInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop(ctx)
+		time.Sleep(300 * time.Millisecond) // its first, empty fetch (the queue is paused) and LISTEN
+		waitDone := func(id int64, attempt int) {
+			t.Helper()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				j, err := c.Get(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if j.State == jobs.StateCompleted && j.Attempt == attempt {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("job %d not woken: %s, attempt %d", id, j.State, j.Attempt)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		root.post("/admin/quarry_job_queues/", url.Values{"action": {"resume"}, "_selected": {"default"}}, http.StatusSeeOther)
+		waitDone(ready, 1)
+		root.post("/admin/quarry_jobs/", url.Values{"action": {"retry"}, "_selected": ids(ready)}, http.StatusSeeOther)
+		waitDone(ready, 2)
 	})
 }

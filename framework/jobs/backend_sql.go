@@ -132,6 +132,20 @@ func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.
 	}
 }
 
+// Notify wakes the workers of queue ("" for every queue) on databases
+// with LISTEN/NOTIFY; inside a transaction at its commit. Elsewhere it does
+// nothing: workers poll. For code that changes quarry_jobs directly (the
+// admin's actions).
+func Notify(ctx context.Context, db store.DBTX, d dialects.Dialect, queue string) error {
+	if !d.Capabilities().ListenNotify {
+		return nil
+	}
+	if queue == "" {
+		queue = allQueues
+	}
+	return dialects.Notify(ctx, db, d, notifyChannel, queue)
+}
+
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
@@ -235,8 +249,8 @@ func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) 
 	if err != nil {
 		return 0, b.err(err)
 	}
-	if n > 0 && b.d.Capabilities().ListenNotify {
-		return n, dialects.Notify(ctx, b.db, b.d, notifyChannel, allQueues)
+	if n > 0 {
+		return n, Notify(ctx, b.db, b.d, "")
 	}
 	return n, nil
 }
@@ -285,8 +299,8 @@ func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, a
 	if err := b.q(b.db).JobQueueSetPaused(ctx, p); err != nil {
 		return b.err(err)
 	}
-	if !paused && b.d.Capabilities().ListenNotify {
-		return dialects.Notify(ctx, b.db, b.d, notifyChannel, queue)
+	if !paused {
+		return Notify(ctx, b.db, b.d, queue)
 	}
 	return nil
 }

@@ -178,6 +178,7 @@ func Run(t *testing.T, h Harness) {
 		{"Rescue", testRescue},
 		{"Retention", testRetention},
 		{"Periodic", testPeriodic},
+		{"WakeUp", testWakeUp},
 		{"InvalidInput", testInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -845,4 +846,35 @@ func testInvalid(e *env) {
 	if _, err := c.Get(ctx, 1<<60); !errors.Is(err, jobs.ErrNotFound) {
 		e.t.Errorf("Get(missing): %v", err)
 	}
+}
+
+// testWakeUp: a backend with wake-ups (PostgreSQL's LISTEN/NOTIFY, the
+// in-memory backend) starts a job enqueued by another client at once, with
+// polling all but off; one without says ErrNoWake.
+func testWakeUp(e *env) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := e.h.Backend.Wake(ctx, func(string) {})
+	if errors.Is(err, jobs.ErrNoWake) {
+		return
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		e.t.Fatalf("Wake: %v", err)
+	}
+	worker := e.client(func(cfg *jobs.Config) { cfg.PollInterval = time.Hour; cfg.MaintenanceInterval = time.Hour })
+	e.start(worker)
+	time.Sleep(200 * time.Millisecond) // the worker's first, empty fetch and its LISTEN
+	inserter := e.client(func(cfg *jobs.Config) { cfg.Queues = nil })
+	for i := 0; i < 3; i++ {
+		id := e.enqueue(inserter, Args{N: i}, nil)
+		e.waitState(worker, id, jobs.StateCompleted)
+	}
+	if err := inserter.Pause(context.Background(), e.queue); err != nil {
+		e.t.Fatal(err)
+	}
+	id := e.enqueue(inserter, Args{N: 9}, nil)
+	if err := inserter.Resume(context.Background(), e.queue); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitState(worker, id, jobs.StateCompleted)
 }
