@@ -176,6 +176,7 @@ func (m *MemoryBackend) Rescue(_ context.Context, now time.Time) (int64, error) 
 		if j.State != StateRunning || !j.LockedUntil.Before(now) {
 			continue
 		}
+		j.Errors = append(j.Errors, AttemptError{Attempt: j.Attempt, At: j.LockedUntil, Error: LeaseExpired})
 		if j.Attempt >= j.MaxAttempts {
 			m.setState(j, StateDiscarded)
 			j.FinishedAt = j.LockedUntil

@@ -46,6 +46,10 @@ func stateMask(ss []State) int64 {
 	return m
 }
 
+// LeaseExpired is the error recorded for an attempt whose worker stopped
+// renewing its lease (the rescuer's entry; the SQL queries spell it out).
+const LeaseExpired = "lease expired: the worker stopped renewing it (crashed or cut off)"
+
 // AttemptError is one failed attempt, as recorded on the job.
 type AttemptError struct {
 	Attempt int       `json:"attempt"`

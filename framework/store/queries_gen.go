@@ -122,7 +122,8 @@ type JobsQueries interface {
 	// JobRescue returns running jobs whose lease expired (their worker died)
 	// to the queue, or discards them when that was their last attempt. The
 	// attempt was counted when the job was fetched. The lease's end becomes the
-	// run time (so rescued jobs go first) or the finish time.
+	// run time (so rescued jobs go first) or the finish time, and the attempt's
+	// entry in errors (the JSON array jobs.AttemptError decodes).
 	JobRescue(ctx context.Context, now sql.NullTime) (int64, error)
 	// JobRetry makes a job that is not running available now, granting one
 	// more attempt when it had used them all.

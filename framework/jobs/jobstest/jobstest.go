@@ -713,6 +713,10 @@ func testRescue(e *env) {
 	if j.Attempt != 2 || j.LockedBy != c.WorkerID() {
 		e.t.Errorf("rescued job: attempt %d by %s, want attempt 2 by %s", j.Attempt, j.LockedBy, c.WorkerID())
 	}
+	if len(j.Errors) != 1 || j.Errors[0].Attempt != 1 || j.Errors[0].Error != jobs.LeaseExpired ||
+		j.Errors[0].At.Sub(now.Add(300*time.Millisecond)).Abs() > time.Millisecond {
+		e.t.Errorf("rescued job's errors = %+v, want attempt 1 %q at the lease's end %s", j.Errors, jobs.LeaseExpired, now.Add(300*time.Millisecond))
+	}
 	j = e.waitState(c, last, jobs.StateDiscarded)
 	if j.Attempt != 1 || j.FinishedAt.IsZero() {
 		e.t.Errorf("rescued job on its last attempt = %+v", j)

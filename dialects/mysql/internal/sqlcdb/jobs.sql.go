@@ -473,6 +473,9 @@ UPDATE quarry_jobs
 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
     finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
     run_at = locked_until,
+    errors = JSON_ARRAY_APPEND(errors, '$', JSON_OBJECT('attempt', attempt,
+        'at', DATE_FORMAT(locked_until, '%Y-%m-%dT%H:%i:%s.%fZ'),
+        'error', 'lease expired: the worker stopped renewing it (crashed or cut off)')),
     unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
                       ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
     locked_until = NULL
@@ -482,7 +485,8 @@ WHERE state = 'running' AND locked_until < ?
 // JobRescue returns running jobs whose lease expired (their worker died)
 // to the queue, or discards them when that was their last attempt. The
 // attempt was counted when the job was fetched. The lease's end becomes the
-// run time (so rescued jobs go first) or the finish time.
+// run time (so rescued jobs go first) or the finish time, and the attempt's
+// entry in errors (the JSON array jobs.AttemptError decodes).
 func (q *Queries) JobRescue(ctx context.Context, now sql.NullTime) (int64, error) {
 	result, err := q.db.ExecContext(ctx, jobRescue, now)
 	if err != nil {
