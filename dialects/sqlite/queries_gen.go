@@ -271,6 +271,16 @@ func (a *Queries) JobInsertUnique(ctx context.Context, arg store.JobInsertUnique
 	return a.q.JobInsertUnique(ctx, toDBJobInsertUniqueParams(arg))
 }
 
+// JobListDue runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobListDue(ctx context.Context, arg store.JobListDueParams) ([]int64, error) {
+	return a.q.JobListDue(ctx, toDBJobListDueParams(arg))
+}
+
+// JobListExpired runs the sqlite query queries/sqlite/jobs.sql.
+func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredParams) ([]int64, error) {
+	return a.q.JobListExpired(ctx, toDBJobListExpiredParams(arg))
+}
+
 // JobLockAvailable runs the sqlite query queries/sqlite/jobs.sql.
 func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailableParams) ([]store.QuarryJob, error) {
 	rows, err := a.q.JobLockAvailable(ctx, toDBJobLockAvailableParams(arg))
@@ -290,8 +300,8 @@ func (a *Queries) JobMarkRunning(ctx context.Context, arg store.JobMarkRunningPa
 }
 
 // JobPromote runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobPromote(ctx context.Context, now time.Time) (int64, error) {
-	return a.q.JobPromote(ctx, now)
+func (a *Queries) JobPromote(ctx context.Context, arg store.JobPromoteParams) (int64, error) {
+	return a.q.JobPromote(ctx, toDBJobPromoteParams(arg))
 }
 
 // JobQueueList runs the sqlite query queries/sqlite/jobs.sql.
@@ -313,8 +323,8 @@ func (a *Queries) JobQueueSetPaused(ctx context.Context, arg store.JobQueueSetPa
 }
 
 // JobRescue runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobRescue(ctx context.Context, now sql.NullTime) (int64, error) {
-	return a.q.JobRescue(ctx, now)
+func (a *Queries) JobRescue(ctx context.Context, arg store.JobRescueParams) (int64, error) {
+	return a.q.JobRescue(ctx, toDBJobRescueParams(arg))
 }
 
 // JobRetry runs the sqlite query queries/sqlite/jobs.sql.
@@ -431,6 +441,14 @@ func toDBJobInsertUniqueParams(v store.JobInsertUniqueParams) sqlcdb.JobInsertUn
 	return sqlcdb.JobInsertUniqueParams{Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
 }
 
+func toDBJobListDueParams(v store.JobListDueParams) sqlcdb.JobListDueParams {
+	return sqlcdb.JobListDueParams{RunAt: v.RunAt, Limit: v.Limit}
+}
+
+func toDBJobListExpiredParams(v store.JobListExpiredParams) sqlcdb.JobListExpiredParams {
+	return sqlcdb.JobListExpiredParams{LockedUntil: v.LockedUntil, Limit: v.Limit}
+}
+
 func toDBJobLockAvailableParams(v store.JobLockAvailableParams) sqlcdb.JobLockAvailableParams {
 	return sqlcdb.JobLockAvailableParams{Queue: v.Queue, RunAt: v.RunAt, Limit: v.Limit}
 }
@@ -439,8 +457,16 @@ func toDBJobMarkRunningParams(v store.JobMarkRunningParams) sqlcdb.JobMarkRunnin
 	return sqlcdb.JobMarkRunningParams{AttemptedAt: v.AttemptedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Ids: v.Ids}
 }
 
+func toDBJobPromoteParams(v store.JobPromoteParams) sqlcdb.JobPromoteParams {
+	return sqlcdb.JobPromoteParams{Now: v.Now, Ids: v.Ids}
+}
+
 func toDBJobQueueSetPausedParams(v store.JobQueueSetPausedParams) sqlcdb.JobQueueSetPausedParams {
 	return sqlcdb.JobQueueSetPausedParams{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
+}
+
+func toDBJobRescueParams(v store.JobRescueParams) sqlcdb.JobRescueParams {
+	return sqlcdb.JobRescueParams{Now: v.Now, Ids: v.Ids}
 }
 
 func toDBJobRetryParams(v store.JobRetryParams) sqlcdb.JobRetryParams {

@@ -236,23 +236,52 @@ func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, ids []int64, 
 	return n, b.err(err)
 }
 
-// Rescue implements Backend.
+// maintenanceBatch bounds the rows one maintenance statement changes.
+const maintenanceBatch = 1000
+
+// Rescue implements Backend: it lists expired leases without locking, then
+// rescues them by primary key (re-checking the lease).
 func (b *SQLBackend) Rescue(ctx context.Context, now time.Time) (int64, error) {
-	n, err := b.q(b.db).JobRescue(ctx, nullTime(now))
-	return n, b.err(err)
+	q := b.q(b.db)
+	var total int64
+	for {
+		ids, err := q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: maintenanceBatch})
+		if err != nil || len(ids) == 0 {
+			return total, b.err(err)
+		}
+		n, err := q.JobRescue(ctx, store.JobRescueParams{Now: nullTime(now), Ids: ids})
+		total += n
+		if err != nil || len(ids) < maintenanceBatch {
+			return total, b.err(err)
+		}
+	}
 }
 
 // Promote implements Backend. On PostgreSQL, when it made jobs available
 // it wakes the workers of every queue (payload "*").
 func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) {
-	n, err := b.q(b.db).JobPromote(ctx, now)
-	if err != nil {
-		return 0, b.err(err)
+	q := b.q(b.db)
+	var total int64
+	for {
+		ids, err := q.JobListDue(ctx, store.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
+		if err != nil {
+			return total, b.err(err)
+		}
+		if len(ids) > 0 {
+			n, err := q.JobPromote(ctx, store.JobPromoteParams{Now: now, Ids: ids})
+			total += n
+			if err != nil {
+				return total, b.err(err)
+			}
+		}
+		if len(ids) < maintenanceBatch {
+			break
+		}
 	}
-	if n > 0 {
-		return n, Notify(ctx, b.db, b.d, "")
+	if total > 0 {
+		return total, Notify(ctx, b.db, b.d, "")
 	}
-	return n, nil
+	return 0, nil
 }
 
 // DeleteFinished implements Backend.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -406,9 +407,14 @@ func (c *Client) finish(k *kind, e *execution, err error) State {
 		}
 	}
 	o.UniqueKey = j.keyFor(o.State)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ok, serr := c.backend.SetOutcome(ctx, o)
+	var ok bool
+	serr := retryConflicts(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var err error
+		ok, err = c.backend.SetOutcome(ctx, o)
+		return err
+	})
 	switch {
 	case serr != nil:
 		c.log.Error("jobs: recording outcome failed; the job returns when its lease expires", "job", j.ID, "kind", j.Kind, "state", o.State, "err", serr)
@@ -497,18 +503,35 @@ func (cp *completer) flush(ids []int64) {
 		}
 		c.mu.Unlock()
 	}()
-	for attempt := 1; ; attempt++ {
+	err := retryConflicts(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		_, err := c.backend.Complete(ctx, ids, c.cfg.WorkerID, c.clock())
-		cancel()
+		return err
+	})
+	if err != nil {
+		c.log.Error("jobs: marking jobs completed failed; they will run again when their lease expires", "jobs", len(ids), "err", err)
+	}
+}
+
+// retryConflicts runs fn again, with a growing jittered pause, while it
+// loses deadlocks or lock timeouts (store.ErrConflict: MySQL picks a victim
+// when workers and maintenance touch the same rows), up to 10 times; any
+// other error is retried twice.
+func retryConflicts(fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
 		if err == nil {
-			return
+			return nil
 		}
-		if attempt == 3 {
-			c.log.Error("jobs: marking jobs completed failed; they will run again when their lease expires", "jobs", len(ids), "err", err)
-			return
+		limit := 3
+		if errors.Is(err, store.ErrConflict) {
+			limit = 10
 		}
-		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		if attempt >= limit {
+			return err
+		}
+		time.Sleep(time.Duration(attempt)*20*time.Millisecond + time.Duration(rand.Int64N(int64(20*time.Millisecond))))
 	}
 }
 

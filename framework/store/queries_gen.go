@@ -110,13 +110,20 @@ type JobsQueries interface {
 	// JobInsertUnique inserts unless a job with the same unique_key exists; it
 	// reports 1 when it inserted and 0 when it did not.
 	JobInsertUnique(ctx context.Context, arg JobInsertUniqueParams) (int64, error)
+	JobListDue(ctx context.Context, arg JobListDueParams) ([]int64, error)
+	// Maintenance reads candidates without locking (JobListExpired,
+	// JobListDue), then changes them by primary key, re-checking the
+	// condition: a statement scanning the state index would lock every running
+	// or waiting row (InnoDB locks each row it examines) and deadlock with the
+	// workers' own updates.
+	JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]int64, error)
 	// JobLockAvailable locks the next due jobs of a queue that is not paused,
 	// skipping rows other workers hold; JobMarkRunning then takes them, in the
 	// same transaction.
 	JobLockAvailable(ctx context.Context, arg JobLockAvailableParams) ([]QuarryJob, error)
 	JobMarkRunning(ctx context.Context, arg JobMarkRunningParams) error
 	// JobPromote makes scheduled and retryable jobs that are due available.
-	JobPromote(ctx context.Context, now time.Time) (int64, error)
+	JobPromote(ctx context.Context, arg JobPromoteParams) (int64, error)
 	JobQueueList(ctx context.Context) ([]QuarryJobQueue, error)
 	JobQueueSetPaused(ctx context.Context, arg JobQueueSetPausedParams) error
 	// JobRescue returns running jobs whose lease expired (their worker died)
@@ -124,7 +131,7 @@ type JobsQueries interface {
 	// attempt was counted when the job was fetched. The lease's end becomes the
 	// run time (so rescued jobs go first) or the finish time, and the attempt's
 	// entry in errors (the JSON array jobs.AttemptError decodes).
-	JobRescue(ctx context.Context, now sql.NullTime) (int64, error)
+	JobRescue(ctx context.Context, arg JobRescueParams) (int64, error)
 	// JobRetry makes a job that is not running available now, granting one
 	// more attempt when it had used them all.
 	JobRetry(ctx context.Context, arg JobRetryParams) (int64, error)
@@ -254,6 +261,18 @@ type JobInsertUniqueParams struct {
 	UniqueStates int64
 }
 
+// JobListDueParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobListDueParams struct {
+	RunAt time.Time
+	Limit int64
+}
+
+// JobListExpiredParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobListExpiredParams struct {
+	LockedUntil sql.NullTime
+	Limit       int64
+}
+
 // JobLockAvailableParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type JobLockAvailableParams struct {
 	Queue string
@@ -269,11 +288,23 @@ type JobMarkRunningParams struct {
 	Ids         []int64
 }
 
+// JobPromoteParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobPromoteParams struct {
+	Now time.Time
+	Ids []int64
+}
+
 // JobQueueSetPausedParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type JobQueueSetPausedParams struct {
 	Name      string
 	PausedAt  sql.NullTime
 	UpdatedAt time.Time
+}
+
+// JobRescueParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobRescueParams struct {
+	Now sql.NullTime
+	Ids []int64
 }
 
 // JobRetryParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -37,14 +37,14 @@ LIMIT ?
 FOR UPDATE SKIP LOCKED;
 
 -- name: JobMarkRunning :exec
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'running', attempt = attempt + 1, attempted_at = sqlc.arg(attempted_at),
     locked_until = sqlc.arg(locked_until), locked_by = sqlc.arg(locked_by),
     unique_key = CASE WHEN unique_states & 4 <> 0 THEN unique_key END
 WHERE id IN (sqlc.slice(ids));
 
 -- name: JobComplete :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'completed', finished_at = sqlc.arg(finished_at), locked_until = NULL,
     unique_key = CASE WHEN unique_states & 16 <> 0 THEN unique_key END
 -- The slice comes last: sqlc numbers the parameters after it wrongly.
@@ -63,8 +63,23 @@ WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by
 -- JobHeartbeat renews the lease of the jobs a worker is still running
 -- (only those: a job whose outcome it failed to record must expire).
 -- name: JobHeartbeat :execrows
-UPDATE quarry_jobs SET locked_until = sqlc.arg(locked_until)
+UPDATE quarry_jobs FORCE INDEX (PRIMARY) SET locked_until = sqlc.arg(locked_until)
 WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id IN (sqlc.slice(ids));
+
+-- The UPDATEs by a list of ids FORCE the primary key: a plan over the
+-- state index would lock every running row it examines (InnoDB locks what
+-- it reads) and deadlock with other workers.
+-- Maintenance reads candidates without locking (JobListExpired,
+-- JobListDue), then changes them by primary key, re-checking the
+-- condition: a statement scanning the state index would lock every running
+-- or waiting row (InnoDB locks each row it examines) and deadlock with the
+-- workers' own updates.
+-- Positional parameters, because LIMIT needs a bare ?.
+-- name: JobListExpired :many
+SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < ? ORDER BY id LIMIT ?;
+
+-- name: JobListDue :many
+SELECT id FROM quarry_jobs WHERE state IN ('scheduled', 'retryable') AND run_at <= ? ORDER BY id LIMIT ?;
 
 -- JobRescue returns running jobs whose lease expired (their worker died)
 -- to the queue, or discards them when that was their last attempt. The
@@ -72,7 +87,7 @@ WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id IN (sqlc.slic
 -- run time (so rescued jobs go first) or the finish time, and the attempt's
 -- entry in errors (the JSON array jobs.AttemptError decodes).
 -- name: JobRescue :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
     finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
     run_at = locked_until,
@@ -82,13 +97,13 @@ SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' 
     unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
                       ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
     locked_until = NULL
-WHERE state = 'running' AND locked_until < sqlc.arg(now);
+WHERE state = 'running' AND locked_until < sqlc.arg(now) AND id IN (sqlc.slice(ids));
 
 -- JobPromote makes scheduled and retryable jobs that are due available.
 -- name: JobPromote :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'available', unique_key = CASE WHEN unique_states & 1 <> 0 THEN unique_key END
-WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(now);
+WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(now) AND id IN (sqlc.slice(ids));
 
 -- JobDeleteFinished deletes up to limit jobs in one final state that
 -- finished before a time (retention).

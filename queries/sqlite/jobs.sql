@@ -65,6 +65,18 @@ WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by
 UPDATE quarry_jobs SET locked_until = sqlc.arg(locked_until)
 WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id IN (sqlc.slice(ids));
 
+-- Maintenance reads candidates without locking (JobListExpired,
+-- JobListDue), then changes them by primary key, re-checking the
+-- condition: a statement scanning the state index would lock every running
+-- or waiting row (InnoDB locks each row it examines) and deadlock with the
+-- workers' own updates.
+-- Positional parameters, because LIMIT needs a bare ?.
+-- name: JobListExpired :many
+SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < ? ORDER BY id LIMIT ?;
+
+-- name: JobListDue :many
+SELECT id FROM quarry_jobs WHERE state IN ('scheduled', 'retryable') AND run_at <= ? ORDER BY id LIMIT ?;
+
 -- JobRescue returns running jobs whose lease expired (their worker died)
 -- to the queue, or discards them when that was their last attempt. The
 -- attempt was counted when the job was fetched. The lease's end becomes the
@@ -81,13 +93,13 @@ SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' 
     unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
                       ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
     locked_until = NULL
-WHERE state = 'running' AND locked_until < sqlc.arg(now);
+WHERE state = 'running' AND locked_until < sqlc.arg(now) AND id IN (sqlc.slice(ids));
 
 -- JobPromote makes scheduled and retryable jobs that are due available.
 -- name: JobPromote :execrows
 UPDATE quarry_jobs
 SET state = 'available', unique_key = CASE WHEN unique_states & 1 <> 0 THEN unique_key END
-WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(now);
+WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(now) AND id IN (sqlc.slice(ids));
 
 -- JobDeleteFinished deletes up to limit jobs in one final state that
 -- finished before a time (retention).

@@ -34,7 +34,7 @@ func (q *Queries) JobCancel(ctx context.Context, arg JobCancelParams) (int64, er
 }
 
 const jobComplete = `-- name: JobComplete :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'completed', finished_at = ?, locked_until = NULL,
     unique_key = CASE WHEN unique_states & 16 <> 0 THEN unique_key END
 WHERE state = 'running' AND locked_by = ? AND id IN (/*SLICE:ids*/?)
@@ -194,7 +194,7 @@ func (q *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullStrin
 }
 
 const jobHeartbeat = `-- name: JobHeartbeat :execrows
-UPDATE quarry_jobs SET locked_until = ?
+UPDATE quarry_jobs FORCE INDEX (PRIMARY) SET locked_until = ?
 WHERE state = 'running' AND locked_by = ? AND id IN (/*SLICE:ids*/?)
 `
 
@@ -316,6 +316,79 @@ func (q *Queries) JobInsertUnique(ctx context.Context, arg JobInsertUniqueParams
 	return result.RowsAffected()
 }
 
+const jobListDue = `-- name: JobListDue :many
+SELECT id FROM quarry_jobs WHERE state IN ('scheduled', 'retryable') AND run_at <= ? ORDER BY id LIMIT ?
+`
+
+type JobListDueParams struct {
+	RunAt time.Time
+	Limit int64
+}
+
+func (q *Queries) JobListDue(ctx context.Context, arg JobListDueParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, jobListDue, arg.RunAt, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const jobListExpired = `-- name: JobListExpired :many
+SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < ? ORDER BY id LIMIT ?
+`
+
+type JobListExpiredParams struct {
+	LockedUntil sql.NullTime
+	Limit       int64
+}
+
+// The UPDATEs by a list of ids FORCE the primary key: a plan over the
+// state index would lock every running row it examines (InnoDB locks what
+// it reads) and deadlock with other workers.
+// Maintenance reads candidates without locking (JobListExpired,
+// JobListDue), then changes them by primary key, re-checking the
+// condition: a statement scanning the state index would lock every running
+// or waiting row (InnoDB locks each row it examines) and deadlock with the
+// workers' own updates.
+// Positional parameters, because LIMIT needs a bare ?.
+func (q *Queries) JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, jobListExpired, arg.LockedUntil, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const jobLockAvailable = `-- name: JobLockAvailable :many
 SELECT id, kind, queue, args, state, priority, attempt, max_attempts, run_at, created_at, attempted_at, finished_at, locked_until, locked_by, errors, tags, unique_key, unique_states FROM quarry_jobs
 WHERE state = 'available' AND queue = ? AND run_at <= ?
@@ -378,7 +451,7 @@ func (q *Queries) JobLockAvailable(ctx context.Context, arg JobLockAvailablePara
 }
 
 const jobMarkRunning = `-- name: JobMarkRunning :exec
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'running', attempt = attempt + 1, attempted_at = ?,
     locked_until = ?, locked_by = ?,
     unique_key = CASE WHEN unique_states & 4 <> 0 THEN unique_key END
@@ -411,14 +484,30 @@ func (q *Queries) JobMarkRunning(ctx context.Context, arg JobMarkRunningParams) 
 }
 
 const jobPromote = `-- name: JobPromote :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = 'available', unique_key = CASE WHEN unique_states & 1 <> 0 THEN unique_key END
-WHERE state IN ('scheduled', 'retryable') AND run_at <= ?
+WHERE state IN ('scheduled', 'retryable') AND run_at <= ? AND id IN (/*SLICE:ids*/?)
 `
 
+type JobPromoteParams struct {
+	Now time.Time
+	Ids []int64
+}
+
 // JobPromote makes scheduled and retryable jobs that are due available.
-func (q *Queries) JobPromote(ctx context.Context, now time.Time) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobPromote, now)
+func (q *Queries) JobPromote(ctx context.Context, arg JobPromoteParams) (int64, error) {
+	query := jobPromote
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.Now)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.db.ExecContext(ctx, query, queryParams...)
 	if err != nil {
 		return 0, err
 	}
@@ -469,7 +558,7 @@ func (q *Queries) JobQueueSetPaused(ctx context.Context, arg JobQueueSetPausedPa
 }
 
 const jobRescue = `-- name: JobRescue :execrows
-UPDATE quarry_jobs
+UPDATE quarry_jobs FORCE INDEX (PRIMARY)
 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
     finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
     run_at = locked_until,
@@ -479,16 +568,32 @@ SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' 
     unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
                       ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
     locked_until = NULL
-WHERE state = 'running' AND locked_until < ?
+WHERE state = 'running' AND locked_until < ? AND id IN (/*SLICE:ids*/?)
 `
+
+type JobRescueParams struct {
+	Now sql.NullTime
+	Ids []int64
+}
 
 // JobRescue returns running jobs whose lease expired (their worker died)
 // to the queue, or discards them when that was their last attempt. The
 // attempt was counted when the job was fetched. The lease's end becomes the
 // run time (so rescued jobs go first) or the finish time, and the attempt's
 // entry in errors (the JSON array jobs.AttemptError decodes).
-func (q *Queries) JobRescue(ctx context.Context, now sql.NullTime) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobRescue, now)
+func (q *Queries) JobRescue(ctx context.Context, arg JobRescueParams) (int64, error) {
+	query := jobRescue
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.Now)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.db.ExecContext(ctx, query, queryParams...)
 	if err != nil {
 		return 0, err
 	}

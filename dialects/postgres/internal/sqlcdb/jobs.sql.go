@@ -291,6 +291,75 @@ func (q *Queries) JobInsertUnique(ctx context.Context, arg JobInsertUniqueParams
 	return result.RowsAffected()
 }
 
+const jobListDue = `-- name: JobListDue :many
+SELECT id FROM quarry_jobs WHERE state IN ('scheduled', 'retryable') AND run_at <= $1 ORDER BY id LIMIT $2::bigint
+`
+
+type JobListDueParams struct {
+	RunAt time.Time
+	Limit int64
+}
+
+func (q *Queries) JobListDue(ctx context.Context, arg JobListDueParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, jobListDue, arg.RunAt, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const jobListExpired = `-- name: JobListExpired :many
+SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < $1 ORDER BY id LIMIT $2::bigint
+`
+
+type JobListExpiredParams struct {
+	LockedUntil sql.NullTime
+	Limit       int64
+}
+
+// Maintenance reads candidates without locking (JobListExpired,
+// JobListDue), then changes them by primary key, re-checking the
+// condition: a statement scanning the state index would lock every running
+// or waiting row (InnoDB locks each row it examines) and deadlock with the
+// workers' own updates.
+func (q *Queries) JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, jobListExpired, arg.LockedUntil, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const jobLockAvailable = `-- name: JobLockAvailable :many
 SELECT id, kind, queue, args, state, priority, attempt, max_attempts, run_at, created_at, attempted_at, finished_at, locked_until, locked_by, errors, tags, unique_key, unique_states FROM quarry_jobs
 WHERE state = 'available' AND queue = $1 AND run_at <= $2
@@ -379,12 +448,17 @@ func (q *Queries) JobMarkRunning(ctx context.Context, arg JobMarkRunningParams) 
 const jobPromote = `-- name: JobPromote :execrows
 UPDATE quarry_jobs
 SET state = 'available', unique_key = CASE WHEN unique_states & 1 <> 0 THEN unique_key END
-WHERE state IN ('scheduled', 'retryable') AND run_at <= $1
+WHERE state IN ('scheduled', 'retryable') AND run_at <= $1 AND id = ANY($2::bigint[])
 `
 
+type JobPromoteParams struct {
+	Now time.Time
+	Ids []int64
+}
+
 // JobPromote makes scheduled and retryable jobs that are due available.
-func (q *Queries) JobPromote(ctx context.Context, now time.Time) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobPromote, now)
+func (q *Queries) JobPromote(ctx context.Context, arg JobPromoteParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, jobPromote, arg.Now, pq.Array(arg.Ids))
 	if err != nil {
 		return 0, err
 	}
@@ -445,16 +519,21 @@ SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' 
     unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
                       ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
     locked_until = NULL
-WHERE state = 'running' AND locked_until < $1
+WHERE state = 'running' AND locked_until < $1 AND id = ANY($2::bigint[])
 `
+
+type JobRescueParams struct {
+	Now sql.NullTime
+	Ids []int64
+}
 
 // JobRescue returns running jobs whose lease expired (their worker died)
 // to the queue, or discards them when that was their last attempt. The
 // attempt was counted when the job was fetched. The lease's end becomes the
 // run time (so rescued jobs go first) or the finish time, and the attempt's
 // entry in errors (the JSON array jobs.AttemptError decodes).
-func (q *Queries) JobRescue(ctx context.Context, now sql.NullTime) (int64, error) {
-	result, err := q.db.ExecContext(ctx, jobRescue, now)
+func (q *Queries) JobRescue(ctx context.Context, arg JobRescueParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, jobRescue, arg.Now, pq.Array(arg.Ids))
 	if err != nil {
 		return 0, err
 	}
