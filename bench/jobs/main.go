@@ -77,7 +77,7 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	fmt.Printf("\nDrain %d no-op jobs, %d workers, one client (machine: %d CPUs)\n\n", *n, *workers, cpus())
+	fmt.Printf("\nDrain %d no-op jobs, %d workers, one client (machine: %d CPUs)\n\n", *n, *workers, runtime.NumCPU())
 	fmt.Printf("| %-22s | %14s | %14s | %23s |\n", "queue", "worked jobs/s", "insert jobs/s", "enqueue→start p50 (ms)")
 	fmt.Printf("|%s|%s|%s|%s|\n", strings.Repeat("-", 24), strings.Repeat("-", 16), strings.Repeat("-", 16), strings.Repeat("-", 25))
 	for _, r := range results {
@@ -238,5 +238,3 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 	}
 	return scratch.Raw, dropFn, nil
 }
-
-func cpus() int { return runtime.NumCPU() }

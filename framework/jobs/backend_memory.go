@@ -71,7 +71,7 @@ func (m *MemoryBackend) Insert(_ context.Context, tx *sql.Tx, jobs []*InsertPara
 			m.unique[j.UniqueKey] = j.ID
 		}
 		out[i] = InsertResult{ID: j.ID}
-		if j.State == StateAvailable && !contains(woken, j.Queue) {
+		if j.State == StateAvailable && !slices.Contains(woken, j.Queue) {
 			woken = append(woken, j.Queue)
 		}
 	}

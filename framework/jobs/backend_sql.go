@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
@@ -91,7 +92,7 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 				continue
 			}
 		}
-		if j.State == StateAvailable && !contains(notify, j.Queue) {
+		if j.State == StateAvailable && !slices.Contains(notify, j.Queue) {
 			notify = append(notify, j.Queue)
 		}
 	}
@@ -144,15 +145,6 @@ func Notify(ctx context.Context, db store.DBTX, d dialects.Dialect, queue string
 		queue = allQueues
 	}
 	return dialects.Notify(ctx, db, d, notifyChannel, queue)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (b *SQLBackend) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -374,17 +366,8 @@ func fromStore(r store.QuarryJob) (*JobRow, error) {
 		ID: r.ID, Kind: r.Kind, Queue: r.Queue, EncodedArgs: json.RawMessage(r.Args), State: State(r.State),
 		Priority: int(r.Priority), Attempt: int(r.Attempt), MaxAttempts: int(r.MaxAttempts),
 		RunAt: r.RunAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
-		AttemptedAt: r.AttemptedAt.Time.UTC(), FinishedAt: r.FinishedAt.Time.UTC(), LockedUntil: r.LockedUntil.Time.UTC(),
+		AttemptedAt: timeOf(r.AttemptedAt), FinishedAt: timeOf(r.FinishedAt), LockedUntil: timeOf(r.LockedUntil),
 		LockedBy: r.LockedBy.String, UniqueKey: r.UniqueKey.String, uniqueStates: r.UniqueStates,
-	}
-	if !r.AttemptedAt.Valid {
-		j.AttemptedAt = time.Time{}
-	}
-	if !r.FinishedAt.Valid {
-		j.FinishedAt = time.Time{}
-	}
-	if !r.LockedUntil.Valid {
-		j.LockedUntil = time.Time{}
 	}
 	if err := json.Unmarshal([]byte(r.Errors), &j.Errors); err != nil {
 		return nil, fmt.Errorf("job %d: errors column: %w", r.ID, err)
@@ -405,8 +388,12 @@ func encodeTags(tags []string) string {
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+// timeOf is a nullable time in UTC, or the zero time for NULL.
+func timeOf(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
 
-// normalizeTime is how every time enters the database: UTC, to the
-// microsecond (MySQL's DATETIME(6) and PostgreSQL's precision).
-func normalizeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -205,6 +206,10 @@ func (c *Client) WorkerID() string { return c.cfg.WorkerID }
 
 func (c *Client) clock() time.Time { return normalizeTime(c.now()) }
 
+// normalizeTime is how every time enters the database: UTC, to the
+// microsecond (MySQL's DATETIME(6) and PostgreSQL's precision).
+func normalizeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // EnqueueParams is one job for EnqueueMany.
 type EnqueueParams struct {
 	Args Args
@@ -312,8 +317,8 @@ func (c *Client) prepare(args Args, o *InsertOpts, now time.Time) (*InsertParams
 	if len(enc) > maxArgsBytes {
 		return nil, invalid("%s args: %d bytes encoded, at most %d", name, len(enc), maxArgsBytes)
 	}
-	p := &InsertParams{Kind: name, Args: enc, Queue: first(o.Queue, ko.Queue, "default"),
-		Priority: firstInt(o.Priority, ko.Priority), MaxAttempts: firstInt(o.MaxAttempts, ko.MaxAttempts, 5),
+	p := &InsertParams{Kind: name, Args: enc, Queue: cmp.Or(o.Queue, ko.Queue, "default"),
+		Priority: cmp.Or(o.Priority, ko.Priority), MaxAttempts: cmp.Or(o.MaxAttempts, ko.MaxAttempts, 5),
 		CreatedAt: now, RunAt: now, State: StateAvailable, Tags: o.Tags}
 	if err := checkQueue(p.Queue); err != nil {
 		return nil, err
@@ -356,24 +361,6 @@ func (c *Client) prepare(args Args, o *InsertOpts, now time.Time) (*InsertParams
 		p.UniqueKey, p.UniqueStates = u.key(name, p.Queue, enc, now)
 	}
 	return p, nil
-}
-
-func first(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func firstInt(ns ...int) int {
-	for _, n := range ns {
-		if n != 0 {
-			return n
-		}
-	}
-	return 0
 }
 
 // Get returns a job by id.

@@ -82,8 +82,9 @@ func (c *Client) goBackground(ctx context.Context, fn func(context.Context)) {
 // Stop shuts the client down gracefully: it stops fetching, waits for
 // running jobs until ctx ends, then cancels the jobs still running and
 // hands them back to the queue (their attempt does not count), flushes
-// completions and stops maintenance. It returns ctx's error if it had to
-// give up on running jobs.
+// completions and stops maintenance. Cancelled jobs get up to a second to
+// return; one that ignores its context is left running (it was handed
+// back). It returns ctx's error if it had to give up on running jobs.
 func (c *Client) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	if !c.started || c.stopped {

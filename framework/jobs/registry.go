@@ -100,17 +100,6 @@ func (r *Registry) lookup(name string) *kind {
 	return r.kinds[name]
 }
 
-// Kinds lists the registered kinds.
-func (r *Registry) Kinds() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]string, 0, len(r.kinds))
-	for k := range r.kinds {
-		out = append(out, k)
-	}
-	return out
-}
-
 func checkKind(name string) error {
 	if name == "" || len(name) > 200 {
 		return invalid("kind %q: want 1 to 200 characters", name)
