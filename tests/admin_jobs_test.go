@@ -109,7 +109,16 @@ func TestAdminJobs(t *testing.T) {
 		}
 		s.as("viewer").post("/admin/quarry_jobs/", url.Values{"action": {"retry"}, "_selected": ids(ready)}, http.StatusForbidden)
 
-		out := quarryExpect(t, t.TempDir(), []string{"DATABASE_URL=" + db.URL})(0, "worker", "--status").stdout
+		cli := quarryExpect(t, t.TempDir(), []string{"DATABASE_URL=" + db.URL})
+		cli(2, "worker", "extra")
+		if r := cli(2, "worker", "--grace", "soon"); !strings.Contains(r.stderr, `invalid duration "soon"`) {
+			t.Errorf("quarry worker --grace soon: %s", r.stderr)
+		}
+		empty := quarryExpect(t, t.TempDir(), []string{"DATABASE_URL=" + dbtest.NewURL(t, db.Name)})
+		if r := empty(1, "worker", "--status"); !strings.Contains(r.stderr, "no quarry_jobs table: run 'quarry migrate up' first") {
+			t.Errorf("quarry worker on an unmigrated database: %s", r.stderr)
+		}
+		out := cli(0, "worker", "--status").stdout
 		for _, want := range []string{"busy", "running", "default", "available", "cancelled", "paused: default"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("quarry worker --status lacks %q:\n%s", want, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,13 @@ paused queues, then exits.`,
 			}
 			defer app.Close()
 			d := app.Database()
+			tables, err := d.Dialect.TableNames(ctx, d.DB)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(tables, "quarry_jobs") {
+				return fmt.Errorf("%s has no quarry_jobs table: run 'quarry migrate up' first", app.URL())
+			}
 			c, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{Logger: app.Logger()})
 			if err != nil {
 				return err
