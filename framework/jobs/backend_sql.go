@@ -96,11 +96,9 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 			notify = append(notify, j.Queue)
 		}
 	}
-	if b.d.Capabilities().ListenNotify {
-		for _, queue := range notify {
-			if err := dialects.Notify(ctx, db, b.d, notifyChannel, queue); err != nil {
-				return nil, fmt.Errorf("notify queue %s: %w", queue, err)
-			}
+	for _, queue := range notify {
+		if err := Notify(ctx, db, b.d, queue); err != nil {
+			return nil, fmt.Errorf("notify queue %s: %w", queue, err)
 		}
 	}
 	return out, nil
@@ -125,7 +123,10 @@ func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.
 		if err == nil {
 			return InsertResult{ID: row.ID, Duplicate: n == 0}, nil
 		}
-		if !errors.Is(err, store.ErrNotFound) || attempt == 3 {
+		if !errors.Is(err, store.ErrNotFound) {
+			return InsertResult{}, err
+		}
+		if attempt == 3 {
 			// In a caller's REPEATABLE READ transaction (MySQL) the holder
 			// may stay invisible: the caller can retry the transaction.
 			return InsertResult{}, fmt.Errorf("the job holding its unique key changed concurrently; try again: %w", store.ErrConflict)
