@@ -141,7 +141,10 @@ func TestAdminJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Stop(ctx)
-		time.Sleep(300 * time.Millisecond) // its first, empty fetch (the queue is paused) and LISTEN
+		// Usually time for its first, empty fetch (the queue is paused) and
+		// its LISTEN; a later LISTEN fetches once listening, and the retry
+		// below can only start through a wake-up.
+		time.Sleep(300 * time.Millisecond)
 		waitDone := func(id int64, attempt int) {
 			t.Helper()
 			deadline := time.Now().Add(10 * time.Second)

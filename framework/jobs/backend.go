@@ -46,7 +46,9 @@ type Backend interface {
 	// Counts counts jobs by queue and state.
 	Counts(ctx context.Context) ([]Count, error)
 	// Wake calls fn with a queue's name when jobs become available in it,
-	// until ctx ends; ErrNoWake when the backend cannot tell.
+	// until ctx ends; ErrNoWake when the backend cannot tell. Once it is
+	// listening it calls fn("*") (every queue), so jobs that became
+	// available before it listened are fetched too.
 	Wake(ctx context.Context, fn func(queue string)) error
 }
 

@@ -340,6 +340,7 @@ func (m *MemoryBackend) Wake(ctx context.Context, fn func(queue string)) error {
 	m.nextW++
 	m.wakers[id] = fn
 	m.mu.Unlock()
+	fn(allQueues)
 	<-ctx.Done()
 	m.mu.Lock()
 	delete(m.wakers, id)

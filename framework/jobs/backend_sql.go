@@ -359,7 +359,17 @@ func (b *SQLBackend) Wake(ctx context.Context, fn func(queue string)) error {
 	if !b.d.Capabilities().ListenNotify {
 		return ErrNoWake
 	}
-	return dialects.Listen(ctx, b.db, b.d, notifyChannel, nil, fn)
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ready:
+			fn(allQueues) // what became available before the LISTEN
+		case <-ctx.Done():
+		}
+	}()
+	return dialects.Listen(ctx, b.db, b.d, notifyChannel, ready, fn)
 }
 
 func fromStore(r store.QuarryJob) (*JobRow, error) {
