@@ -27,7 +27,7 @@ const (
 	// chromiumPath is the browser the admin's browser tests drive.
 	chromiumPath = "/usr/bin/chromium"
 	// browserTimeout bounds one browser's whole life.
-	browserTimeout = 60 * time.Second
+	browserTimeout = 4 * time.Minute
 	// stepTimeout bounds one step, so that a stuck step fails (with a
 	// screenshot) while the browser is still alive.
 	stepTimeout = 15 * time.Second

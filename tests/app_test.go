@@ -155,9 +155,18 @@ func TestAppGracefulShutdown(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	time.Sleep(100 * time.Millisecond) // let Shutdown close the listener
-	if _, err := (&http.Client{Timeout: time.Second}).Get(base + "/healthz"); err == nil {
-		t.Error("new request accepted during shutdown")
+	// Once Shutdown has closed the listener, new requests are refused.
+	refused := false
+	for deadline := time.Now().Add(10 * time.Second); !refused && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := (&http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Get(base + "/healthz")
+		if err != nil {
+			refused = true
+		} else {
+			resp.Body.Close()
+		}
+	}
+	if !refused {
+		t.Error("new requests still accepted 10 s into shutdown")
 	}
 	close(release)
 	r := <-slow
@@ -181,7 +190,7 @@ func TestAppShutdownTimeout(t *testing.T) {
 	db := dbtest.New(t, "sqlite")
 	app, err := framework.New(context.Background(), framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest},
 		framework.WithLogger(slog.New(slog.DiscardHandler)), framework.WithShutdownTimeout(200*time.Millisecond),
-		framework.WithDrainDelay(300*time.Millisecond))
+		framework.WithDrainDelay(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +217,17 @@ func TestAppShutdownTimeout(t *testing.T) {
 	<-started
 	cancel()
 	// During the drain delay the server still answers, but not ready.
-	time.Sleep(50 * time.Millisecond)
-	resp, err := http.Get(base + "/readyz")
-	if err != nil {
-		t.Fatalf("readyz during drain: %v", err)
+	status := 0
+	for deadline := time.Now().Add(2 * time.Second); status != http.StatusServiceUnavailable && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatalf("readyz during drain: %v", err)
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("readyz during drain = %d; want 503", resp.StatusCode)
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("readyz during drain = %d; want 503", status)
 	}
 	select {
 	case <-cancelled:

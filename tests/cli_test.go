@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -161,19 +161,16 @@ func TestCLIGenParity(t *testing.T) {
 	}
 }
 
+var servingAddr = regexp.MustCompile(`msg=serving addr=(\S+)`)
+
 // TestCLIServe starts `quarry serve`, checks /healthz and /readyz, then
 // stops it with SIGTERM: it drains and exits 0.
 func TestCLIServe(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, quarryBin, "serve", "--bind", addr)
+	// Port 0: the server picks a free port and logs it.
+	cmd := exec.CommandContext(ctx, quarryBin, "serve", "--bind", "127.0.0.1:0")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(cleanEnv(), "DATABASE_URL=sqlite:./var/app.db", "QUARRY_ENV=dev")
 	stderr, _ := cmd.StderrPipe()
@@ -181,7 +178,14 @@ func TestCLIServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !strings.Contains(sc.Text(), "msg=serving") {
+	var addr string
+	for addr == "" && sc.Scan() {
+		if m := servingAddr.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatal("quarry serve never logged msg=serving with its address")
 	}
 	go io.Copy(io.Discard, stderr)
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -180,7 +180,7 @@ func TestJobsCrash(t *testing.T) {
 		}
 		const n = 500
 		enqueueRan(t, db, n)
-		lease := []string{"QUARRY_JOBS_CHILD_LEASE_MS=1500", "QUARRY_JOBS_CHILD_SLEEP_MS=20", "QUARRY_JOBS_CHILD_POOLS=1", "QUARRY_JOBS_CHILD_WORKERS=20"}
+		lease := []string{"QUARRY_JOBS_CHILD_LEASE_MS=4000", "QUARRY_JOBS_CHILD_SLEEP_MS=20", "QUARRY_JOBS_CHILD_POOLS=1", "QUARRY_JOBS_CHILD_WORKERS=20"}
 		victim := startJobsChild(t, db, lease...)
 		deadline := time.Now().Add(time.Minute)
 		for countRows(t, db.SQL, "SELECT COUNT(*) FROM jobs_ran") < 100 {
