@@ -90,9 +90,7 @@ func queueAction(pause bool) func(context.Context, *sql.Tx, Selection) (string, 
 			if err := q.JobQueueSetPaused(ctx, p); err != nil {
 				return "", err
 			}
-		}
-		if !pause {
-			for _, k := range sel.Keys {
+			if !pause {
 				if err := jobs.Notify(ctx, tx, sel.Dialect, k[0]); err != nil {
 					return "", err
 				}

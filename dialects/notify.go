@@ -29,9 +29,9 @@ func Notify(ctx context.Context, db store.DBTX, d Dialect, channel, payload stri
 
 // Listen holds one connection of db, LISTENs on channel and calls fn with
 // each notification's payload until ctx ends or the connection fails. It
-// returns ctx's error, or the connection's. ready, when not nil, is closed
-// once the LISTEN is in place.
-func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, ready chan<- struct{}, fn func(payload string)) error {
+// returns ctx's error, or the connection's. listening, when not nil, is
+// called once the LISTEN is in place (what was sent before it is missed).
+func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, listening func(), fn func(payload string)) error {
 	if !d.Capabilities().ListenNotify {
 		return ErrNoNotify
 	}
@@ -53,8 +53,8 @@ func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, ready ch
 		if _, err := pc.Exec(ctx, "LISTEN "+quoteWith(channel, '"')); err != nil {
 			return err
 		}
-		if ready != nil {
-			close(ready)
+		if listening != nil {
+			listening()
 		}
 		for {
 			n, err := pc.WaitForNotification(ctx)

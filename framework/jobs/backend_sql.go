@@ -236,45 +236,44 @@ const maintenanceBatch = 1000
 // rescues them by primary key (re-checking the lease).
 func (b *SQLBackend) Rescue(ctx context.Context, now time.Time) (int64, error) {
 	q := b.q(b.db)
-	var total int64
-	for {
-		ids, err := q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: maintenanceBatch})
-		if err != nil || len(ids) == 0 {
-			return total, b.err(err)
-		}
-		n, err := q.JobRescue(ctx, store.JobRescueParams{Now: nullTime(now), Ids: ids})
-		total += n
-		if err != nil || len(ids) < maintenanceBatch {
-			return total, b.err(err)
-		}
-	}
+	return b.byBatches(func() ([]int64, error) {
+		return q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: maintenanceBatch})
+	}, func(ids []int64) (int64, error) {
+		return q.JobRescue(ctx, store.JobRescueParams{Now: nullTime(now), Ids: ids})
+	})
 }
 
 // Promote implements Backend. On PostgreSQL, when it made jobs available
 // it wakes the workers of every queue (payload "*").
 func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) {
 	q := b.q(b.db)
+	total, err := b.byBatches(func() ([]int64, error) {
+		return q.JobListDue(ctx, store.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
+	}, func(ids []int64) (int64, error) {
+		return q.JobPromote(ctx, store.JobPromoteParams{Now: now, Ids: ids})
+	})
+	if err == nil && total > 0 {
+		err = Notify(ctx, b.db, b.d, "")
+	}
+	return total, err
+}
+
+// byBatches lists candidate ids without locking and changes them by
+// primary key (the change re-checks its condition), a batch at a time,
+// until a list comes back short; it returns how many rows changed.
+func (b *SQLBackend) byBatches(list func() ([]int64, error), change func(ids []int64) (int64, error)) (int64, error) {
 	var total int64
 	for {
-		ids, err := q.JobListDue(ctx, store.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
-		if err != nil {
+		ids, err := list()
+		if err != nil || len(ids) == 0 {
 			return total, b.err(err)
 		}
-		if len(ids) > 0 {
-			n, err := q.JobPromote(ctx, store.JobPromoteParams{Now: now, Ids: ids})
-			total += n
-			if err != nil {
-				return total, b.err(err)
-			}
-		}
-		if len(ids) < maintenanceBatch {
-			break
+		n, err := change(ids)
+		total += n
+		if err != nil || len(ids) < maintenanceBatch {
+			return total, b.err(err)
 		}
 	}
-	if total > 0 {
-		return total, Notify(ctx, b.db, b.d, "")
-	}
-	return 0, nil
 }
 
 // DeleteFinished implements Backend.
@@ -359,17 +358,8 @@ func (b *SQLBackend) Wake(ctx context.Context, fn func(queue string)) error {
 	if !b.d.Capabilities().ListenNotify {
 		return ErrNoWake
 	}
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-ready:
-			fn(allQueues) // what became available before the LISTEN
-		case <-ctx.Done():
-		}
-	}()
-	return dialects.Listen(ctx, b.db, b.d, notifyChannel, ready, fn)
+	// Once listening, fetch what became available before the LISTEN.
+	return dialects.Listen(ctx, b.db, b.d, notifyChannel, func() { fn(allQueues) }, fn)
 }
 
 func fromStore(r store.QuarryJob) (*JobRow, error) {

@@ -28,8 +28,7 @@ func (PostPublishedArgs) Kind() string { return "blog.post_published" }
 // StartJobs starts the demo's background-job client in the app process:
 // the "default" queue with 10 workers, the jobs of the publish action,
 // and a periodic session purge every 10 minutes (once per slot however
-// many instances run). Stop it with
-// Stop on shutdown.
+// many instances run). Stop it with Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
 	sessions := session.NewStore(d.DB, d.Dialect)
