@@ -105,10 +105,12 @@ func (a *App) URL() *dialects.URL { return a.url }
 func (a *App) Logger() *slog.Logger { return a.log }
 
 // Handler is the router wrapped in the standard middleware, outermost
-// first: request id, access log, panic recovery, database in context.
+// first: request id, access log, panic recovery, URL text check (see
+// package textinput), database in context.
 func (a *App) Handler() http.Handler {
 	var h http.Handler = a.router
 	h = databaseMiddleware(a.db)(h)
+	h = urlTextMiddleware(h)
 	h = middleware.Recover(a.log)(h)
 	h = middleware.AccessLog(a.log)(h)
 	h = middleware.RequestID(h)
