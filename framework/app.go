@@ -18,6 +18,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/signing"
 )
 
 // Option adjusts an [App] at construction.
@@ -41,6 +42,7 @@ type App struct {
 	cfg             Config
 	db              *Database
 	url             *dialects.URL
+	keys            *signing.Keyring
 	router          *mux.Router
 	log             *slog.Logger
 	shutdownTimeout time.Duration
@@ -66,6 +68,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		return nil, err
 	}
 	a.url = u
+	a.keys = cfg.Keys()
 	a.db = &Database{DB: db, Dialect: u.Dialect}
 	a.router = mux.NewRouter()
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,18 +104,24 @@ func (a *App) DB() *sql.DB { return a.db.DB }
 // URL returns the parsed DATABASE_URL.
 func (a *App) URL() *dialects.URL { return a.url }
 
+// Keys returns the keyring of QUARRY_SECRET_KEY (and its fallbacks), for
+// signing what clients must hand back unchanged.
+func (a *App) Keys() *signing.Keyring { return a.keys }
+
 // Logger returns the app's logger.
 func (a *App) Logger() *slog.Logger { return a.log }
 
 // Handler is the router wrapped in the standard middleware, outermost
-// first: request id, access log, panic recovery, URL text check (see
-// package textinput), database in context.
+// first: request id, client address (behind Config.TrustedProxies), access
+// log, panic recovery, URL text check (see package textinput), database in
+// context.
 func (a *App) Handler() http.Handler {
 	var h http.Handler = a.router
 	h = databaseMiddleware(a.db)(h)
 	h = urlTextMiddleware(h)
 	h = middleware.Recover(a.log)(h)
 	h = middleware.AccessLog(a.log)(h)
+	h = middleware.ClientIP(a.cfg.TrustedProxies)(h)
 	h = middleware.RequestID(h)
 	return h
 }

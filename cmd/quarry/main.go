@@ -73,7 +73,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
   quarry worker         run the job queue maintenance; --status prints counts
 
 Configuration comes from the environment: DATABASE_URL (sqlite:./var/app.db,
-postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY, QUARRY_ENV.`,
+postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY (and QUARRY_SECRET_KEY_FALLBACKS
+for rotation), QUARRY_TRUSTED_PROXIES, QUARRY_ENV.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -28,7 +28,7 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)),
-				slog.String("remote", r.RemoteAddr),
+				slog.String("remote", ClientIPFrom(r)),
 				slog.String("request_id", RequestIDFrom(r.Context())),
 			)
 		})

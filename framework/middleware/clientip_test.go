@@ -1,0 +1,54 @@
+package middleware
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestClientIP(t *testing.T) {
+	trusted, err := ParseTrustedProxies("10.0.0.0/8, 127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		trusted bool
+		remote  string
+		xff     []string
+		want    string
+	}{
+		{"no proxies trusted: header ignored", false, "203.0.113.9:5000", []string{"198.51.100.1"}, "203.0.113.9"},
+		{"untrusted peer: header ignored", true, "203.0.113.9:5000", []string{"198.51.100.1"}, "203.0.113.9"},
+		{"trusted peer, one hop", true, "10.1.2.3:5000", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"spoofed left hop ignored", true, "10.1.2.3:5000", []string{"1.1.1.1, 198.51.100.1"}, "198.51.100.1"},
+		{"chain of trusted proxies", true, "127.0.0.1:5000", []string{"198.51.100.1, 10.0.0.5", "10.0.0.6"}, "198.51.100.1"},
+		{"all hops trusted", true, "10.1.2.3:5000", []string{"10.0.0.5"}, "10.1.2.3"},
+		{"no header", true, "10.1.2.3:5000", nil, "10.1.2.3"},
+		{"malformed hop", true, "10.1.2.3:5000", []string{"198.51.100.1, not-an-ip"}, "10.1.2.3"},
+		{"IPv6 peer", true, "[::1]:5000", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"IPv4-mapped peer", true, "[::ffff:10.1.2.3]:5000", []string{"198.51.100.1"}, "198.51.100.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var list = trusted
+			if !tc.trusted {
+				list = nil
+			}
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tc.remote
+			for _, v := range tc.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			var got string
+			ClientIP(list)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = ClientIPFrom(r) })).ServeHTTP(httptest.NewRecorder(), r)
+			if got != tc.want {
+				t.Fatalf("client = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"10.0.0.0/33", "nonsense", "10.0.0.1/8/8"} {
+		if _, err := ParseTrustedProxies(bad); err == nil {
+			t.Errorf("ParseTrustedProxies(%q) accepted", bad)
+		}
+	}
+}
