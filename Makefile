@@ -78,12 +78,14 @@ bench-django:
 	@bash bench/django/django-page.sh 5000
 	go run ./bench/django
 
-## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login form and the admin's value, key
-## and page-token parsers, 30s each
+## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login redirect (next=), the text check
+## and the admin's value, key and page-token parsers, 30s each (FuzzLoginForm hashes a password per input:
+## run it alone for longer)
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseURL -fuzztime 30s -parallel 1 ./dialects/
 	go test -run '^$$' -fuzz FuzzParseHash -fuzztime 30s -parallel 1 ./framework/auth/
-	go test -run '^$$' -fuzz FuzzLoginForm -fuzztime 30s -parallel 1 ./framework/authhttp/
+	go test -run '^$$' -fuzz FuzzSafeNext -fuzztime 30s -parallel 1 ./framework/authhttp/
+	go test -run '^$$' -fuzz FuzzClean -fuzztime 30s -parallel 1 ./framework/textinput/
 	go test -run '^$$' -fuzz FuzzParseValue -fuzztime 30s -parallel 1 ./admin/
 	go test -run '^$$' -fuzz FuzzDecodeKey -fuzztime 30s -parallel 1 ./admin/
 	go test -run '^$$' -fuzz FuzzCursor -fuzztime 30s -parallel 1 ./admin/

@@ -35,7 +35,7 @@ func Example() {
 	}
 
 	d := app.Database()
-	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))})
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect)), Keys: app.Keys()})
 	if err != nil {
 		panic(err)
 	}

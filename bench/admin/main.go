@@ -383,7 +383,7 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 	defer app.Close()
 	d := app.Database()
 	sm := authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))
-	a, err := authhttp.New(authhttp.Options{Sessions: sm, Logger: quiet})
+	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys(), Logger: quiet})
 	if err != nil {
 		return nil, err
 	}

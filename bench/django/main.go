@@ -75,7 +75,7 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 	} else if err != nil {
 		return err
 	}
-	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect)), Logger: quiet})
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect)), Keys: app.Keys(), Logger: quiet})
 	if err != nil {
 		return err
 	}

@@ -2,25 +2,23 @@ package authhttp
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
-	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/framework/store"
 )
 
@@ -28,11 +26,10 @@ import (
 const (
 	keyUserID    = "quarry.user_id"
 	keyPwChanged = "quarry.pw_changed"
-	keyCSRF      = "quarry.csrf"
 	keyPrivilege = "quarry.privilege"
 )
 
-// CSRFField is the form field holding the per-session CSRF token.
+// CSRFField is the form field holding the CSRF token.
 const CSRFField = "csrf_token"
 
 // Options configures [New].
@@ -45,6 +42,10 @@ type Options struct {
 	// TrustedOrigins may send unsafe cross-origin requests
 	// (e.g. "https://admin.example.com").
 	TrustedOrigins []string
+	// Keys signs the CSRF cookie; pass app.Keys() (QUARRY_SECRET_KEY), so
+	// that every instance of the app accepts the others' forms. Default: a
+	// random key, good for one process and lost at a restart.
+	Keys *signing.Keyring
 	// Logger receives unexpected errors. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -52,6 +53,7 @@ type Options struct {
 // Auth is the identity layer's HTTP side.
 type Auth struct {
 	opts Options
+	keys *signing.Keyring
 	cop  *http.CrossOriginProtection
 	log  *slog.Logger
 	tmpl *template.Template
@@ -74,9 +76,12 @@ func New(opts Options) (*Auth, error) {
 	if opts.PasswordPath == "" {
 		opts.PasswordPath = "/password"
 	}
-	a := &Auth{opts: opts, cop: http.NewCrossOriginProtection(), log: opts.Logger}
+	a := &Auth{opts: opts, keys: opts.Keys, cop: http.NewCrossOriginProtection(), log: opts.Logger}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	if a.keys == nil {
+		a.keys = signing.Random()
 	}
 	for _, o := range opts.TrustedOrigins {
 		if err := a.cop.AddTrustedOrigin(o); err != nil {
@@ -105,7 +110,8 @@ type loadedKey struct{}
 // and puts the logged-in user in the request context. It needs the
 // database in the context (the framework App's handler puts it there).
 // Applied twice (on the router and again by a handler such as the
-// admin), the inner one passes the request through.
+// admin), the inner one passes the request through. An anonymous
+// visitor's session is never written until something is put in it.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	inner := a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), loadedKey{}, a))
@@ -115,8 +121,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		}
 		u, ok, err := a.loadUser(r)
 		if err != nil {
-			a.log.ErrorContext(r.Context(), "load session user", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-			framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+			framework.ServerError(w, r, a.log, "load session user", err)
 			return
 		}
 		if ok {
@@ -129,7 +134,8 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		inner.ServeHTTP(w, r)
+		st := readCSRF(r)
+		inner.ServeHTTP(&csrfWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), csrfKey{}, st)))
 	})
 }
 
@@ -184,54 +190,6 @@ func pwStamp(u store.QuarryUser) int64 {
 		return -1
 	}
 	return u.PasswordChangedAt.Time.UnixMicro()
-}
-
-// checkCSRF refuses unsafe cross-origin requests, and unsafe requests
-// other than JSON without the session's token (in X-CSRF-Token, or in the
-// csrf_token field of a url-encoded form, read within MaxFormBytes).
-func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return nil
-	}
-	if err := a.cop.Check(r); err != nil {
-		return err
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/json" {
-		return nil // browsers cannot send cross-origin JSON without CORS; the origin check above applies
-	}
-	want := a.opts.Sessions.GetString(r.Context(), keyCSRF)
-	if want == "" {
-		return errors.New("missing token; reload the page and try again")
-	}
-	got := r.Header.Get("X-CSRF-Token")
-	if got == "" && mt == "application/x-www-form-urlencoded" {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
-		if err := r.ParseForm(); err != nil {
-			return errors.New("unreadable form")
-		}
-		got = r.PostForm.Get(CSRFField)
-	}
-	if want == "" || got == "" {
-		return errors.New("missing token; reload the page and try again")
-	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		return errors.New("wrong token; reload the page and try again")
-	}
-	return nil
-}
-
-// CSRFToken returns the session's token for forms, making one if needed.
-func (a *Auth) CSRFToken(ctx context.Context) string {
-	if t := a.opts.Sessions.GetString(ctx, keyCSRF); t != "" {
-		return t
-	}
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	t := base64.RawURLEncoding.EncodeToString(b[:])
-	a.opts.Sessions.Put(ctx, keyCSRF, t)
-	return t
 }
 
 // wantsJSON reports a JSON client: it asked for JSON rather than HTML, or
@@ -298,8 +256,7 @@ func (a *Auth) require(allowed func(*http.Request, store.QuarryUser) (bool, erro
 			}
 			ok, err := allowed(r, u)
 			if err != nil {
-				a.log.ErrorContext(r.Context(), "permission check", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-				framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+				framework.ServerError(w, r, a.log, "permission check", err)
 				return
 			}
 			if !ok {
@@ -311,24 +268,48 @@ func (a *Auth) require(allowed func(*http.Request, store.QuarryUser) (bool, erro
 	}
 }
 
-// SafeNext returns next when it is a path on this site, else "/": no
-// scheme, no host, no "//" or "/\" prefix, no control characters.
+// SafeNext returns the location a redirect to next sends when that stays
+// on this site, else "/". It checks what will actually be sent, not the
+// raw input: http.Redirect resolves dot segments and cleans the path, so
+// "/./\evil.example" would leave as "/\evil.example", which browsers read
+// as "//evil.example". The result is that cleaned path (so a redirect
+// sends it unchanged): one leading "/" not followed by another, no
+// backslash or control character anywhere (browsers treat "\" as "/" and
+// drop tabs and newlines), and no scheme, host or user information.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	loc := redirectPath(next)
+	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(loc)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	return loc
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// redirectPath is what http.Redirect does to a path-only location: the
+// part before "?" is cleaned (dot segments resolved, slashes folded), a
+// trailing slash kept, and bytes outside ASCII are percent-encoded.
+func redirectPath(loc string) string {
+	p, query, hasQuery := strings.Cut(loc, "?")
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && !strings.HasSuffix(clean, "/") {
+		clean += "/"
 	}
-	return host
+	if hasQuery {
+		clean += "?" + query
+	}
+	var b strings.Builder
+	for i := 0; i < len(clean); i++ {
+		if c := clean[i]; c >= utf8.RuneSelf {
+			fmt.Fprintf(&b, "%%%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -24,17 +24,35 @@ type pageData struct {
 
 // Mount registers the login, logout and change-password pages.
 func (a *Auth) Mount(r *mux.Router) {
-	r.HandleFunc(a.opts.LoginPath, a.loginPage).Methods(http.MethodGet)
-	r.HandleFunc(a.opts.LoginPath, a.login).Methods(http.MethodPost)
-	r.HandleFunc(a.opts.LogoutPath, a.logout).Methods(http.MethodPost)
-	r.Handle(a.opts.PasswordPath, a.RequireLogin(http.HandlerFunc(a.passwordPage))).Methods(http.MethodGet)
-	r.Handle(a.opts.PasswordPath, a.RequireLogin(http.HandlerFunc(a.changePassword))).Methods(http.MethodPost)
+	r.HandleFunc(a.opts.LoginPath, pageHeaders(a.loginPage)).Methods(http.MethodGet)
+	r.HandleFunc(a.opts.LoginPath, pageHeaders(a.login)).Methods(http.MethodPost)
+	r.HandleFunc(a.opts.LogoutPath, pageHeaders(a.logout)).Methods(http.MethodPost)
+	r.Handle(a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.passwordPage)).ServeHTTP)).Methods(http.MethodGet)
+	r.Handle(a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.changePassword)).ServeHTTP)).Methods(http.MethodPost)
+}
+
+// SetPageHeaders sets the headers of a page that shows or takes private
+// data (the login, logout and password pages, the admin): never cached,
+// never framed, no content sniffing, no referrer sent off-site.
+func SetPageHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+// pageHeaders applies SetPageHeaders to every answer of the identity pages,
+// redirects and errors included.
+func pageHeaders(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		SetPageHeaders(w.Header())
+		h(w, r)
+	}
 }
 
 func (a *Auth) render(w http.ResponseWriter, r *http.Request, status int, d pageData) {
 	d.CSRF = a.CSRFToken(r.Context())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := a.tmpl.ExecuteTemplate(w, "login", d); err != nil {
 		a.log.ErrorContext(r.Context(), "render page", "error", err)
@@ -58,7 +76,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	username, password, next := r.PostForm.Get("username"), r.PostForm.Get("password"), SafeNext(r.PostForm.Get("next"))
 	d := framework.DatabaseFrom(r.Context())
 	svc := auth.New(d.DB, d.Dialect)
-	u, err := svc.Login(r.Context(), auth.NewThrottle(d.DB, d.Dialect), username, password, clientIP(r))
+	u, err := svc.Login(r.Context(), auth.NewThrottle(d.DB, d.Dialect), username, password, middleware.ClientIPFrom(r))
 	page := pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: next, Username: username}
 	var throttled *auth.ThrottledError
 	switch {
@@ -70,20 +88,23 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		page.Error = "Invalid username or password."
 		a.respondLogin(w, r, http.StatusUnauthorized, page)
 		return
+	case err != nil && framework.ClientGone(r, err):
+		framework.ServerError(w, r, a.log, "login", err)
+		return
 	case err != nil:
 		a.log.ErrorContext(r.Context(), "login", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
 		page.Error = "Something went wrong (request " + middleware.RequestIDFrom(r.Context()) + "). Try again."
 		a.respondLogin(w, r, http.StatusInternalServerError, page)
 		return
 	}
-	// A new token at login defeats session fixation; a new CSRF token too.
+	// A new session token at login defeats session fixation; a new CSRF
+	// value too.
 	sm := a.opts.Sessions
 	if err := sm.RenewToken(r.Context()); err != nil {
-		a.log.ErrorContext(r.Context(), "renew session", "error", err)
-		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		framework.ServerError(w, r, a.log, "renew session", err)
 		return
 	}
-	sm.Remove(r.Context(), keyCSRF)
+	rotateCSRF(r.Context())
 	sm.Put(r.Context(), keyUserID, u.ID)
 	sm.Put(r.Context(), keyPwChanged, pwStamp(u))
 	sm.Put(r.Context(), keyPrivilege, privilege(u))
@@ -111,10 +132,10 @@ func (a *Auth) respondLogin(w http.ResponseWriter, r *http.Request, status int, 
 
 func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 	if err := a.opts.Sessions.Destroy(r.Context()); err != nil {
-		a.log.ErrorContext(r.Context(), "logout", "error", err)
-		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		framework.ServerError(w, r, a.log, "logout", err)
 		return
 	}
+	rotateCSRF(r.Context())
 	if wantsJSON(r) {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -139,7 +160,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 	page := pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath}
 	d := framework.DatabaseFrom(r.Context())
 	svc := auth.New(d.DB, d.Dialect)
-	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d.DB, d.Dialect), u, r.PostForm.Get("current"), clientIP(r))
+	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d.DB, d.Dialect), u, r.PostForm.Get("current"), middleware.ClientIPFrom(r))
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
@@ -151,8 +172,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, page)
 		return
 	case err != nil:
-		a.log.ErrorContext(r.Context(), "change password", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		framework.ServerError(w, r, a.log, "change password", err)
 		return
 	}
 	if r.PostForm.Get("new1") != r.PostForm.Get("new2") {
@@ -165,8 +185,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, page)
 		return
 	} else if err != nil {
-		a.log.ErrorContext(r.Context(), "change password", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		framework.ServerError(w, r, a.log, "change password", err)
 		return
 	}
 	fresh, err := d.Queries().UserGetByID(r.Context(), u.ID)
@@ -174,8 +193,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 		err = a.opts.Sessions.RenewToken(r.Context())
 	}
 	if err != nil {
-		a.log.ErrorContext(r.Context(), "change password", "error", err)
-		framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+		framework.ServerError(w, r, a.log, "change password", err)
 		return
 	}
 	a.opts.Sessions.Put(r.Context(), keyPwChanged, pwStamp(fresh))

@@ -1,8 +1,6 @@
 package authhttp
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,11 +23,7 @@ func NewSessions(cfg framework.Config, store scs.Store) *scs.SessionManager {
 	sm.Cookie.Secure = cfg.Env != framework.EnvDev && cfg.Env != framework.EnvTest
 	sm.Cookie.Path = "/"
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		if errors.Is(err, context.Canceled) {
-			return // the client went away; there is no one to answer
-		}
-		slog.ErrorContext(r.Context(), "session", "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		framework.ServerError(w, r, slog.Default(), "session", err)
 	}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 14 * 24 * time.Hour

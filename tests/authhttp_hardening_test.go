@@ -1,0 +1,233 @@
+package tests
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/session"
+	"github.com/quarry-go/quarry/framework/signing"
+	"github.com/quarry-go/quarry/tests/dbtest"
+)
+
+// identityApp is an app with the identity pages, a user ada and a
+// login-only page /private, on db (several such apps may share one db, as
+// instances of one app do). keys signs its CSRF cookies.
+func identityApp(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signing.Keyring) *framework.App {
+	t.Helper()
+	migrated(t, db)
+	ctx := context.Background()
+	cfg.DatabaseURL, cfg.Env = db.URL, framework.EnvTest
+	app, err := framework.New(ctx, cfg, framework.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	var users int
+	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM quarry_users WHERE username = 'ada'").Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if users == 0 {
+		if _, err := auth.New(app.DB(), db.Dialect()).CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect())), Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Router().Use(a.Middleware)
+	a.Mount(app.Router())
+	app.Router().Handle("/private", a.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })))
+	return app
+}
+
+func sessionRows(t *testing.T, db *dbtest.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM quarry_sessions").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestAnonymousVisitorsWriteNoSession: the login form's CSRF token lives
+// in a signed cookie, so 1,000 anonymous visits (login page, a redirect to
+// it, a failed login) write no session row; a login writes one.
+func TestAnonymousVisitorsWriteNoSession(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		app := identityApp(t, db, framework.Config{}, nil)
+		h := app.Handler()
+		for i := range 1000 {
+			path := "/login"
+			if i%2 == 1 {
+				path = "/private"
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			if rec.Code != 200 && rec.Code != 303 {
+				t.Fatalf("GET %s: %d", path, rec.Code)
+			}
+			for _, c := range rec.Result().Cookies() {
+				if c.Name == "quarry_session" {
+					t.Fatalf("GET %s set a session cookie", path)
+				}
+			}
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		b := newBrowser(t, srv.URL)
+		resp, _ := b.do("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {b.token()}}, nil)
+		expect(t, "failed login", resp, 401, "")
+		if n := sessionRows(t, db); n != 0 {
+			t.Fatalf("anonymous visits wrote %d session rows; want 0", n)
+		}
+		expect(t, "login", b.login("ada", "plenty-long-secret", "/private"), 303, "/private")
+		if n := sessionRows(t, db); n != 1 {
+			t.Fatalf("a login wrote %d session rows; want 1", n)
+		}
+	})
+}
+
+// TestCSRFCookie: tokens are bound to the signed cookie, replaced at login
+// and logout, accepted by another instance with the same key and after a
+// key rotation, refused under another key.
+func TestCSRFCookie(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		oldKeys, _ := signing.New("0123456789abcdef0123456789abcdef-old")
+		keys, _ := signing.New("fedcba9876543210fedcba9876543210-new", "0123456789abcdef0123456789abcdef-old")
+		other, _ := signing.New("a-different-secret-a-different-secret")
+		h := identityApp(t, db, framework.Config{}, keys).Handler()
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+
+		// Forms rendered by an instance on the old key still post after
+		// the rotation; a key the app never had is refused.
+		for _, c := range []struct {
+			name   string
+			keys   *signing.Keyring
+			status int
+		}{{"same key", keys, 401}, {"rotated-out key in fallbacks", oldKeys, 401}, {"unknown key", other, 403}} {
+			issuer := httptest.NewServer(identityApp(t, db, framework.Config{}, c.keys).Handler())
+			b := newBrowser(t, issuer.URL)
+			tok := b.token()
+			u, _ := url.Parse(issuer.URL)
+			var cookie string
+			for _, ck := range b.c.Jar.Cookies(u) {
+				if ck.Name == authhttp.CSRFCookie {
+					cookie = ck.Value
+				}
+			}
+			issuer.Close()
+			req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {tok}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: authhttp.CSRFCookie, Value: cookie})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.status {
+				t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.status)
+			}
+		}
+
+		// A token is worth nothing with another cookie, or after login and logout.
+		b := newBrowser(t, srv.URL)
+		before := b.token()
+		thief := newBrowser(t, srv.URL)
+		thief.token()
+		resp, body := thief.do("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {before}}, nil)
+		if resp.StatusCode != 403 || !strings.Contains(body, "wrong token") {
+			t.Errorf("a token with another visitor's cookie: %d %s", resp.StatusCode, body)
+		}
+		expect(t, "login", b.login("ada", "plenty-long-secret", "/"), 303, "/")
+		resp, _ = b.do("POST", "/logout", url.Values{"csrf_token": {before}}, nil)
+		expect(t, "logout with the token from before the login", resp, 403, "")
+		after := b.token()
+		if after == before {
+			t.Error("the CSRF token did not change at login")
+		}
+		resp, _ = b.do("POST", "/logout", url.Values{"csrf_token": {after}}, nil)
+		expect(t, "logout", resp, 303, "/login")
+		resp, _ = b.do("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {after}}, nil)
+		expect(t, "the token from before the logout", resp, 403, "")
+
+		// The cookie's attributes.
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
+		var found bool
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == authhttp.CSRFCookie {
+				found = c.HttpOnly && c.SameSite == http.SameSiteLaxMode && c.Path == "/"
+			}
+		}
+		if !found {
+			t.Errorf("CSRF cookie missing or without HttpOnly, SameSite=Lax, Path=/: %v", rec.Header()["Set-Cookie"])
+		}
+	})
+}
+
+// TestIdentityPageHeaders: the login, logout and password pages answer
+// with the admin's protective headers, errors and redirects included.
+func TestIdentityPageHeaders(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		srv := httptest.NewServer(identityApp(t, db, framework.Config{}, nil).Handler())
+		defer srv.Close()
+		b := newBrowser(t, srv.URL)
+		check := func(what string, resp *http.Response) {
+			t.Helper()
+			for h, want := range map[string]string{"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"} {
+				if got := resp.Header.Get(h); got != want {
+					t.Errorf("%s: %s = %q, want %q", what, h, got, want)
+				}
+			}
+		}
+		resp, _ := b.do("GET", "/login", nil, nil)
+		check("GET /login", resp)
+		resp, _ = b.do("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {b.token()}}, nil)
+		check("failed login", resp)
+		check("login", b.login("ada", "plenty-long-secret", "/"))
+		resp, _ = b.do("GET", "/password", nil, nil)
+		check("GET /password", resp)
+		resp, _ = b.do("POST", "/password", url.Values{"current": {"wrong"}, "csrf_token": {b.token()}}, nil)
+		check("POST /password", resp)
+		resp, _ = b.do("POST", "/logout", url.Values{"csrf_token": {b.token()}}, nil)
+		check("logout", resp)
+		resp, _ = b.do("GET", "/password", nil, nil)
+		check("GET /password logged out", resp)
+	})
+}
+
+// TestLoginNextStaysOnSite logs in with tricky next= values over HTTP: the
+// Location sent, read as a browser reads it, stays on the site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		srv := httptest.NewServer(identityApp(t, db, framework.Config{}, nil).Handler())
+		defer srv.Close()
+		for _, next := range []string{`/./\evil.example`, `/\evil.example`, "/.//evil.example", "/\t/evil.example", "//evil.example", `/%5C%5Cevil.example`, "//user@evil.example", "javascript:alert(1)", "/admin/./?q=1"} {
+			resp := newBrowser(t, srv.URL).login("ada", "plenty-long-secret", next)
+			loc := resp.Header.Get("Location")
+			u, err := url.Parse(srv.URL)
+			if err == nil {
+				u, err = u.Parse(strings.ReplaceAll(loc, `\`, "/"))
+			}
+			if resp.StatusCode != 303 || err != nil || u.Host != strings.TrimPrefix(srv.URL, "http://") {
+				t.Errorf("next=%q: %d Location %q", next, resp.StatusCode, loc)
+			}
+		}
+	})
+}
