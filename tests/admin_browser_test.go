@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/examples/blog/site"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -432,9 +431,6 @@ func serveBlogAdmin(t *testing.T, db *dbtest.DB) *httptest.Server {
 		t.Fatal(err)
 	}
 	if _, err := users.CreateUser(ctx, auth.CreateUserParams{Username: browserUser, Password: browserPassword, Superuser: true}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.Mount(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	return srv

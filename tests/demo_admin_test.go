@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ import (
 func TestDemoAdmin(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
-		app, _ := newBlog(t, db)
+		app, srv := newBlog(t, db)
 		ctx := context.Background()
 		var first, second bytes.Buffer
 		if err := site.EnsureSuperuser(ctx, app, &first); err != nil {
@@ -34,11 +33,6 @@ func TestDemoAdmin(t *testing.T) {
 		if m == nil || second.Len() != 0 {
 			t.Fatalf("first run printed %q, second %q", first.String(), second.String())
 		}
-		if _, err := site.Mount(ctx, app); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(app.Handler())
-		defer srv.Close()
 		b := &adminBrowser{browser: newBrowser(t, srv.URL)}
 		if resp := b.login(m[1], m[2], "/admin/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/" {
 			t.Fatalf("login with the printed password: %d %q", resp.StatusCode, resp.Header.Get("Location"))

@@ -1,7 +1,9 @@
 // Command blog is Quarry's demo app: a small blog (authors, posts, tags)
 // following the user's loop — its DDL in sql/<dialect>/, queries in
 // queries/<dialect>/, sqlc config and generated code in db/, goose
-// migrations in migrations/<dialect>/ — served beside the framework router.
+// migrations in migrations/<dialect>/ — served beside the framework router,
+// with the login pages and the admin. The API's reads are public; its
+// writes need a logged-in user with the table's permission.
 //
 // It applies the framework's and its own migrations at start-up, seeds a
 // few rows into an empty database, and serves on QUARRY_BIND (default
@@ -56,10 +58,11 @@ func run(ctx context.Context) error {
 	if err := site.EnsureSuperuser(ctx, app, os.Stderr); err != nil {
 		return err
 	}
-	api.Mount(app.Router(), app.Logger())
-	if _, err := site.Mount(ctx, app); err != nil {
+	auth, err := site.Mount(ctx, app)
+	if err != nil {
 		return err
 	}
+	api.Mount(app.Router(), app.Logger(), auth)
 	worker, err := site.StartJobs(ctx, app)
 	if err != nil {
 		return err

@@ -1,19 +1,36 @@
 // Package api is the blog's JSON API, built on its sqlc queries (package
 // db) and mounted beside the framework's router:
 //
-//	GET    /api/authors             list authors
-//	POST   /api/authors             create {name, email, bio}
-//	GET    /api/authors/{id}        one author
-//	GET    /api/posts?limit&offset  page of posts, newest first
-//	POST   /api/posts               create {author_id, title, slug, body, published, tags}
-//	GET    /api/posts/{slug}        one post with its tags
-//	DELETE /api/posts/{id}          delete a post
-//	GET    /api/tags                tags with post counts
+//	method path                     permission    what
+//	GET    /api/authors             -             list authors
+//	POST   /api/authors             authors.add   create {name, email, bio}
+//	GET    /api/authors/{id}        -             one author
+//	GET    /api/posts?limit&offset  -             page of posts, newest first
+//	POST   /api/posts               posts.add     create {author_id, title, slug, body, published, tags}
+//	GET    /api/posts/{slug}        -             one post with its tags
+//	DELETE /api/posts/{id}          posts.delete  delete a post
+//	GET    /api/tags                -             tags with post counts
 //
-// Handlers take the database from the request (framework.DatabaseFrom).
+// Reads are public. A write needs a logged-in user (the session cookie
+// that POST /login sets) holding the table's permission, a codename
+// "<table>.<action>" seeded by the auth service and granted in the admin:
+// it is answered 401 without a login and 403 without the permission, as
+// problem JSON whatever the client's Accept header. The auth middleware
+// protects writes against cross-site request forgery: a request another
+// site's page makes (Origin or Sec-Fetch-Site say so) is refused 403, and
+// a write without a JSON body (DELETE) must either say Content-Type:
+// application/json too or carry in X-CSRF-Token the CSRF token the site's
+// forms hold (the csrf_token field of GET /login).
+//
+// Every text field goes through textinput.Check (valid UTF-8, no NUL
+// byte, bounded) and a body that is not valid UTF-8 is refused, so a
+// hostile value gets a 400 or a 422 naming the field on every dialect and
+// never reaches SQL. Handlers take the database from the request
+// (framework.DatabaseFrom).
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +50,9 @@ import (
 	"github.com/quarry-go/quarry/examples/blog/db/postgres"
 	"github.com/quarry-go/quarry/examples/blog/db/sqlite"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/middleware"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 // maxBody bounds request bodies; maxText bounds a post's body and an
@@ -44,20 +63,51 @@ const (
 	maxText = 100_000
 )
 
-// Mount registers the API on r. log receives unexpected database errors.
-func Mount(r *mux.Router, log *slog.Logger) {
+// endpoints are the API's routes. perm is the permission a write needs;
+// reads have none and are public.
+var endpoints = []struct {
+	method, path, query, perm string
+	handle                    func(*handlers, http.ResponseWriter, *http.Request)
+}{
+	{http.MethodGet, "/api/authors", "", "", (*handlers).authorList},
+	{http.MethodPost, "/api/authors", "", "authors.add", (*handlers).authorCreate},
+	{http.MethodGet, "/api/authors/{id}", "", "", (*handlers).authorGet},
+	{http.MethodGet, "/api/posts", "?limit=20&offset=0", "", (*handlers).postList},
+	{http.MethodPost, "/api/posts", "", "posts.add", (*handlers).postCreate},
+	{http.MethodGet, "/api/posts/{slug}", "", "", (*handlers).postGet},
+	{http.MethodDelete, "/api/posts/{id}", "", "posts.delete", (*handlers).postDelete},
+	{http.MethodGet, "/api/tags", "", "", (*handlers).tagList},
+}
+
+// Mount registers the API on r. Its writes go through a's RequirePerm, so
+// r must also run a's Middleware (which loads the user and checks CSRF).
+// log receives unexpected errors.
+func Mount(r *mux.Router, log *slog.Logger, a *authhttp.Auth) {
+	if a == nil {
+		panic("api.Mount: the auth layer is required: the API's writes need permissions")
+	}
 	h := &handlers{log: log}
 	r.HandleFunc("/", h.index).Methods(http.MethodGet)
 	// Full paths on r rather than a PathPrefix subrouter: gorilla/mux
 	// subrouters answer a wrong method with 404 instead of 405.
-	r.HandleFunc("/api/authors", h.authorList).Methods(http.MethodGet)
-	r.HandleFunc("/api/authors", h.authorCreate).Methods(http.MethodPost)
-	r.HandleFunc("/api/authors/{id}", h.authorGet).Methods(http.MethodGet)
-	r.HandleFunc("/api/posts", h.postList).Methods(http.MethodGet)
-	r.HandleFunc("/api/posts", h.postCreate).Methods(http.MethodPost)
-	r.HandleFunc("/api/posts/{slug}", h.postGet).Methods(http.MethodGet)
-	r.HandleFunc("/api/posts/{id}", h.postDelete).Methods(http.MethodDelete)
-	r.HandleFunc("/api/tags", h.tagList).Methods(http.MethodGet)
+	for _, e := range endpoints {
+		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.handle(h, w, r) })
+		if e.perm != "" {
+			next = jsonClient(a.RequirePerm(e.perm)(next))
+		}
+		r.Handle(e.path, next).Methods(e.method)
+	}
+}
+
+// jsonClient makes next treat the request as a JSON client's, so that
+// authhttp answers a missing login with a 401 problem body instead of a
+// redirect to the login page: the API answers JSON to every client.
+func jsonClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", "application/json")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Queries returns the blog's queries for the dialect of d, over x (the
@@ -76,13 +126,18 @@ func Queries(d dialects.Dialect, x db.DBTX) db.Querier {
 type handlers struct{ log *slog.Logger }
 
 func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
+	list := make([]string, 0, len(endpoints)+4)
+	for _, e := range endpoints {
+		s := e.method + " " + e.path + e.query
+		if e.perm != "" {
+			s += " (login with permission " + e.perm + ")"
+		}
+		list = append(list, s)
+	}
 	framework.WriteJSON(w, http.StatusOK, map[string]any{
-		"name": "Quarry blog demo",
-		"endpoints": []string{
-			"GET /api/authors", "POST /api/authors", "GET /api/authors/{id}",
-			"GET /api/posts?limit=20&offset=0", "POST /api/posts", "GET /api/posts/{slug}",
-			"DELETE /api/posts/{id}", "GET /api/tags", "GET /healthz", "GET /readyz", "GET /login", "GET /admin/",
-		},
+		"name":      "Quarry blog demo",
+		"auth":      "reads are public; writes need a user logged in at POST /login holding the permission named",
+		"endpoints": append(list, "GET /healthz", "GET /readyz", "GET /login", "GET /admin/"),
 	})
 }
 
@@ -91,6 +146,16 @@ type validationError map[string]string
 
 func (v validationError) Error() string { return "validation failed" }
 
+// text records field's problem when s is not storable text of at most
+// maxChars characters (see textinput.Check), and reports whether it is.
+func (v validationError) text(field, s string, maxChars int) bool {
+	if err := textinput.Check(field, s, maxChars); err != nil {
+		v[field] = err.Error()
+		return false
+	}
+	return true
+}
+
 func writeValidation(w http.ResponseWriter, r *http.Request, v validationError) {
 	framework.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{
 		"error": "validation failed", "fields": v, "request_id": middleware.RequestIDFrom(r.Context()),
@@ -98,14 +163,16 @@ func writeValidation(w http.ResponseWriter, r *http.Request, v validationError) 
 }
 
 // internalError logs err with the request id and answers 500 without
-// revealing it.
+// revealing it, unless the client went away (see framework.ServerError).
 func (h *handlers) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.ErrorContext(r.Context(), "blog api", "error", err, "request_id", middleware.RequestIDFrom(r.Context()))
-	framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
+	framework.ServerError(w, r, h.log, "blog api", err)
 }
 
 // decodeJSON reads a JSON object into dst, answering 415, 413 or 400 itself
 // when the body is not acceptable. It returns false when it answered.
+//
+// The body must be valid UTF-8 (RFC 8259): encoding/json would otherwise
+// turn each invalid byte into U+FFFD and store text the client never sent.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -114,9 +181,16 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 			return false
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		err = textinput.Check("the request body", string(body), 0)
+	}
+	var dec *json.Decoder
+	if err == nil {
+		dec = json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(dst)
+	}
 	if err == nil && dec.More() {
 		err = errors.New("trailing data after the JSON object")
 	}
@@ -131,6 +205,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 		return true
 	case errors.As(err, &tooBig):
 		framework.WriteError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody))
+	case errors.Is(err, textinput.ErrInvalid):
+		framework.WriteError(w, r, http.StatusBadRequest, err.Error())
 	case errors.Is(err, io.EOF):
 		framework.WriteError(w, r, http.StatusBadRequest, "empty body: send a JSON object")
 	default:

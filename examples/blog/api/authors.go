@@ -2,11 +2,9 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
@@ -64,21 +62,20 @@ type authorInput struct {
 
 func (in *authorInput) validate() validationError {
 	v := validationError{}
-	// Emails are compared in lower case on every dialect (MySQL's collation
-	// would otherwise ignore case where PostgreSQL and SQLite do not).
-	in.Name, in.Email = strings.TrimSpace(in.Name), strings.ToLower(strings.TrimSpace(in.Email))
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
+	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
+	if v.text("name", in.Name, 200) && in.Name == "" {
 		v["name"] = "required"
-	case n > 200:
-		v["name"] = "at most 200 characters"
 	}
-	if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
-		v["email"] = "must be a plain email address such as ada@example.com"
+	if v.text("email", in.Email, 254) {
+		// Emails are compared in lower case on every dialect (MySQL's
+		// collation would otherwise ignore case where PostgreSQL and SQLite
+		// do not).
+		in.Email = strings.ToLower(in.Email)
+		if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
+			v["email"] = "must be a plain email address such as ada@example.com"
+		}
 	}
-	if utf8.RuneCountInString(in.Bio) > maxText {
-		v["bio"] = fmt.Sprintf("at most %d characters", maxText)
-	}
+	v.text("bio", in.Bio, maxText)
 	if len(v) == 0 {
 		return nil
 	}

@@ -11,13 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
 	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 type postJSON struct {
@@ -148,22 +148,21 @@ func (in *postInput) validate() validationError {
 	if in.AuthorID <= 0 {
 		v["author_id"] = "required: the id of an existing author"
 	}
-	switch n := utf8.RuneCountInString(in.Title); {
-	case n == 0:
+	if v.text("title", in.Title, 200) && in.Title == "" {
 		v["title"] = "required"
-	case n > 200:
-		v["title"] = "at most 200 characters"
 	}
-	if len(in.Slug) > 200 || !slugRe.MatchString(in.Slug) {
+	if v.text("slug", in.Slug, 200) && !slugRe.MatchString(in.Slug) {
 		v["slug"] = "lowercase letters, digits and single hyphens, e.g. hello-world"
 	}
-	if utf8.RuneCountInString(in.Body) > maxText {
-		v["body"] = fmt.Sprintf("at most %d characters", maxText)
-	}
+	v.text("body", in.Body, maxText)
 	if len(in.Tags) > 20 {
 		v["tags"] = "at most 20 tags"
 	}
 	for _, t := range in.Tags {
+		if err := textinput.Check("a tag", t, 64); err != nil {
+			v["tags"] = err.Error()
+			break
+		}
 		if !tagRe.MatchString(t) {
 			v["tags"] = fmt.Sprintf("tag %q: lowercase letters, digits and hyphens, at most 64", t)
 			break

@@ -20,12 +20,14 @@ import (
 	"github.com/quarry-go/quarry/framework/session"
 )
 
-// Mount adds the login pages at /login, /logout and /password and the admin
-// at /admin/ to app's router, and returns the admin.
-func Mount(ctx context.Context, app *framework.App) (*admin.Admin, error) {
+// Mount adds the auth middleware (sessions, the current user, CSRF
+// checks) to app's router, the login pages at /login, /logout and
+// /password and the admin at /admin/, and returns the auth layer, for the
+// permission checks of other handlers (such as the API's writes).
+func Mount(ctx context.Context, app *framework.App) (*authhttp.Auth, error) {
 	d := app.Database()
 	sm := authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))
-	a, err := authhttp.New(authhttp.Options{Sessions: sm, Logger: app.Logger()})
+	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys(), Logger: app.Logger()})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +44,7 @@ func Mount(ctx context.Context, app *framework.App) (*admin.Admin, error) {
 		return nil, err
 	}
 	r.PathPrefix("/admin").Handler(adm)
-	return adm, nil
+	return a, nil
 }
 
 // Tables refines the blog's tables in the admin; the publish action
