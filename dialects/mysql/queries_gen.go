@@ -277,8 +277,21 @@ func (a *Queries) JobListDue(ctx context.Context, arg store.JobListDueParams) ([
 }
 
 // JobListExpired runs the mysql query queries/mysql/jobs.sql.
-func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredParams) ([]int64, error) {
-	return a.q.JobListExpired(ctx, toDBJobListExpiredParams(arg))
+func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredParams) ([]store.QuarryJob, error) {
+	rows, err := a.q.JobListExpired(ctx, toDBJobListExpiredParams(arg))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.QuarryJob, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryJob(r)
+	}
+	return out, nil
+}
+
+// JobListHeld runs the mysql query queries/mysql/jobs.sql.
+func (a *Queries) JobListHeld(ctx context.Context, arg store.JobListHeldParams) ([]int64, error) {
+	return a.q.JobListHeld(ctx, toDBJobListHeldParams(arg))
 }
 
 // JobLockAvailable runs the mysql query queries/mysql/jobs.sql.
@@ -422,7 +435,7 @@ func toDBJobCancelParams(v store.JobCancelParams) sqlcdb.JobCancelParams {
 }
 
 func toDBJobCompleteParams(v store.JobCompleteParams) sqlcdb.JobCompleteParams {
-	return sqlcdb.JobCompleteParams{FinishedAt: v.FinishedAt, Ids: v.Ids, LockedBy: v.LockedBy}
+	return sqlcdb.JobCompleteParams{FinishedAt: v.FinishedAt, Ids: v.Ids, LockedBy: v.LockedBy, Attempt: v.Attempt}
 }
 
 func toDBJobDeleteFinishedParams(v store.JobDeleteFinishedParams) sqlcdb.JobDeleteFinishedParams {
@@ -430,7 +443,7 @@ func toDBJobDeleteFinishedParams(v store.JobDeleteFinishedParams) sqlcdb.JobDele
 }
 
 func toDBJobHeartbeatParams(v store.JobHeartbeatParams) sqlcdb.JobHeartbeatParams {
-	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Ids: v.Ids}
+	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Attempt: v.Attempt, Ids: v.Ids}
 }
 
 func toDBJobInsertParams(v store.JobInsertParams) sqlcdb.JobInsertParams {
@@ -447,6 +460,10 @@ func toDBJobListDueParams(v store.JobListDueParams) sqlcdb.JobListDueParams {
 
 func toDBJobListExpiredParams(v store.JobListExpiredParams) sqlcdb.JobListExpiredParams {
 	return sqlcdb.JobListExpiredParams{LockedUntil: v.LockedUntil, Limit: v.Limit}
+}
+
+func toDBJobListHeldParams(v store.JobListHeldParams) sqlcdb.JobListHeldParams {
+	return sqlcdb.JobListHeldParams{LockedBy: v.LockedBy, Attempt: v.Attempt, Ids: v.Ids}
 }
 
 func toDBJobLockAvailableParams(v store.JobLockAvailableParams) sqlcdb.JobLockAvailableParams {
@@ -466,7 +483,7 @@ func toDBJobQueueSetPausedParams(v store.JobQueueSetPausedParams) sqlcdb.JobQueu
 }
 
 func toDBJobRescueParams(v store.JobRescueParams) sqlcdb.JobRescueParams {
-	return sqlcdb.JobRescueParams{Now: v.Now, Ids: v.Ids}
+	return sqlcdb.JobRescueParams{State: v.State, Attempt: v.Attempt, RunAt: v.RunAt, FinishedAt: v.FinishedAt, Errors: v.Errors, UniqueKey: v.UniqueKey, ID: v.ID, LockedBy: v.LockedBy, RanAttempt: v.RanAttempt, Now: v.Now}
 }
 
 func toDBJobRetryParams(v store.JobRetryParams) sqlcdb.JobRetryParams {

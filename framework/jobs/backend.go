@@ -17,16 +17,26 @@ type Backend interface {
 	// Fetch takes up to Limit due jobs of a queue that is not paused, in
 	// priority order, marking them running under Worker's lease.
 	Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error)
-	// Complete marks running jobs held by worker completed.
-	Complete(ctx context.Context, ids []int64, worker string, at time.Time) (int64, error)
+	// Complete marks completed the listed runs that worker still holds
+	// (running, locked by worker, on that attempt) and returns how many; a
+	// run that was rescued, or released, is left alone, even when the job
+	// was fetched again by the same worker.
+	Complete(ctx context.Context, runs []JobAttempt, worker string, at time.Time) (int64, error)
 	// SetOutcome records any other outcome of a run; false when the job is
 	// no longer the run it was (rescued, released).
 	SetOutcome(ctx context.Context, o Outcome) (bool, error)
-	// Heartbeat extends the lease of the listed jobs worker is running.
-	Heartbeat(ctx context.Context, worker string, ids []int64, until time.Time) (int64, error)
-	// Rescue returns running jobs whose lease ended before now to the
-	// queue (or discards them after their last attempt).
-	Rescue(ctx context.Context, now time.Time) (int64, error)
+	// Heartbeat extends to until the lease of the listed runs that worker
+	// still holds, and returns those runs; a run it leaves out was taken
+	// from worker (rescued or released), or has just ended.
+	Heartbeat(ctx context.Context, worker string, runs []JobAttempt, until time.Time) ([]JobAttempt, error)
+	// ListExpired lists up to limit running jobs whose lease ended before
+	// now, by id.
+	ListExpired(ctx context.Context, now time.Time, limit int) ([]*JobRow, error)
+	// Rescue records o, the outcome of a run whose lease ended before now
+	// (its worker crashed or was cut off), as SetOutcome does; false when
+	// the run is over or its lease no longer ends before now (renewed
+	// since it was listed).
+	Rescue(ctx context.Context, o Outcome, now time.Time) (bool, error)
 	// Promote makes scheduled and retryable jobs due by now available.
 	Promote(ctx context.Context, now time.Time) (int64, error)
 	// DeleteFinished deletes up to limit jobs in a final state that
@@ -81,6 +91,14 @@ type FetchParams struct {
 	Now         time.Time
 	LockedUntil time.Time
 	Worker      string
+}
+
+// JobAttempt names one run of a job: the job and the attempt it is on
+// (1 for the first run). A worker's writes name the run, so a run that
+// lost its lease cannot change the job's later runs.
+type JobAttempt struct {
+	ID      int64
+	Attempt int
 }
 
 // Outcome is a run's result other than success.

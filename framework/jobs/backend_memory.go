@@ -117,13 +117,13 @@ func (m *MemoryBackend) Fetch(_ context.Context, p FetchParams) ([]*JobRow, erro
 }
 
 // Complete implements Backend.
-func (m *MemoryBackend) Complete(_ context.Context, ids []int64, worker string, at time.Time) (int64, error) {
+func (m *MemoryBackend) Complete(_ context.Context, runs []JobAttempt, worker string, at time.Time) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var n int64
-	for _, id := range ids {
-		j := m.jobs[id]
-		if j == nil || j.State != StateRunning || j.LockedBy != worker {
+	for _, r := range runs {
+		j := m.jobs[r.ID]
+		if !held(j, worker, r.Attempt) {
 			continue
 		}
 		m.setState(j, StateCompleted)
@@ -133,14 +133,24 @@ func (m *MemoryBackend) Complete(_ context.Context, ids []int64, worker string, 
 	return n, nil
 }
 
+// held reports whether worker holds job j on attempt.
+func held(j *JobRow, worker string, attempt int) bool {
+	return j != nil && j.State == StateRunning && j.LockedBy == worker && j.Attempt == attempt
+}
+
 // SetOutcome implements Backend.
 func (m *MemoryBackend) SetOutcome(_ context.Context, o Outcome) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	j := m.jobs[o.ID]
-	if j == nil || j.State != StateRunning || j.LockedBy != o.Worker || j.Attempt != o.RanAttempt {
+	if !held(j, o.Worker, o.RanAttempt) {
 		return false, nil
 	}
+	m.setOutcome(j, o)
+	return true, nil
+}
+
+func (m *MemoryBackend) setOutcome(j *JobRow, o Outcome) {
 	if o.UniqueKey == "" && j.UniqueKey != "" {
 		delete(m.unique, j.UniqueKey)
 	}
@@ -150,46 +160,52 @@ func (m *MemoryBackend) SetOutcome(_ context.Context, o Outcome) (bool, error) {
 	if j.State == StateAvailable {
 		m.wake(j.Queue)
 	}
-	return true, nil
 }
 
 // Heartbeat implements Backend.
-func (m *MemoryBackend) Heartbeat(_ context.Context, worker string, ids []int64, until time.Time) (int64, error) {
+func (m *MemoryBackend) Heartbeat(_ context.Context, worker string, runs []JobAttempt, until time.Time) ([]JobAttempt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var n int64
-	for _, id := range ids {
-		if j := m.jobs[id]; j != nil && j.State == StateRunning && j.LockedBy == worker {
+	renewed := make([]JobAttempt, 0, len(runs))
+	for _, r := range runs {
+		if j := m.jobs[r.ID]; held(j, worker, r.Attempt) {
 			j.LockedUntil = until
-			n++
+			renewed = append(renewed, r)
 		}
 	}
-	return n, nil
+	return renewed, nil
+}
+
+// ListExpired implements Backend.
+func (m *MemoryBackend) ListExpired(_ context.Context, now time.Time, limit int) ([]*JobRow, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*JobRow
+	for _, j := range m.jobs {
+		if j.State == StateRunning && j.LockedUntil.Before(now) {
+			out = append(out, j)
+		}
+	}
+	slices.SortFunc(out, func(a, b *JobRow) int { return cmp.Compare(a.ID, b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	for i, j := range out {
+		out[i] = j.clone()
+	}
+	return out, nil
 }
 
 // Rescue implements Backend.
-func (m *MemoryBackend) Rescue(_ context.Context, now time.Time) (int64, error) {
+func (m *MemoryBackend) Rescue(_ context.Context, o Outcome, now time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var n int64
-	for _, j := range m.jobs {
-		if j.State != StateRunning || !j.LockedUntil.Before(now) {
-			continue
-		}
-		j.Errors = append(j.Errors, AttemptError{Attempt: j.Attempt, At: j.LockedUntil, Error: LeaseExpired})
-		if j.Attempt >= j.MaxAttempts {
-			m.setState(j, StateDiscarded)
-			j.FinishedAt = j.LockedUntil
-		} else {
-			m.setState(j, StateAvailable)
-		}
-		j.RunAt, j.LockedUntil = j.LockedUntil, time.Time{}
-		n++
+	j := m.jobs[o.ID]
+	if !held(j, o.Worker, o.RanAttempt) || !j.LockedUntil.Before(now) {
+		return false, nil
 	}
-	if n > 0 {
-		m.wake(allQueues)
-	}
-	return n, nil
+	m.setOutcome(j, o)
+	return true, nil
 }
 
 // Promote implements Backend.

@@ -200,47 +200,117 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 	return out, nil
 }
 
-// Complete implements Backend.
-func (b *SQLBackend) Complete(ctx context.Context, ids []int64, worker string, at time.Time) (int64, error) {
-	n, err := b.q(b.db).JobComplete(ctx, store.JobCompleteParams{FinishedAt: nullTime(at), Ids: ids, LockedBy: nullString(worker)})
-	return n, b.err(err)
+// Complete implements Backend: one UPDATE per attempt number among runs
+// (nearly always one).
+func (b *SQLBackend) Complete(ctx context.Context, runs []JobAttempt, worker string, at time.Time) (int64, error) {
+	q := b.q(b.db)
+	var total int64
+	for _, g := range byAttempt(runs) {
+		n, err := q.JobComplete(ctx, store.JobCompleteParams{FinishedAt: nullTime(at), Ids: g.ids, LockedBy: nullString(worker), Attempt: int64(g.attempt)})
+		total += n
+		if err != nil {
+			return total, b.err(err)
+		}
+	}
+	return total, nil
+}
+
+// attemptGroup is the ids of the runs on one attempt.
+type attemptGroup struct {
+	attempt int
+	ids     []int64
+}
+
+// byAttempt groups runs by attempt, in ascending order.
+func byAttempt(runs []JobAttempt) []attemptGroup {
+	var groups []attemptGroup
+	for _, r := range runs {
+		i, found := slices.BinarySearchFunc(groups, r.Attempt, func(g attemptGroup, a int) int { return g.attempt - a })
+		if !found {
+			groups = slices.Insert(groups, i, attemptGroup{attempt: r.Attempt})
+		}
+		groups[i].ids = append(groups[i].ids, r.ID)
+	}
+	return groups
 }
 
 // SetOutcome implements Backend.
 func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
-	errs, err := json.Marshal(o.Errors)
+	errs, err := encodeErrors(o.Errors)
 	if err != nil {
 		return false, err
 	}
-	if o.Errors == nil {
-		errs = []byte("[]")
-	}
 	n, err := b.q(b.db).JobSetOutcome(ctx, store.JobSetOutcomeParams{
 		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
-		FinishedAt: nullTime(o.FinishedAt), Errors: string(errs), UniqueKey: nullString(o.UniqueKey),
+		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt),
 	})
 	return n == 1, b.err(err)
 }
 
-// Heartbeat implements Backend.
-func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, ids []int64, until time.Time) (int64, error) {
-	n, err := b.q(b.db).JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Ids: ids})
-	return n, b.err(err)
+func encodeErrors(errs []AttemptError) (string, error) {
+	if errs == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(errs)
+	return string(b), err
+}
+
+// Heartbeat implements Backend: one UPDATE per attempt number among runs;
+// when one renews fewer rows than it was given, a SELECT says which runs
+// worker still holds.
+func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, runs []JobAttempt, until time.Time) ([]JobAttempt, error) {
+	q := b.q(b.db)
+	renewed := make([]JobAttempt, 0, len(runs))
+	for _, g := range byAttempt(runs) {
+		n, err := q.JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids})
+		if err != nil {
+			return nil, b.err(err)
+		}
+		ids := g.ids
+		if int(n) < len(g.ids) {
+			if ids, err = q.JobListHeld(ctx, store.JobListHeldParams{LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids}); err != nil {
+				return nil, b.err(err)
+			}
+		}
+		for _, id := range ids {
+			renewed = append(renewed, JobAttempt{ID: id, Attempt: g.attempt})
+		}
+	}
+	return renewed, nil
 }
 
 // maintenanceBatch bounds the rows one maintenance statement changes.
 const maintenanceBatch = 1000
 
-// Rescue implements Backend: it lists expired leases without locking, then
-// rescues them by primary key (re-checking the lease).
-func (b *SQLBackend) Rescue(ctx context.Context, now time.Time) (int64, error) {
-	q := b.q(b.db)
-	return b.byBatches(func() ([]int64, error) {
-		return q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: maintenanceBatch})
-	}, func(ids []int64) (int64, error) {
-		return q.JobRescue(ctx, store.JobRescueParams{Now: nullTime(now), Ids: ids})
+// ListExpired implements Backend. It reads without locking; Rescue then
+// changes each job by primary key, re-checking the lease.
+func (b *SQLBackend) ListExpired(ctx context.Context, now time.Time, limit int) ([]*JobRow, error) {
+	rows, err := b.q(b.db).JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
+	if err != nil {
+		return nil, b.err(err)
+	}
+	out := make([]*JobRow, len(rows))
+	for i, r := range rows {
+		if out[i], err = fromStore(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Rescue implements Backend.
+func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool, error) {
+	errs, err := encodeErrors(o.Errors)
+	if err != nil {
+		return false, err
+	}
+	n, err := b.q(b.db).JobRescue(ctx, store.JobRescueParams{
+		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
+		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
+		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt), Now: nullTime(now),
 	})
+	return n == 1, b.err(err)
 }
 
 // Promote implements Backend. On PostgreSQL, when it made jobs available

@@ -30,24 +30,36 @@ type Retention struct {
 	Discarded time.Duration // default 7 days
 }
 
-// Hooks are called as jobs finish, for metrics (a Prometheus collector,
-// logs). They run on the worker's goroutine and must be quick.
+// Hooks are called as runs end, for metrics (a Prometheus collector,
+// logs). They run on the client's own goroutines (a worker's, the one
+// writing completions, maintenance's) and must be quick.
 type Hooks struct {
-	// JobDone is called after every run with its outcome.
+	// JobDone is called once for each run whose outcome is recorded: by the
+	// client that ran it, once the outcome is written (a completion when
+	// the batched write that records it is done); or, when the run's lease
+	// expired first (its worker crashed, was cut off, or ignored
+	// [ErrLeaseLost]), by the client whose maintenance rescued the job,
+	// with Err [ErrLeaseExpired]. A run whose outcome was refused because
+	// its job had been taken over is not reported (its rescue is), nor is a
+	// run Stop handed back to the queue.
 	JobDone func(JobEvent)
 }
 
 // JobEvent describes one finished run.
 type JobEvent struct {
+	// Job is the job as the run fetched it (state running).
 	Job *JobRow
 	// Outcome is the state the run left the job in (completed, retryable,
 	// available for a retry due now, scheduled for a snooze, cancelled or
 	// discarded).
 	Outcome State
-	// Err is the worker's error (nil on success).
+	// Err is the worker's error (nil on success), wrapped in
+	// [ErrLeaseLost] when the run's lease was lost while it ran;
+	// [ErrLeaseExpired] for a run rescued after its lease expired.
 	Err error
 	// Wait is from when the job was due to when it started (queue latency);
-	// Duration is how long it ran.
+	// Duration is how long it ran (for a rescued run, until its lease's
+	// end).
 	Wait, Duration time.Duration
 }
 
@@ -63,8 +75,10 @@ type Config struct {
 	// schedule the same ones: each slot is enqueued once.
 	Periodic []PeriodicJob
 	// Lease is how long a fetched job is held before another worker may
-	// rescue it; a heartbeat renews it every Lease/3 while the job runs.
-	// Default 30s.
+	// rescue it; a heartbeat renews it every Lease/3 while the job runs. A
+	// job whose lease could not be renewed has its context cancelled
+	// Lease/5 before the lease ends (see At-least-once delivery in the
+	// package doc). Default 30s.
 	Lease time.Duration
 	// PollInterval is how often an idle queue looks for jobs when no
 	// wake-up arrives (PostgreSQL wakes workers at once with NOTIFY).
@@ -178,7 +192,7 @@ type Client struct {
 	stopped   bool
 	producers map[string]*producer
 	running   map[int64]*execution
-	pending   map[int64]struct{} // completed, not yet written
+	pending   map[JobAttempt]struct{} // completed, not yet written
 	run       *runState
 }
 
@@ -191,7 +205,7 @@ func New(backend Backend, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{backend: backend, cfg: cfg, log: cfg.Logger, now: time.Now,
-		producers: map[string]*producer{}, running: map[int64]*execution{}, pending: map[int64]struct{}{}}
+		producers: map[string]*producer{}, running: map[int64]*execution{}, pending: map[JobAttempt]struct{}{}}
 	for name, q := range cfg.Queues {
 		c.producers[name] = newProducer(c, name, q.MaxWorkers)
 	}

@@ -29,9 +29,71 @@ type runState struct {
 // execution is one running job.
 type execution struct {
 	row *JobRow
+	// ctx is the run's context; cancel ends it, with ErrLeaseLost as the
+	// cause when the lease is lost.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 	// claimed is set by whichever comes first: the run recording its
 	// outcome, or Stop handing the job back to the queue.
 	claimed atomic.Bool
+
+	mu sync.Mutex
+	// expires is the lease's end as this client measures it (monotonic):
+	// when the fetch or the last heartbeat that renewed it began, plus the
+	// lease. The stored lease ends no earlier.
+	expires time.Time
+	// timer cancels ctx leaseMargin before expires.
+	timer *time.Timer
+	ended bool
+}
+
+// leaseMargin is how long before a lease's end, as its worker measures
+// it, a run whose lease was not renewed has its context cancelled: time to
+// return and record an outcome before another client may rescue the job,
+// and slack for clocks that disagree a little.
+func leaseMargin(lease time.Duration) time.Duration { return lease / 5 }
+
+// newExecution starts tracking a fetched run whose lease ends at expires.
+func (c *Client) newExecution(row *JobRow, expires time.Time) *execution {
+	ctx, cancel := context.WithCancelCause(c.run.workCtx)
+	e := &execution{row: row, ctx: ctx, cancel: cancel, expires: expires}
+	e.timer = time.AfterFunc(time.Until(expires)-leaseMargin(c.cfg.Lease), func() { e.cancel(errNotRenewed) })
+	return e
+}
+
+// attempt names the run.
+func (e *execution) attempt() JobAttempt { return JobAttempt{ID: e.row.ID, Attempt: e.row.Attempt} }
+
+// renewed moves the lease's end to expires, when that is later, and the
+// cancellation with it.
+func (e *execution) renewed(expires time.Time, margin time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended || e.ctx.Err() != nil || !expires.After(e.expires) {
+		return
+	}
+	e.expires = expires
+	e.timer.Reset(time.Until(expires) - margin)
+}
+
+// lose cancels the run because its lease is lost; false when its context
+// had already ended.
+func (e *execution) lose(cause error) bool {
+	if e.ctx.Err() != nil {
+		return false
+	}
+	e.cancel(cause)
+	return true
+}
+
+// end stops the lease's timer and cancels the context once the run
+// returned.
+func (e *execution) end() {
+	e.mu.Lock()
+	e.ended = true
+	e.timer.Stop()
+	e.mu.Unlock()
+	e.cancel(nil)
 }
 
 // Start begins working the configured queues, maintenance (promotion of
@@ -183,21 +245,25 @@ func (c *Client) untrack(e *execution) {
 	c.mu.Unlock()
 }
 
-// leased lists the jobs whose lease this client must renew: those running
-// and those whose completion is not yet written.
-func (c *Client) leased() []int64 {
+// leased lists the runs whose lease this client must renew: those running
+// (also returned by run, with their execution) and those whose completion
+// is not yet written.
+func (c *Client) leased() ([]JobAttempt, map[JobAttempt]*execution) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ids := make([]int64, 0, len(c.running)+len(c.pending))
-	for id := range c.running {
-		ids = append(ids, id)
+	runs := make([]JobAttempt, 0, len(c.running)+len(c.pending))
+	execs := make(map[JobAttempt]*execution, len(c.running))
+	for _, e := range c.running {
+		r := e.attempt()
+		runs = append(runs, r)
+		execs[r] = e
 	}
-	for id := range c.pending {
-		if c.running[id] == nil {
-			ids = append(ids, id)
+	for r := range c.pending {
+		if execs[r] == nil {
+			runs = append(runs, r)
 		}
 	}
-	return ids
+	return runs, execs
 }
 
 // wake tells the producer of queue to fetch now.
@@ -265,6 +331,7 @@ func (p *producer) loop(ctx context.Context) {
 			continue
 		}
 		limit := min(free, c.cfg.FetchLimit)
+		fetched := time.Now() // the lease, as this client measures it, starts no later
 		now := c.clock()
 		rows, err := c.backend.Fetch(ctx, FetchParams{Queue: p.queue, Limit: limit, Now: now,
 			LockedUntil: now.Add(c.cfg.Lease), Worker: c.cfg.WorkerID})
@@ -280,7 +347,7 @@ func (p *producer) loop(ctx context.Context) {
 		failures = 0
 		for _, row := range rows {
 			p.active.Add(1)
-			e := &execution{row: row}
+			e := c.newExecution(row, fetched.Add(c.cfg.Lease))
 			c.track(e)
 			c.run.jobs.Add(1)
 			go c.execute(p, e)
@@ -325,18 +392,26 @@ func (c *Client) execute(p *producer, e *execution) {
 		if k.opts.Timeout != 0 {
 			timeout = k.opts.Timeout
 		}
-		ctx, cancel := c.run.workCtx, context.CancelFunc(func() {})
+		ctx, cancel := e.ctx, context.CancelFunc(func() {})
 		if timeout > 0 {
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 		}
 		err = runSafely(ctx, k, row)
 		cancel()
 	}
+	lost := context.Cause(e.ctx)
+	e.end()
+	if err != nil && errors.Is(lost, ErrLeaseLost) && !errors.Is(err, ErrLeaseLost) {
+		err = fmt.Errorf("%w: %w", lost, err)
+	}
 	if !e.claimed.CompareAndSwap(false, true) {
 		return // Stop handed the job back to the queue
 	}
-	ev := JobEvent{Job: row, Err: err, Wait: row.AttemptedAt.Sub(row.RunAt), Duration: time.Since(started)}
-	ev.Outcome = c.finish(k, e, err)
+	c.finish(k, e, JobEvent{Job: row, Err: err, Wait: row.AttemptedAt.Sub(row.RunAt), Duration: time.Since(started)})
+}
+
+// report calls the JobDone hook, if any.
+func (c *Client) report(ev JobEvent) {
 	if h := c.cfg.Hooks.JobDone; h != nil {
 		c.callHook(h, ev)
 	}
@@ -361,53 +436,22 @@ func runSafely(ctx context.Context, k *kind, row *JobRow) (err error) {
 	return k.run(ctx, row)
 }
 
-// finish records a run's outcome and returns the job's new state.
-func (c *Client) finish(k *kind, e *execution, err error) State {
+// finish records a run's outcome. JobDone hears of it once it is
+// recorded: a completion after the completer wrote it, any other outcome
+// here; an outcome refused because the job was taken over is not
+// reported (the rescue that took it is).
+func (c *Client) finish(k *kind, e *execution, ev JobEvent) {
 	j := e.row
-	if err == nil {
+	if ev.Err == nil {
+		ev.Outcome = StateCompleted
 		c.mu.Lock()
-		c.pending[j.ID] = struct{}{}
+		c.pending[e.attempt()] = struct{}{}
 		c.mu.Unlock()
-		c.run.completer.add(j.ID)
-		return StateCompleted
+		c.run.completer.add(completion{run: e.attempt(), ev: ev})
+		return
 	}
 	now := c.clock()
-	o := Outcome{ID: j.ID, Worker: c.cfg.WorkerID, RanAttempt: j.Attempt, Attempt: j.Attempt, Errors: j.Errors, RunAt: j.RunAt}
-	var snooze *snoozeError
-	var cancelled *cancelError
-	switch {
-	case errors.As(err, &snooze):
-		o.Attempt = j.Attempt - 1
-		o.RunAt = normalizeTime(now.Add(min(snooze.d, maxSnooze)))
-		o.State = StateScheduled
-		if !o.RunAt.After(now) {
-			o.State = StateAvailable
-		}
-	default:
-		ae := AttemptError{Attempt: j.Attempt, At: now, Error: err.Error()}
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			ae.Trace = pe.Stack
-		}
-		o.Errors = append(append([]AttemptError(nil), j.Errors...), ae)
-		switch {
-		case errors.As(err, &cancelled):
-			o.State, o.FinishedAt = StateCancelled, now
-		case j.Attempt >= j.MaxAttempts:
-			o.State, o.FinishedAt = StateDiscarded, now
-		default:
-			backoff := c.cfg.Backoff
-			if k != nil && k.opts.Backoff != nil {
-				backoff = k.opts.Backoff
-			}
-			o.RunAt = normalizeTime(now.Add(backoff(j.Attempt)))
-			o.State = StateRetryable
-			if !o.RunAt.After(now) {
-				o.State = StateAvailable
-			}
-		}
-	}
-	o.UniqueKey = j.keyFor(o.State)
+	o := c.outcome(k, j, ev.Err, now, now)
 	var ok bool
 	serr := retryConflicts(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -420,34 +464,92 @@ func (c *Client) finish(k *kind, e *execution, err error) State {
 	case serr != nil:
 		c.log.Error("jobs: recording outcome failed; the job returns when its lease expires", "job", j.ID, "kind", j.Kind, "state", o.State, "err", serr)
 	case !ok:
-		c.log.Warn("jobs: job was taken over before its outcome was recorded", "job", j.ID, "kind", j.Kind)
+		c.log.Warn("jobs: job was taken over before its outcome was recorded; the outcome is discarded", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt)
 	case o.State == StateAvailable:
 		c.wake(j.Queue)
 	}
 	if o.State != StateScheduled {
-		c.log.Warn("jobs: job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "state", o.State, "err", err)
+		c.log.Warn("jobs: job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "state", o.State, "err", ev.Err)
 	}
-	return o.State
+	if serr == nil && ok {
+		ev.Outcome = o.State
+		c.report(ev)
+	}
+}
+
+// outcome decides what a failed run leaves its job in. It is the one rule
+// for every failure: an error return, a panic, a timeout, a lost lease, and
+// a lease that expired before the worker recorded anything (the rescuer's
+// ErrLeaseExpired). err failed attempt j.Attempt at the time at; now tells
+// whether a retry is due already. Snooze puts the job back without counting
+// the attempt; Cancel ends it; any other error is recorded and the job is
+// retried after the kind's backoff (else the client's) while attempts
+// remain, and discarded after its last.
+func (c *Client) outcome(k *kind, j *JobRow, err error, at, now time.Time) Outcome {
+	o := Outcome{ID: j.ID, Worker: j.LockedBy, RanAttempt: j.Attempt, Attempt: j.Attempt, Errors: j.Errors, RunAt: j.RunAt}
+	var snooze *snoozeError
+	var cancelled *cancelError
+	switch {
+	case errors.As(err, &snooze):
+		o.Attempt = j.Attempt - 1
+		o.RunAt = normalizeTime(now.Add(min(snooze.d, maxSnooze)))
+		o.State = StateScheduled
+		if !o.RunAt.After(now) {
+			o.State = StateAvailable
+		}
+	default:
+		ae := AttemptError{Attempt: j.Attempt, At: at, Error: err.Error()}
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			ae.Trace = pe.Stack
+		}
+		o.Errors = append(append([]AttemptError(nil), j.Errors...), ae)
+		switch {
+		case errors.As(err, &cancelled):
+			o.State, o.FinishedAt = StateCancelled, at
+		case j.Attempt >= j.MaxAttempts:
+			o.State, o.FinishedAt = StateDiscarded, at
+		default:
+			backoff := c.cfg.Backoff
+			if k != nil && k.opts.Backoff != nil {
+				backoff = k.opts.Backoff
+			}
+			o.RunAt = normalizeTime(at.Add(backoff(j.Attempt)))
+			o.State = StateRetryable
+			if !o.RunAt.After(now) {
+				o.State = StateAvailable
+			}
+		}
+	}
+	o.UniqueKey = j.keyFor(o.State)
+	return o
 }
 
 // maxSnooze bounds Snooze (a larger duration would overflow a time).
 const maxSnooze = 10 * 365 * 24 * time.Hour
 
-// completer marks successful jobs completed in batches: one UPDATE for
-// every id that arrived while the previous one ran.
+// completer marks successful runs completed in batches: one UPDATE for
+// every run that arrived while the previous one ran.
 type completer struct {
 	c      *Client
 	mu     sync.RWMutex // guards closed against sends on the closed channel
 	closed bool
-	ids    chan int64
+	runs   chan completion
 	done   chan struct{}
+}
+
+// completion is a successful run waiting to be marked completed, with the
+// event JobDone gets once it is.
+type completion struct {
+	run JobAttempt
+	ev  JobEvent
 }
 
 // completeBatch caps one completion UPDATE.
 const completeBatch = 2000
 
 func newCompleter(c *Client) *completer {
-	cp := &completer{c: c, ids: make(chan int64, 4*completeBatch), done: make(chan struct{})}
+	cp := &completer{c: c, runs: make(chan completion, 4*completeBatch), done: make(chan struct{})}
 	go cp.loop()
 	return cp
 }
@@ -455,38 +557,41 @@ func newCompleter(c *Client) *completer {
 // add queues a completion. After close (a job that ignored its
 // cancellation finished after Stop) it is dropped: the job's lease expires
 // and it runs again.
-func (cp *completer) add(id int64) {
+func (cp *completer) add(r completion) {
 	cp.mu.RLock()
 	defer cp.mu.RUnlock()
 	if cp.closed {
-		cp.c.log.Warn("jobs: job finished after Stop; it will run again when its lease expires", "job", id)
+		cp.c.log.Warn("jobs: job finished after Stop; it will run again when its lease expires", "job", r.run.ID)
+		cp.c.mu.Lock()
+		delete(cp.c.pending, r.run)
+		cp.c.mu.Unlock()
 		return
 	}
-	cp.ids <- id
+	cp.runs <- r
 }
 
 // close flushes what is pending and waits.
 func (cp *completer) close() {
 	cp.mu.Lock()
 	cp.closed = true
-	close(cp.ids)
+	close(cp.runs)
 	cp.mu.Unlock()
 	<-cp.done
 }
 
 func (cp *completer) loop() {
 	defer close(cp.done)
-	batch := make([]int64, 0, completeBatch)
-	for id := range cp.ids {
-		batch = append(batch[:0], id)
+	batch := make([]completion, 0, completeBatch)
+	for r := range cp.runs {
+		batch = append(batch[:0], r)
 	drain:
 		for len(batch) < completeBatch {
 			select {
-			case id, ok := <-cp.ids:
+			case r, ok := <-cp.runs:
 				if !ok {
 					break drain
 				}
-				batch = append(batch, id)
+				batch = append(batch, r)
 			default:
 				break drain
 			}
@@ -495,23 +600,52 @@ func (cp *completer) loop() {
 	}
 }
 
-func (cp *completer) flush(ids []int64) {
+// flush marks a batch completed, then reports the completions that were
+// recorded to JobDone. A completion is refused when its run no longer
+// holds the job (its lease expired and the job was rescued).
+func (cp *completer) flush(batch []completion) {
 	c := cp.c
-	defer func() {
-		c.mu.Lock()
-		for _, id := range ids {
-			delete(c.pending, id)
-		}
-		c.mu.Unlock()
-	}()
+	runs := make([]JobAttempt, len(batch))
+	for i, r := range batch {
+		runs[i] = r.run
+	}
+	var n int64
 	err := retryConflicts(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, err := c.backend.Complete(ctx, ids, c.cfg.WorkerID, c.clock())
+		var err error
+		n, err = c.backend.Complete(ctx, runs, c.cfg.WorkerID, c.clock())
 		return err
 	})
-	if err != nil {
-		c.log.Error("jobs: marking jobs completed failed; they will run again when their lease expires", "jobs", len(ids), "err", err)
+	c.mu.Lock()
+	for _, r := range runs {
+		delete(c.pending, r)
+	}
+	c.mu.Unlock()
+	switch {
+	case err != nil:
+		c.log.Error("jobs: marking jobs completed failed; they will run again when their lease expires", "jobs", len(runs), "err", err)
+	case int(n) < len(runs):
+		c.log.Warn("jobs: completions refused: those jobs were taken over (rescued after their lease expired)", "jobs", len(runs)-int(n))
+	}
+	h := c.cfg.Hooks.JobDone
+	if h == nil {
+		return
+	}
+	if err == nil && int(n) == len(runs) {
+		for _, r := range batch {
+			c.callHook(h, r.ev)
+		}
+		return
+	}
+	// Some were not recorded (or an error hides which): ask for each.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, r := range batch {
+		j, err := c.backend.Get(ctx, r.run.ID)
+		if err == nil && j.State == StateCompleted && j.LockedBy == c.cfg.WorkerID && j.Attempt == r.run.Attempt {
+			c.callHook(h, r.ev)
+		}
 	}
 }
 
@@ -536,9 +670,14 @@ func retryConflicts(fn func() error) error {
 	}
 }
 
-// heartbeatLoop renews the lease of this client's running jobs.
+// heartbeatLoop renews the lease of this client's runs every Lease/3,
+// and again after Lease/10 when a renewal failed. A run whose lease is not
+// renewed has its context cancelled leaseMargin before the lease ends, as
+// this client measures it (the run's own timer, whatever the heartbeat is
+// doing); a run the backend no longer has under this worker, at once.
 func (c *Client) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(c.cfg.Lease / 3)
+	every := c.cfg.Lease / 3
+	t := time.NewTimer(every)
 	defer t.Stop()
 	for {
 		select {
@@ -546,14 +685,48 @@ func (c *Client) heartbeatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		ids := c.leased()
-		if len(ids) == 0 {
-			continue
+		next := every
+		if err := c.heartbeat(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("jobs: heartbeat failed; a job whose lease cannot be renewed in time is cancelled", "err", err)
+			next = c.cfg.Lease / 10
 		}
-		if _, err := c.backend.Heartbeat(ctx, c.cfg.WorkerID, ids, c.clock().Add(c.cfg.Lease)); err != nil && ctx.Err() == nil {
-			c.log.Error("jobs: heartbeat failed", "err", err)
+		t.Reset(next)
+	}
+}
+
+// heartbeat renews the leases once.
+func (c *Client) heartbeat(ctx context.Context) error {
+	runs, execs := c.leased()
+	if len(runs) == 0 {
+		return nil
+	}
+	start := time.Now()
+	hctx, cancel := context.WithTimeout(ctx, c.cfg.Lease/3)
+	defer cancel()
+	renewed, err := c.backend.Heartbeat(hctx, c.cfg.WorkerID, runs, c.clock().Add(c.cfg.Lease))
+	if err != nil {
+		return fmt.Errorf("renew %d leases: %w", len(runs), err)
+	}
+	held := make(map[JobAttempt]bool, len(renewed))
+	for _, r := range renewed {
+		held[r] = true
+	}
+	expires, margin := start.Add(c.cfg.Lease), leaseMargin(c.cfg.Lease)
+	lost := 0
+	for _, r := range runs {
+		e := execs[r]
+		switch {
+		case e == nil: // a completion not yet written: it will be refused
+		case held[r]:
+			e.renewed(expires, margin)
+		case e.lose(errTakenOver):
+			lost++
 		}
 	}
+	if lost > 0 {
+		c.log.Warn("jobs: running jobs were taken over; their contexts are cancelled", "jobs", lost)
+	}
+	return nil
 }
 
 // retentionEvery is how often finished jobs past retention are deleted.
@@ -583,11 +756,8 @@ func (c *Client) maintain(ctx context.Context, lastRetention *time.Time) {
 	} else if n > 0 {
 		c.wakeAll()
 	}
-	if n, err := c.backend.Rescue(ctx, now); err != nil {
+	if _, err := c.rescue(ctx, now); err != nil {
 		c.logMaintenance(ctx, "rescue", err)
-	} else if n > 0 {
-		c.log.Warn("jobs: rescued jobs whose worker stopped renewing its lease", "jobs", n)
-		c.wakeAll()
 	}
 	if now.Sub(*lastRetention) < retentionEvery {
 		return
@@ -600,6 +770,46 @@ func (c *Client) maintain(ctx context.Context, lastRetention *time.Time) {
 		}
 		if _, err := c.DeleteFinished(ctx, state, now.Add(-keep)); err != nil {
 			c.logMaintenance(ctx, "retention", err)
+		}
+	}
+}
+
+// rescue records the failure of every run whose lease ended before now
+// (its worker crashed, was cut off, or ignored the cancellation of a lost
+// lease): the attempt failed with ErrLeaseExpired at the lease's end, and,
+// by the rule for any failure (see outcome), the job is retried after
+// its backoff while attempts remain and discarded after its last. Every
+// client may rescue at once: each run is rescued by one, which reports it
+// to JobDone. It returns how many runs it rescued.
+func (c *Client) rescue(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for {
+		rows, err := c.backend.ListExpired(ctx, now, maintenanceBatch)
+		if err != nil {
+			return total, err
+		}
+		var n int64
+		for _, j := range rows {
+			o := c.outcome(c.cfg.Registry.lookup(j.Kind), j, ErrLeaseExpired, j.LockedUntil, now)
+			ok, err := c.backend.Rescue(ctx, o, now)
+			if err != nil {
+				return total + n, err
+			}
+			if !ok {
+				continue // renewed since, or rescued by another client
+			}
+			n++
+			c.log.Warn("jobs: rescued a job whose worker stopped renewing its lease", "job", j.ID, "kind", j.Kind,
+				"attempt", j.Attempt, "worker", j.LockedBy, "state", o.State)
+			if o.State == StateAvailable {
+				c.wake(j.Queue)
+			}
+			c.report(JobEvent{Job: j, Outcome: o.State, Err: ErrLeaseExpired,
+				Wait: j.AttemptedAt.Sub(j.RunAt), Duration: j.LockedUntil.Sub(j.AttemptedAt)})
+		}
+		total += n
+		if len(rows) < maintenanceBatch || n == 0 {
+			return total, nil
 		}
 	}
 }

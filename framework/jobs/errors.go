@@ -27,6 +27,24 @@ var (
 	ErrStopped = errors.New("jobs: client stopped")
 	// ErrNoWake: the backend cannot push wake-ups; the client polls.
 	ErrNoWake = errors.New("jobs: backend has no wake-ups")
+	// ErrLeaseLost is the cause ([context.Cause]) of a job's context
+	// cancelled because its worker lost the job's lease: the heartbeat could
+	// not renew it before it ends (a database outage, a network partition,
+	// a long pause), or found the job taken over. The job may be rescued and
+	// run again elsewhere; a worker should return promptly. An error the run
+	// then returns is recorded wrapped in it.
+	ErrLeaseLost = errors.New("jobs: lease lost")
+	// ErrLeaseExpired is the failure of a run whose lease expired before
+	// its worker recorded an outcome (the worker crashed, was cut off, or
+	// ignored ErrLeaseLost): the error the rescuer records for the attempt
+	// ([LeaseExpired]) and reports to [Hooks].JobDone.
+	ErrLeaseExpired = errors.New(LeaseExpired)
+)
+
+// Causes of ErrLeaseLost.
+var (
+	errNotRenewed = fmt.Errorf("%w: the heartbeat could not renew it before it ends", ErrLeaseLost)
+	errTakenOver  = fmt.Errorf("%w: the job was taken over (rescued after its lease expired, or released)", ErrLeaseLost)
 )
 
 func invalid(format string, a ...any) error {

@@ -89,6 +89,8 @@ type AuthUsersQueries interface {
 type JobsQueries interface {
 	// JobCancel cancels a job that has not started (or is waiting to retry).
 	JobCancel(ctx context.Context, arg JobCancelParams) (int64, error)
+	// JobComplete marks completed the listed jobs a worker still holds on one
+	// attempt (a job rescued and fetched again is on a newer attempt).
 	JobComplete(ctx context.Context, arg JobCompleteParams) (int64, error)
 	JobCountByState(ctx context.Context) ([]JobCountByStateRow, error)
 	JobDelete(ctx context.Context, id int64) (int64, error)
@@ -97,12 +99,15 @@ type JobsQueries interface {
 	JobDeleteFinished(ctx context.Context, arg JobDeleteFinishedParams) (int64, error)
 	JobGet(ctx context.Context, id int64) (QuarryJob, error)
 	JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (QuarryJob, error)
-	// JobHeartbeat renews the lease of the jobs a worker is still running
-	// (only those: a job whose outcome it failed to record must expire).
+	// JobHeartbeat renews the lease of the jobs a worker is still running on
+	// one attempt (only those: a job whose outcome it failed to record must
+	// expire). When it renews fewer than listed, JobListHeld says which it
+	// still holds; the others were taken from it.
 	JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error)
 	// Background jobs (framework/jobs). Every state change of a running job is
-	// guarded by state = 'running' and the worker that holds it (locked_by), so
-	// a worker whose lease was rescued cannot overwrite the job's newer run.
+	// guarded by state = 'running', the worker that holds it (locked_by) and the
+	// attempt that ran, so a worker whose lease was rescued cannot overwrite the
+	// job's newer run, even when that newer run is its own.
 	// unique_key is kept only while the new state is one of the job's
 	// unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
 	// completed 16, cancelled 32, discarded 64).
@@ -116,7 +121,8 @@ type JobsQueries interface {
 	// condition: a statement scanning the state index would lock every running
 	// or waiting row (InnoDB locks each row it examines) and deadlock with the
 	// workers' own updates.
-	JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]int64, error)
+	JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]QuarryJob, error)
+	JobListHeld(ctx context.Context, arg JobListHeldParams) ([]int64, error)
 	// JobLockAvailable locks the next due jobs of a queue that is not paused,
 	// skipping rows other workers hold; JobMarkRunning then takes them, in the
 	// same transaction.
@@ -126,11 +132,12 @@ type JobsQueries interface {
 	JobPromote(ctx context.Context, arg JobPromoteParams) (int64, error)
 	JobQueueList(ctx context.Context) ([]QuarryJobQueue, error)
 	JobQueueSetPaused(ctx context.Context, arg JobQueueSetPausedParams) error
-	// JobRescue returns running jobs whose lease expired (their worker died)
-	// to the queue, or discards them when that was their last attempt. The
-	// attempt was counted when the job was fetched. The lease's end becomes the
-	// run time (so rescued jobs go first) or the finish time, and the attempt's
-	// entry in errors (the JSON array jobs.AttemptError decodes).
+	// JobRescue records the outcome of a run whose lease expired (its worker
+	// crashed or was cut off), which the jobs package decides by the same rule
+	// as a failed run's: retryable with backoff, or discarded after the last
+	// attempt. Besides the run (state, locked_by, attempt) it re-checks that
+	// the lease is still expired, so a lease renewed since it was listed is
+	// left alone.
 	JobRescue(ctx context.Context, arg JobRescueParams) (int64, error)
 	// JobRetry makes a job that is not running available now, granting one
 	// more attempt when it had used them all.
@@ -208,6 +215,7 @@ type JobCompleteParams struct {
 	FinishedAt sql.NullTime
 	Ids        []int64
 	LockedBy   sql.NullString
+	Attempt    int64
 }
 
 // JobCountByStateRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -228,6 +236,7 @@ type JobDeleteFinishedParams struct {
 type JobHeartbeatParams struct {
 	LockedUntil sql.NullTime
 	LockedBy    sql.NullString
+	Attempt     int64
 	Ids         []int64
 }
 
@@ -273,6 +282,13 @@ type JobListExpiredParams struct {
 	Limit       int64
 }
 
+// JobListHeldParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type JobListHeldParams struct {
+	LockedBy sql.NullString
+	Attempt  int64
+	Ids      []int64
+}
+
 // JobLockAvailableParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type JobLockAvailableParams struct {
 	Queue string
@@ -303,8 +319,16 @@ type JobQueueSetPausedParams struct {
 
 // JobRescueParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type JobRescueParams struct {
-	Now sql.NullTime
-	Ids []int64
+	State      string
+	Attempt    int64
+	RunAt      time.Time
+	FinishedAt sql.NullTime
+	Errors     string
+	UniqueKey  sql.NullString
+	ID         int64
+	LockedBy   sql.NullString
+	RanAttempt int64
+	Now        sql.NullTime
 }
 
 // JobRetryParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -1,6 +1,7 @@
 -- Background jobs (framework/jobs). Every state change of a running job is
--- guarded by state = 'running' and the worker that holds it (locked_by), so
--- a worker whose lease was rescued cannot overwrite the job's newer run.
+-- guarded by state = 'running', the worker that holds it (locked_by) and the
+-- attempt that ran, so a worker whose lease was rescued cannot overwrite the
+-- job's newer run, even when that newer run is its own.
 -- unique_key is kept only while the new state is one of the job's
 -- unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
 -- completed 16, cancelled 32, discarded 64).
@@ -41,11 +42,13 @@ SET state = 'running', attempt = attempt + 1, attempted_at = sqlc.arg(attempted_
     unique_key = CASE WHEN unique_states & 4 <> 0 THEN unique_key END
 WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
+-- JobComplete marks completed the listed jobs a worker still holds on one
+-- attempt (a job rescued and fetched again is on a newer attempt).
 -- name: JobComplete :execrows
 UPDATE quarry_jobs
 SET state = 'completed', finished_at = sqlc.arg(finished_at), locked_until = NULL,
     unique_key = CASE WHEN unique_states & 16 <> 0 THEN unique_key END
-WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'running' AND locked_by = sqlc.arg(locked_by);
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(attempt);
 
 -- JobSetOutcome records any other outcome of one run (retry, discard,
 -- cancel, snooze, release at shutdown), with the unique_key the new state
@@ -57,11 +60,17 @@ SET state = sqlc.arg(state), attempt = sqlc.arg(attempt), run_at = sqlc.arg(run_
     unique_key = sqlc.narg(unique_key)
 WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(ran_attempt);
 
--- JobHeartbeat renews the lease of the jobs a worker is still running
--- (only those: a job whose outcome it failed to record must expire).
+-- JobHeartbeat renews the lease of the jobs a worker is still running on
+-- one attempt (only those: a job whose outcome it failed to record must
+-- expire). When it renews fewer than listed, JobListHeld says which it
+-- still holds; the others were taken from it.
 -- name: JobHeartbeat :execrows
 UPDATE quarry_jobs SET locked_until = sqlc.arg(locked_until)
-WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id = ANY(sqlc.arg(ids)::bigint[]);
+WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(attempt) AND id = ANY(sqlc.arg(ids)::bigint[]);
+
+-- name: JobListHeld :many
+SELECT id FROM quarry_jobs
+WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(attempt) AND id = ANY(sqlc.arg(ids)::bigint[]);
 
 -- Maintenance reads candidates without locking (JobListExpired,
 -- JobListDue), then changes them by primary key, re-checking the
@@ -69,28 +78,24 @@ WHERE state = 'running' AND locked_by = sqlc.arg(locked_by) AND id = ANY(sqlc.ar
 -- or waiting row (InnoDB locks each row it examines) and deadlock with the
 -- workers' own updates.
 -- name: JobListExpired :many
-SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < sqlc.arg(locked_until) ORDER BY id LIMIT sqlc.arg('limit')::bigint;
+SELECT * FROM quarry_jobs WHERE state = 'running' AND locked_until < sqlc.arg(locked_until) ORDER BY id LIMIT sqlc.arg('limit')::bigint;
 
 -- name: JobListDue :many
 SELECT id FROM quarry_jobs WHERE state IN ('scheduled', 'retryable') AND run_at <= sqlc.arg(run_at) ORDER BY id LIMIT sqlc.arg('limit')::bigint;
 
--- JobRescue returns running jobs whose lease expired (their worker died)
--- to the queue, or discards them when that was their last attempt. The
--- attempt was counted when the job was fetched. The lease's end becomes the
--- run time (so rescued jobs go first) or the finish time, and the attempt's
--- entry in errors (the JSON array jobs.AttemptError decodes).
+-- JobRescue records the outcome of a run whose lease expired (its worker
+-- crashed or was cut off), which the jobs package decides by the same rule
+-- as a failed run's: retryable with backoff, or discarded after the last
+-- attempt. Besides the run (state, locked_by, attempt) it re-checks that
+-- the lease is still expired, so a lease renewed since it was listed is
+-- left alone.
 -- name: JobRescue :execrows
 UPDATE quarry_jobs
-SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
-    finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
-    run_at = locked_until,
-    errors = (errors::jsonb || jsonb_build_array(jsonb_build_object('attempt', attempt,
-        'at', to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        'error', 'lease expired: the worker stopped renewing it (crashed or cut off)')))::text,
-    unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
-                      ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
-    locked_until = NULL
-WHERE state = 'running' AND locked_until < sqlc.arg(now) AND id = ANY(sqlc.arg(ids)::bigint[]);
+SET state = sqlc.arg(state), attempt = sqlc.arg(attempt), run_at = sqlc.arg(run_at),
+    finished_at = sqlc.narg(finished_at), locked_until = NULL, errors = sqlc.arg(errors),
+    unique_key = sqlc.narg(unique_key)
+WHERE id = sqlc.arg(id) AND state = 'running' AND locked_by = sqlc.arg(locked_by) AND attempt = sqlc.arg(ran_attempt)
+  AND locked_until < sqlc.arg(now);
 
 -- JobPromote makes scheduled and retryable jobs that are due available.
 -- name: JobPromote :execrows

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -91,11 +92,17 @@ type env struct {
 
 func (e *env) client(mod func(*jobs.Config)) *jobs.Client {
 	e.t.Helper()
+	return e.clientOn(e.h.Backend, mod)
+}
+
+// clientOn is a client over b (the backend under test, or a wrapper of it).
+func (e *env) clientOn(b jobs.Backend, mod func(*jobs.Config)) *jobs.Client {
+	e.t.Helper()
 	cfg := fast(e.reg, e.queue, 10)
 	if mod != nil {
 		mod(&cfg)
 	}
-	c, err := jobs.New(e.h.Backend, cfg)
+	c, err := jobs.New(b, cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -153,6 +160,138 @@ func (e *env) waitState(c *jobs.Client, id int64, s jobs.State) *jobs.JobRow {
 	return e.wait(c, id, string(s), func(j *jobs.JobRow) bool { return j.State == s })
 }
 
+// eventually polls cond until it holds, for up to 10 s.
+func (e *env) eventually(what string, cond func() bool) {
+	e.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("never %s", what)
+		}
+	}
+}
+
+// receive waits up to 10 s for a value from ch.
+func receive[T any](e *env, ch <-chan T, what string) T {
+	e.t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		e.t.Fatalf("never %s", what)
+		panic("unreachable")
+	}
+}
+
+// flakyHeartbeats wraps the backend under test with a Heartbeat that
+// fails while fail is set: a test double of the heartbeat call only (the
+// database cut off from one worker's heartbeats, or the worker paused);
+// every call, and Heartbeat when not failing, goes to the real backend.
+// It also notes the runs whose completion or outcome the client wrote.
+type flakyHeartbeats struct {
+	jobs.Backend
+	fail  atomic.Bool
+	calls atomic.Int64 // heartbeats attempted
+
+	mu      sync.Mutex
+	written map[jobs.JobAttempt]bool
+}
+
+func (f *flakyHeartbeats) Heartbeat(ctx context.Context, worker string, runs []jobs.JobAttempt, until time.Time) ([]jobs.JobAttempt, error) {
+	f.calls.Add(1)
+	if f.fail.Load() {
+		return nil, errors.New("jobstest: heartbeat made to fail")
+	}
+	return f.Backend.Heartbeat(ctx, worker, runs, until)
+}
+
+func (f *flakyHeartbeats) Complete(ctx context.Context, runs []jobs.JobAttempt, worker string, at time.Time) (int64, error) {
+	n, err := f.Backend.Complete(ctx, runs, worker, at)
+	f.wrote(runs...)
+	return n, err
+}
+
+func (f *flakyHeartbeats) SetOutcome(ctx context.Context, o jobs.Outcome) (bool, error) {
+	ok, err := f.Backend.SetOutcome(ctx, o)
+	f.wrote(jobs.JobAttempt{ID: o.ID, Attempt: o.RanAttempt})
+	return ok, err
+}
+
+func (f *flakyHeartbeats) wrote(runs ...jobs.JobAttempt) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.written == nil {
+		f.written = map[jobs.JobAttempt]bool{}
+	}
+	for _, r := range runs {
+		f.written[r] = true
+	}
+}
+
+// hasWritten reports whether the client wrote run's completion or outcome.
+func (f *flakyHeartbeats) hasWritten(r jobs.JobAttempt) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.written[r]
+}
+
+// overlap counts the runs of each job going on at once, and the most seen.
+type overlap struct {
+	mu       sync.Mutex
+	now, max map[int64]int
+}
+
+func (o *overlap) enter(id int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.now == nil {
+		o.now, o.max = map[int64]int{}, map[int64]int{}
+	}
+	o.now[id]++
+	o.max[id] = max(o.max[id], o.now[id])
+}
+
+func (o *overlap) leave(id int64) {
+	o.mu.Lock()
+	o.now[id]--
+	o.mu.Unlock()
+}
+
+func (o *overlap) most(id int64) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.max[id]
+}
+
+// hookLog records JobDone events.
+type hookLog struct {
+	mu  sync.Mutex
+	evs []jobs.JobEvent
+}
+
+func (h *hookLog) add(ev jobs.JobEvent) {
+	h.mu.Lock()
+	h.evs = append(h.evs, ev)
+	h.mu.Unlock()
+}
+
+// of lists the events of job id by attempt (they may arrive out of order:
+// a retry can run and be reported before its failure's report is made).
+func (h *hookLog) of(id int64) []jobs.JobEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []jobs.JobEvent
+	for _, ev := range h.evs {
+		if ev.Job.ID == id {
+			out = append(out, ev)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b jobs.JobEvent) int { return a.Job.Attempt - b.Job.Attempt })
+	return out
+}
+
+// quiet is a logger for tests that make the client log errors on purpose.
+var quiet = slog.New(slog.DiscardHandler)
+
 var queueSeq atomic.Int64
 
 // Run runs every conformance test on h, one after another (they share the
@@ -176,6 +315,10 @@ func Run(t *testing.T, h Harness) {
 		{"Timeout", testTimeout},
 		{"GracefulShutdown", testShutdown},
 		{"Rescue", testRescue},
+		{"Fencing", testFencing},
+		{"LeaseLost", testLeaseLost},
+		{"StaleRun", testStaleRun},
+		{"TakenOver", testTakenOver},
 		{"Retention", testRetention},
 		{"Periodic", testPeriodic},
 		{"WakeUp", testWakeUp},
@@ -720,33 +863,373 @@ func testShutdown(e *env) {
 	}
 }
 
+// testRescue: a run whose worker died (its lease expired) is a failed
+// attempt, ruled as an error return is: retried after the kind's backoff
+// while attempts remain, discarded after the last; JobDone reports it once.
 func testRescue(e *env) {
 	ctx := context.Background()
-	c := e.client(nil)
-	id := e.enqueue(c, Args{}, nil)
-	last := e.enqueue(c, Args{}, &jobs.InsertOpts{MaxAttempts: 1})
+	const backoff = 700 * time.Millisecond
+	var mu sync.Mutex
+	var asked []int
+	e.reg = jobs.NewRegistry()
+	jobs.Register[Args](e.reg, e.rec, jobs.KindOptions{Backoff: func(attempt int) time.Duration {
+		mu.Lock()
+		asked = append(asked, attempt)
+		mu.Unlock()
+		return time.Duration(attempt) * backoff
+	}})
+	e.rec.behave = func(_ context.Context, j *jobs.Job[Args]) error {
+		if j.Args.Name == "fails" {
+			return errors.New("failed by error")
+		}
+		return nil
+	}
+	var hooks hookLog
+	c := e.client(func(cfg *jobs.Config) { cfg.Hooks.JobDone = hooks.add })
+	id := e.enqueue(c, Args{Name: "crash"}, nil)
+	last := e.enqueue(c, Args{Name: "crash on the last attempt"}, &jobs.InsertOpts{MaxAttempts: 1})
 	// A worker takes both and dies: its lease runs out.
 	now := time.Now().UTC()
-	rows, err := e.h.Backend.Fetch(ctx, jobs.FetchParams{Queue: e.queue, Limit: 10, Now: now, LockedUntil: now.Add(300 * time.Millisecond), Worker: "dead-worker"})
+	leaseEnd := now.Add(300 * time.Millisecond)
+	rows, err := e.h.Backend.Fetch(ctx, jobs.FetchParams{Queue: e.queue, Limit: 10, Now: now, LockedUntil: leaseEnd, Worker: "dead-worker"})
 	if err != nil || len(rows) != 2 {
 		e.t.Fatalf("fetch: %d rows, %v", len(rows), err)
 	}
+	// An error on the last attempt, for comparison.
+	failed := e.enqueue(c, Args{Name: "fails"}, &jobs.InsertOpts{MaxAttempts: 1})
 	e.start(c)
+
+	// Attempts remain: retried after backoff(1), counted from the lease's end.
 	j := e.waitState(c, id, jobs.StateCompleted)
 	if j.Attempt != 2 || j.LockedBy != c.WorkerID() {
 		e.t.Errorf("rescued job: attempt %d by %s, want attempt 2 by %s", j.Attempt, j.LockedBy, c.WorkerID())
 	}
 	if len(j.Errors) != 1 || j.Errors[0].Attempt != 1 || j.Errors[0].Error != jobs.LeaseExpired ||
-		j.Errors[0].At.Sub(now.Add(300*time.Millisecond)).Abs() > time.Millisecond {
-		e.t.Errorf("rescued job's errors = %+v, want attempt 1 %q at the lease's end %s", j.Errors, jobs.LeaseExpired, now.Add(300*time.Millisecond))
+		j.Errors[0].At.Sub(leaseEnd).Abs() > time.Millisecond {
+		e.t.Fatalf("rescued job's errors = %+v, want attempt 1 %q at the lease's end %s", j.Errors, jobs.LeaseExpired, leaseEnd)
 	}
+	if due := j.Errors[0].At.Add(backoff); j.RunAt.Sub(due).Abs() > time.Millisecond || j.AttemptedAt.Before(due.Add(-time.Millisecond)) {
+		e.t.Errorf("rescued job retried at %s (due %s), want due and run after the lease's end + backoff(1) = %s", j.AttemptedAt, j.RunAt, due)
+	}
+	// The last attempt: discarded, as after an error.
 	j = e.waitState(c, last, jobs.StateDiscarded)
-	if j.Attempt != 1 || j.FinishedAt.IsZero() {
-		e.t.Errorf("rescued job on its last attempt = %+v", j)
+	if j.Attempt != 1 || j.FinishedAt.Sub(leaseEnd).Abs() > time.Millisecond || len(j.Errors) != 1 || j.Errors[0].Error != jobs.LeaseExpired {
+		e.t.Errorf("job rescued on its last attempt = attempt %d finished %s errors %+v, want discarded at the lease's end %s", j.Attempt, j.FinishedAt, j.Errors, leaseEnd)
 	}
-	// The dead worker's late completion does not overwrite the new run.
-	if n, err := e.h.Backend.Complete(ctx, []int64{id, last}, "dead-worker", time.Now()); err != nil || n != 0 {
+	f := e.waitState(c, failed, jobs.StateDiscarded)
+	if f.Attempt != j.Attempt || len(f.Errors) != len(j.Errors) || f.FinishedAt.IsZero() {
+		e.t.Errorf("an error on the last attempt left attempt %d errors %+v; a crash left attempt %d errors %+v", f.Attempt, f.Errors, j.Attempt, j.Errors)
+	}
+	mu.Lock()
+	if !slices.Equal(asked, []int{1}) {
+		e.t.Errorf("backoff asked for attempts %v, want [1] (the crash that left attempts)", asked)
+	}
+	mu.Unlock()
+	// JobDone heard of each attempt once: the crashes with ErrLeaseExpired.
+	e.eventually("reported every attempt", func() bool {
+		return len(hooks.of(id)) >= 2 && len(hooks.of(last)) >= 1 && len(hooks.of(failed)) >= 1
+	})
+	evs := hooks.of(id)
+	if len(evs) != 2 || !errors.Is(evs[0].Err, jobs.ErrLeaseExpired) || evs[0].Job.Attempt != 1 ||
+		(evs[0].Outcome != jobs.StateRetryable && evs[0].Outcome != jobs.StateAvailable) || evs[1].Outcome != jobs.StateCompleted {
+		e.t.Errorf("events of the rescued job = %+v, want a retry after ErrLeaseExpired, then completed", evs)
+	}
+	if evs := hooks.of(last); len(evs) != 1 || !errors.Is(evs[0].Err, jobs.ErrLeaseExpired) || evs[0].Outcome != jobs.StateDiscarded {
+		e.t.Errorf("events of the job rescued on its last attempt = %+v, want one: discarded, ErrLeaseExpired", evs)
+	}
+	if evs := hooks.of(failed); len(evs) != 1 || evs[0].Err == nil || evs[0].Outcome != jobs.StateDiscarded {
+		e.t.Errorf("events of the job failed on its last attempt = %+v, want one: discarded", evs)
+	}
+	// The dead worker's late outcomes do not overwrite the new run.
+	if n, err := e.h.Backend.Complete(ctx, []jobs.JobAttempt{{ID: id, Attempt: 1}, {ID: last, Attempt: 1}}, "dead-worker", time.Now()); err != nil || n != 0 {
 		e.t.Errorf("stale completion changed %d rows (%v)", n, err)
+	}
+	if ok, err := e.h.Backend.SetOutcome(ctx, jobs.Outcome{ID: id, Worker: "dead-worker", RanAttempt: 1, State: jobs.StateAvailable, Attempt: 1, RunAt: now}); err != nil || ok {
+		e.t.Errorf("stale outcome recorded: %v %v", ok, err)
+	}
+}
+
+// testFencing: a run's writes (heartbeat, completion, outcome, rescue)
+// change the job only while that run holds it: not once it was rescued,
+// not when the same worker fetched the job again, not before its lease
+// ended.
+func testFencing(e *env) {
+	ctx := context.Background()
+	b := e.h.Backend
+	c := e.client(nil) // never started: the test is the worker
+	x := e.enqueue(c, Args{N: 1}, nil)
+	y := e.enqueue(c, Args{N: 2}, nil)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	rows, err := b.Fetch(ctx, jobs.FetchParams{Queue: e.queue, Limit: 10, Now: now, LockedUntil: now.Add(time.Hour), Worker: "w"})
+	if err != nil || len(rows) != 2 {
+		e.t.Fatalf("fetch: %d rows, %v", len(rows), err)
+	}
+	x1, x2, y1 := jobs.JobAttempt{ID: x, Attempt: 1}, jobs.JobAttempt{ID: x, Attempt: 2}, jobs.JobAttempt{ID: y, Attempt: 1}
+	heartbeat := func(worker string, runs ...jobs.JobAttempt) []jobs.JobAttempt {
+		e.t.Helper()
+		got, err := b.Heartbeat(ctx, worker, runs, now.Add(2*time.Hour))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return got
+	}
+	if got := heartbeat("w", x1, x2); !slices.Equal(got, []jobs.JobAttempt{x1}) {
+		e.t.Errorf("heartbeat of x on attempts 1 and 2 renewed %v, want attempt 1 only", got)
+	}
+	if got := heartbeat("other", x1); len(got) != 0 {
+		e.t.Errorf("another worker's heartbeat renewed %v", got)
+	}
+	expired, err := b.ListExpired(ctx, now.Add(90*time.Minute), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var xs, ys int
+	for _, j := range expired {
+		switch j.ID {
+		case x:
+			xs++
+		case y:
+			ys++
+			if j.State != jobs.StateRunning || j.Attempt != 1 || j.LockedBy != "w" || j.Kind != "jobstest" {
+				e.t.Errorf("expired job as listed = %+v", j)
+			}
+		}
+	}
+	if xs != 0 || ys != 1 {
+		e.t.Errorf("expired at +90m: x listed %d times (renewed to +2h), y %d (lease to +1h)", xs, ys)
+	}
+	rescue := jobs.Outcome{ID: x, Worker: "w", RanAttempt: 1, State: jobs.StateAvailable, Attempt: 1, RunAt: now,
+		Errors: []jobs.AttemptError{{Attempt: 1, At: now.Add(2 * time.Hour), Error: jobs.LeaseExpired}}}
+	if ok, err := b.Rescue(ctx, rescue, now.Add(90*time.Minute)); err != nil || ok {
+		e.t.Errorf("rescue of a lease that has not ended: %v %v", ok, err)
+	}
+	if ok, err := b.Rescue(ctx, rescue, now.Add(3*time.Hour)); err != nil || !ok {
+		e.t.Fatalf("rescue of an expired lease: %v %v", ok, err)
+	}
+	if ok, err := b.Rescue(ctx, rescue, now.Add(3*time.Hour)); err != nil || ok {
+		e.t.Errorf("second rescue of one run: %v %v", ok, err)
+	}
+	stale := func(when string) {
+		e.t.Helper()
+		if got := heartbeat("w", x1); len(got) != 0 {
+			e.t.Errorf("%s: the old run's heartbeat renewed %v", when, got)
+		}
+		if n, err := b.Complete(ctx, []jobs.JobAttempt{x1}, "w", now); err != nil || n != 0 {
+			e.t.Errorf("%s: the old run's completion changed %d rows (%v)", when, n, err)
+		}
+		if ok, err := b.SetOutcome(ctx, jobs.Outcome{ID: x, Worker: "w", RanAttempt: 1, State: jobs.StateDiscarded, Attempt: 1, RunAt: now, FinishedAt: now}); err != nil || ok {
+			e.t.Errorf("%s: the old run's outcome recorded: %v %v", when, ok, err)
+		}
+	}
+	stale("rescued")
+	// The same worker fetches x again: its old run still cannot touch it.
+	rows, err = b.Fetch(ctx, jobs.FetchParams{Queue: e.queue, Limit: 10, Now: now, LockedUntil: now.Add(time.Hour), Worker: "w"})
+	if err != nil || len(rows) != 1 || rows[0].ID != x || rows[0].Attempt != 2 {
+		e.t.Fatalf("fetch again: %+v, %v", rows, err)
+	}
+	stale("fetched again")
+	if got := heartbeat("w", x1, x2, y1); len(got) != 2 || !slices.Contains(got, x2) || !slices.Contains(got, y1) {
+		e.t.Errorf("heartbeat renewed %v, want x's attempt 2 and y's 1", got)
+	}
+	if j, err := b.Get(ctx, x); err != nil || j.State != jobs.StateRunning || j.Attempt != 2 || len(j.Errors) != 1 {
+		e.t.Fatalf("x after the stale writes = %+v, %v", j, err)
+	}
+	if n, err := b.Complete(ctx, []jobs.JobAttempt{x2, y1}, "w", now); err != nil || n != 2 {
+		e.t.Errorf("completing two runs on different attempts changed %d rows (%v)", n, err)
+	}
+	for _, id := range []int64{x, y} {
+		if j, err := b.Get(ctx, id); err != nil || j.State != jobs.StateCompleted {
+			e.t.Errorf("job %d after completion = %+v, %v", id, j, err)
+		}
+	}
+}
+
+// testLeaseLost: a worker whose heartbeats fail cancels the run's context
+// (cause ErrLeaseLost) before its lease ends, so a worker that returns on
+// cancellation never overlaps with the run that follows; the attempt
+// failed, and the job completes on the next.
+func testLeaseLost(e *env) {
+	fb := &flakyHeartbeats{Backend: e.h.Backend}
+	fb.fail.Store(true)
+	var ov overlap
+	var hooks hookLog
+	type loss struct {
+		cause    error
+		at       time.Time
+		leaseEnd time.Time
+	}
+	lost := make(chan loss, 1)
+	e.rec.behave = func(ctx context.Context, j *jobs.Job[Args]) error {
+		ov.enter(j.ID)
+		defer ov.leave(j.ID)
+		if j.Attempt > 1 {
+			return nil
+		}
+		<-ctx.Done()
+		lost <- loss{context.Cause(ctx), time.Now(), j.LockedUntil}
+		return ctx.Err()
+	}
+	c := e.clientOn(fb, func(cfg *jobs.Config) {
+		cfg.Lease, cfg.Logger, cfg.Hooks.JobDone = time.Second, quiet, hooks.add
+	})
+	e.start(c)
+	id := e.enqueue(c, Args{}, nil)
+	l := receive(e, lost, "cancelled the run whose lease could not be renewed")
+	fb.fail.Store(false)
+	if !errors.Is(l.cause, jobs.ErrLeaseLost) {
+		e.t.Errorf("run cancelled with cause %v, want ErrLeaseLost", l.cause)
+	}
+	if !l.at.Before(l.leaseEnd) {
+		e.t.Errorf("run cancelled at %s, not before its lease's end %s", l.at, l.leaseEnd)
+	}
+	if fb.calls.Load() == 0 {
+		e.t.Error("no heartbeat was tried")
+	}
+	j := e.waitState(c, id, jobs.StateCompleted)
+	// The worker recorded the failure itself (its lease had not ended), or,
+	// on a slow machine, the rescuer did: either way one failed attempt.
+	if j.Attempt != 2 || len(j.Errors) != 1 || j.Errors[0].Attempt != 1 ||
+		!(strings.Contains(j.Errors[0].Error, jobs.ErrLeaseLost.Error()) || j.Errors[0].Error == jobs.LeaseExpired) {
+		e.t.Errorf("job = attempt %d errors %+v, want completed on attempt 2 after a lost lease", j.Attempt, j.Errors)
+	}
+	if n := ov.most(id); n != 1 {
+		e.t.Errorf("%d runs of the job at once, want 1", n)
+	}
+	if n := len(e.rec.snapshot()); n != 2 {
+		e.t.Errorf("%d runs, want 2", n)
+	}
+	e.eventually("reported both runs", func() bool { return len(hooks.of(id)) >= 2 })
+	evs := hooks.of(id)
+	if len(evs) != 2 || !(errors.Is(evs[0].Err, jobs.ErrLeaseLost) || errors.Is(evs[0].Err, jobs.ErrLeaseExpired)) ||
+		evs[0].Outcome != jobs.StateAvailable || evs[1].Outcome != jobs.StateCompleted {
+		e.t.Errorf("events = %+v, want the lost run retried, then completed", evs)
+	}
+}
+
+// testStaleRun: a worker that ignores its context keeps running after its
+// lease is lost; the job is rescued and runs again in the same client, the
+// two runs overlap, and the stale run's outcome (a completion or an error),
+// written while the newer run still holds the job, is refused: the job
+// completes once, on the rescue's attempt.
+func testStaleRun(e *env) {
+	fb := &flakyHeartbeats{Backend: e.h.Backend}
+	fb.fail.Store(true)
+	var ov overlap
+	var hooks hookLog
+	staleRelease, newRelease := make(chan struct{}), make(chan struct{})
+	newStarted := make(chan int64, 2)
+	e.rec.behave = func(_ context.Context, j *jobs.Job[Args]) error {
+		ov.enter(j.ID)
+		defer ov.leave(j.ID)
+		if j.Attempt > 1 {
+			newStarted <- j.ID
+			<-newRelease
+			return nil
+		}
+		<-staleRelease // ignores its context
+		if j.Args.Name == "fails" {
+			return errors.New("stale failure")
+		}
+		return nil
+	}
+	c := e.clientOn(fb, func(cfg *jobs.Config) {
+		cfg.Lease, cfg.Logger, cfg.Hooks.JobDone = time.Second, quiet, hooks.add
+	})
+	e.start(c)
+	ids := []int64{e.enqueue(c, Args{Name: "succeeds"}, nil), e.enqueue(c, Args{Name: "fails"}, nil)}
+	// Both are rescued once their lease expires, and run again here.
+	receive(e, newStarted, "ran the first job again")
+	receive(e, newStarted, "ran the second job again")
+	fb.fail.Store(false) // the new runs keep their lease
+	ctx := context.Background()
+	close(staleRelease)
+	for _, id := range ids {
+		e.eventually("wrote the stale run's outcome", func() bool { return fb.hasWritten(jobs.JobAttempt{ID: id, Attempt: 1}) })
+		j, err := c.Get(ctx, id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if j.State != jobs.StateRunning || j.Attempt != 2 || len(j.Errors) != 1 || j.Errors[0].Error != jobs.LeaseExpired {
+			e.t.Errorf("job %d after its stale run's outcome = state %s attempt %d errors %+v, want still running attempt 2", id, j.State, j.Attempt, j.Errors)
+		}
+	}
+	close(newRelease)
+	for _, id := range ids {
+		j := e.waitState(c, id, jobs.StateCompleted)
+		if j.Attempt != 2 || len(j.Errors) != 1 || j.Errors[0].Attempt != 1 || j.Errors[0].Error != jobs.LeaseExpired {
+			e.t.Errorf("job %d = attempt %d errors %+v, want completed on attempt 2 after a lease that expired", id, j.Attempt, j.Errors)
+		}
+		if n := ov.most(id); n != 2 {
+			e.t.Errorf("job %d: %d runs at once, want 2 (the stale run ignored its context)", id, n)
+		}
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.Stop(stopCtx); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, id := range ids {
+		evs := hooks.of(id)
+		if len(evs) != 2 || !errors.Is(evs[0].Err, jobs.ErrLeaseExpired) || evs[0].Job.Attempt != 1 ||
+			evs[1].Outcome != jobs.StateCompleted || evs[1].Job.Attempt != 2 {
+			e.t.Errorf("job %d events = %+v, want the rescue, then the completion of attempt 2 (the stale outcome is not reported)", id, evs)
+		}
+	}
+	if n := len(e.rec.snapshot()); n != 4 {
+		e.t.Errorf("%d runs, want 4", n)
+	}
+}
+
+// testTakenOver: when the job is taken from a run whose heartbeats work
+// (a rescuer whose clock runs ahead), the next heartbeat finds it missing
+// and cancels the run at once, and the run's outcome is refused.
+func testTakenOver(e *env) {
+	ctx := context.Background()
+	started := make(chan *jobs.JobRow, 1)
+	causes := make(chan error, 1)
+	e.rec.behave = func(ctx context.Context, j *jobs.Job[Args]) error {
+		started <- j.JobRow
+		<-ctx.Done()
+		causes <- context.Cause(ctx)
+		return ctx.Err()
+	}
+	c := e.client(func(cfg *jobs.Config) { cfg.Lease, cfg.Logger = 3*time.Second, quiet })
+	e.start(c)
+	id := e.enqueue(c, Args{}, nil)
+	run := receive(e, started, "started the job")
+	ahead := time.Now().Add(time.Hour)
+	rows, err := e.h.Backend.ListExpired(ctx, ahead, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	i := slices.IndexFunc(rows, func(j *jobs.JobRow) bool { return j.ID == id })
+	if i < 0 {
+		e.t.Fatal("the running job is not listed as expired an hour ahead")
+	}
+	row := rows[i]
+	takeover := jobs.Outcome{ID: id, Worker: row.LockedBy, RanAttempt: row.Attempt, State: jobs.StateScheduled, Attempt: row.Attempt, RunAt: ahead.UTC(),
+		Errors: []jobs.AttemptError{{Attempt: row.Attempt, At: row.LockedUntil, Error: jobs.LeaseExpired}}}
+	if ok, err := e.h.Backend.Rescue(ctx, takeover, ahead); err != nil || !ok {
+		e.t.Fatalf("take-over: %v %v", ok, err)
+	}
+	cause := receive(e, causes, "cancelled the run that was taken over")
+	if !errors.Is(cause, jobs.ErrLeaseLost) || !strings.Contains(cause.Error(), "taken over") {
+		e.t.Errorf("run cancelled with cause %v, want ErrLeaseLost (taken over)", cause)
+	}
+	if !time.Now().Before(run.LockedUntil) {
+		e.t.Errorf("the taken-over run was cancelled after its first lease's end %s", run.LockedUntil)
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.Stop(stopCtx); err != nil {
+		e.t.Fatal(err)
+	}
+	j, err := c.Get(ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if j.State != jobs.StateScheduled || j.Attempt != 1 || len(j.Errors) != 1 || j.Errors[0].Error != jobs.LeaseExpired {
+		e.t.Errorf("job after its taken-over run returned = state %s attempt %d errors %+v, want as the take-over left it", j.State, j.Attempt, j.Errors)
 	}
 }
 

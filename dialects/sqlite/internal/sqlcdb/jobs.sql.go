@@ -37,21 +37,25 @@ const jobComplete = `-- name: JobComplete :execrows
 UPDATE quarry_jobs
 SET state = 'completed', finished_at = ?1, locked_until = NULL,
     unique_key = CASE WHEN unique_states & 16 <> 0 THEN unique_key END
-WHERE state = 'running' AND locked_by = ?2 AND id IN (/*SLICE:ids*/?)
+WHERE state = 'running' AND locked_by = ?2 AND attempt = ?3 AND id IN (/*SLICE:ids*/?)
 `
 
 type JobCompleteParams struct {
 	FinishedAt sql.NullTime
 	LockedBy   sql.NullString
+	Attempt    int64
 	Ids        []int64
 }
 
+// JobComplete marks completed the listed jobs a worker still holds on one
+// attempt (a job rescued and fetched again is on a newer attempt).
 // The slice comes last: sqlc numbers the parameters after it wrongly.
 func (q *Queries) JobComplete(ctx context.Context, arg JobCompleteParams) (int64, error) {
 	query := jobComplete
 	var queryParams []interface{}
 	queryParams = append(queryParams, arg.FinishedAt)
 	queryParams = append(queryParams, arg.LockedBy)
+	queryParams = append(queryParams, arg.Attempt)
 	if len(arg.Ids) > 0 {
 		for _, v := range arg.Ids {
 			queryParams = append(queryParams, v)
@@ -196,22 +200,26 @@ func (q *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullStrin
 
 const jobHeartbeat = `-- name: JobHeartbeat :execrows
 UPDATE quarry_jobs SET locked_until = ?1
-WHERE state = 'running' AND locked_by = ?2 AND id IN (/*SLICE:ids*/?)
+WHERE state = 'running' AND locked_by = ?2 AND attempt = ?3 AND id IN (/*SLICE:ids*/?)
 `
 
 type JobHeartbeatParams struct {
 	LockedUntil sql.NullTime
 	LockedBy    sql.NullString
+	Attempt     int64
 	Ids         []int64
 }
 
-// JobHeartbeat renews the lease of the jobs a worker is still running
-// (only those: a job whose outcome it failed to record must expire).
+// JobHeartbeat renews the lease of the jobs a worker is still running on
+// one attempt (only those: a job whose outcome it failed to record must
+// expire). When it renews fewer than listed, JobListHeld says which it
+// still holds; the others were taken from it.
 func (q *Queries) JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error) {
 	query := jobHeartbeat
 	var queryParams []interface{}
 	queryParams = append(queryParams, arg.LockedUntil)
 	queryParams = append(queryParams, arg.LockedBy)
+	queryParams = append(queryParams, arg.Attempt)
 	if len(arg.Ids) > 0 {
 		for _, v := range arg.Ids {
 			queryParams = append(queryParams, v)
@@ -249,8 +257,9 @@ type JobInsertParams struct {
 }
 
 // Background jobs (framework/jobs). Every state change of a running job is
-// guarded by state = 'running' and the worker that holds it (locked_by), so
-// a worker whose lease was rescued cannot overwrite the job's newer run.
+// guarded by state = 'running', the worker that holds it (locked_by) and the
+// attempt that ran, so a worker whose lease was rescued cannot overwrite the
+// job's newer run, even when that newer run is its own.
 // unique_key is kept only while the new state is one of the job's
 // unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
 // completed 16, cancelled 32, discarded 64).
@@ -348,7 +357,7 @@ func (q *Queries) JobListDue(ctx context.Context, arg JobListDueParams) ([]int64
 }
 
 const jobListExpired = `-- name: JobListExpired :many
-SELECT id FROM quarry_jobs WHERE state = 'running' AND locked_until < ? ORDER BY id LIMIT ?
+SELECT id, kind, queue, args, state, priority, attempt, max_attempts, run_at, created_at, attempted_at, finished_at, locked_until, locked_by, errors, tags, unique_key, unique_states FROM quarry_jobs WHERE state = 'running' AND locked_until < ? ORDER BY id LIMIT ?
 `
 
 type JobListExpiredParams struct {
@@ -362,8 +371,73 @@ type JobListExpiredParams struct {
 // or waiting row (InnoDB locks each row it examines) and deadlock with the
 // workers' own updates.
 // Positional parameters, because LIMIT needs a bare ?.
-func (q *Queries) JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]int64, error) {
+func (q *Queries) JobListExpired(ctx context.Context, arg JobListExpiredParams) ([]QuarryJob, error) {
 	rows, err := q.db.QueryContext(ctx, jobListExpired, arg.LockedUntil, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []QuarryJob
+	for rows.Next() {
+		var i QuarryJob
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.Queue,
+			&i.Args,
+			&i.State,
+			&i.Priority,
+			&i.Attempt,
+			&i.MaxAttempts,
+			&i.RunAt,
+			&i.CreatedAt,
+			&i.AttemptedAt,
+			&i.FinishedAt,
+			&i.LockedUntil,
+			&i.LockedBy,
+			&i.Errors,
+			&i.Tags,
+			&i.UniqueKey,
+			&i.UniqueStates,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const jobListHeld = `-- name: JobListHeld :many
+SELECT id FROM quarry_jobs
+WHERE state = 'running' AND locked_by = ?1 AND attempt = ?2 AND id IN (/*SLICE:ids*/?)
+`
+
+type JobListHeldParams struct {
+	LockedBy sql.NullString
+	Attempt  int64
+	Ids      []int64
+}
+
+func (q *Queries) JobListHeld(ctx context.Context, arg JobListHeldParams) ([]int64, error) {
+	query := jobListHeld
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.LockedBy)
+	queryParams = append(queryParams, arg.Attempt)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -555,41 +629,45 @@ func (q *Queries) JobQueueSetPaused(ctx context.Context, arg JobQueueSetPausedPa
 
 const jobRescue = `-- name: JobRescue :execrows
 UPDATE quarry_jobs
-SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
-    finished_at = CASE WHEN attempt >= max_attempts THEN locked_until END,
-    run_at = locked_until,
-    errors = json_insert(errors, '$[#]', json_object('attempt', attempt,
-        'at', strftime('%Y-%m-%dT%H:%M:%fZ', locked_until),
-        'error', 'lease expired: the worker stopped renewing it (crashed or cut off)')),
-    unique_key = CASE WHEN attempt >= max_attempts THEN (CASE WHEN unique_states & 64 <> 0 THEN unique_key END)
-                      ELSE (CASE WHEN unique_states & 1 <> 0 THEN unique_key END) END,
-    locked_until = NULL
-WHERE state = 'running' AND locked_until < ?1 AND id IN (/*SLICE:ids*/?)
+SET state = ?1, attempt = ?2, run_at = ?3,
+    finished_at = ?4, locked_until = NULL, errors = ?5,
+    unique_key = ?6
+WHERE id = ?7 AND state = 'running' AND locked_by = ?8 AND attempt = ?9
+  AND locked_until < ?10
 `
 
 type JobRescueParams struct {
-	Now sql.NullTime
-	Ids []int64
+	State      string
+	Attempt    int64
+	RunAt      time.Time
+	FinishedAt sql.NullTime
+	Errors     string
+	UniqueKey  sql.NullString
+	ID         int64
+	LockedBy   sql.NullString
+	RanAttempt int64
+	Now        sql.NullTime
 }
 
-// JobRescue returns running jobs whose lease expired (their worker died)
-// to the queue, or discards them when that was their last attempt. The
-// attempt was counted when the job was fetched. The lease's end becomes the
-// run time (so rescued jobs go first) or the finish time, and the attempt's
-// entry in errors (the JSON array jobs.AttemptError decodes).
+// JobRescue records the outcome of a run whose lease expired (its worker
+// crashed or was cut off), which the jobs package decides by the same rule
+// as a failed run's: retryable with backoff, or discarded after the last
+// attempt. Besides the run (state, locked_by, attempt) it re-checks that
+// the lease is still expired, so a lease renewed since it was listed is
+// left alone.
 func (q *Queries) JobRescue(ctx context.Context, arg JobRescueParams) (int64, error) {
-	query := jobRescue
-	var queryParams []interface{}
-	queryParams = append(queryParams, arg.Now)
-	if len(arg.Ids) > 0 {
-		for _, v := range arg.Ids {
-			queryParams = append(queryParams, v)
-		}
-		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
-	} else {
-		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
-	}
-	result, err := q.db.ExecContext(ctx, query, queryParams...)
+	result, err := q.db.ExecContext(ctx, jobRescue,
+		arg.State,
+		arg.Attempt,
+		arg.RunAt,
+		arg.FinishedAt,
+		arg.Errors,
+		arg.UniqueKey,
+		arg.ID,
+		arg.LockedBy,
+		arg.RanAttempt,
+		arg.Now,
+	)
 	if err != nil {
 		return 0, err
 	}
