@@ -43,7 +43,8 @@ func (mysqlDialect) MigrationLocker(*URL) (lock.Locker, error) {
 // DSN user:pass@tcp(host:3306)/db?param=value with Quarry's defaults added:
 // parseTime, UTC for time.Time and the session time zone, utf8mb4, and
 // clientFoundRows so an UPDATE reports the rows it matched, as PostgreSQL
-// and SQLite do, not only those whose values changed.
+// and SQLite do, not only those whose values changed, and interpolateParams
+// (values bound by the driver: one round trip per query).
 // ?socket=/path connects over a unix socket instead of TCP.
 func (d mysqlDialect) parse(raw string) (*URL, error) {
 	pu, err := url.Parse(raw)
@@ -92,6 +93,12 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 	}
 	if !q.Has("clientFoundRows") {
 		parsed.ClientFoundRows = true
+	}
+	// Bind values on the client: one round trip per query instead of
+	// prepare, execute and close. The driver escapes for the connection's
+	// charset (utf8mb4 here) and refuses charsets where that is unsafe.
+	if !q.Has("interpolateParams") {
+		parsed.InterpolateParams = true
 	}
 	if parsed.Params == nil {
 		parsed.Params = map[string]string{}

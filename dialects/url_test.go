@@ -24,7 +24,7 @@ func TestParseURL(t *testing.T) {
 			[]string{"postgres://u:p@db.example:5433/app?sslmode=disable"}},
 		{"postgresql scheme", "postgresql://u@localhost/app", Postgres, "app", false, nil},
 		{"mysql defaults", "mysql://root:pw@127.0.0.1:3306/shop", MySQL, "shop", false,
-			[]string{"root:pw@tcp(127.0.0.1:3306)/shop", "parseTime=true", "charset=utf8mb4", "time_zone=%27%2B00%3A00%27"}},
+			[]string{"root:pw@tcp(127.0.0.1:3306)/shop", "parseTime=true", "charset=utf8mb4", "time_zone=%27%2B00%3A00%27", "interpolateParams=true"}},
 		{"mysql default port", "mysql://root@db/shop", MySQL, "shop", false, []string{"tcp(db:3306)"}},
 		{"mysql keeps params", "mysql://root@db:3306/shop?timeout=5s&parseTime=false", MySQL, "shop", false,
 			[]string{"timeout=5s"}},

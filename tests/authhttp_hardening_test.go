@@ -23,6 +23,13 @@ import (
 // instances of one app do). keys signs its CSRF cookies.
 func identityApp(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signing.Keyring) *framework.App {
 	t.Helper()
+	app, _ := identityAppStore(t, db, cfg, keys)
+	return app
+}
+
+// identityAppStore is identityApp, also returning its session store.
+func identityAppStore(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signing.Keyring) (*framework.App, *session.Store) {
+	t.Helper()
 	migrated(t, db)
 	ctx := context.Background()
 	cfg.DatabaseURL, cfg.Env = db.URL, framework.EnvTest
@@ -40,14 +47,18 @@ func identityApp(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signin
 			t.Fatal(err)
 		}
 	}
-	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect())), Keys: keys})
+	st := session.NewStore(app.DB(), db.Dialect())
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), st), Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
 	app.Router().Use(a.Middleware)
 	a.Mount(app.Router())
-	app.Router().Handle("/private", a.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })))
-	return app
+	app.Router().Handle("/private", a.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := authhttp.UserFrom(r.Context())
+		w.Write([]byte("ok " + u.Username))
+	})))
+	return app, st
 }
 
 func sessionRows(t *testing.T, db *dbtest.DB) int {

@@ -165,8 +165,24 @@ func TestLoginFlow(t *testing.T) {
 		expect(t, "without the permission, JSON", resp, 403, "")
 		p, _ := db.Dialect().Queries(db.SQL).PermissionGetByCodename(ctx, "quarry_users.change")
 		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
+		if err := svc.PermissionsChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
 		resp, _ = b.do("GET", "/editors", nil, nil)
 		expect(t, "with the permission", resp, 200, "")
+		// Revoked: refused at once, though the set was cached.
+		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: false})
+		if err := svc.PermissionsChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ = b.do("GET", "/editors", nil, nil)
+		expect(t, "denied after the grant", resp, 403, "")
+		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
+		if err := svc.PermissionsChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ = b.do("GET", "/editors", nil, nil)
+		expect(t, "granted again", resp, 200, "")
 		resp, _ = b.do("GET", "/root", nil, nil)
 		expect(t, "not a superuser", resp, 403, "")
 		// Becoming a superuser rotates the session token.

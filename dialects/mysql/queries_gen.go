@@ -117,6 +117,16 @@ func (a *Queries) UserGroupRemove(ctx context.Context, arg store.UserGroupRemove
 	return a.q.UserGroupRemove(ctx, toDBUserGroupRemoveParams(arg))
 }
 
+// AuthVersionBump runs the mysql query queries/mysql/auth_permissions.sql.
+func (a *Queries) AuthVersionBump(ctx context.Context) error {
+	return a.q.AuthVersionBump(ctx)
+}
+
+// AuthVersionGet runs the mysql query queries/mysql/auth_permissions.sql.
+func (a *Queries) AuthVersionGet(ctx context.Context) (int64, error) {
+	return a.q.AuthVersionGet(ctx)
+}
+
 // PermissionEnsure runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) PermissionEnsure(ctx context.Context, arg store.PermissionEnsureParams) error {
 	return a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg))
@@ -401,6 +411,12 @@ func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) 
 	return a.q.SessionFind(ctx, toDBSessionFindParams(arg))
 }
 
+// SessionFindUser runs the mysql query queries/mysql/sessions.sql.
+func (a *Queries) SessionFindUser(ctx context.Context, arg store.SessionFindUserParams) (store.SessionFindUserRow, error) {
+	row, err := a.q.SessionFindUser(ctx, toDBSessionFindUserParams(arg))
+	return fromDBSessionFindUserRow(row), err
+}
+
 // SessionListLive runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.SessionListLiveRow, error) {
 	rows, err := a.q.SessionListLive(ctx, now)
@@ -412,6 +428,11 @@ func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.S
 		out[i] = fromDBSessionListLiveRow(r)
 	}
 	return out, nil
+}
+
+// SessionTouch runs the mysql query queries/mysql/sessions.sql.
+func (a *Queries) SessionTouch(ctx context.Context, arg store.SessionTouchParams) error {
+	return a.q.SessionTouch(ctx, toDBSessionTouchParams(arg))
 }
 
 func toDBAuditLogInsertParams(v store.AuditLogInsertParams) sqlcdb.AuditLogInsertParams {
@@ -511,11 +532,19 @@ func toDBPermissionEnsureParams(v store.PermissionEnsureParams) sqlcdb.Permissio
 }
 
 func toDBSessionCommitParams(v store.SessionCommitParams) sqlcdb.SessionCommitParams {
-	return sqlcdb.SessionCommitParams{Token: v.Token, Data: v.Data, Expiry: v.Expiry}
+	return sqlcdb.SessionCommitParams{Token: v.Token, Data: v.Data, Expiry: v.Expiry, UserID: v.UserID}
 }
 
 func toDBSessionFindParams(v store.SessionFindParams) sqlcdb.SessionFindParams {
 	return sqlcdb.SessionFindParams{Token: v.Token, Now: v.Now}
+}
+
+func toDBSessionFindUserParams(v store.SessionFindUserParams) sqlcdb.SessionFindUserParams {
+	return sqlcdb.SessionFindUserParams{Token: v.Token, Now: v.Now}
+}
+
+func toDBSessionTouchParams(v store.SessionTouchParams) sqlcdb.SessionTouchParams {
+	return sqlcdb.SessionTouchParams{Expiry: v.Expiry, Token: v.Token}
 }
 
 func toDBUserCreateParams(v store.UserCreateParams) sqlcdb.UserCreateParams {
@@ -584,6 +613,10 @@ func fromDBQuarryPermission(v sqlcdb.QuarryPermission) store.QuarryPermission {
 
 func fromDBQuarryUser(v sqlcdb.QuarryUser) store.QuarryUser {
 	return store.QuarryUser{ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data}
+}
+
+func fromDBSessionFindUserRow(v sqlcdb.SessionFindUserRow) store.SessionFindUserRow {
+	return store.SessionFindUserRow{SessionData: v.SessionData, Expiry: v.Expiry, ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data, AuthVersion: v.AuthVersion}
 }
 
 func fromDBSessionListLiveRow(v sqlcdb.SessionListLiveRow) store.SessionListLiveRow {

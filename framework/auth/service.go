@@ -161,6 +161,18 @@ func (s *Service) HasPerm(ctx context.Context, u store.QuarryUser, codename stri
 	return slices.Contains(perms, codename), err
 }
 
+// PermissionsChanged records a change to who may do what, so that every
+// cached permission set (see authhttp) is read again on its next use. Call
+// it, on the transaction of the change if there is one (New(tx, dialect)),
+// after writing direct grants or denials, groups, memberships or group
+// grants (the store's UserPermission*, UserGroup*, GroupPermission* and
+// Group* queries, or SQL of your own); the admin calls it for its writes.
+// A change made without it is seen once the cached set ages out (a
+// minute at most).
+func (s *Service) PermissionsChanged(ctx context.Context) error {
+	return s.q.AuthVersionBump(ctx)
+}
+
 // SeedPermissions ensures "<table>.<action>" permissions for every table of
 // the database and every action, and returns how many it added. Running it
 // again adds none. goose's version tables are skipped.

@@ -17,14 +17,14 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/framework/store"
 )
 
 // Session keys.
 const (
-	keyUserID    = "quarry.user_id"
+	keyUserID    = session.UserIDKey
 	keyPwChanged = "quarry.pw_changed"
 	keyPrivilege = "quarry.privilege"
 )
@@ -52,8 +52,9 @@ type Options struct {
 
 // Auth is the identity layer's HTTP side.
 type Auth struct {
-	opts Options
-	keys *signing.Keyring
+	opts  Options
+	keys  *signing.Keyring
+	perms permCache
 	cop  *http.CrossOriginProtection
 	log  *slog.Logger
 	tmpl *template.Template
@@ -106,6 +107,9 @@ func UserFrom(ctx context.Context) (store.QuarryUser, bool) {
 
 type loadedKey struct{}
 
+// loadedUserKey holds the session store's *session.Loaded.
+type loadedUserKey struct{}
+
 // Middleware loads and saves the session, checks CSRF on unsafe methods,
 // and puts the logged-in user in the request context. It needs the
 // database in the context (the framework App's handler puts it there).
@@ -135,7 +139,9 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		st := readCSRF(r)
-		inner.ServeHTTP(&csrfWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(context.WithValue(r.Context(), csrfKey{}, st)))
+		ctx, loaded := session.WithUser(context.WithValue(r.Context(), csrfKey{}, st))
+		ctx = context.WithValue(ctx, loadedUserKey{}, loaded)
+		inner.ServeHTTP(&csrfWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(ctx))
 	})
 }
 
@@ -161,10 +167,16 @@ func (a *Auth) loadUser(r *http.Request) (store.QuarryUser, bool, error) {
 	if id == 0 {
 		return store.QuarryUser{}, false, nil
 	}
-	d := framework.DatabaseFrom(r.Context())
-	u, err := d.Queries().UserGetByID(r.Context(), id)
-	if err := d.Dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.QuarryUser{}, false, err
+	var u store.QuarryUser
+	var err error
+	if l, _ := r.Context().Value(loadedUserKey{}).(*session.Loaded); l != nil && l.Found && l.User.ID == id {
+		u = l.User // read with the session, in its query
+	} else {
+		d := framework.DatabaseFrom(r.Context())
+		u, err = d.Queries().UserGetByID(r.Context(), id)
+		if err := d.Dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.QuarryUser{}, false, err
+		}
 	}
 	if err != nil || !u.IsActive || sm.GetInt64(r.Context(), keyPwChanged) != pwStamp(u) {
 		sm.Remove(r.Context(), keyUserID)
@@ -236,8 +248,7 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 // RequirePerm lets through users holding codename ("<table>.<action>").
 func (a *Auth) RequirePerm(codename string) func(http.Handler) http.Handler {
 	return a.require(func(r *http.Request, u store.QuarryUser) (bool, error) {
-		d := framework.DatabaseFrom(r.Context())
-		return auth.New(d.DB, d.Dialect).HasPerm(r.Context(), u, codename)
+		return a.HasPerm(r, u, codename)
 	})
 }
 

@@ -8,12 +8,16 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/session"
 )
 
 // NewSessions returns a session manager on store with Quarry's cookie
 // defaults: name quarry_session, HttpOnly, SameSite=Lax, Secure outside dev
 // and test, 24 hours idle and 14 days absolute lifetime. Change the fields
-// afterwards to configure them.
+// afterwards to configure them. On the framework's own store
+// (*session.Store) the idle timeout is the store's (session.Store's
+// IdleTimeout), which does not rewrite the session on every request;
+// on another store it is scs's.
 func NewSessions(cfg framework.Config, store scs.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
@@ -25,7 +29,9 @@ func NewSessions(cfg framework.Config, store scs.Store) *scs.SessionManager {
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		framework.ServerError(w, r, slog.Default(), "session", err)
 	}
-	sm.IdleTimeout = 24 * time.Hour
+	if _, ok := store.(*session.Store); !ok {
+		sm.IdleTimeout = 24 * time.Hour
+	}
 	sm.Lifetime = 14 * 24 * time.Hour
 	return sm
 }

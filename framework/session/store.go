@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"time"
@@ -12,14 +13,52 @@ import (
 	"github.com/quarry-go/quarry/framework/store"
 )
 
+// UserIDKey is the session value holding the logged-in user's id. The
+// store copies it into the row's user_id column, so that a request loads
+// its session and its user in one query (see WithUser).
+const UserIDKey = "quarry.user_id"
+
 // Store keeps scs sessions in quarry_sessions.
 type Store struct {
 	q       store.SessionsQueries
 	dialect dialects.Dialect
+	// IdleTimeout ends a session unused for that long (default 24 hours;
+	// 0 for none): a row's expiry is at most IdleTimeout ahead, and a
+	// request moves it forward (one UPDATE of the expiry alone) only once
+	// IdleTimeout/24 has passed since the last move, so a busy session is
+	// not rewritten on every request. Use it instead of scs's own
+	// IdleTimeout, which rewrites the whole session on every request
+	// (authhttp.NewSessions does).
+	IdleTimeout time.Duration
+	// Codec decodes session data for the user id and the absolute
+	// deadline; it must be the session manager's. Default: scs.GobCodec.
+	Codec scs.Codec
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Logger receives cleanup errors. Default: slog.Default().
 	Logger *slog.Logger
+}
+
+// Loaded receives the user of a session found by a store find whose
+// context came from WithUser.
+type Loaded struct {
+	// Found is set when the session belongs to a user; User is that user
+	// as the session's own query read it, and AuthVersion the permissions
+	// version (quarry_auth_version; 0 before any change) read with it.
+	Found       bool
+	User        store.QuarryUser
+	AuthVersion int64
+}
+
+type loadedKey struct{}
+
+// WithUser returns a context under which the store's find also reads the
+// session's user, in the same query, into the returned Loaded. A store
+// that cannot (such as Redis) leaves it empty, and the caller reads the
+// user itself.
+func WithUser(ctx context.Context) (context.Context, *Loaded) {
+	l := &Loaded{}
+	return context.WithValue(ctx, loadedKey{}, l), l
 }
 
 var (
@@ -32,13 +71,28 @@ var (
 // NewStore returns a store over db (a pool; sessions are not written inside
 // the caller's transactions).
 func NewStore(db store.DBTX, d dialects.Dialect) *Store {
-	return &Store{q: d.Queries(db), dialect: d, Now: time.Now}
+	return &Store{q: d.Queries(db), dialect: d, IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
-// FindCtx returns the data of a live session.
+// FindCtx returns the data of a live session. Under a context from
+// WithUser, a logged-in user's session is read with its user in one query.
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if l, ok := ctx.Value(loadedKey{}).(*Loaded); ok {
+		row, err := s.q.SessionFindUser(ctx, store.SessionFindUserParams{Token: token, Now: s.now()})
+		if err := s.dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, false, err
+		} else if err == nil {
+			l.Found, l.AuthVersion = true, row.AuthVersion.Int64
+			l.User = store.QuarryUser{ID: row.ID, Username: row.Username, Email: row.Email, PasswordHash: row.PasswordHash,
+				IsActive: row.IsActive, IsStaff: row.IsStaff, IsSuperuser: row.IsSuperuser, LastLogin: row.LastLogin,
+				PasswordChangedAt: row.PasswordChangedAt, CreatedAt: row.CreatedAt, Data: row.Data}
+			s.touch(ctx, token, row.SessionData, row.Expiry)
+			return row.SessionData, true, nil
+		}
+		// No user: an anonymous session, or none; read it alone.
+	}
 	b, err := s.q.SessionFind(ctx, store.SessionFindParams{Token: token, Now: s.now()})
 	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
 		return nil, false, nil
@@ -48,9 +102,43 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return b, true, nil
 }
 
-// CommitCtx writes a session, replacing an earlier version.
+// CommitCtx writes a session, replacing an earlier version, with its user
+// (UserIDKey) and an expiry no further than IdleTimeout ahead.
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	return s.q.SessionCommit(ctx, store.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC()})
+	var user sql.NullInt64
+	if _, values, err := s.Codec.Decode(b); err == nil {
+		if id, ok := values[UserIDKey].(int64); ok && id != 0 {
+			user = sql.NullInt64{Int64: id, Valid: true}
+		}
+	}
+	if s.IdleTimeout > 0 {
+		if idle := s.now().Add(s.IdleTimeout); idle.Before(expiry) {
+			expiry = idle
+		}
+	}
+	return s.q.SessionCommit(ctx, store.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC(), UserID: user})
+}
+
+// touch moves a live session's expiry to IdleTimeout from now (but not
+// past its absolute deadline) once IdleTimeout/24 has passed since the
+// last move. A failure is logged: the session still serves this request.
+func (s *Store) touch(ctx context.Context, token string, data []byte, expiry time.Time) {
+	if s.IdleTimeout <= 0 {
+		return
+	}
+	target := s.now().Add(s.IdleTimeout)
+	if target.Sub(expiry) < s.IdleTimeout/24 {
+		return
+	}
+	if deadline, _, err := s.Codec.Decode(data); err == nil && deadline.Before(target) {
+		target = deadline
+	}
+	if !target.After(expiry) {
+		return
+	}
+	if err := s.q.SessionTouch(ctx, store.SessionTouchParams{Token: token, Expiry: target.UTC()}); err != nil && ctx.Err() == nil {
+		s.logger().WarnContext(ctx, "session touch", "error", err)
+	}
 }
 
 // DeleteCtx removes a session; a missing one is not an error.

@@ -55,6 +55,10 @@ type AuthGroupsQueries interface {
 
 // AuthPermissionsQueries are the queries of auth_permissions.sql.
 type AuthPermissionsQueries interface {
+	// AuthVersionBump records a change to grants, denials, groups or
+	// memberships, so that cached permission sets are read again.
+	AuthVersionBump(ctx context.Context) error
+	AuthVersionGet(ctx context.Context) (int64, error)
 	// Permissions ("<table>.<action>") and direct grants or denials to users.
 	// PermissionEnsure is idempotent: seeding the same codename twice is a no-op.
 	PermissionEnsure(ctx context.Context, arg PermissionEnsureParams) error
@@ -171,7 +175,14 @@ type SessionsQueries interface {
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	// Sessions for scs: find a live one, write one, delete one, purge expired.
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
+	// SessionFindUser is a live session of a logged-in user with the user's row
+	// and the permissions version (NULL before any change), in one round trip.
+	// An anonymous session (user_id NULL) is not found here.
+	SessionFindUser(ctx context.Context, arg SessionFindUserParams) (SessionFindUserRow, error)
 	SessionListLive(ctx context.Context, now time.Time) ([]SessionListLiveRow, error)
+	// SessionTouch moves a session's expiry (its idle timeout) without rewriting
+	// its data.
+	SessionTouch(ctx context.Context, arg SessionTouchParams) error
 }
 
 // AuditLogInsertParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -388,6 +399,12 @@ type QuarryAuditLog struct {
 	RemoteAddr string
 }
 
+// QuarryAuthVersion is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryAuthVersion struct {
+	ID      int64
+	Version int64
+}
+
 // QuarryGroup is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type QuarryGroup struct {
 	ID   int64
@@ -449,6 +466,7 @@ type QuarrySession struct {
 	Token  string
 	Data   []byte
 	Expiry time.Time
+	UserID sql.NullInt64
 }
 
 // QuarryUser is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -484,6 +502,7 @@ type SessionCommitParams struct {
 	Token  string
 	Data   []byte
 	Expiry time.Time
+	UserID sql.NullInt64
 }
 
 // SessionFindParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -492,10 +511,40 @@ type SessionFindParams struct {
 	Now   time.Time
 }
 
+// SessionFindUserParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionFindUserParams struct {
+	Token string
+	Now   time.Time
+}
+
+// SessionFindUserRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionFindUserRow struct {
+	SessionData       []byte
+	Expiry            time.Time
+	ID                int64
+	Username          string
+	Email             string
+	PasswordHash      string
+	IsActive          bool
+	IsStaff           bool
+	IsSuperuser       bool
+	LastLogin         sql.NullTime
+	PasswordChangedAt sql.NullTime
+	CreatedAt         time.Time
+	Data              string
+	AuthVersion       sql.NullInt64
+}
+
 // SessionListLiveRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type SessionListLiveRow struct {
 	Token string
 	Data  []byte
+}
+
+// SessionTouchParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionTouchParams struct {
+	Expiry time.Time
+	Token  string
 }
 
 // UserCreateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -39,3 +39,12 @@ WHERE u.id = sqlc.arg(user_id)
   AND NOT EXISTS (SELECT 1 FROM quarry_user_permissions ud
                   WHERE ud.permission_id = p.id AND ud.user_id = u.id AND NOT ud.granted)
 ORDER BY p.codename;
+
+-- AuthVersionBump records a change to grants, denials, groups or
+-- memberships, so that cached permission sets are read again.
+-- name: AuthVersionBump :exec
+INSERT INTO quarry_auth_version (id, version) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET version = quarry_auth_version.version + 1;
+
+-- name: AuthVersionGet :one
+SELECT version FROM quarry_auth_version WHERE id = 1;

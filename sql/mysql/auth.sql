@@ -61,3 +61,12 @@ CREATE TABLE quarry_user_permissions (
     CONSTRAINT quarry_user_permissions_user_fk FOREIGN KEY (user_id) REFERENCES quarry_users (id) ON DELETE CASCADE,
     CONSTRAINT quarry_user_permissions_permission_fk FOREIGN KEY (permission_id) REFERENCES quarry_permissions (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- quarry_auth_version counts changes to who may do what (direct grants and
+-- denials, groups, memberships, group grants): a request reads it with its
+-- session, and a permission set cached under an older version is not used.
+-- One row (id 1), made by the first change (auth.Service.PermissionsChanged).
+CREATE TABLE quarry_auth_version (
+    id      BIGINT  NOT NULL PRIMARY KEY,
+    version BIGINT  NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

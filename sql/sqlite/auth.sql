@@ -63,3 +63,12 @@ CREATE TABLE quarry_user_permissions (
 );
 
 CREATE INDEX quarry_user_permissions_permission_idx ON quarry_user_permissions (permission_id);
+
+-- quarry_auth_version counts changes to who may do what (direct grants and
+-- denials, groups, memberships, group grants): a request reads it with its
+-- session, and a permission set cached under an older version is not used.
+-- One row (id 1), made by the first change (auth.Service.PermissionsChanged).
+CREATE TABLE quarry_auth_version (
+    id      INTEGER NOT NULL PRIMARY KEY,
+    version BIGINT  NOT NULL
+);

@@ -9,6 +9,29 @@ import (
 	"context"
 )
 
+const authVersionBump = `-- name: AuthVersionBump :exec
+INSERT INTO quarry_auth_version (id, version) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET version = quarry_auth_version.version + 1
+`
+
+// AuthVersionBump records a change to grants, denials, groups or
+// memberships, so that cached permission sets are read again.
+func (q *Queries) AuthVersionBump(ctx context.Context) error {
+	_, err := q.db.ExecContext(ctx, authVersionBump)
+	return err
+}
+
+const authVersionGet = `-- name: AuthVersionGet :one
+SELECT version FROM quarry_auth_version WHERE id = 1
+`
+
+func (q *Queries) AuthVersionGet(ctx context.Context) (int64, error) {
+	row := q.db.QueryRowContext(ctx, authVersionGet)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
 const permissionEnsure = `-- name: PermissionEnsure :exec
 
 INSERT INTO quarry_permissions (codename, name) VALUES ($1, $2)

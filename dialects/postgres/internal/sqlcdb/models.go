@@ -21,6 +21,11 @@ type QuarryAuditLog struct {
 	RemoteAddr string
 }
 
+type QuarryAuthVersion struct {
+	ID      int64
+	Version int64
+}
+
 type QuarryGroup struct {
 	ID   int64
 	Name string
@@ -75,6 +80,7 @@ type QuarrySession struct {
 	Token  string
 	Data   []byte
 	Expiry time.Time
+	UserID sql.NullInt64
 }
 
 type QuarryUser struct {

@@ -7,22 +7,29 @@ package sqlcdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
 const sessionCommit = `-- name: SessionCommit :exec
-INSERT INTO quarry_sessions (token, data, expiry) VALUES ($1, $2, $3)
-ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
+INSERT INTO quarry_sessions (token, data, expiry, user_id) VALUES ($1, $2, $3, $4)
+ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id
 `
 
 type SessionCommitParams struct {
 	Token  string
 	Data   []byte
 	Expiry time.Time
+	UserID sql.NullInt64
 }
 
 func (q *Queries) SessionCommit(ctx context.Context, arg SessionCommitParams) error {
-	_, err := q.db.ExecContext(ctx, sessionCommit, arg.Token, arg.Data, arg.Expiry)
+	_, err := q.db.ExecContext(ctx, sessionCommit,
+		arg.Token,
+		arg.Data,
+		arg.Expiry,
+		arg.UserID,
+	)
 	return err
 }
 
@@ -65,6 +72,62 @@ func (q *Queries) SessionFind(ctx context.Context, arg SessionFindParams) ([]byt
 	return data, err
 }
 
+const sessionFindUser = `-- name: SessionFindUser :one
+SELECT s.data AS session_data, s.expiry, u.id, u.username, u.email, u.password_hash, u.is_active,
+       u.is_staff, u.is_superuser, u.last_login, u.password_changed_at, u.created_at, u.data,
+       v.version AS auth_version
+FROM quarry_sessions s JOIN quarry_users u ON u.id = s.user_id
+LEFT JOIN quarry_auth_version v ON v.id = 1
+WHERE s.token = $1 AND s.expiry > $2
+`
+
+type SessionFindUserParams struct {
+	Token string
+	Now   time.Time
+}
+
+type SessionFindUserRow struct {
+	SessionData       []byte
+	Expiry            time.Time
+	ID                int64
+	Username          string
+	Email             string
+	PasswordHash      string
+	IsActive          bool
+	IsStaff           bool
+	IsSuperuser       bool
+	LastLogin         sql.NullTime
+	PasswordChangedAt sql.NullTime
+	CreatedAt         time.Time
+	Data              string
+	AuthVersion       sql.NullInt64
+}
+
+// SessionFindUser is a live session of a logged-in user with the user's row
+// and the permissions version (NULL before any change), in one round trip.
+// An anonymous session (user_id NULL) is not found here.
+func (q *Queries) SessionFindUser(ctx context.Context, arg SessionFindUserParams) (SessionFindUserRow, error) {
+	row := q.db.QueryRowContext(ctx, sessionFindUser, arg.Token, arg.Now)
+	var i SessionFindUserRow
+	err := row.Scan(
+		&i.SessionData,
+		&i.Expiry,
+		&i.ID,
+		&i.Username,
+		&i.Email,
+		&i.PasswordHash,
+		&i.IsActive,
+		&i.IsStaff,
+		&i.IsSuperuser,
+		&i.LastLogin,
+		&i.PasswordChangedAt,
+		&i.CreatedAt,
+		&i.Data,
+		&i.AuthVersion,
+	)
+	return i, err
+}
+
 const sessionListLive = `-- name: SessionListLive :many
 SELECT token, data FROM quarry_sessions WHERE expiry > $1
 `
@@ -95,4 +158,20 @@ func (q *Queries) SessionListLive(ctx context.Context, now time.Time) ([]Session
 		return nil, err
 	}
 	return items, nil
+}
+
+const sessionTouch = `-- name: SessionTouch :exec
+UPDATE quarry_sessions SET expiry = $1 WHERE token = $2
+`
+
+type SessionTouchParams struct {
+	Expiry time.Time
+	Token  string
+}
+
+// SessionTouch moves a session's expiry (its idle timeout) without rewriting
+// its data.
+func (q *Queries) SessionTouch(ctx context.Context, arg SessionTouchParams) error {
+	_, err := q.db.ExecContext(ctx, sessionTouch, arg.Expiry, arg.Token)
+	return err
 }
