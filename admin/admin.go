@@ -21,6 +21,7 @@ package admin
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -134,7 +135,7 @@ func (a *Admin) Reload(ctx context.Context) error {
 		if cfg.Hidden {
 			continue
 		}
-		m := newModel(t, cfg)
+		m := newModel(t, cfg, !a.opts.NoDefaultValidators)
 		st.models[t.Name] = m
 		st.order = append(st.order, m)
 	}
@@ -275,19 +276,36 @@ func (rq *request) canTable(table, action string) bool {
 func (rq *request) ctx() context.Context { return rq.r.Context() }
 
 // internal logs err with the request id and shows a page naming the id,
-// never the error.
+// never the error. When the request's context ended first (the client
+// went away, or the server is shutting down) nobody reads the answer and
+// it is no error of ours: it is logged at DEBUG and recorded as 499.
 func (rq *request) internal(err error) {
-	id := middleware.RequestIDFrom(rq.ctx())
-	if rq.ctx().Err() != nil && errors.Is(err, context.Canceled) {
-		// The client went away (or the server is shutting down): nobody
-		// reads the answer, and it is not an error of ours.
-		rq.a.log.DebugContext(rq.ctx(), "admin: request cancelled", "request_id", id, "path", rq.r.URL.Path)
+	if rq.gone(err) {
+		rq.logErr(slog.LevelDebug, "admin: client gone", err)
+		rq.w.WriteHeader(framework.StatusClientClosedRequest)
 		return
 	}
-	rq.a.log.ErrorContext(rq.ctx(), "admin", "error", err, "request_id", id, "path", rq.r.URL.Path)
+	rq.logErr(slog.LevelError, "admin", err)
 	msg := "Something went wrong on our side. The error was logged"
-	if id != "" {
+	if id := middleware.RequestIDFrom(rq.ctx()); id != "" {
 		msg += " with reference " + id
 	}
 	rq.fail(http.StatusInternalServerError, msg+".")
+}
+
+// gone reports whether err comes from the request's context ending rather
+// than from a fault: [framework.ClientGone], or the transaction the
+// cancellation rolled back (database/sql then answers sql.ErrTxDone).
+func (rq *request) gone(err error) bool {
+	return framework.ClientGone(rq.r, err) || rq.ctx().Err() != nil && errors.Is(err, sql.ErrTxDone)
+}
+
+// logErr logs an unexpected err at level with the request's id and path,
+// or at DEBUG when it only means that the client went away.
+func (rq *request) logErr(level slog.Level, msg string, err error, args ...any) {
+	if level > slog.LevelDebug && rq.gone(err) {
+		level, msg = slog.LevelDebug, msg+": client gone"
+	}
+	args = append(args, "error", err, "request_id", middleware.RequestIDFrom(rq.ctx()), "path", rq.r.URL.Path)
+	rq.a.log.Log(rq.ctx(), level, msg, args...)
 }

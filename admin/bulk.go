@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 // bulk runs an action on the rows selected in the list (or on every row
@@ -131,7 +134,7 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 		}
 		q := newQuery(rq.db.Dialect)
 		q.w("SELECT ").colList(m.pk).w(" FROM ", q.ident(m.name))
-		st.where(m, q, nil)
+		rq.where(st, q, nil)
 		writeOrder(q, st.order, false)
 		q.w(" LIMIT ", strconv.Itoa(maxSelection+1))
 		rows, err := queryCells(rq.ctx(), rq.db.DB, q, m.pk)
@@ -165,13 +168,9 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 	for _, s := range sel {
 		k, _, err := m.decodeKey(s)
 		if err != nil {
-			return nil, nil, badRequest{"A selected row's key is not valid: " + err.Error()}
+			return nil, nil, badRequest{"A selected row's key is not valid: " + err.Error() + "."}
 		}
-		t := make([]string, len(k)) // canonical ("03" is row 3)
-		for i, c := range m.pk {
-			t[i] = toCell(c, k[i]).Text
-		}
-		keys, texts = append(keys, k), append(texts, t)
+		keys, texts = append(keys, k), append(texts, m.keyParts(k))
 	}
 	return keys, texts, nil
 }
@@ -193,7 +192,7 @@ func (rq *request) export() {
 	}
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
-	st.where(m, q, nil)
+	rq.where(st, q, nil)
 	writeOrder(q, st.order, false)
 	rows, err := rq.db.DB.QueryContext(rq.ctx(), q.String(), q.args...)
 	if err != nil {
@@ -219,7 +218,7 @@ func (rq *request) export() {
 	n := 0
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			rq.a.log.ErrorContext(rq.ctx(), "admin: export", "table", m.name, "error", err)
+			rq.logErr(slog.LevelError, "admin: export", err, "table", m.name)
 			return
 		}
 		for i, c := range cols {
@@ -237,7 +236,7 @@ func (rq *request) export() {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		rq.a.log.ErrorContext(rq.ctx(), "admin: export", "table", m.name, "error", err)
+		rq.logErr(slog.LevelError, "admin: export", err, "table", m.name)
 	}
 	cw.Flush()
 }
@@ -275,8 +274,9 @@ func (rq *request) lookup() {
 		return
 	}
 	term := strings.TrimSpace(rq.r.URL.Query().Get("q"))
-	if len(term) > 200 {
-		term = term[:200]
+	if err := textinput.Check("the search", term, maxSearch); err != nil {
+		framework.WriteError(rq.w, rq.r, http.StatusBadRequest, fieldError(err))
+		return
 	}
 	cols := []*introspect.Column{m.pk[0]}
 	if m.display != nil {
@@ -284,12 +284,13 @@ func (rq *request) lookup() {
 	}
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
+	rq.scope(m, q)
 	if term != "" {
-		q.w(" WHERE ")
+		q.and().w("(")
 		if m.display != nil {
 			q.w(q.fold(m.display), " LIKE ", q.arg("%"+likeEscape(strings.ToLower(term))+"%"), " ESCAPE '!' OR ")
 		}
-		q.w(q.fold(m.pk[0]), " = ", q.arg(strings.ToLower(term)))
+		q.w(q.fold(m.pk[0]), " = ", q.arg(strings.ToLower(term)), ")")
 	}
 	writeOrder(q, orderOf(cols[len(cols)-1:]), false)
 	q.w(" LIMIT 20")

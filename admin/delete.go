@@ -156,8 +156,10 @@ func (rq *request) samples(db store.DBTX, m *model, set rowSet) []string {
 		return nil
 	}
 	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name), " WHERE ")
+	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
+	q.and()
 	set(q)
+	rq.scope(m, q)
 	q.w(" LIMIT 5")
 	rows, err := queryCells(rq.ctx(), db, q, cols)
 	if err != nil {
@@ -258,7 +260,9 @@ func (rq *request) loadRows(db store.DBTX, keys [][]any) ([]map[string]cell, err
 	for start := 0; start < len(keys); start += 500 {
 		chunk := keys[start:min(start+500, len(keys))]
 		q := newQuery(rq.db.Dialect)
-		q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name), " WHERE ").keysMatch(m.pk, chunk)
+		q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
+		q.and().keysMatch(m.pk, chunk)
+		rq.scope(m, q)
 		writeOrder(q, orderOf(m.pk), false)
 		rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 // fkSelectLimit is the largest target table offered as a drop-down; past
@@ -85,7 +87,9 @@ type formState struct {
 func (rq *request) loadRow(db store.DBTX, key []any, lock bool) (map[string]cell, error) {
 	m := rq.m
 	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name), " WHERE ").keyMatch(m.pk, key)
+	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
+	q.and().keyMatch(m.pk, key)
+	rq.scope(m, q)
 	if lock && rq.db.Dialect.Name() != dialects.SQLite { // SQLite's write transaction already excludes writers
 		q.w(" FOR UPDATE")
 	}
@@ -147,11 +151,15 @@ func (rq *request) rowKey(row map[string]cell) string {
 	return encodeKey(parts)
 }
 
-// keyFromPath decodes the {key} path segment, answering 404 when it is
-// malformed.
+// keyFromPath decodes the {key} path segment, answering 400 when it is
+// not storable text and 404 when it is no key of the table.
 func (rq *request) keyFromPath() ([]any, bool) {
 	key, _, err := rq.m.decodeKey(rq.r.PathValue("key"))
-	if err != nil {
+	switch {
+	case errors.Is(err, textinput.ErrInvalid):
+		rq.fail(http.StatusBadRequest, fieldError(err))
+		return nil, false
+	case err != nil:
 		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key ("+err.Error()+").")
 		return nil, false
 	}
@@ -177,7 +185,9 @@ func (rq *request) rowFromPath() ([]any, map[string]cell, bool) {
 }
 
 func (rq *request) redirectToChange() {
-	rq.redirect(rq.rowURL(rq.m, rq.r.PathValue("key"), "change"))
+	if key, ok := rq.keyFromPath(); ok {
+		rq.redirect(rq.rowURL(rq.m, rq.m.keyText(key), "change"))
+	}
 }
 
 func (rq *request) addForm() {
@@ -238,7 +248,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 	cur, hasCur := fs.current[c.Name]
 	switch {
 	case fs.typed != nil:
-		f.Value = fs.typed[c.Name]
+		f.Value = textinput.Clean(fs.typed[c.Name], 0) // what was typed, as text a page can hold
 	case hasCur && !cur.Null:
 		f.Value = cur.Text
 	case fs.adding && c.DefaultLiteral:
@@ -323,7 +333,7 @@ func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
 	}
 	ref, _ := target.t.Column(fk.RefColumns[0])
 	f.ListURL = rq.tableURL(target)
-	n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, target, func(*query) {}, fkSelectLimit)
+	n, err := rq.count(target, nil, fkSelectLimit)
 	if err != nil || n > fkSelectLimit {
 		f.Widget = "fk"
 		f.LookupURL = rq.tableURL(target) + "lookup"
@@ -339,14 +349,16 @@ func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
 		cols = append(cols, target.display)
 		q.w(", ", q.ident(target.display.Name))
 	}
-	q.w(" FROM ", q.ident(target.name), " ORDER BY ")
+	q.w(" FROM ", q.ident(target.name))
+	rq.scope(target, q)
+	q.w(" ORDER BY ")
 	if target.display != nil {
 		q.w(q.ident(target.display.Name), ", ")
 	}
 	q.w(q.ident(ref.Name), " LIMIT ", fmt.Sprint(fkSelectLimit))
 	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
 	if err != nil {
-		rq.a.log.WarnContext(rq.ctx(), "admin: foreign key choices", "table", target.name, "error", err)
+		rq.logErr(slog.LevelWarn, "admin: foreign key choices", err, "table", target.name)
 		return
 	}
 	f.Widget = "select"
@@ -393,8 +405,11 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 			if err == nil && m.name == usersTable && c.Name == "username" {
 				err = auth.CheckUsername(text)
 			}
+			if validate := m.validators[c.Name]; err == nil && validate != nil {
+				err = validate(text)
+			}
 			if err != nil {
-				fs.errs[c.Name] = upperFirst(err.Error()) + "."
+				fs.errs[c.Name] = fieldError(err)
 				continue
 			}
 			val = v
@@ -409,6 +424,12 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 		vals = append(vals, val)
 	}
 	return cols, vals
+}
+
+// fieldError is err's message as a sentence for the page: capitalised,
+// with one full stop.
+func fieldError(err error) string {
+	return upperFirst(strings.TrimSuffix(err.Error(), ".")) + "."
 }
 
 func upperFirst(s string) string {

@@ -12,6 +12,7 @@ var fuzzColumns = []*introspect.Column{
 	{Name: "u", Kind: introspect.KindInt, Bits: 16, Unsigned: true},
 	{Name: "f", Kind: introspect.KindFloat},
 	{Name: "d", Kind: introspect.KindDecimal},
+	{Name: "d2", Kind: introspect.KindDecimal, Type: "numeric(10,2)"},
 	{Name: "b", Kind: introspect.KindBool},
 	{Name: "day", Kind: introspect.KindDate},
 	{Name: "at", Kind: introspect.KindDateTime},
@@ -25,7 +26,8 @@ var fuzzColumns = []*introspect.Column{
 // accepts reads back (as the database would return it) to the same value.
 func FuzzParseValue(f *testing.F) {
 	for _, s := range []string{"", "12", "-2147483649", "1e400", "NaN", "12.50", ".5", "true", "on", "2024-02-29", "2024-02-30",
-		"2024-05-01T10:20", "2024-05-01 10:20:30", "23:59:60", `{"a":[1,2]}`, "{bad", "123E4567-E89B-12D3-A456-426614174000", "b,c", "\x00", "\xff"} {
+		"2024-05-01T10:20", "2024-05-01 10:20:30", "23:59:60", `{"a":[1,2]}`, "{bad", "123E4567-E89B-12D3-A456-426614174000", "b,c", "\x00", "\xff",
+		"\xed\xa0\x80", `{"a":"\u0000"}`, `["\ud83d\ude00"]`, `["\ud800"]`, `"\\u0000"`, "0000-01-01", "99999999.995", "+.5", "5."} {
 		for i := range fuzzColumns {
 			f.Add(i, s)
 		}

@@ -6,19 +6,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 const (
+	// maxSearch and maxFilter bound a search's and a filter value's
+	// characters.
+	maxSearch = 200
+	maxFilter = 1000
 	// countCap bounds exact counts: past it a list says "more than".
 	countCap = 10_000
 	// facetCountLimit is the table size up to which facets show counts.
@@ -63,11 +67,8 @@ func (rq *request) parseList() (*listState, error) {
 	v := rq.r.URL.Query()
 	st := &listState{perPage: m.perPage, page: 1, params: url.Values{}}
 	if q := strings.TrimSpace(v.Get("q")); q != "" {
-		if utf8.RuneCountInString(q) > 200 {
-			return nil, badRequest{"The search is too long (200 characters at most)."}
-		}
-		if !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
-			return nil, badRequest{"The search contains characters that cannot be searched for."}
+		if err := textinput.Check("the search", q, maxSearch); err != nil {
+			return nil, badRequest{fieldError(err)}
 		}
 		st.q = q
 		st.terms = strings.Fields(q)
@@ -121,6 +122,9 @@ func (rq *request) parseList() (*listState, error) {
 			return nil, badRequest{fmt.Sprintf("Cannot filter on %q: no such column.", name)}
 		}
 		text := v.Get(k)
+		if err := textinput.Check("filter f."+c.Name, text, maxFilter); err != nil {
+			return nil, badRequest{fieldError(err)}
+		}
 		f := filter{col: c, op: op, text: text}
 		switch op {
 		case "isnull":
@@ -193,20 +197,10 @@ func keysetKind(d dialects.Name, k introspect.Kind) bool {
 
 func parseFilterValue(c *introspect.Column, text string) (any, error) {
 	if c.Kind == introspect.KindDateTime && len(text) == len(dateLayout) {
-		t, err := time.Parse(dateLayout, text)
-		if err != nil {
-			return nil, errors.New("enter a date as YYYY-MM-DD")
-		}
-		return t, nil
+		return parseDate(text)
 	}
 	if c.Kind == introspect.KindText || c.Kind == introspect.KindLongText {
-		if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
-			return nil, errors.New("contains characters that cannot be stored")
-		}
-		if len(text) > 1000 {
-			return nil, errors.New("value too long")
-		}
-		return text, nil
+		return text, nil // checked by parseList
 	}
 	return parseValue(c, text)
 }
@@ -241,8 +235,11 @@ func decodeCursor(st *listState, token string) ([]any, error) {
 }
 
 // where writes the WHERE clause of the list's search and filters, leaving
-// out the filters on skip (for a facet's own counts).
-func (st *listState) where(m *model, q *query, skip *introspect.Column) {
+// out the filters on skip (for a facet's own counts), within the rows the
+// user may see.
+func (rq *request) where(st *listState, q *query, skip *introspect.Column) {
+	m := rq.m
+	rq.scope(m, q)
 	var conds []func()
 	for _, term := range st.terms {
 		if len(m.search) == 0 {
@@ -376,7 +373,7 @@ func (rq *request) fetch(st *listState) (*listResult, error) {
 	}
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
-	st.where(m, q, nil)
+	rq.where(st, q, nil)
 	cursor, reverse := st.after, false
 	if st.before != nil {
 		cursor, reverse = st.before, true
@@ -418,12 +415,12 @@ func (rq *request) fetch(st *listState) (*listResult, error) {
 // and the exact count when it is known (-1 when not).
 func (rq *request) rowCount(st *listState) (string, int64, error) {
 	m := rq.m
-	if len(st.terms) == 0 && len(st.filters) == 0 {
+	if len(st.terms) == 0 && len(st.filters) == 0 && !rq.scoped(m) {
 		if est := rq.estimate(m); est > countCap {
 			return "about " + thousands(est) + " rows", -1, nil
 		}
 	}
-	n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(q *query) { st.where(m, q, nil) }, countCap)
+	n, err := rq.count(m, func(q *query) { rq.where(st, q, nil) }, countCap)
 	if err != nil {
 		return "", 0, err
 	}
@@ -509,7 +506,8 @@ func (rq *request) fkLabels(ctx context.Context, fk introspect.ForeignKey, value
 		return out
 	}
 	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ", q.ident(ref.Name), ", ", q.ident(target.display.Name), " FROM ", q.ident(target.name), " WHERE ", q.ident(ref.Name), " IN (")
+	q.w("SELECT ", q.ident(ref.Name), ", ", q.ident(target.display.Name), " FROM ", q.ident(target.name))
+	q.and().w(q.ident(ref.Name), " IN (")
 	for i, a := range args {
 		if i > 0 {
 			q.w(", ")
@@ -517,9 +515,10 @@ func (rq *request) fkLabels(ctx context.Context, fk introspect.ForeignKey, value
 		q.w(q.arg(a))
 	}
 	q.w(")")
+	rq.scope(target, q)
 	rows, err := queryCells(ctx, rq.db.DB, q, []*introspect.Column{ref, target.display})
 	if err != nil && ctx.Err() == nil {
-		rq.a.log.WarnContext(ctx, "admin: foreign key labels", "table", target.name, "error", err)
+		rq.logErr(slog.LevelWarn, "admin: foreign key labels", err, "table", target.name)
 	}
 	for _, r := range rows {
 		out[r[0].Text] = r[1].Text

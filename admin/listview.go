@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -311,7 +312,7 @@ func (rq *request) facets(st *listState) []facet {
 	// costs depends on the table's size, not on this page's count.
 	size := rq.estimate(m)
 	if size < 0 {
-		n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(*query) {}, facetCountLimit)
+		n, err := rq.count(m, nil, facetCountLimit)
 		if err != nil {
 			n = facetCountLimit + 1
 		}
@@ -334,8 +335,8 @@ func (rq *request) facets(st *listState) []facet {
 		add := func(label string, cond func(*query), kv ...string) {
 			o := facetOption{Label: label, URL: rq.link(with(base, kv...)), Selected: active(kv...)}
 			if counted && cond != nil {
-				n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(q *query) {
-					st.where(m, q, c)
+				n, err := rq.count(m, func(q *query) {
+					rq.where(st, q, c)
 					q.and()
 					cond(q)
 				}, countCap)
@@ -405,12 +406,12 @@ func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isF
 	m := rq.m
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ", q.ident(c.Name), ", COUNT(*) FROM ", q.ident(m.name))
-	st.where(m, q, c)
+	rq.where(st, q, c)
 	q.and().w(q.ident(c.Name), " IS NOT NULL GROUP BY ", q.ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.ident(c.Name), " LIMIT 21")
 	countCol := &introspect.Column{Name: "count", Kind: introspect.KindInt}
 	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{c, countCol})
 	if err != nil {
-		rq.a.log.WarnContext(rq.ctx(), "admin: facet values", "table", m.name, "column", c.Name, "error", err)
+		rq.logErr(slog.LevelWarn, "admin: facet values", err, "table", m.name, "column", c.Name)
 		return
 	}
 	if len(rows) > 20 {
@@ -461,13 +462,14 @@ func (rq *request) targetFacet(f *facet, st *listState, c *introspect.Column, ke
 		return
 	}
 	ref, _ := target.t.Column(fk.RefColumns[0])
-	n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, target, func(*query) {}, 50)
+	n, err := rq.count(target, nil, 50)
 	if err != nil || n > 50 {
 		f.Note = "Too many values to list; filter with f." + c.Name + "=… in the address."
 		return
 	}
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ", q.ident(ref.Name), " FROM ", q.ident(target.name))
+	rq.scope(target, q)
 	writeOrder(q, orderOf([]*introspect.Column{ref}), false)
 	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{ref})
 	if err != nil {

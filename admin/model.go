@@ -27,6 +27,11 @@ type model struct {
 	fieldsets []fieldset
 	fks       map[string]introspect.ForeignKey // single-column foreign keys by column
 	actions   []Action
+	// validators check form values by column (see Table.Validators).
+	validators map[string]Validator
+	// auditLog is the audit log, whose rows a user sees only for the
+	// tables they may view (see request.scope).
+	auditLog bool
 }
 
 type fieldset struct {
@@ -48,10 +53,12 @@ var perPageChoices = []int{25, 50, 100, 200, 500}
 
 var displayNames = []string{"name", "title", "username", "label", "email", "slug", "codename"}
 
-func newModel(t *introspect.Table, cfg Table) *model {
+// newModel builds the table's model; guess gives text columns the
+// validators their names suggest.
+func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 	m := &model{t: t, name: t.Name, label: cfg.Label, group: cfg.Group, readOnly: cfg.ReadOnly || len(t.PrimaryKey) == 0,
 		framework: strings.HasPrefix(t.Name, "quarry_"), perPage: cfg.PerPage, readonly: map[string]bool{},
-		fks: map[string]introspect.ForeignKey{}, actions: cfg.Actions}
+		fks: map[string]introspect.ForeignKey{}, actions: cfg.Actions, validators: map[string]Validator{}, auditLog: t.Name == auditTable}
 	if m.label == "" {
 		m.label = strings.ReplaceAll(strings.TrimPrefix(t.Name, "quarry_"), "_", " ")
 	}
@@ -87,6 +94,15 @@ func newModel(t *introspect.Table, cfg Table) *model {
 	}
 	for _, n := range cfg.ReadonlyFields {
 		m.readonly[n] = true
+	}
+	for _, c := range m.fields {
+		v, set := cfg.Validators[c.Name]
+		if !set && guess {
+			v = defaultValidator(c)
+		}
+		if v != nil {
+			m.validators[c.Name] = v
+		}
 	}
 	visible := func(c *introspect.Column) bool { return slices.Contains(m.fields, c) }
 

@@ -29,8 +29,12 @@ type Options struct {
 	// Tables refines tables by name. Every table of the database is in the
 	// admin whether or not it is named here.
 	Tables map[string]Table
-	// Logger receives unexpected errors. Default: slog.Default().
+	// Logger receives unexpected errors. Default: the App's logger.
 	Logger *slog.Logger
+	// NoDefaultValidators turns off the validators the admin guesses from
+	// column names (see [Table.Validators]); the ones Tables name still
+	// apply.
+	NoDefaultValidators bool
 }
 
 // Table refines how one table is shown and edited. Every column name in
@@ -68,6 +72,12 @@ type Table struct {
 	Display string
 	// Actions are bulk actions offered on the list besides "delete selected".
 	Actions []Action
+	// Validators check form values by column, beyond what the column's
+	// type accepts: [Email], [Slug], [URL] or a function of your own. By
+	// default a text column named email, email_address or *_email gets
+	// Email, and one named slug or *_slug gets Slug; a nil entry turns a
+	// column's default off.
+	Validators map[string]Validator
 	// Hidden leaves the table out of the admin.
 	Hidden bool
 	// ReadOnly shows the table but offers no add, change or delete.
@@ -194,6 +204,9 @@ func checkOptions(s *introspect.Schema, opts map[string]Table) error {
 		}
 		if t.Display != "" {
 			check("Display", t.Display)
+		}
+		for c := range t.Validators {
+			check("Validators", c)
 		}
 		if t.PerPage < 0 || t.PerPage > maxPerPage {
 			errs = append(errs, fmt.Sprintf("Tables[%q].PerPage: %d is outside 1..%d", name, t.PerPage, maxPerPage))

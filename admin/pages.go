@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/quarry-go/quarry/framework/store"
@@ -32,10 +33,9 @@ func (rq *request) index() {
 		for ti := range g.Tables {
 			t := &g.Tables[ti]
 			m := rq.st.models[t.Name]
-			rq.m = m
-			if est := rq.estimate(m); est > countCap {
+			if est := rq.estimate(m); est > countCap && !rq.scoped(m) {
 				t.Count = "~" + thousands(est)
-			} else if n, err := countCapped(rq.ctx(), rq.db.DB, rq.db.Dialect, m, func(*query) {}, countCap); err == nil {
+			} else if n, err := rq.count(m, nil, countCap); err == nil {
 				t.Count = thousands(n)
 				if n > countCap {
 					t.Count = thousands(countCap) + "+"
@@ -43,19 +43,26 @@ func (rq *request) index() {
 			}
 		}
 	}
-	rq.m = nil
-	if audit, ok := rq.st.models["quarry_audit_log"]; ok && rq.can("view", audit) {
+	if audit, ok := rq.st.models[auditTable]; ok && rq.can("view", audit) {
 		p.ShowRecent = true
-		logs, err := rq.db.Dialect.Queries(rq.db.DB).AuditLogListRecent(rq.ctx(), 10)
+		logs, err := rq.recentActions(audit, 10)
 		if err != nil {
 			rq.internal(err)
 			return
 		}
-		names := rq.usernames(logs)
+		var actors []cell
 		for _, l := range logs {
-			ra := recentAction{When: l.CreatedAt.UTC().Format("2006-01-02 15:04"), Who: names[l.ActorID.Int64], Action: l.Action, Table: l.TableName, Object: l.ObjectID}
-			if m, ok := rq.st.models[l.TableName]; ok && rq.can("view", m) && l.ObjectID != "" && l.Action != "admin.delete" {
-				ra.URL = rq.rowURL(m, l.ObjectID, "change")
+			actors = append(actors, l.actor)
+		}
+		names := rq.usernames(actors)
+		for _, l := range logs {
+			when := l.when
+			if t, err := parseDateTime(when); err == nil {
+				when = t.Format("2006-01-02 15:04")
+			}
+			ra := recentAction{When: when, Who: names[l.actor.Text], Action: l.action, Table: l.table, Object: l.objectID}
+			if m, ok := rq.st.models[l.table]; ok && rq.can("view", m) && l.objectID != "" && l.action != "admin.delete" {
+				ra.URL = rq.rowURL(m, l.objectID, "change")
 			}
 			p.Recent = append(p.Recent, ra)
 		}
@@ -63,19 +70,24 @@ func (rq *request) index() {
 	rq.render(http.StatusOK, "index", p)
 }
 
-func (rq *request) usernames(logs []store.QuarryAuditLog) map[int64]string {
-	names := map[int64]string{0: "—"}
+// usernames returns the usernames of the actors (user ids, as cells) by
+// id text; "—" for none.
+func (rq *request) usernames(actors []cell) map[string]string {
+	names := map[string]string{"": "—"}
 	q := rq.db.Dialect.Queries(rq.db.DB)
-	for _, l := range logs {
-		if _, ok := names[l.ActorID.Int64]; ok || !l.ActorID.Valid {
+	for _, a := range actors {
+		if _, ok := names[a.Text]; ok || a.Null {
 			continue
 		}
-		u, err := q.UserGetByID(rq.ctx(), l.ActorID.Int64)
-		if err != nil {
-			names[l.ActorID.Int64] = "(deleted user)"
-			continue
+		id, err := strconv.ParseInt(a.Text, 10, 64)
+		if err == nil {
+			var u store.QuarryUser
+			if u, err = q.UserGetByID(rq.ctx(), id); err == nil {
+				names[a.Text] = u.Username
+				continue
+			}
 		}
-		names[l.ActorID.Int64] = u.Username
+		names[a.Text] = "(deleted user)"
 	}
 	return names
 }
@@ -105,7 +117,7 @@ func (rq *request) history() {
 	if !ok {
 		return
 	}
-	keyText := rq.r.PathValue("key")
+	keyText := m.keyText(key) // canonical, as the audit log records it
 	title := m.label + " " + keyText
 	if row, err := rq.loadRow(rq.db.DB, key, false); err == nil {
 		title = m.rowLabel(row)
@@ -116,10 +128,14 @@ func (rq *request) history() {
 		rq.internal(err)
 		return
 	}
-	names := rq.usernames(logs)
+	actors := make([]cell, len(logs))
+	for i, l := range logs {
+		actors[i] = cell{Text: strconv.FormatInt(l.ActorID.Int64, 10), Null: !l.ActorID.Valid}
+	}
+	names := rq.usernames(actors)
 	p := historyPage{Label: m.label, Row: title, Back: rq.rowURL(m, keyText, "change")}
-	for _, l := range logs {
-		e := historyEntry{When: l.CreatedAt.UTC().Format(time.DateTime) + " UTC", Who: names[l.ActorID.Int64], Action: l.Action}
+	for i, l := range logs {
+		e := historyEntry{When: l.CreatedAt.UTC().Format(time.DateTime) + " UTC", Who: names[actors[i].Text], Action: l.Action}
 		var changes map[string][2]*string
 		if err := json.Unmarshal([]byte(l.Changes), &changes); err == nil {
 			fields := make([]string, 0, len(changes))

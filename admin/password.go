@@ -77,7 +77,7 @@ func (rq *request) password() {
 			})
 			switch {
 			case errors.Is(err, auth.ErrWeakPassword):
-				p.Error = upperFirst(err.Error()) + "."
+				p.Error = fieldError(err)
 			case err != nil:
 				rq.internal(err)
 				return

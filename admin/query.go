@@ -156,14 +156,19 @@ func queryCells(ctx context.Context, db store.DBTX, q *query, cols []*introspect
 	return scanCells(rows, cols, 0)
 }
 
-// countCapped counts the rows matching where, stopping at limit+1 so that
-// a count over a huge table costs no more than reading limit rows.
-func countCapped(ctx context.Context, db store.DBTX, d dialects.Dialect, m *model, where func(*query), limit int) (int64, error) {
-	q := newQuery(d)
+// count counts the rows of m that where selects (nil: every row the user
+// may see), stopping at limit+1 so that a count over a huge table costs no
+// more than reading limit rows.
+func (rq *request) count(m *model, where func(*query), limit int) (int64, error) {
+	q := newQuery(rq.db.Dialect)
 	q.w("SELECT COUNT(*) FROM (SELECT 1 AS one FROM ", q.ident(m.name))
-	where(q)
+	if where != nil {
+		where(q)
+	} else {
+		rq.scope(m, q)
+	}
 	q.w(" LIMIT ", fmt.Sprint(limit+1), ") capped")
 	var n int64
-	err := db.QueryRowContext(ctx, q.String(), q.args...).Scan(&n)
+	err := rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n)
 	return n, err
 }

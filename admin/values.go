@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/textinput"
 )
 
 // cell is one value read from the database, in its canonical text form:
@@ -114,11 +117,69 @@ func parseDateTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("enter a date and time as YYYY-MM-DD HH:MM[:SS] (UTC)")
 }
 
+// parseDate reads a date as YYYY-MM-DD, in the years every dialect stores.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return t, errors.New("enter a date as YYYY-MM-DD")
+	}
+	return t, yearOK(t)
+}
+
+// yearOK refuses the years outside 1 to 9999 (UTC), which some dialects
+// cannot store (there is no year 0 in PostgreSQL).
+func yearOK(t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return errors.New("enter a date between 0001-01-01 and 9999-12-31")
+	}
+	return nil
+}
+
+var precisionRe = regexp.MustCompile(`\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)`)
+
+// decimalFits checks a decimal number (as decimalRe matches it) against
+// the column: not negative when unsigned, and within the precision and
+// scale its type declares, e.g. numeric(10,2), once rounded to the scale
+// as the databases round it.
+func decimalFits(c *introspect.Column, s string) error {
+	r, ok := new(big.Rat).SetString(strings.TrimSuffix(s, "."))
+	if !ok {
+		return nil
+	}
+	if c.Unsigned && r.Sign() < 0 {
+		return errors.New("must not be negative")
+	}
+	m := precisionRe.FindStringSubmatch(c.Type)
+	if m == nil {
+		return nil
+	}
+	p, _ := strconv.Atoi(m[1])
+	scale := 0
+	if m[2] != "" {
+		scale, _ = strconv.Atoi(m[2])
+	}
+	if p == 0 || p > 1000 || scale > p {
+		return nil
+	}
+	pow10 := func(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+	// |r|·10^scale rounded half away from zero, ⌊(2x+1)/2⌋, has at most p digits.
+	x := new(big.Rat).Mul(new(big.Rat).Abs(r), new(big.Rat).SetInt(pow10(scale)))
+	twice := new(big.Int).Mul(x.Num(), big.NewInt(2))
+	rounded := new(big.Int).Quo(twice.Add(twice, x.Denom()), new(big.Int).Mul(x.Denom(), big.NewInt(2)))
+	if rounded.Cmp(pow10(p)) < 0 {
+		return nil
+	}
+	if scale == 0 {
+		return fmt.Errorf("at most %d digits", p)
+	}
+	return fmt.Errorf("at most %d digits before the decimal point", p-scale)
+}
+
 // parseValue checks text against the column and returns the value to bind.
 // Its error is the message shown beside the field.
 func parseValue(c *introspect.Column, text string) (any, error) {
-	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
-		return nil, errors.New("contains characters that cannot be stored")
+	if err := textinput.Check("this value", text, 0); err != nil {
+		return nil, err
 	}
 	switch c.Kind {
 	case introspect.KindText, introspect.KindLongText:
@@ -167,6 +228,9 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 		if !decimalRe.MatchString(s) || len(s) > 100 {
 			return nil, errors.New("enter a decimal number such as 12.50")
 		}
+		if err := decimalFits(c, s); err != nil {
+			return nil, err
+		}
 		return s, nil
 	case introspect.KindBool:
 		switch strings.ToLower(strings.TrimSpace(text)) {
@@ -177,13 +241,17 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 		}
 		return nil, errors.New("enter true or false")
 	case introspect.KindDate:
-		t, err := time.Parse(dateLayout, strings.TrimSpace(text))
+		t, err := parseDate(strings.TrimSpace(text))
 		if err != nil {
-			return nil, errors.New("enter a date as YYYY-MM-DD")
+			return nil, err
 		}
 		return t.Format(dateLayout), nil
 	case introspect.KindDateTime:
-		return parseDateTime(strings.TrimSpace(text))
+		t, err := parseDateTime(strings.TrimSpace(text))
+		if err == nil {
+			err = yearOK(t)
+		}
+		return t, err
 	case introspect.KindTime:
 		s := strings.TrimSpace(text)
 		if !timeRe.MatchString(s) {
@@ -195,6 +263,9 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 			var v any
 			err := json.Unmarshal([]byte(text), &v)
 			return nil, fmt.Errorf("not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		if err := jsonEscapesOK(text); err != nil {
+			return nil, err
 		}
 		return text, nil
 	case introspect.KindUUID:
@@ -212,6 +283,43 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 		return nil, fmt.Errorf("choose one of: %s", strings.Join(c.Enum, ", "))
 	}
 	return nil, errors.New("this column cannot be edited here")
+}
+
+// jsonEscapesOK refuses the \u escapes of valid JSON that PostgreSQL's
+// jsonb cannot store — a NUL (\u0000) and a surrogate that is not half of
+// a pair — on every dialect, so that the same document gets the same
+// answer everywhere. text is valid JSON, so a backslash is always inside a
+// string.
+func jsonEscapesOK(text string) error {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(text) || text[i] != '\\' || text[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(text[i+2:i+6], 16, 16)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		switch {
+		case r == 0:
+			return errors.New("not storable JSON: a string holds a NUL character (\\u0000)")
+		case utf16.IsSurrogate(r):
+			lo, ok := hex4(i + 6)
+			if r >= 0xdc00 || !ok || lo < 0xdc00 || lo > 0xdfff {
+				return errors.New("not storable JSON: a string holds half of a UTF-16 surrogate pair")
+			}
+			i += 6
+		}
+		i += 5
+	}
+	return nil
 }
 
 func intError(err error, c *introspect.Column, unsigned bool) error {

@@ -27,18 +27,21 @@ import (
 
 // adminSite is an app with the admin test schema (categories, products
 // with a column of every kind, reviews cascading from products, stock
-// levels restricting their deletion), four users and the admin mounted.
+// levels restricting their deletion), six users and the admin mounted.
 type adminSite struct {
-	t   *testing.T
-	db  *dbtest.DB
-	app *framework.App
-	adm *admin.Admin
-	url string
+	t    *testing.T
+	db   *dbtest.DB
+	app  *framework.App
+	auth *authhttp.Auth
+	adm  *admin.Admin
+	url  string
 }
 
 const adminPassword = "plenty-long-secret"
 
-func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
+// newAdminSite builds the site; tweaks adjust the admin's options before
+// it is made.
+func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *adminSite {
 	t.Helper()
 	migrated(t, db)
 	ctx := context.Background()
@@ -64,7 +67,6 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 	if _, err := svc.SeedPermissions(ctx); err != nil {
 		t.Fatal(err)
 	}
-	q := db.Dialect().Queries(app.DB())
 	users := []struct {
 		name         string
 		staff, super bool
@@ -78,22 +80,10 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 		{"usermgr", true, false, []string{"quarry_users.change"}},
 	}
 	for _, u := range users {
-		created, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: u.name, Password: adminPassword, Staff: u.staff, Superuser: u.super})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, code := range u.perms {
-			p, err := q.PermissionGetByCodename(ctx, code)
-			if err != nil {
-				t.Fatalf("permission %s: %v", code, err)
-			}
-			if err := q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: created.ID, PermissionID: p.ID, Granted: true}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		addAdminUser(t, app, db, u.name, u.staff, u.super, u.perms...)
 	}
 	sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect()))
-	a, err := authhttp.New(authhttp.Options{Sessions: sm})
+	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +94,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 	r := app.Router()
 	r.Use(a.Middleware)
 	a.Mount(r)
-	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: logger, Stylesheets: []string{"/static/brand.css"}, Tables: map[string]admin.Table{
+	opts := admin.Options{Auth: a, Logger: logger, Stylesheets: []string{"/static/brand.css"}, Tables: map[string]admin.Table{
 		// An option on a framework table keeps the framework's protections
 		// (password_hash stays excluded).
 		"quarry_users": {Label: "people"},
@@ -121,14 +111,38 @@ func newAdminSite(t *testing.T, db *dbtest.DB) *adminSite {
 				return fmt.Sprintf("Deactivated %d product(s).", len(sel.Keys)), nil
 			}}},
 		},
-	}})
+	}}
+	for _, tweak := range tweaks {
+		tweak(&opts)
+	}
+	adm, err := admin.New(ctx, app, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.PathPrefix("/admin").Handler(adm)
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
-	return &adminSite{t: t, db: db, app: app, adm: adm, url: srv.URL}
+	return &adminSite{t: t, db: db, app: app, auth: a, adm: adm, url: srv.URL}
+}
+
+// addAdminUser creates a user (password adminPassword) granted perms.
+func addAdminUser(t *testing.T, app *framework.App, db *dbtest.DB, name string, staff, super bool, perms ...string) {
+	t.Helper()
+	ctx := context.Background()
+	created, err := auth.New(app.DB(), db.Dialect()).CreateUser(ctx, auth.CreateUserParams{Username: name, Password: adminPassword, Staff: staff, Superuser: super})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := db.Dialect().Queries(app.DB())
+	for _, code := range perms {
+		p, err := q.PermissionGetByCodename(ctx, code)
+		if err != nil {
+			t.Fatalf("permission %s: %v", code, err)
+		}
+		if err := q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: created.ID, PermissionID: p.ID, Granted: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // as returns a browser logged in as user.
