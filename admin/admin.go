@@ -32,7 +32,6 @@ import (
 	"sync/atomic"
 
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -185,10 +184,7 @@ func (a *Admin) page(h func(*request)) http.Handler {
 				rq.internal(fmt.Errorf("panic: %v", p))
 			}
 		}()
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "same-origin")
+		authhttp.SetPageHeaders(w.Header())
 		u, ok := authhttp.UserFrom(r.Context())
 		if !ok {
 			http.Redirect(w, r, a.opts.Auth.LoginPath()+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -216,7 +212,7 @@ func (a *Admin) page(h func(*request)) http.Handler {
 			return
 		}
 		if !u.IsSuperuser {
-			codes, err := auth.New(rq.db.DB, rq.db.Dialect).Permissions(r.Context(), u)
+			codes, err := a.opts.Auth.Permissions(r)
 			if err != nil {
 				rq.internal(fmt.Errorf("load permissions: %w", err))
 				return

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -665,13 +664,18 @@ func (rq *request) audit(tx *sql.Tx, action, objectID string, changes map[string
 	if err != nil {
 		return err
 	}
-	host, _, err := net.SplitHostPort(rq.r.RemoteAddr)
-	if err != nil {
-		host = rq.r.RemoteAddr
+	// A write to a table that decides permissions moves the permissions
+	// version in the same transaction, so cached permission sets are
+	// read again.
+	if auth.DecidesPermissions(rq.m.name) {
+		if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
+			return err
+		}
 	}
 	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), store.AuditLogInsertParams{
 		ActorID: sql.NullInt64{Int64: rq.user.ID, Valid: true}, Action: "admin." + action, TableName: rq.m.name,
-		ObjectID: objectID, Changes: string(b), RequestID: middleware.RequestIDFrom(rq.ctx()), RemoteAddr: truncate(host, 64)})
+		ObjectID: objectID, Changes: string(b), RequestID: middleware.RequestIDFrom(rq.ctx()),
+		RemoteAddr: truncate(middleware.ClientIPFrom(rq.r), 64)})
 }
 
 // saveError turns a failed write into field or form errors (status 422),

@@ -161,6 +161,14 @@ func (s *Service) HasPerm(ctx context.Context, u store.QuarryUser, codename stri
 	return slices.Contains(perms, codename), err
 }
 
+// permissionTables are the framework's tables that decide who may do what.
+var permissionTables = []string{"quarry_permissions", "quarry_groups", "quarry_user_groups", "quarry_group_permissions", "quarry_user_permissions"}
+
+// DecidesPermissions reports whether a write to table can change someone's
+// effective permissions, and so must be followed by PermissionsChanged.
+// (A user's own flags, such as is_superuser, are read with the session.)
+func DecidesPermissions(table string) bool { return slices.Contains(permissionTables, table) }
+
 // PermissionsChanged records a change to who may do what, so that every
 // cached permission set (see authhttp) is read again on its next use. Call
 // it, on the transaction of the change if there is one (New(tx, dialect)),
