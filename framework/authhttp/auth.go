@@ -55,9 +55,9 @@ type Auth struct {
 	opts  Options
 	keys  *signing.Keyring
 	perms permCache
-	cop  *http.CrossOriginProtection
-	log  *slog.Logger
-	tmpl *template.Template
+	cop   *http.CrossOriginProtection
+	log   *slog.Logger
+	tmpl  *template.Template
 }
 
 //go:embed templates/*.html
