@@ -3,5 +3,7 @@
 // upgraded at login), a password strength check, and a service over the
 // framework's user, group and permission queries — create users, set
 // passwords, authenticate without revealing which usernames exist, compute
-// permissions, and seed add/change/delete/view permissions for every table.
+// permissions, and seed add/change/delete/view permissions for every table
+// — and logins throttled in the database (Throttle: growing delays per
+// account and address, a ceiling per account, no lockout for everyone).
 package auth

@@ -98,15 +98,39 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 
 // Authenticate returns the active user whose password matches. Unknown
 // users cost the same time as known ones and get the same error, so
-// neither timing nor message tells which usernames exist. A hash made with
-// weaker parameters is replaced on success.
+// neither timing nor message tells which usernames exist; a username no
+// user can have (see CheckUsername's length, invalid UTF-8, NUL) is such
+// an unknown user, and never reaches a query. A hash made with weaker
+// parameters is replaced on success.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (store.QuarryUser, error) {
-	u, err := s.q.UserGetByUsername(ctx, username)
+	u, found, err := s.findUser(ctx, username)
+	if err != nil {
+		return store.QuarryUser{}, err
+	}
+	return s.verify(ctx, u, found, password)
+}
+
+// findUser looks the user up by username; found is false for a username
+// no user has, and for one no user can have, which is not looked up.
+func (s *Service) findUser(ctx context.Context, username string) (u store.QuarryUser, found bool, err error) {
+	if !possibleUsername(username) {
+		return store.QuarryUser{}, false, nil
+	}
+	u, err = s.q.UserGetByUsername(ctx, username)
 	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+		return store.QuarryUser{}, false, nil
+	} else if err != nil {
+		return store.QuarryUser{}, false, err
+	}
+	return u, true, nil
+}
+
+// verify is Authenticate's check of the password against the user
+// findUser returned (against a dummy hash when there is none).
+func (s *Service) verify(ctx context.Context, u store.QuarryUser, found bool, password string) (store.QuarryUser, error) {
+	if !found {
 		s.hasher.VerifyDummy(password)
 		return store.QuarryUser{}, ErrInvalidCredentials
-	} else if err != nil {
-		return store.QuarryUser{}, err
 	}
 	ok, rehash, err := s.hasher.Verify(password, u.PasswordHash)
 	if errors.Is(err, ErrBadHash) {
