@@ -39,7 +39,7 @@ makemigrations:
 
 ## test: all tests, all three databases, race detector on
 test:
-	QUARRY_TEST_REQUIRE_ALL=1 go test -race -count=1 ./...
+	QUARRY_TEST_REQUIRE_ALL=1 go test -race -count=1 -timeout 25m ./...
 
 ## test-sqlite: the tests without any database server (PostgreSQL and MySQL legs skip)
 test-sqlite:

@@ -89,7 +89,7 @@ func TestAppEndpoints(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/json" ||
+		if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != framework.ProblemContentType ||
 			!strings.Contains(string(body), `"request_id":"client-id-42"`) || resp.Header.Get(middleware.RequestIDHeader) != "client-id-42" {
 			t.Errorf("JSON panic response %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}

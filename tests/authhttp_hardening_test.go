@@ -2,10 +2,12 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -238,6 +241,59 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 			}
 			if resp.StatusCode != 303 || err != nil || u.Host != strings.TrimPrefix(srv.URL, "http://") {
 				t.Errorf("next=%q: %d Location %q", next, resp.StatusCode, loc)
+			}
+		}
+	})
+}
+
+// TestLoginThrottleBehindProxies: login throttling counts the client
+// address that the trusted proxies forwarded. With none trusted (the
+// default) X-Forwarded-For is ignored, so rotating it does not dodge the
+// throttle; with the proxy trusted, the attacker's forwarded address is
+// throttled while a victim behind the same proxy logs in.
+func TestLoginThrottleBehindProxies(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		loopback, _ := middleware.ParseTrustedProxies("127.0.0.1, ::1")
+		for _, c := range []struct {
+			name    string
+			trusted []netip.Prefix
+		}{{"no trusted proxies", nil}, {"trusted proxy", loopback}} {
+			db := db
+			if c.trusted != nil {
+				db = dbtest.New(t, db.Dialect().Name())
+			}
+			srv := httptest.NewServer(identityApp(t, db, framework.Config{TrustedProxies: c.trusted}, nil).Handler())
+			defer srv.Close()
+			attempt := func(b *browser, forwarded, password string) *http.Response {
+				t.Helper()
+				tok := b.token()
+				resp, _ := b.do("POST", "/login", url.Values{"username": {"ada"}, "password": {password}, "csrf_token": {tok}},
+					map[string]string{"X-Forwarded-For": forwarded})
+				return resp
+			}
+			attacker := newBrowser(t, srv.URL)
+			for i := range 5 {
+				if resp := attempt(attacker, fmt.Sprintf("198.51.100.%d", i+1), "wrong-password"); resp.StatusCode != 401 {
+					t.Fatalf("%s: failure %d: %d", c.name, i+1, resp.StatusCode)
+				}
+			}
+			if c.trusted == nil {
+				// Five different forwarded addresses, one real one: throttled.
+				if resp := attempt(attacker, "198.51.100.99", "wrong-password"); resp.StatusCode != 429 {
+					t.Errorf("%s: a sixth failure under a new X-Forwarded-For: %d, want 429", c.name, resp.StatusCode)
+				}
+				continue
+			}
+			// Trusted: five addresses, one failure each; none is throttled yet.
+			for range 5 {
+				attempt(attacker, "198.51.100.7", "wrong-password")
+			}
+			if resp := attempt(attacker, "198.51.100.7", "plenty-long-secret"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+				t.Errorf("%s: the attacker's address after its failures: %d, want 429 with Retry-After", c.name, resp.StatusCode)
+			}
+			if resp := attempt(newBrowser(t, srv.URL), "203.0.113.9", "plenty-long-secret"); resp.StatusCode != 303 {
+				t.Errorf("%s: the victim behind the same proxy: %d, want 303", c.name, resp.StatusCode)
 			}
 		}
 	})

@@ -155,8 +155,8 @@ func (s scenario) run(t *testing.T, base string) string {
 	if resp.StatusCode != s.status {
 		t.Errorf("%s %s %s: status %d, want %d\n%s", s.name, s.method, s.path, resp.StatusCode, s.status, got)
 	}
-	// Errors are problem details, except validation's field list.
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode >= 400 && resp.StatusCode != http.StatusUnprocessableEntity && ct != framework.ProblemContentType {
+	// The API's errors are problem details, except validation's field list.
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(s.path, "/api/") && resp.StatusCode >= 400 && resp.StatusCode != http.StatusUnprocessableEntity && ct != framework.ProblemContentType {
 		t.Errorf("%s: %d answered as %q, want %s\n%s", s.name, resp.StatusCode, ct, framework.ProblemContentType, got)
 	}
 	for _, c := range s.contains {

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -53,8 +54,8 @@ func TestRecover(t *testing.T) {
 		if rec.Code != 500 || strings.Contains(rec.Body.String(), "kaboom") {
 			t.Errorf("accept %q: %d %q", accept, rec.Code, rec.Body.String())
 		}
-		if accept != "" && rec.Header().Get("Content-Type") != "application/json" {
-			t.Errorf("JSON client got %q", rec.Header().Get("Content-Type"))
+		if accept != "" && (rec.Header().Get("Content-Type") != "application/problem+json" || !json.Valid(rec.Body.Bytes()) || !strings.Contains(rec.Body.String(), `"status":500`)) {
+			t.Errorf("JSON client got %q %s", rec.Header().Get("Content-Type"), rec.Body.String())
 		}
 	}
 	if !strings.Contains(logs.String(), "kaboom-detail") || !strings.Contains(logs.String(), "stack=") {

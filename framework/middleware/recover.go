@@ -28,9 +28,10 @@ func Recover(log *slog.Logger) func(http.Handler) http.Handler {
 					"panic", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path,
 					"request_id", id, "stack", string(debug.Stack()))
 				if strings.Contains(r.Header.Get("Accept"), "application/json") {
-					w.Header().Set("Content-Type", "application/json")
+					// RFC 9457 problem details, as framework.WriteError writes them.
+					w.Header().Set("Content-Type", "application/problem+json")
 					w.WriteHeader(http.StatusInternalServerError)
-					fmt.Fprintf(w, `{"error":"internal server error","request_id":%q}`+"\n", id)
+					fmt.Fprintf(w, `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal server error","error":"internal server error","request_id":%q}`+"\n", id)
 					return
 				}
 				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
