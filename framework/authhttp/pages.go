@@ -119,7 +119,11 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 // the message for the page.
 func retryAfter(w http.ResponseWriter, e *auth.ThrottledError) string {
 	w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second).Seconds())))
-	return "Too many failed attempts. Try again in " + e.RetryAfter.Round(time.Minute).String() + "."
+	wait := e.RetryAfter.Round(time.Second)
+	if wait >= time.Minute {
+		wait = wait.Round(time.Minute)
+	}
+	return "Too many failed attempts. Try again in " + wait.String() + "."
 }
 
 func (a *Auth) respondLogin(w http.ResponseWriter, r *http.Request, status int, page pageData) {
