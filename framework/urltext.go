@@ -27,6 +27,9 @@ func checkURLText(u *url.URL) error {
 	if err := textinput.Check("the URL path", u.Path, 0); err != nil {
 		return err
 	}
+	if plainASCII(u.RawQuery) {
+		return nil // decodes to itself (and spaces): nothing to refuse
+	}
 	q, _ := url.ParseQuery(u.RawQuery) // keeps what decodes
 	for k, vs := range q {
 		if err := textinput.Check("a query parameter name", k, 0); err != nil {
@@ -39,4 +42,14 @@ func checkURLText(u *url.URL) error {
 		}
 	}
 	return nil
+}
+
+// plainASCII reports whether s has no escapes, NUL or non-ASCII bytes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

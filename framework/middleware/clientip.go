@@ -41,6 +41,9 @@ type clientIPKey struct{}
 // itself and prove nothing). With no trusted proxies the header is ignored.
 func ClientIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
+		if len(trusted) == 0 {
+			return next // ClientIPFrom reads the connection's address
+		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ip := clientAddr(r, trusted)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ip)))
