@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,10 +96,18 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 		parsed.ClientFoundRows = true
 	}
 	// Bind values on the client: one round trip per query instead of
-	// prepare, execute and close. The driver escapes for the connection's
-	// charset (utf8mb4 here) and refuses charsets where that is unsafe.
-	if !q.Has("interpolateParams") {
-		parsed.InterpolateParams = true
+	// prepare, execute and close. The driver's escaping is sound only in
+	// charsets where no multibyte character can end in a quote or backslash
+	// byte (utf8mb4, Quarry's default, and a few others); with GBK, SJIS,
+	// Big5 and the like a value could close its own quotes, so there values
+	// stay bound by the server, and asking for interpolation is refused.
+	safe := safeInterpolationCharset(q.Get("charset"), q.Get("collation"))
+	switch {
+	case !q.Has("interpolateParams"):
+		parsed.InterpolateParams = safe
+	case parsed.InterpolateParams && !safe:
+		return nil, fmt.Errorf("%w: %s: interpolateParams=true is unsafe with charset %q / collation %q (a value could escape its quotes): use utf8mb4 or drop interpolateParams",
+			ErrBadURL, quoteRedacted(raw), q.Get("charset"), q.Get("collation"))
 	}
 	if parsed.Params == nil {
 		parsed.Params = map[string]string{}
@@ -112,6 +121,32 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 		}
 	}
 	return &URL{Dialect: d, Raw: raw, DSN: parsed.FormatDSN(), Database: dbName}, nil
+}
+
+// interpolationSafe are the charsets in which the MySQL driver's
+// client-side escaping cannot be undone by a multibyte character.
+var interpolationSafe = []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "ascii", "binary"}
+
+// safeInterpolationCharset reports whether every charset the URL names (a
+// comma-separated charset list, and the collation's charset) is safe for
+// client-side interpolation. Naming none means Quarry's utf8mb4.
+func safeInterpolationCharset(charset, collation string) bool {
+	var names []string
+	for _, c := range strings.Split(charset, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			names = append(names, c)
+		}
+	}
+	if collation != "" {
+		cs, _, _ := strings.Cut(collation, "_")
+		names = append(names, cs)
+	}
+	for _, n := range names {
+		if !slices.Contains(interpolationSafe, strings.ToLower(n)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (mysqlDialect) open(u *URL) (*sql.DB, error) {

@@ -90,6 +90,8 @@ func TestParseURLErrors(t *testing.T) {
 		{"mysql://root@db:3306/", ErrBadURL, "database name"},
 		{"mysql://root@db:3306/a/b", ErrBadURL, "database name"},
 		{"mysql://root@db:3306/shop?parseTime=maybe", ErrBadURL, "parseTime"},
+		{"mysql://root@db:3306/shop?charset=gbk&interpolateParams=true", ErrBadURL, "interpolateParams=true is unsafe with charset"},
+		{"mysql://root@db:3306/shop?collation=sjis_japanese_ci&interpolateParams=true", ErrBadURL, "interpolateParams can not be used with unsafe collations"},
 		{"mysql://root@db:3306/shop?%zz", ErrBadURL, "bad query string: invalid URL escape"},
 		{"postgres://u@host:notaport/db", ErrBadURL, "not a valid URL: invalid port"},
 		{"postgres:opaque", ErrBadURL, "want postgres://"},
@@ -238,4 +240,31 @@ func password(raw string) string {
 		return ""
 	}
 	return pw
+}
+
+// TestMySQLInterpolation: values are bound by the driver only in charsets
+// where its escaping is sound (a GBK character can end in 0x5c, the
+// backslash, and so close a quoted value).
+func TestMySQLInterpolation(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]bool{
+		"mysql://root@db/shop":                                      true,
+		"mysql://root@db/shop?charset=utf8mb4":                      true,
+		"mysql://root@db/shop?charset=latin1":                       true,
+		"mysql://root@db/shop?charset=utf8mb4,utf8":                 true,
+		"mysql://root@db/shop?collation=utf8mb4_bin":                true,
+		"mysql://root@db/shop?charset=gbk":                          false,
+		"mysql://root@db/shop?charset=utf8mb4,big5":                 false,
+		"mysql://root@db/shop?collation=cp932_japanese_ci":          false,
+		"mysql://root@db/shop?charset=sjis&interpolateParams=false": false,
+		"mysql://root@db/shop?interpolateParams=false":              false,
+	} {
+		u, err := ParseURL(raw)
+		if err != nil {
+			t.Fatalf("ParseURL(%q): %v", raw, err)
+		}
+		if got := strings.Contains(u.DSN, "interpolateParams=true"); got != want {
+			t.Errorf("%s: interpolation %v, want %v (DSN %s)", raw, got, want, u.DSN)
+		}
+	}
 }
