@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
@@ -32,6 +33,14 @@ func identityApp(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signin
 
 // identityAppStore is identityApp, also returning its session store.
 func identityAppStore(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signing.Keyring) (*framework.App, *session.Store) {
+	t.Helper()
+	app, st, _ := identityAppAuth(t, db, cfg, keys)
+	return app, st
+}
+
+// identityAppAuth is identityApp, also returning its session store and
+// its auth layer.
+func identityAppAuth(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *signing.Keyring) (*framework.App, *session.Store, *authhttp.Auth) {
 	t.Helper()
 	migrated(t, db)
 	ctx := context.Background()
@@ -61,7 +70,7 @@ func identityAppStore(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *s
 		u, _ := authhttp.UserFrom(r.Context())
 		w.Write([]byte("ok " + u.Username))
 	})))
-	return app, st
+	return app, st, a
 }
 
 func sessionRows(t *testing.T, db *dbtest.DB) int {
@@ -178,6 +187,22 @@ func TestCSRFCookie(t *testing.T) {
 		resp, _ = b.do("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong-password"}, "csrf_token": {after}}, nil)
 		expect(t, "the token from before the logout", resp, 403, "")
 
+		// A value planted in a logged-in victim's browser (from a sibling
+		// subdomain, say) with the attacker's own anonymous token is refused:
+		// the token is bound to the session's user.
+		victim := newBrowser(t, srv.URL)
+		expect(t, "victim login", victim.login("ada", "plenty-long-secret", "/"), 303, "/")
+		attacker := newBrowser(t, srv.URL)
+		attackerToken := attacker.token()
+		base, _ := url.Parse(srv.URL)
+		for _, c := range attacker.c.Jar.Cookies(base) {
+			if c.Name == authhttp.CSRFCookie {
+				victim.c.Jar.SetCookies(base, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+			}
+		}
+		resp, _ = victim.do("POST", "/logout", url.Values{"csrf_token": {attackerToken}}, nil)
+		expect(t, "a planted cookie with the attacker's token", resp, 403, "")
+
 		// The cookie's attributes.
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
@@ -191,6 +216,44 @@ func TestCSRFCookie(t *testing.T) {
 			t.Errorf("CSRF cookie missing or without HttpOnly, SameSite=Lax, Path=/: %v", rec.Header()["Set-Cookie"])
 		}
 	})
+}
+
+// TestCSRFCookieWithoutBody: the CSRF cookie reaches the client when the
+// handler hands out a token but writes no body (a token endpoint), and a
+// handler that flushes before writing sends both the session's cookie and
+// the CSRF cookie.
+func TestCSRFCookieWithoutBody(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialects.SQLite)
+	app, _, a := identityAppAuth(t, db, framework.Config{}, nil)
+	app.Router().HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-CSRF-Token", a.CSRFToken(r.Context()))
+	})
+	app.Router().HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		a.Sessions().Put(r.Context(), "streamed", true)
+		w.Header().Set("X-CSRF-Token", a.CSRFToken(r.Context()))
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("flush: %v", err)
+		}
+		w.Write([]byte("streamed"))
+	})
+	h := app.Handler()
+	for _, c := range []struct {
+		path  string
+		wants []string
+	}{{"/token", []string{authhttp.CSRFCookie}}, {"/stream", []string{authhttp.CSRFCookie, "quarry_session"}}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", c.path, nil))
+		got := map[string]bool{}
+		for _, ck := range rec.Result().Cookies() {
+			got[ck.Name] = true
+		}
+		for _, name := range c.wants {
+			if !got[name] {
+				t.Errorf("GET %s: no %s cookie (%v), token %q", c.path, name, rec.Header()["Set-Cookie"], rec.Header().Get("X-CSRF-Token"))
+			}
+		}
+	}
 }
 
 // TestIdentityPageHeaders: the login, logout and password pages answer

@@ -117,8 +117,13 @@ type loadedUserKey struct{}
 // admin), the inner one passes the request through. An anonymous
 // visitor's session is never written until something is put in it.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
-	inner := a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(r.Context(), loadedKey{}, a))
+	// The CSRF writer sits inside the session's, so that headers written
+	// early (a flush) still carry the session cookie as well as its own.
+	inner := a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(sw http.ResponseWriter, r *http.Request) {
+		st := readCSRF(r, a.csrfCookieName())
+		w := &csrfWriter{ResponseWriter: sw, a: a, st: st}
+		defer w.finish() // the cookie, when the handler wrote nothing
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), loadedKey{}, a), csrfKey{}, st))
 		if err := a.checkCSRF(w, r); err != nil {
 			a.deny(w, r, http.StatusForbidden, "CSRF check failed: "+err.Error())
 			return
@@ -138,10 +143,8 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		st := readCSRF(r)
-		ctx, loaded := session.WithUser(context.WithValue(r.Context(), csrfKey{}, st))
-		ctx = context.WithValue(ctx, loadedUserKey{}, loaded)
-		inner.ServeHTTP(&csrfWriter{ResponseWriter: w, a: a, st: st}, r.WithContext(ctx))
+		ctx, loaded := session.WithUser(r.Context())
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(ctx, loadedUserKey{}, loaded)))
 	})
 }
 

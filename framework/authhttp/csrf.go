@@ -7,6 +7,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strconv"
 )
 
 // CSRF protection has two layers. Unsafe cross-origin requests are refused
@@ -15,11 +16,15 @@ import (
 // send cross-origin without CORS. Forms also carry a token: the HMAC,
 // under the app's secret key (Options.Keys), of a random value kept in the
 // quarry_csrf cookie (HttpOnly, SameSite=Lax, Secure like the session
-// cookie). The token lives in a signed cookie rather than in the session
+// cookie, and named __Host-quarry_csrf when Secure so that a sibling
+// subdomain cannot set it) together with the session's user id, so that a
+// value planted in a victim's browser yields no token for the victim's
+// account. The token lives in a signed cookie rather than in the session
 // so that an anonymous visitor's login form writes no session row; the
 // value is replaced at login and logout.
 
-// CSRFCookie is the name of the cookie holding the CSRF value.
+// CSRFCookie is the name of the cookie holding the CSRF value (with the
+// __Host- prefix when the session cookie is Secure and has no Domain).
 const CSRFCookie = "quarry_csrf"
 
 const (
@@ -46,8 +51,15 @@ func newCSRFValue() string {
 	return b64.EncodeToString(b)
 }
 
-func readCSRF(r *http.Request) *csrfState {
-	if c, err := r.Cookie(CSRFCookie); err == nil {
+func (a *Auth) csrfCookieName() string {
+	if c := a.opts.Sessions.Cookie; c.Secure && c.Domain == "" {
+		return "__Host-" + CSRFCookie
+	}
+	return CSRFCookie
+}
+
+func readCSRF(r *http.Request, name string) *csrfState {
+	if c, err := r.Cookie(name); err == nil {
 		if b, err := b64.DecodeString(c.Value); err == nil && len(b) == csrfValueLen {
 			return &csrfState{value: c.Value}
 		}
@@ -69,7 +81,13 @@ func (a *Auth) CSRFToken(ctx context.Context) string {
 		return ""
 	}
 	st.used = true
-	return b64.EncodeToString(a.keys.Sign(csrfPurpose, []byte(st.value)))
+	return b64.EncodeToString(a.keys.Sign(csrfPurpose, a.csrfData(ctx, st)))
+}
+
+// csrfData is what a token signs: the cookie's value and the session's
+// user id (0 when anonymous).
+func (a *Auth) csrfData(ctx context.Context, st *csrfState) []byte {
+	return []byte(st.value + "|" + strconv.FormatInt(a.opts.Sessions.GetInt64(ctx, keyUserID), 10))
 }
 
 // rotateCSRF gives the client a new CSRF value, so that a token seen
@@ -108,45 +126,56 @@ func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 		return errors.New("missing token; reload the page and try again")
 	}
 	sig, err := b64.DecodeString(got)
-	if err != nil || !a.keys.Verify(csrfPurpose, []byte(st.value), sig) {
+	if err != nil || !a.keys.Verify(csrfPurpose, a.csrfData(r.Context(), st), sig) {
 		return errors.New("wrong token; reload the page and try again")
 	}
 	return nil
 }
 
-// csrfWriter adds the CSRF cookie to the response's headers when they are
-// written, if the handler handed out a token for a new value or rotated it.
+// csrfWriter adds the CSRF cookie to the response's headers before they
+// are written (or when the handler returns without writing), if the
+// handler handed out a token for a new value or rotated it. It sits inside
+// the session's writer, whose first write commits the session.
 type csrfWriter struct {
 	http.ResponseWriter
-	a           *Auth
-	st          *csrfState
-	wroteHeader bool
+	a          *Auth
+	st         *csrfState
+	cookieDone bool // the cookie is added, or not needed
+	sent       bool // the status is written
 }
 
 func (cw *csrfWriter) WriteHeader(code int) {
-	if !cw.wroteHeader {
-		cw.wroteHeader = true
-		if cw.st.rotated || cw.st.fresh && cw.st.used {
-			sc := cw.a.opts.Sessions.Cookie
-			http.SetCookie(cw.ResponseWriter, &http.Cookie{
-				Name: CSRFCookie, Value: cw.st.value, Path: "/", Domain: sc.Domain,
-				MaxAge: int(cw.a.opts.Sessions.Lifetime.Seconds()), HttpOnly: true, Secure: sc.Secure, SameSite: http.SameSiteLaxMode,
-			})
-		}
-	}
+	cw.finish()
+	cw.sent = true
 	cw.ResponseWriter.WriteHeader(code)
 }
 
+// finish adds the cookie to the headers, once.
+func (cw *csrfWriter) finish() {
+	if cw.cookieDone {
+		return
+	}
+	cw.cookieDone = true
+	if cw.st.rotated || cw.st.fresh && cw.st.used {
+		sc := cw.a.opts.Sessions.Cookie
+		http.SetCookie(cw.ResponseWriter, &http.Cookie{
+			Name: cw.a.csrfCookieName(), Value: cw.st.value, Path: "/", Domain: sc.Domain,
+			MaxAge: int(cw.a.opts.Sessions.Lifetime.Seconds()), HttpOnly: true, Secure: sc.Secure, SameSite: http.SameSiteLaxMode,
+		})
+	}
+}
+
 func (cw *csrfWriter) Write(b []byte) (int, error) {
-	if !cw.wroteHeader {
+	if !cw.sent {
 		cw.WriteHeader(http.StatusOK)
 	}
 	return cw.ResponseWriter.Write(b)
 }
 
-// Flush lets streamed responses (such as the admin's CSV export) through.
+// Flush writes the status first (through the session's writer, so that the
+// session is committed and its cookie sent), then flushes.
 func (cw *csrfWriter) Flush() {
-	if !cw.wroteHeader {
+	if !cw.sent {
 		cw.WriteHeader(http.StatusOK)
 	}
 	_ = http.NewResponseController(cw.ResponseWriter).Flush()
