@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/textinput"
 )
@@ -88,6 +89,12 @@ func (rq *request) bulk() {
 		var err error
 		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID, Dialect: rq.db.Dialect})
 		if err != nil {
+			return err
+		}
+		// An action's SQL is its own: it may have changed grants or
+		// memberships (an "add to group" action on users), so cached
+		// permission sets are read again.
+		if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
 			return err
 		}
 		for _, k := range texts {

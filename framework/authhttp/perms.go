@@ -2,6 +2,7 @@ package authhttp
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"slices"
 	"sync"
@@ -30,28 +31,34 @@ type permEntry struct {
 	at      time.Time
 }
 
-type permCache struct {
-	mu sync.Mutex
-	m  map[int64]permEntry
+// permKey is a user of one database: an Auth may serve several (tenants).
+type permKey struct {
+	db   *sql.DB
+	user int64
 }
 
-func (c *permCache) get(user, version int64, now time.Time) ([]string, bool) {
+type permCache struct {
+	mu sync.Mutex
+	m  map[permKey]permEntry
+}
+
+func (c *permCache) get(k permKey, version int64, now time.Time) ([]string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[user]
+	e, ok := c.m[k]
 	if !ok || e.version != version || now.Sub(e.at) > permCacheTTL {
 		return nil, false
 	}
 	return e.codes, true
 }
 
-func (c *permCache) put(user, version int64, codes []string, now time.Time) {
+func (c *permCache) put(k permKey, version int64, codes []string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= permCacheMax {
-		c.m = make(map[int64]permEntry) // start over rather than track ages
+		c.m = make(map[permKey]permEntry) // start over rather than track ages
 	}
-	c.m[user] = permEntry{version: version, codes: codes, at: now}
+	c.m[k] = permEntry{version: version, codes: codes, at: now}
 }
 
 // authVersionFrom returns the permissions version the session's query
@@ -67,7 +74,7 @@ func authVersionFrom(ctx context.Context) (int64, bool) {
 // Permissions returns the effective permission codenames of the request's
 // logged-in user, sorted (see auth.Service.Permissions): none for an
 // anonymous request or an inactive user. They are read from the cache
-// while the permissions version is unchanged.
+// while the permissions version is unchanged; the slice is the caller's.
 func (a *Auth) Permissions(r *http.Request) ([]string, error) {
 	u, ok := UserFrom(r.Context())
 	if !ok || !u.IsActive {
@@ -75,19 +82,20 @@ func (a *Auth) Permissions(r *http.Request) ([]string, error) {
 	}
 	version, known := authVersionFrom(r.Context())
 	now := time.Now()
+	d := framework.DatabaseFrom(r.Context())
+	key := permKey{db: d.DB, user: u.ID}
 	if known {
-		if codes, ok := a.perms.get(u.ID, version, now); ok {
-			return codes, nil
+		if codes, ok := a.perms.get(key, version, now); ok {
+			return slices.Clone(codes), nil
 		}
 	}
-	d := framework.DatabaseFrom(r.Context())
 	codes, err := auth.New(d.DB, d.Dialect).Permissions(r.Context(), u)
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(codes)
 	if known {
-		a.perms.put(u.ID, version, codes, now)
+		a.perms.put(key, version, slices.Clone(codes), now)
 	}
 	return codes, nil
 }

@@ -19,6 +19,9 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(f); err == nil {
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96) // addresses are compared unmapped
+			}
 			out = append(out, p.Masked())
 			continue
 		}
@@ -91,13 +94,32 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		if hop == "" {
 			continue
 		}
-		a, err := netip.ParseAddr(hop)
-		if err != nil {
-			return remote // a malformed hop: believe only the connection
+		a, ok := parseHop(hop)
+		if !ok {
+			// Not an address: the proxy that wrote it is misconfigured, but
+			// it is still this client's mark, and the proxy's own address
+			// would lump every client together.
+			return hop[:min(len(hop), 64)]
 		}
 		if !isTrusted(a, trusted) {
 			return a.Unmap().String()
 		}
 	}
 	return remote // every hop is a trusted proxy
+}
+
+// parseHop reads an X-Forwarded-For entry: an address, or one with a port
+// ("203.0.113.9:4711", "[2001:db8::1]:4711") or in brackets, as some
+// proxies write them.
+func parseHop(hop string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(hop, "["), "]")); err == nil {
+		return a, true
+	}
+	return netip.Addr{}, false
 }
