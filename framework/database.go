@@ -3,7 +3,10 @@ package framework
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"math/rand/v2"
 	"net/http"
+	"time"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/store"
@@ -19,6 +22,64 @@ type Database struct {
 
 // Queries returns the framework's queries over the pool.
 func (d *Database) Queries() store.Querier { return d.Dialect.Queries(d.DB) }
+
+// Tx is a transaction of a Database: the same dialect, the same typed
+// queries, inside the transaction.
+type Tx struct {
+	Tx      *sql.Tx
+	Dialect dialects.Dialect
+}
+
+// Queries returns the framework's queries inside the transaction.
+func (t *Tx) Queries() store.Querier { return t.Dialect.Queries(t.Tx) }
+
+// TxAttempts is how many times InTx runs a transaction that keeps losing
+// a deadlock, a serialization failure or SQLite's write lock.
+const TxAttempts = 4
+
+// InTx runs fn in a transaction begun with opts (nil for the defaults):
+// committed when fn returns nil, rolled back when it returns an error or
+// panics. A transaction that loses a deadlock, a serialization failure or
+// SQLite's busy lock (store.ErrConflict) is run again from the start, up
+// to TxAttempts times with a short growing pause, so fn must only do
+// database work that can be repeated. The error returned is classified:
+// errors.Is matches the sentinels of package store.
+func (d *Database) InTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = d.Dialect.ClassifyError(d.runTx(ctx, opts, fn))
+		if err == nil || !errors.Is(err, store.ErrConflict) || attempt == TxAttempts {
+			return err
+		}
+		pause := time.Duration(attempt*attempt) * 5 * time.Millisecond
+		pause += rand.N(pause) // jitter, so that the losers do not meet again
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+func (d *Database) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	tx, err := d.DB.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{Tx: tx, Dialect: d.Dialect}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 type databaseKey struct{}
 
