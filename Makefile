@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-admin bench-django bench-jobs fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-stack bench-admin bench-django bench-jobs fuzz
 
 all: gen lint test
 
@@ -55,10 +55,19 @@ lint:
 	go vet ./...
 
 ## bench: per-dialect query round trips, middleware cost, session + user loading, and makemigrations on a 50-table
-## schema with 20 pending changes, each beside its baseline
+## schema with 20 pending changes, each beside its baseline; then bench-stack (needs wrk)
 bench:
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
+	@$(MAKE) --no-print-directory bench-stack
+
+## bench-stack: the default App stack end to end — a one-query JSON endpoint (20 rows, PostgreSQL) served by
+## bare net/http + database/sql and by app.Handler(), each loaded by wrk -t2 -c8 -d10s, alternated twice, best
+## of each and the ratio quarry/bare (the target is >= 0.95); then the stack's own CPU and allocations per
+## request without network or database (BenchmarkStack). Needs wrk (apt-get install wrk); go run ./bench/stack -h
+bench-stack:
+	go run ./bench/stack -url "$(QUARRY_TEST_POSTGRES_URL)"
+	go test -run '^$$' -bench 'Stack' -benchmem -count=1 ./bench/stack/
 
 ## bench-admin: the admin's list (first, deep keyset and deep offset pages), search, filter and edit pages on a
 ## 1,000,000-row table, PostgreSQL and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)

@@ -1,0 +1,306 @@
+// Command stack measures what Quarry's default App stack costs end to end:
+// one JSON endpoint running one query (20 rows) on PostgreSQL, served
+// (a) bare — net/http ServeMux, database/sql with pgx's stdlib driver,
+// encoding/json — and (b) by Quarry — framework.New, the router, and
+// app.Handler() (request id, client address, access log, recovery, the URL
+// text check, the database handle in the context), the handler reading
+// framework.DatabaseFrom and answering with framework.WriteJSON. wrk loads
+// each in turn (bare, quarry, bare, quarry, …), the best run of each
+// counts, and the ratio quarry/bare is printed:
+//
+//	go run ./bench/stack                  # wrk -t2 -c8 -d10s, 2 rounds
+//	go run ./bench/stack -d 5s -rounds 3
+//	go run ./bench/stack -cpuprofile /tmp/quarry.pprof   # then one profiled quarry run
+//
+// Both servers run in this process on 127.0.0.1 ephemeral ports, one at a
+// time under load. A scratch database is created on the server named by
+// -url (default QUARRY_TEST_POSTGRES_URL, else the local server) and
+// dropped at the end. wrk must be installed (Debian: apt-get install wrk).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the bare server's driver
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+)
+
+// The endpoint's query: 20 rows of four columns.
+const query = `SELECT id, title, body, created_at FROM items ORDER BY id LIMIT 20`
+
+// Item is one row of the endpoint's answer.
+type Item struct {
+	ID        int64     `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func listItems(ctx context.Context, db *sql.DB) ([]Item, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := make([]Item, 0, 20)
+	for rows.Next() {
+		var it Item
+		if err := rows.Scan(&it.ID, &it.Title, &it.Body, &it.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+func main() {
+	defURL := os.Getenv("QUARRY_TEST_POSTGRES_URL")
+	if defURL == "" {
+		defURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	serverURL := flag.String("url", defURL, "PostgreSQL server (a scratch database is created and dropped on it)")
+	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
+	threads := flag.Int("t", 2, "wrk threads")
+	conns := flag.Int("c", 8, "wrk connections")
+	rounds := flag.Int("rounds", 2, "bare/quarry alternations; the best run of each counts")
+	cpuprofile := flag.String("cpuprofile", "", "after the measured runs, profile one more quarry run (CPU of this process) into this file")
+	flag.Parse()
+	log.SetFlags(0)
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("bench/stack needs wrk on PATH: install wrk: apt-get install wrk")
+	}
+	if err := run(*serverURL, *dur, *threads, *conns, *rounds, *cpuprofile); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpuprofile string) (err error) {
+	ctx := context.Background()
+	dbURL, drop, err := createDatabase(ctx, serverURL)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, drop()) }()
+
+	// Bare: the pool sized as dialects sizes it on a server (20).
+	bareDB, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return err
+	}
+	defer bareDB.Close()
+	bareDB.SetMaxOpenConns(20)
+	bareDB.SetMaxIdleConns(20)
+	if err := seed(ctx, bareDB); err != nil {
+		return err
+	}
+	bareMux := http.NewServeMux()
+	bareMux.HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
+		items, err := listItems(r.Context(), bareDB)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(items)
+	})
+
+	// Quarry: the default stack, the access log as in production (JSON at
+	// Info), written to io.Discard.
+	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	app, err := framework.New(ctx, framework.Config{DatabaseURL: dbURL, Env: framework.EnvTest}, framework.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
+		items, err := listItems(r.Context(), framework.DatabaseFrom(r.Context()).DB)
+		if err != nil {
+			framework.WriteError(w, r, http.StatusInternalServerError, "query failed")
+			return
+		}
+		framework.WriteJSON(w, http.StatusOK, items)
+	}).Methods(http.MethodGet)
+
+	bareAddr, stopBare, err := serve(bareMux)
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+	quarryAddr, stopQuarry, err := serve(app.Handler())
+	if err != nil {
+		return err
+	}
+	defer stopQuarry()
+	for name, addr := range map[string]string{"bare": bareAddr, "quarry": quarryAddr} {
+		if err := check(addr); err != nil {
+			return fmt.Errorf("%s server: %w", name, err)
+		}
+	}
+
+	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL; wrk -t%d -c%d -d%s, %d rounds, best of each (machine: %d CPUs, GOMAXPROCS %d)\n",
+		threads, conns, dur, rounds, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	var bestBare, bestQuarry float64
+	for i := 0; i < rounds; i++ {
+		b, err := runWrk(bareAddr, dur, threads, conns)
+		if err != nil {
+			return fmt.Errorf("bare: %w", err)
+		}
+		q, err := runWrk(quarryAddr, dur, threads, conns)
+		if err != nil {
+			return fmt.Errorf("quarry: %w", err)
+		}
+		fmt.Printf("  round %d: bare %s req/s  quarry %s req/s  ratio %.2f\n", i+1, thousands(b), thousands(q), q/b)
+		bestBare, bestQuarry = max(bestBare, b), max(bestQuarry, q)
+	}
+	fmt.Printf("bare %s req/s  quarry %s req/s  ratio %.2f\n", thousands(bestBare), thousands(bestQuarry), bestQuarry/bestBare)
+
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		q, err := runWrk(quarryAddr, dur, threads, conns)
+		pprof.StopCPUProfile()
+		if err != nil {
+			return fmt.Errorf("quarry (profiled): %w", err)
+		}
+		fmt.Printf("profiled quarry run: %s req/s; CPU profile in %s (go tool pprof -top %s)\n", thousands(q), cpuprofile, cpuprofile)
+	}
+	return nil
+}
+
+// seed creates the items table with 20 rows.
+func seed(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE items (
+		id BIGINT PRIMARY KEY,
+		title TEXT NOT NULL,
+		body TEXT NOT NULL,
+		created_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO items
+		SELECT i, 'Item number ' || i, repeat('Some body text for the item. ', 3), TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '1 hour'
+		FROM generate_series(1, 20) AS i`)
+	return err
+}
+
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// check makes sure the endpoint answers 200 with 20 items before loading it.
+func check(addr string) error {
+	resp, err := http.Get("http://" + addr + "/items")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var items []Item
+	if err := json.NewDecoder(resp.Body).Decode(&items); err != nil {
+		return fmt.Errorf("GET /items: status %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK || len(items) != 20 {
+		return fmt.Errorf("GET /items: status %d with %d items, want 200 with 20", resp.StatusCode, len(items))
+	}
+	return nil
+}
+
+var (
+	reqPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	badResp   = regexp.MustCompile(`(Non-2xx or 3xx responses|Socket errors):.*`)
+)
+
+func runWrk(addr string, dur time.Duration, threads, conns int) (float64, error) {
+	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+		"-d"+strconv.Itoa(int(dur.Round(time.Second)/time.Second))+"s", "http://"+addr+"/items").CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	if m := badResp.Find(out); m != nil {
+		return 0, fmt.Errorf("wrk: %s\n%s", m, out)
+	}
+	m := reqPerSec.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("wrk printed no Requests/sec:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+func thousands(f float64) string {
+	s := strconv.FormatInt(int64(f+0.5), 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// createDatabase creates a uniquely named database on the server and
+// returns its URL and a function that drops it.
+func createDatabase(ctx context.Context, serverURL string) (string, func() error, error) {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	dbName := "quarry_bench_stack_" + hex.EncodeToString(b[:])
+	bu, err := dialects.ParseURL(serverURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("-url: %w", err)
+	}
+	if bu.Dialect.Name() != dialects.Postgres {
+		return "", nil, fmt.Errorf("-url: want a postgres:// URL, got %s", bu.Dialect.Name())
+	}
+	server, err := dialects.OpenURL(ctx, bu)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
+		server.Close()
+		return "", nil, err
+	}
+	dropFn := func() error {
+		defer server.Close()
+		if _, err := server.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+dbName+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("drop %s: %w", dbName, err)
+		}
+		return nil
+	}
+	scratch, err := bu.WithDatabase(dbName)
+	if err != nil {
+		return "", nil, errors.Join(err, dropFn())
+	}
+	return scratch.Raw, dropFn, nil
+}
