@@ -112,17 +112,18 @@ func (a *App) Keys() *signing.Keyring { return a.keys }
 func (a *App) Logger() *slog.Logger { return a.log }
 
 // Handler is the router wrapped in the standard middleware, outermost
-// first: request id, client address (behind Config.TrustedProxies), access
-// log, panic recovery, URL text check (see package textinput), database in
-// context.
+// first: request id and the database in context, client address (behind
+// Config.TrustedProxies), access log, panic recovery, URL text check (see
+// package textinput).
 func (a *App) Handler() http.Handler {
 	var h http.Handler = a.router
-	h = databaseMiddleware(a.db)(h)
 	h = urlTextMiddleware(h)
 	h = middleware.Recover(a.log)(h)
 	h = middleware.AccessLog(a.log)(h)
 	h = middleware.ClientIP(a.cfg.TrustedProxies)(h)
-	h = middleware.RequestID(h)
+	// The database handle rides in the request id's context value (what
+	// WithDatabase would add): one context and one request copy, not two.
+	h = middleware.RequestIDWith(databaseKey{}, a.db)(h)
 	return h
 }
 

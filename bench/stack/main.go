@@ -10,7 +10,7 @@
 //
 //	go run ./bench/stack                  # wrk -t2 -c8 -d10s, 2 rounds
 //	go run ./bench/stack -d 5s -rounds 3
-//	go run ./bench/stack -cpuprofile /tmp/quarry.pprof   # then one profiled quarry run
+//	go run ./bench/stack -cpuprofile /tmp/quarry.pprof   # then a profiled quarry run and bare run (/tmp/quarry.pprof.bare)
 //
 // Both servers run in this process on 127.0.0.1 ephemeral ports, one at a
 // time under load. A scratch database is created on the server named by
@@ -39,6 +39,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the bare server's driver
@@ -85,7 +86,7 @@ func main() {
 	threads := flag.Int("t", 2, "wrk threads")
 	conns := flag.Int("c", 8, "wrk connections")
 	rounds := flag.Int("rounds", 2, "bare/quarry alternations; the best run of each counts")
-	cpuprofile := flag.String("cpuprofile", "", "after the measured runs, profile one more quarry run (CPU of this process) into this file")
+	cpuprofile := flag.String("cpuprofile", "", "after the measured runs, profile one more quarry run into this file and one more bare run into this file + .bare (CPU of this process)")
 	flag.Parse()
 	log.SetFlags(0)
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -177,22 +178,47 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 	fmt.Printf("bare %s req/s  quarry %s req/s  ratio %.2f\n", thousands(bestBare), thousands(bestQuarry), bestQuarry/bestBare)
 
 	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
-		if err != nil {
-			return err
+		for _, p := range []struct{ name, addr, file string }{
+			{"quarry", quarryAddr, cpuprofile}, {"bare", bareAddr, cpuprofile + ".bare"},
+		} {
+			if err := profile(p.file, p.addr, dur, threads, conns, p.name); err != nil {
+				return err
+			}
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		q, err := runWrk(quarryAddr, dur, threads, conns)
-		pprof.StopCPUProfile()
-		if err != nil {
-			return fmt.Errorf("quarry (profiled): %w", err)
-		}
-		fmt.Printf("profiled quarry run: %s req/s; CPU profile in %s (go tool pprof -top %s)\n", thousands(q), cpuprofile, cpuprofile)
 	}
 	return nil
+}
+
+// profile records the CPU profile of this process during one more wrk run
+// on addr and prints the server's CPU time per request.
+func profile(file, addr string, dur time.Duration, threads, conns int, name string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	before := processCPU()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	rps, err := runWrk(addr, dur, threads, conns)
+	pprof.StopCPUProfile()
+	if err != nil {
+		return fmt.Errorf("%s (profiled): %w", name, err)
+	}
+	cpu := processCPU() - before
+	fmt.Printf("profiled %s run: %s req/s, %.1f µs of this process's CPU per request; go tool pprof -top %s\n",
+		name, thousands(rps), float64(cpu.Microseconds())/(rps*dur.Seconds()), file)
+	return nil
+}
+
+// processCPU is the user and system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // seed creates the items table with 20 rows.

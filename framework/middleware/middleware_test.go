@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -88,5 +89,84 @@ func TestAccessLog(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestRequestIDWith(t *testing.T) {
+	t.Parallel()
+	type dbKey struct{}
+	type otherKey struct{}
+	var id string
+	var val, other any
+	h := RequestIDWith(dbKey{}, "the-db")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, val, other = RequestIDFrom(r.Context()), r.Context().Value(dbKey{}), r.Context().Value(otherKey{})
+	}))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req = req.WithContext(context.WithValue(req.Context(), otherKey{}, "outer"))
+	h.ServeHTTP(rec, req)
+	if len(id) != 24 || rec.Header().Get(RequestIDHeader) != id || rec.Header()["X-Request-Id"][0] != id {
+		t.Errorf("id %q, header %q", id, rec.Header().Values(RequestIDHeader))
+	}
+	if val != "the-db" || other != "outer" {
+		t.Errorf("context values: %v, %v", val, other)
+	}
+	if RequestIDFrom(context.Background()) != "" {
+		t.Error("an id outside a request")
+	}
+	// A handler's own id wins inside it, as with nested context values.
+	var inner string
+	RequestID(RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner = RequestIDFrom(r.Context())
+	}))).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if inner == "" {
+		t.Error("no id")
+	}
+}
+
+func TestAccessLogJSONAndSource(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{AddSource: true}))
+	h := RequestID(AccessLog(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hi")) })))
+	for range 2 {
+		req := httptest.NewRequest("GET", "/p?q=1", nil)
+		req.Header.Set(RequestIDHeader, "rid-1")
+		req.RemoteAddr = "192.0.2.7:1234"
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines:\n%s", logs.String())
+	}
+	for _, line := range lines {
+		var e struct {
+			Level, Msg, Method, Path, Remote string
+			Status                           int
+			Bytes                            int64
+			Duration                         int64
+			RequestID                        string `json:"request_id"`
+			Source                           struct {
+				Function, File string
+				Line           int
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Level != "INFO" || e.Msg != "request" || e.Method != "GET" || e.Path != "/p" || e.Status != 200 || e.Bytes != 2 ||
+			e.Remote != "192.0.2.7" || e.RequestID != "rid-1" || e.Duration <= 0 {
+			t.Errorf("log line: %s", line)
+		}
+		if !strings.HasSuffix(e.Source.File, "accesslog.go") || !strings.Contains(e.Source.Function, "AccessLog") || e.Source.Line == 0 {
+			t.Errorf("source: %+v", e.Source)
+		}
+	}
+	// Below the handler's level nothing is logged.
+	var quiet bytes.Buffer
+	AccessLog(slog.New(slog.NewJSONHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelError})))(http.NotFoundHandler()).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if quiet.Len() != 0 {
+		t.Errorf("logged below the level: %s", quiet.String())
 	}
 }
