@@ -34,22 +34,26 @@ func BenchmarkStack(b *testing.B) {
 	std.HandleFunc("GET /items", h)
 	gm := mux.NewRouter()
 	gm.HandleFunc("/items", h).Methods(http.MethodGet)
-	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	app, err := framework.New(context.Background(), framework.Config{DatabaseURL: "sqlite::memory:", Env: framework.EnvTest}, framework.WithLogger(logger))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Close()
-	app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
-		if framework.DatabaseFrom(r.Context()) == nil {
-			b.Fatal("no database in the context")
+	newApp := func(level slog.Level) *framework.App {
+		logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
+		app, err := framework.New(context.Background(), framework.Config{DatabaseURL: "sqlite::memory:", Env: framework.EnvTest}, framework.WithLogger(logger))
+		if err != nil {
+			b.Fatal(err)
 		}
-		h(w, r)
-	}).Methods(http.MethodGet)
+		b.Cleanup(func() { app.Close() })
+		app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
+			if framework.DatabaseFrom(r.Context()) == nil {
+				b.Fatal("no database in the context")
+			}
+			h(w, r)
+		}).Methods(http.MethodGet)
+		return app
+	}
+	app, quiet := newApp(slog.LevelInfo), newApp(slog.LevelWarn)
 	for _, c := range []struct {
 		name string
 		h    http.Handler
-	}{{"servemux", std}, {"gorilla-mux", gm}, {"app", app.Handler()}} {
+	}{{"servemux", std}, {"gorilla-mux", gm}, {"app", app.Handler()}, {"app-no-access-log", quiet.Handler()}} {
 		b.Run(c.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/items", nil)
 			req.RemoteAddr = "127.0.0.1:40000"
