@@ -71,9 +71,14 @@ type Dialect interface {
 	// TableNames lists the base tables of the database (PostgreSQL: of the
 	// current schema), sorted, without SQLite's internal ones.
 	TableNames(ctx context.Context, db store.DBTX) ([]string, error)
-	// ClassifyError wraps driver errors (unique, foreign key, not null, check
-	// violations, deadlocks) so that errors.Is matches the sentinels in
-	// package store. Other errors are returned unchanged.
+	// ClassifyError wraps driver errors (no rows; unique, foreign key, not
+	// null, check violations; deadlocks; too long values) so that errors.Is
+	// matches the sentinels in package store. Other errors, and errors
+	// already classified, are returned unchanged. It is the dialect
+	// package's own ClassifyError (dialects/postgres and so on), which the
+	// generated adapters call on every error they return: it is for errors
+	// that do not come from an adapter, such as hand-written SQL, BeginTx or
+	// Commit.
 	ClassifyError(err error) error
 
 	// parse validates a URL of this dialect and fills in the driver DSN.

@@ -3,7 +3,6 @@ package dialects
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -168,30 +167,4 @@ func (mysqlDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, er
 	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
-func (mysqlDialect) ClassifyError(err error) error {
-	var myErr *gomysql.MySQLError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return classify(store.ErrNotFound, err)
-	case !errors.As(err, &myErr):
-		return err
-	}
-	// https://mariadb.com/kb/en/mariadb-error-code-reference/
-	switch myErr.Number {
-	case 1062, 1586:
-		return classify(store.ErrUniqueViolation, err)
-	case 1451, 1452, 1216, 1217:
-		return classify(store.ErrForeignKeyViolation, err)
-	case 1048, 1364:
-		return classify(store.ErrNotNullViolation, err)
-	case 3819, 4025:
-		return classify(store.ErrCheckViolation, err)
-	case 1213, 1205:
-		return classify(store.ErrConflict, err)
-	case 1406:
-		return classify(store.ErrTooLong, err)
-	}
-	return err
-}
+func (mysqlDialect) ClassifyError(err error) error { return mysql.ClassifyError(err) }

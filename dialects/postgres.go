@@ -3,7 +3,6 @@ package dialects
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
@@ -75,30 +73,4 @@ func (postgresDialect) TableNames(ctx context.Context, db store.DBTX) ([]string,
 	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
-func (postgresDialect) ClassifyError(err error) error {
-	var pgErr *pgconn.PgError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return classify(store.ErrNotFound, err)
-	case !errors.As(err, &pgErr):
-		return err
-	}
-	// https://www.postgresql.org/docs/current/errcodes-appendix.html
-	switch pgErr.Code {
-	case "23505":
-		return classify(store.ErrUniqueViolation, err)
-	case "23503":
-		return classify(store.ErrForeignKeyViolation, err)
-	case "23502":
-		return classify(store.ErrNotNullViolation, err)
-	case "23514":
-		return classify(store.ErrCheckViolation, err)
-	case "40001", "40P01":
-		return classify(store.ErrConflict, err)
-	case "22001":
-		return classify(store.ErrTooLong, err)
-	}
-	return err
-}
+func (postgresDialect) ClassifyError(err error) error { return postgres.ClassifyError(err) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
 	gosqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/quarry-go/quarry/dialects/sqlite"
 	"github.com/quarry-go/quarry/framework/store"
@@ -161,34 +159,4 @@ func (sqliteDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, e
 	return queryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
 }
 
-func (sqliteDialect) ClassifyError(err error) error {
-	var sqErr *gosqlite.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return classify(store.ErrNotFound, err)
-	case !errors.As(err, &sqErr):
-		return err
-	}
-	switch sqErr.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return classify(store.ErrUniqueViolation, err)
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return classify(store.ErrForeignKeyViolation, err)
-	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-		// ON DELETE RESTRICT is enforced like a trigger and reported so.
-		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
-			return classify(store.ErrForeignKeyViolation, err)
-		}
-	case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
-		return classify(store.ErrNotNullViolation, err)
-	case sqlite3.SQLITE_CONSTRAINT_CHECK:
-		return classify(store.ErrCheckViolation, err)
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return classify(store.ErrConflict, err)
-	case sqlite3.SQLITE_TOOBIG:
-		return classify(store.ErrTooLong, err)
-	}
-	return err
-}
+func (sqliteDialect) ClassifyError(err error) error { return sqlite.ClassifyError(err) }

@@ -21,19 +21,20 @@ var _ store.Querier = (*Queries)(nil)
 
 // AuditLogDeleteBefore runs the mysql query queries/mysql/audit.sql.
 func (a *Queries) AuditLogDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
-	return a.q.AuditLogDeleteBefore(ctx, before)
+	out, err := a.q.AuditLogDeleteBefore(ctx, before)
+	return out, ClassifyError(err)
 }
 
 // AuditLogInsert runs the mysql query queries/mysql/audit.sql.
 func (a *Queries) AuditLogInsert(ctx context.Context, arg store.AuditLogInsertParams) error {
-	return a.q.AuditLogInsert(ctx, toDBAuditLogInsertParams(arg))
+	return ClassifyError(a.q.AuditLogInsert(ctx, toDBAuditLogInsertParams(arg)))
 }
 
 // AuditLogListForObject runs the mysql query queries/mysql/audit.sql.
 func (a *Queries) AuditLogListForObject(ctx context.Context, arg store.AuditLogListForObjectParams) ([]store.QuarryAuditLog, error) {
 	rows, err := a.q.AuditLogListForObject(ctx, toDBAuditLogListForObjectParams(arg))
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryAuditLog, len(rows))
 	for i, r := range rows {
@@ -46,7 +47,7 @@ func (a *Queries) AuditLogListForObject(ctx context.Context, arg store.AuditLogL
 func (a *Queries) AuditLogListRecent(ctx context.Context, limit int64) ([]store.QuarryAuditLog, error) {
 	rows, err := a.q.AuditLogListRecent(ctx, limit)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryAuditLog, len(rows))
 	for i, r := range rows {
@@ -57,25 +58,27 @@ func (a *Queries) AuditLogListRecent(ctx context.Context, limit int64) ([]store.
 
 // GroupCreate runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupCreate(ctx context.Context, name string) (int64, error) {
-	return a.q.GroupCreate(ctx, name)
+	out, err := a.q.GroupCreate(ctx, name)
+	return out, ClassifyError(err)
 }
 
 // GroupDelete runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupDelete(ctx context.Context, id int64) (int64, error) {
-	return a.q.GroupDelete(ctx, id)
+	out, err := a.q.GroupDelete(ctx, id)
+	return out, ClassifyError(err)
 }
 
 // GroupGetByName runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupGetByName(ctx context.Context, name string) (store.QuarryGroup, error) {
 	row, err := a.q.GroupGetByName(ctx, name)
-	return fromDBQuarryGroup(row), err
+	return fromDBQuarryGroup(row), ClassifyError(err)
 }
 
 // GroupList runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
 	rows, err := a.q.GroupList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryGroup, len(rows))
 	for i, r := range rows {
@@ -86,24 +89,25 @@ func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
 
 // GroupPermissionAdd runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupPermissionAdd(ctx context.Context, arg store.GroupPermissionAddParams) error {
-	return a.q.GroupPermissionAdd(ctx, toDBGroupPermissionAddParams(arg))
+	return ClassifyError(a.q.GroupPermissionAdd(ctx, toDBGroupPermissionAddParams(arg)))
 }
 
 // GroupPermissionRemove runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) GroupPermissionRemove(ctx context.Context, arg store.GroupPermissionRemoveParams) (int64, error) {
-	return a.q.GroupPermissionRemove(ctx, toDBGroupPermissionRemoveParams(arg))
+	out, err := a.q.GroupPermissionRemove(ctx, toDBGroupPermissionRemoveParams(arg))
+	return out, ClassifyError(err)
 }
 
 // UserGroupAdd runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) UserGroupAdd(ctx context.Context, arg store.UserGroupAddParams) error {
-	return a.q.UserGroupAdd(ctx, toDBUserGroupAddParams(arg))
+	return ClassifyError(a.q.UserGroupAdd(ctx, toDBUserGroupAddParams(arg)))
 }
 
 // UserGroupList runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.QuarryGroup, error) {
 	rows, err := a.q.UserGroupList(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryGroup, len(rows))
 	for i, r := range rows {
@@ -114,35 +118,37 @@ func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.Quar
 
 // UserGroupRemove runs the mysql query queries/mysql/auth_groups.sql.
 func (a *Queries) UserGroupRemove(ctx context.Context, arg store.UserGroupRemoveParams) (int64, error) {
-	return a.q.UserGroupRemove(ctx, toDBUserGroupRemoveParams(arg))
+	out, err := a.q.UserGroupRemove(ctx, toDBUserGroupRemoveParams(arg))
+	return out, ClassifyError(err)
 }
 
 // AuthVersionBump runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) AuthVersionBump(ctx context.Context) error {
-	return a.q.AuthVersionBump(ctx)
+	return ClassifyError(a.q.AuthVersionBump(ctx))
 }
 
 // AuthVersionGet runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) AuthVersionGet(ctx context.Context) (int64, error) {
-	return a.q.AuthVersionGet(ctx)
+	out, err := a.q.AuthVersionGet(ctx)
+	return out, ClassifyError(err)
 }
 
 // PermissionEnsure runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) PermissionEnsure(ctx context.Context, arg store.PermissionEnsureParams) error {
-	return a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg))
+	return ClassifyError(a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg)))
 }
 
 // PermissionGetByCodename runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) PermissionGetByCodename(ctx context.Context, codename string) (store.QuarryPermission, error) {
 	row, err := a.q.PermissionGetByCodename(ctx, codename)
-	return fromDBQuarryPermission(row), err
+	return fromDBQuarryPermission(row), ClassifyError(err)
 }
 
 // PermissionList runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) PermissionList(ctx context.Context) ([]store.QuarryPermission, error) {
 	rows, err := a.q.PermissionList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryPermission, len(rows))
 	for i, r := range rows {
@@ -153,51 +159,56 @@ func (a *Queries) PermissionList(ctx context.Context) ([]store.QuarryPermission,
 
 // UserPermissionCodenames runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) UserPermissionCodenames(ctx context.Context, userID int64) ([]string, error) {
-	return a.q.UserPermissionCodenames(ctx, userID)
+	out, err := a.q.UserPermissionCodenames(ctx, userID)
+	return out, ClassifyError(err)
 }
 
 // UserPermissionRemove runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) UserPermissionRemove(ctx context.Context, arg store.UserPermissionRemoveParams) (int64, error) {
-	return a.q.UserPermissionRemove(ctx, toDBUserPermissionRemoveParams(arg))
+	out, err := a.q.UserPermissionRemove(ctx, toDBUserPermissionRemoveParams(arg))
+	return out, ClassifyError(err)
 }
 
 // UserPermissionSet runs the mysql query queries/mysql/auth_permissions.sql.
 func (a *Queries) UserPermissionSet(ctx context.Context, arg store.UserPermissionSetParams) error {
-	return a.q.UserPermissionSet(ctx, toDBUserPermissionSetParams(arg))
+	return ClassifyError(a.q.UserPermissionSet(ctx, toDBUserPermissionSetParams(arg)))
 }
 
 // UserCount runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserCount(ctx context.Context) (int64, error) {
-	return a.q.UserCount(ctx)
+	out, err := a.q.UserCount(ctx)
+	return out, ClassifyError(err)
 }
 
 // UserCreate runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserCreate(ctx context.Context, arg store.UserCreateParams) (int64, error) {
-	return a.q.UserCreate(ctx, toDBUserCreateParams(arg))
+	out, err := a.q.UserCreate(ctx, toDBUserCreateParams(arg))
+	return out, ClassifyError(err)
 }
 
 // UserDelete runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserDelete(ctx context.Context, id int64) (int64, error) {
-	return a.q.UserDelete(ctx, id)
+	out, err := a.q.UserDelete(ctx, id)
+	return out, ClassifyError(err)
 }
 
 // UserGetByID runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserGetByID(ctx context.Context, id int64) (store.QuarryUser, error) {
 	row, err := a.q.UserGetByID(ctx, id)
-	return fromDBQuarryUser(row), err
+	return fromDBQuarryUser(row), ClassifyError(err)
 }
 
 // UserGetByUsername runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserGetByUsername(ctx context.Context, username string) (store.QuarryUser, error) {
 	row, err := a.q.UserGetByUsername(ctx, username)
-	return fromDBQuarryUser(row), err
+	return fromDBQuarryUser(row), ClassifyError(err)
 }
 
 // UserList runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]store.QuarryUser, error) {
 	rows, err := a.q.UserList(ctx, toDBUserListParams(arg))
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryUser, len(rows))
 	for i, r := range rows {
@@ -208,34 +219,39 @@ func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]sto
 
 // UserSetLastLogin runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserSetLastLogin(ctx context.Context, arg store.UserSetLastLoginParams) (int64, error) {
-	return a.q.UserSetLastLogin(ctx, toDBUserSetLastLoginParams(arg))
+	out, err := a.q.UserSetLastLogin(ctx, toDBUserSetLastLoginParams(arg))
+	return out, ClassifyError(err)
 }
 
 // UserSetPassword runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserSetPassword(ctx context.Context, arg store.UserSetPasswordParams) (int64, error) {
-	return a.q.UserSetPassword(ctx, toDBUserSetPasswordParams(arg))
+	out, err := a.q.UserSetPassword(ctx, toDBUserSetPasswordParams(arg))
+	return out, ClassifyError(err)
 }
 
 // UserUpdate runs the mysql query queries/mysql/auth_users.sql.
 func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (int64, error) {
-	return a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
+	out, err := a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobCancel runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobCancel(ctx context.Context, arg store.JobCancelParams) (int64, error) {
-	return a.q.JobCancel(ctx, toDBJobCancelParams(arg))
+	out, err := a.q.JobCancel(ctx, toDBJobCancelParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobComplete runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobComplete(ctx context.Context, arg store.JobCompleteParams) (int64, error) {
-	return a.q.JobComplete(ctx, toDBJobCompleteParams(arg))
+	out, err := a.q.JobComplete(ctx, toDBJobCompleteParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobCountByState runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobCountByState(ctx context.Context) ([]store.JobCountByStateRow, error) {
 	rows, err := a.q.JobCountByState(ctx)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.JobCountByStateRow, len(rows))
 	for i, r := range rows {
@@ -246,51 +262,57 @@ func (a *Queries) JobCountByState(ctx context.Context) ([]store.JobCountByStateR
 
 // JobDelete runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobDelete(ctx context.Context, id int64) (int64, error) {
-	return a.q.JobDelete(ctx, id)
+	out, err := a.q.JobDelete(ctx, id)
+	return out, ClassifyError(err)
 }
 
 // JobDeleteFinished runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobDeleteFinished(ctx context.Context, arg store.JobDeleteFinishedParams) (int64, error) {
-	return a.q.JobDeleteFinished(ctx, toDBJobDeleteFinishedParams(arg))
+	out, err := a.q.JobDeleteFinished(ctx, toDBJobDeleteFinishedParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobGet runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobGet(ctx context.Context, id int64) (store.QuarryJob, error) {
 	row, err := a.q.JobGet(ctx, id)
-	return fromDBQuarryJob(row), err
+	return fromDBQuarryJob(row), ClassifyError(err)
 }
 
 // JobGetByUniqueKey runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (store.QuarryJob, error) {
 	row, err := a.q.JobGetByUniqueKey(ctx, uniqueKey)
-	return fromDBQuarryJob(row), err
+	return fromDBQuarryJob(row), ClassifyError(err)
 }
 
 // JobHeartbeat runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobHeartbeat(ctx context.Context, arg store.JobHeartbeatParams) (int64, error) {
-	return a.q.JobHeartbeat(ctx, toDBJobHeartbeatParams(arg))
+	out, err := a.q.JobHeartbeat(ctx, toDBJobHeartbeatParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobInsert runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobInsert(ctx context.Context, arg store.JobInsertParams) (int64, error) {
-	return a.q.JobInsert(ctx, toDBJobInsertParams(arg))
+	out, err := a.q.JobInsert(ctx, toDBJobInsertParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobInsertUnique runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobInsertUnique(ctx context.Context, arg store.JobInsertUniqueParams) (int64, error) {
-	return a.q.JobInsertUnique(ctx, toDBJobInsertUniqueParams(arg))
+	out, err := a.q.JobInsertUnique(ctx, toDBJobInsertUniqueParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobListDue runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobListDue(ctx context.Context, arg store.JobListDueParams) ([]int64, error) {
-	return a.q.JobListDue(ctx, toDBJobListDueParams(arg))
+	out, err := a.q.JobListDue(ctx, toDBJobListDueParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobListExpired runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredParams) ([]store.QuarryJob, error) {
 	rows, err := a.q.JobListExpired(ctx, toDBJobListExpiredParams(arg))
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryJob, len(rows))
 	for i, r := range rows {
@@ -301,14 +323,15 @@ func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredPa
 
 // JobListHeld runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobListHeld(ctx context.Context, arg store.JobListHeldParams) ([]int64, error) {
-	return a.q.JobListHeld(ctx, toDBJobListHeldParams(arg))
+	out, err := a.q.JobListHeld(ctx, toDBJobListHeldParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobLockAvailable runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailableParams) ([]store.QuarryJob, error) {
 	rows, err := a.q.JobLockAvailable(ctx, toDBJobLockAvailableParams(arg))
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryJob, len(rows))
 	for i, r := range rows {
@@ -319,19 +342,20 @@ func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailab
 
 // JobMarkRunning runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobMarkRunning(ctx context.Context, arg store.JobMarkRunningParams) error {
-	return a.q.JobMarkRunning(ctx, toDBJobMarkRunningParams(arg))
+	return ClassifyError(a.q.JobMarkRunning(ctx, toDBJobMarkRunningParams(arg)))
 }
 
 // JobPromote runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobPromote(ctx context.Context, arg store.JobPromoteParams) (int64, error) {
-	return a.q.JobPromote(ctx, toDBJobPromoteParams(arg))
+	out, err := a.q.JobPromote(ctx, toDBJobPromoteParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobQueueList runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobQueueList(ctx context.Context) ([]store.QuarryJobQueue, error) {
 	rows, err := a.q.JobQueueList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.QuarryJobQueue, len(rows))
 	for i, r := range rows {
@@ -342,86 +366,91 @@ func (a *Queries) JobQueueList(ctx context.Context) ([]store.QuarryJobQueue, err
 
 // JobQueueSetPaused runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobQueueSetPaused(ctx context.Context, arg store.JobQueueSetPausedParams) error {
-	return a.q.JobQueueSetPaused(ctx, toDBJobQueueSetPausedParams(arg))
+	return ClassifyError(a.q.JobQueueSetPaused(ctx, toDBJobQueueSetPausedParams(arg)))
 }
 
 // JobRescue runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobRescue(ctx context.Context, arg store.JobRescueParams) (int64, error) {
-	return a.q.JobRescue(ctx, toDBJobRescueParams(arg))
+	out, err := a.q.JobRescue(ctx, toDBJobRescueParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobRetry runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobRetry(ctx context.Context, arg store.JobRetryParams) (int64, error) {
-	return a.q.JobRetry(ctx, toDBJobRetryParams(arg))
+	out, err := a.q.JobRetry(ctx, toDBJobRetryParams(arg))
+	return out, ClassifyError(err)
 }
 
 // JobSetOutcome runs the mysql query queries/mysql/jobs.sql.
 func (a *Queries) JobSetOutcome(ctx context.Context, arg store.JobSetOutcomeParams) (int64, error) {
-	return a.q.JobSetOutcome(ctx, toDBJobSetOutcomeParams(arg))
+	out, err := a.q.JobSetOutcome(ctx, toDBJobSetOutcomeParams(arg))
+	return out, ClassifyError(err)
 }
 
 // LoginFailureClear runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureClear(ctx context.Context, throttleKey string) error {
-	return a.q.LoginFailureClear(ctx, throttleKey)
+	return ClassifyError(a.q.LoginFailureClear(ctx, throttleKey))
 }
 
 // LoginFailureCount runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureCount(ctx context.Context, arg store.LoginFailureCountParams) error {
-	return a.q.LoginFailureCount(ctx, toDBLoginFailureCountParams(arg))
+	return ClassifyError(a.q.LoginFailureCount(ctx, toDBLoginFailureCountParams(arg)))
 }
 
 // LoginFailureDecrement runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string) error {
-	return a.q.LoginFailureDecrement(ctx, throttleKey)
+	return ClassifyError(a.q.LoginFailureDecrement(ctx, throttleKey))
 }
 
 // LoginFailureGet runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (store.QuarryLoginFailure, error) {
 	row, err := a.q.LoginFailureGet(ctx, throttleKey)
-	return fromDBQuarryLoginFailure(row), err
+	return fromDBQuarryLoginFailure(row), ClassifyError(err)
 }
 
 // LoginFailureLock runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureLock(ctx context.Context, arg store.LoginFailureLockParams) error {
-	return a.q.LoginFailureLock(ctx, toDBLoginFailureLockParams(arg))
+	return ClassifyError(a.q.LoginFailureLock(ctx, toDBLoginFailureLockParams(arg)))
 }
 
 // LoginFailureResetWindow runs the mysql query queries/mysql/login_failures.sql.
 func (a *Queries) LoginFailureResetWindow(ctx context.Context, arg store.LoginFailureResetWindowParams) error {
-	return a.q.LoginFailureResetWindow(ctx, toDBLoginFailureResetWindowParams(arg))
+	return ClassifyError(a.q.LoginFailureResetWindow(ctx, toDBLoginFailureResetWindowParams(arg)))
 }
 
 // SessionCommit runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionCommit(ctx context.Context, arg store.SessionCommitParams) error {
-	return a.q.SessionCommit(ctx, toDBSessionCommitParams(arg))
+	return ClassifyError(a.q.SessionCommit(ctx, toDBSessionCommitParams(arg)))
 }
 
 // SessionDelete runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionDelete(ctx context.Context, token string) error {
-	return a.q.SessionDelete(ctx, token)
+	return ClassifyError(a.q.SessionDelete(ctx, token))
 }
 
 // SessionDeleteExpired runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	return a.q.SessionDeleteExpired(ctx, now)
+	out, err := a.q.SessionDeleteExpired(ctx, now)
+	return out, ClassifyError(err)
 }
 
 // SessionFind runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) ([]byte, error) {
-	return a.q.SessionFind(ctx, toDBSessionFindParams(arg))
+	out, err := a.q.SessionFind(ctx, toDBSessionFindParams(arg))
+	return out, ClassifyError(err)
 }
 
 // SessionFindUser runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionFindUser(ctx context.Context, arg store.SessionFindUserParams) (store.SessionFindUserRow, error) {
 	row, err := a.q.SessionFindUser(ctx, toDBSessionFindUserParams(arg))
-	return fromDBSessionFindUserRow(row), err
+	return fromDBSessionFindUserRow(row), ClassifyError(err)
 }
 
 // SessionListLive runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.SessionListLiveRow, error) {
 	rows, err := a.q.SessionListLive(ctx, now)
 	if err != nil {
-		return nil, err
+		return nil, ClassifyError(err)
 	}
 	out := make([]store.SessionListLiveRow, len(rows))
 	for i, r := range rows {
@@ -432,7 +461,7 @@ func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.S
 
 // SessionTouch runs the mysql query queries/mysql/sessions.sql.
 func (a *Queries) SessionTouch(ctx context.Context, arg store.SessionTouchParams) error {
-	return a.q.SessionTouch(ctx, toDBSessionTouchParams(arg))
+	return ClassifyError(a.q.SessionTouch(ctx, toDBSessionTouchParams(arg)))
 }
 
 func toDBAuditLogInsertParams(v store.AuditLogInsertParams) sqlcdb.AuditLogInsertParams {

@@ -63,7 +63,7 @@ func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.Qua
 	}
 	id, err := s.q.UserCreate(ctx, store.UserCreateParams{Username: p.Username, Email: p.Email, PasswordHash: hash,
 		IsActive: true, IsStaff: p.Staff || p.Superuser, IsSuperuser: p.Superuser, Data: "{}"})
-	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrUniqueViolation) {
+	if errors.Is(err, store.ErrUniqueViolation) {
 		return store.QuarryUser{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
 	} else if err != nil {
 		return store.QuarryUser{}, err
@@ -79,7 +79,7 @@ func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.Qua
 // SetPassword checks the new password's strength and stores its hash.
 func (s *Service) SetPassword(ctx context.Context, username, password string) error {
 	u, err := s.q.UserGetByUsername(ctx, username)
-	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %s", ErrNoSuchUser, username)
 	} else if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (s *Service) findUser(ctx context.Context, username string) (u store.Quarry
 		return store.QuarryUser{}, false, nil
 	}
 	u, err = s.q.UserGetByUsername(ctx, username)
-	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return store.QuarryUser{}, false, nil
 	} else if err != nil {
 		return store.QuarryUser{}, false, err

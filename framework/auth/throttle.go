@@ -217,7 +217,7 @@ func (t *Throttle) known(ctx context.Context, q store.LoginFailuresQueries, a at
 		return false, nil
 	}
 	row, err := q.LoginFailureGet(ctx, a.knownKey())
-	if err := t.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, err
@@ -250,7 +250,7 @@ func (t *Throttle) check(ctx context.Context, a attempt, now time.Time) error {
 	known := t.knownOnce(ctx, t.q, a, now)
 	for _, k := range a.keys() {
 		row, err := t.q.LoginFailureGet(ctx, k.name)
-		if err := t.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			continue
 		} else if err != nil {
 			return err
@@ -368,7 +368,7 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 				continue
 			}
 			row, err := q.LoginFailureGet(ctx, k.name)
-			if err := t.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				continue
 			} else if err != nil {
 				return err
@@ -406,13 +406,15 @@ func (t *Throttle) inTx(ctx context.Context, fn func(q store.LoginFailuresQuerie
 		if err != nil {
 			return err
 		}
+		// fn's errors come from the adapter, classified; Commit's is
+		// classified here.
 		err = fn(t.dialect.Queries(tx))
 		if err != nil {
 			_ = tx.Rollback()
 		} else {
-			err = tx.Commit()
+			err = t.dialect.ClassifyError(tx.Commit())
 		}
-		if try < 5 && errors.Is(t.dialect.ClassifyError(err), store.ErrConflict) {
+		if try < 5 && errors.Is(err, store.ErrConflict) {
 			continue
 		}
 		return err

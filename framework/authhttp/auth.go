@@ -177,7 +177,7 @@ func (a *Auth) loadUser(r *http.Request) (store.QuarryUser, bool, error) {
 	} else {
 		d := framework.DatabaseFrom(r.Context())
 		u, err = d.Queries().UserGetByID(r.Context(), id)
-		if err := d.Dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.QuarryUser{}, false, err
 		}
 	}

@@ -80,7 +80,15 @@ func must(t *testing.T, err error) {
 func fakeModule(t *testing.T, sqliteQueries, pgQueries string) string {
 	t.Helper()
 	root := t.TempDir()
-	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/app\n\ngo 1.26\n"), 0o644))
+	// The adapters import Quarry's dialect packages (for ClassifyError):
+	// the fake module requires this checkout, with its go.sum.
+	_, quarry, err := modulePath(".")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/app\n\ngo 1.26\n\n"+
+		"require github.com/quarry-go/quarry v0.0.0\n\nreplace github.com/quarry-go/quarry => "+filepath.ToSlash(quarry)+"\n"), 0o644))
+	sum, err := os.ReadFile(filepath.Join(quarry, "go.sum"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(root, "go.sum"), sum, 0o644))
 	must(t, os.WriteFile(filepath.Join(root, "sqlc.yaml"), []byte(`version: "2"
 sql:
   - engine: sqlite
@@ -114,6 +122,23 @@ func TestGenerateCompiles(t *testing.T) {
 		if !strings.Contains(string(types), want) {
 			t.Errorf("types file lacks %q:\n%s", want, types)
 		}
+	}
+	// Every error an adapter returns goes through the dialect's
+	// ClassifyError, imported from Quarry's dialect package.
+	pg, _ := os.ReadFile(filepath.Join(root, "db", "postgres", GeneratedFile))
+	for _, want := range []string{
+		`quarrypostgres "github.com/quarry-go/quarry/dialects/postgres"`,
+		"return quarrypostgres.ClassifyError(a.q.ItemTouch(ctx, at))",          // error only
+		"return out, quarrypostgres.ClassifyError(err)",                        // scalar
+		"return fromDBItem(row), quarrypostgres.ClassifyError(err)",            // one row
+		"if err != nil {\n\t\treturn nil, quarrypostgres.ClassifyError(err)\n", // rows
+	} {
+		if !strings.Contains(string(pg), want) {
+			t.Errorf("postgres adapter lacks %q:\n%s", want, pg)
+		}
+	}
+	if n := strings.Count(string(pg), "ClassifyError("); n != 5 {
+		t.Errorf("postgres adapter classifies %d errors; want 5 (one per query):\n%s", n, pg)
 	}
 	build := exec.Command("go", "build", "./...")
 	build.Dir = root
@@ -176,5 +201,22 @@ func TestGenerateRejectsEnums(t *testing.T) {
 	_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
 	if err == nil || !strings.Contains(err.Error(), "type Status (string) is specific to sqlite") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestAdapterInDialectPackage renders an adapter whose package is Quarry's
+// own dialect package (the framework's adapters): it calls ClassifyError
+// unqualified and does not import itself.
+func TestAdapterInDialectPackage(t *testing.T) {
+	t.Parallel()
+	root := fakeModule(t, fakeQueries("ID int64", ""), fakeQueries("ID int64", ""))
+	dialects, err := ReadConfig(filepath.Join(root, "sqlc.yaml"))
+	must(t, err)
+	p, err := load(dialects[0])
+	must(t, err)
+	src, err := adapterFile(p, p, "store", "example.com/app/store", "example.com/app/db/sqlite/internal/sqlcdb", dialectsImport+"/sqlite")
+	must(t, err)
+	if strings.Contains(string(src), dialectsImport) || !strings.Contains(string(src), "return out, ClassifyError(err)") {
+		t.Errorf("adapter in package sqlite:\n%s", src)
 	}
 }

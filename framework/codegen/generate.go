@@ -87,7 +87,11 @@ func Generate(opts Options) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		src, err := adapterFile(p, pkgs[0], typesPkg, typesImport, sqlcImport)
+		adapterImport, err := importPath(p.Dialect.AdapterDir())
+		if err != nil {
+			return nil, err
+		}
+		src, err := adapterFile(p, pkgs[0], typesPkg, typesImport, sqlcImport, adapterImport)
 		if err != nil {
 			return nil, err
 		}

@@ -8,12 +8,27 @@ import (
 	"strings"
 )
 
+// dialectsImport is the import path of Quarry's dialect packages; each
+// dialect's package (dialectsImport + "/postgres" and so on) has the
+// ClassifyError that the adapters return their errors through.
+const dialectsImport = "github.com/quarry-go/quarry/dialects"
+
 // adapterFile renders the adapter of one dialect: a Queries type whose
 // methods call sqlc's and convert between its types and the shared ones
-// field by field (so field order may differ between dialects).
-func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport string) ([]byte, error) {
+// field by field (so field order may differ between dialects), and return
+// every error classified by the dialect's ClassifyError, so errors.Is
+// matches package store's sentinels. adapterImport is the adapter's own
+// import path: the framework's adapters are the dialect packages, and
+// call their ClassifyError unqualified.
+func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport, adapterImport string) ([]byte, error) {
 	sqlcPkg := p.Dialect.Package
 	adapterPkg := packageName(p.Dialect.AdapterDir())
+	classifyImport := dialectsImport + "/" + p.Dialect.Name
+	classifyPkg, classify := "", "ClassifyError"
+	if classifyImport != adapterImport {
+		classifyPkg = "quarry" + p.Dialect.Name
+		classify = classifyPkg + "." + classify
+	}
 	var body bytes.Buffer
 	toDB, fromDB := map[string]bool{}, map[string]bool{}
 	var exprs []string
@@ -38,20 +53,20 @@ func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport string) ([]b
 		exprs = append(exprs, rm.Results...)
 		switch len(rm.Results) {
 		case 1:
-			fmt.Fprintf(&body, "\treturn %s\n", call)
+			fmt.Fprintf(&body, "\treturn %s(%s)\n", classify, call)
 		case 2:
 			res := rm.Results[0]
 			s, isStruct := ref.localStruct(res)
 			switch {
 			case !isStruct:
-				fmt.Fprintf(&body, "\treturn %s\n", call)
+				fmt.Fprintf(&body, "\tout, err := %s\n\treturn out, %s(err)\n", call, classify)
 			case strings.HasPrefix(res, "[]"):
 				fromDB[s.Name] = true
-				fmt.Fprintf(&body, "\trows, err := %s\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", call)
+				fmt.Fprintf(&body, "\trows, err := %s\n\tif err != nil {\n\t\treturn nil, %s(err)\n\t}\n", call, classify)
 				fmt.Fprintf(&body, "\tout := make([]%s.%s, len(rows))\n\tfor i, r := range rows {\n\t\tout[i] = fromDB%s(r)\n\t}\n\treturn out, nil\n", typesPkg, s.Name, s.Name)
 			default:
 				fromDB[s.Name] = true
-				fmt.Fprintf(&body, "\trow, err := %s\n\treturn fromDB%s(row), err\n", call, s.Name)
+				fmt.Fprintf(&body, "\trow, err := %s\n\treturn fromDB%s(row), %s(err)\n", call, s.Name, classify)
 			}
 		default:
 			return nil, fmt.Errorf("query %s: unexpected results %v", name, rm.Results)
@@ -75,7 +90,11 @@ func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport string) ([]b
 			fmt.Fprintf(&b, "\t%q\n", ip)
 		}
 	}
-	fmt.Fprintf(&b, "\n\t%s %q\n\t%s %q\n)\n\n", typesPkg, typesImport, sqlcPkg, sqlcImport)
+	fmt.Fprintf(&b, "\n")
+	if classifyPkg != "" {
+		fmt.Fprintf(&b, "\t%s %q\n", classifyPkg, classifyImport)
+	}
+	fmt.Fprintf(&b, "\t%s %q\n\t%s %q\n)\n\n", typesPkg, typesImport, sqlcPkg, sqlcImport)
 	fmt.Fprintf(&b, `// Queries runs the %[1]s queries and returns the shared %[2]s types.
 type Queries struct{ q *%[3]s.Queries }
 

@@ -33,8 +33,6 @@ func NewSQL(db *sql.DB, d dialects.Dialect) *SQLBackend { return &SQLBackend{db:
 
 func (b *SQLBackend) q(db store.DBTX) store.Querier { return b.d.Queries(db) }
 
-func (b *SQLBackend) err(err error) error { return b.d.ClassifyError(err) }
-
 // Insert implements Backend. Without tx, several jobs go in one
 // transaction of their own. On PostgreSQL each queue that gained an
 // available job is notified, inside the same transaction.
@@ -79,7 +77,7 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 		if j.UniqueKey == "" {
 			id, err := q.JobInsert(ctx, p)
 			if err != nil {
-				return nil, fmt.Errorf("insert %s job: %w", j.Kind, b.err(err))
+				return nil, fmt.Errorf("insert %s job: %w", j.Kind, err)
 			}
 			out[i] = InsertResult{ID: id}
 		} else {
@@ -112,14 +110,13 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.JobInsertParams) (InsertResult, error) {
 	for attempt := 1; ; attempt++ {
 		n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(p))
-		if err = b.err(err); errors.Is(err, store.ErrUniqueViolation) {
+		if errors.Is(err, store.ErrUniqueViolation) {
 			n, err = 0, nil
 		}
 		if err != nil {
 			return InsertResult{}, err
 		}
 		row, err := q.JobGetByUniqueKey(ctx, p.UniqueKey)
-		err = b.err(err)
 		if err == nil {
 			return InsertResult{ID: row.ID, Duplicate: n == 0}, nil
 		}
@@ -148,16 +145,19 @@ func Notify(ctx context.Context, db store.DBTX, d dialects.Dialect, queue string
 	return dialects.Notify(ctx, db, d, notifyChannel, queue)
 }
 
+// inTx runs fn in a transaction. fn's errors come from the adapter,
+// classified; BeginTx's and Commit's are classified here (SQLite's
+// IMMEDIATE transactions can be told "busy", a conflict).
 func (b *SQLBackend) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
-		return b.err(err)
+		return b.d.ClassifyError(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return b.err(tx.Commit())
+	return b.d.ClassifyError(tx.Commit())
 }
 
 // Fetch implements Backend: one short transaction that locks the next
@@ -169,7 +169,7 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 		q := b.q(tx)
 		rows, err := q.JobLockAvailable(ctx, store.JobLockAvailableParams{Queue: p.Queue, RunAt: p.Now, Limit: int64(p.Limit)})
 		if err != nil || len(rows) == 0 {
-			return b.err(err)
+			return err
 		}
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
@@ -179,7 +179,7 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 			AttemptedAt: nullTime(p.Now), LockedUntil: nullTime(p.LockedUntil),
 			LockedBy: nullString(p.Worker), Ids: ids,
 		}); err != nil {
-			return b.err(err)
+			return err
 		}
 		out = make([]*JobRow, len(rows))
 		for i, r := range rows {
@@ -209,7 +209,7 @@ func (b *SQLBackend) Complete(ctx context.Context, runs []JobAttempt, worker str
 		n, err := q.JobComplete(ctx, store.JobCompleteParams{FinishedAt: nullTime(at), Ids: g.ids, LockedBy: nullString(worker), Attempt: int64(g.attempt)})
 		total += n
 		if err != nil {
-			return total, b.err(err)
+			return total, err
 		}
 	}
 	return total, nil
@@ -245,7 +245,7 @@ func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt),
 	})
-	return n == 1, b.err(err)
+	return n == 1, err
 }
 
 func encodeErrors(errs []AttemptError) (string, error) {
@@ -265,12 +265,12 @@ func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, runs []JobAtt
 	for _, g := range byAttempt(runs) {
 		n, err := q.JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids})
 		if err != nil {
-			return nil, b.err(err)
+			return nil, err
 		}
 		ids := g.ids
 		if int(n) < len(g.ids) {
 			if ids, err = q.JobListHeld(ctx, store.JobListHeldParams{LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids}); err != nil {
-				return nil, b.err(err)
+				return nil, err
 			}
 		}
 		for _, id := range ids {
@@ -288,7 +288,7 @@ const maintenanceBatch = 1000
 func (b *SQLBackend) ListExpired(ctx context.Context, now time.Time, limit int) ([]*JobRow, error) {
 	rows, err := b.q(b.db).JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
 	if err != nil {
-		return nil, b.err(err)
+		return nil, err
 	}
 	out := make([]*JobRow, len(rows))
 	for i, r := range rows {
@@ -310,7 +310,7 @@ func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt), Now: nullTime(now),
 	})
-	return n == 1, b.err(err)
+	return n == 1, err
 }
 
 // Promote implements Backend. On PostgreSQL, when it made jobs available
@@ -336,26 +336,25 @@ func (b *SQLBackend) byBatches(list func() ([]int64, error), change func(ids []i
 	for {
 		ids, err := list()
 		if err != nil || len(ids) == 0 {
-			return total, b.err(err)
+			return total, err
 		}
 		n, err := change(ids)
 		total += n
 		if err != nil || len(ids) < maintenanceBatch {
-			return total, b.err(err)
+			return total, err
 		}
 	}
 }
 
 // DeleteFinished implements Backend.
 func (b *SQLBackend) DeleteFinished(ctx context.Context, state State, before time.Time, limit int) (int64, error) {
-	n, err := b.q(b.db).JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
-	return n, b.err(err)
+	return b.q(b.db).JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
 }
 
 // Get implements Backend.
 func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 	r, err := b.q(b.db).JobGet(ctx, id)
-	if err := b.err(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
 	} else if err != nil {
 		return nil, err
@@ -366,19 +365,19 @@ func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 // Cancel implements Backend.
 func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
 	n, err := b.q(b.db).JobCancel(ctx, store.JobCancelParams{FinishedAt: nullTime(at), ID: id})
-	return n == 1, b.err(err)
+	return n == 1, err
 }
 
 // Retry implements Backend.
 func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
 	n, err := b.q(b.db).JobRetry(ctx, store.JobRetryParams{RunAt: at, ID: id})
-	return n == 1, b.err(err)
+	return n == 1, err
 }
 
 // Delete implements Backend.
 func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
 	n, err := b.q(b.db).JobDelete(ctx, id)
-	return n == 1, b.err(err)
+	return n == 1, err
 }
 
 // SetPaused implements Backend.
@@ -388,7 +387,7 @@ func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, a
 		p.PausedAt = nullTime(at)
 	}
 	if err := b.q(b.db).JobQueueSetPaused(ctx, p); err != nil {
-		return b.err(err)
+		return err
 	}
 	if !paused {
 		return Notify(ctx, b.db, b.d, queue)
@@ -400,7 +399,7 @@ func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, a
 func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
 	rows, err := b.q(b.db).JobQueueList(ctx)
 	if err != nil {
-		return nil, b.err(err)
+		return nil, err
 	}
 	out := make([]QueueInfo, len(rows))
 	for i, r := range rows {
@@ -413,7 +412,7 @@ func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
 func (b *SQLBackend) Counts(ctx context.Context) ([]Count, error) {
 	rows, err := b.q(b.db).JobCountByState(ctx)
 	if err != nil {
-		return nil, b.err(err)
+		return nil, err
 	}
 	out := make([]Count, len(rows))
 	for i, r := range rows {

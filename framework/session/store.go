@@ -20,8 +20,7 @@ const UserIDKey = "quarry.user_id"
 
 // Store keeps scs sessions in quarry_sessions.
 type Store struct {
-	q       store.SessionsQueries
-	dialect dialects.Dialect
+	q store.SessionsQueries
 	// IdleTimeout ends a session unused for that long (default 24 hours;
 	// 0 for none): a row's expiry is at most IdleTimeout ahead, and a
 	// request moves it forward (one UPDATE of the expiry alone) only once
@@ -71,7 +70,7 @@ var (
 // NewStore returns a store over db (a pool; sessions are not written inside
 // the caller's transactions).
 func NewStore(db store.DBTX, d dialects.Dialect) *Store {
-	return &Store{q: d.Queries(db), dialect: d, IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
+	return &Store{q: d.Queries(db), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
@@ -81,7 +80,7 @@ func (s *Store) now() time.Time { return s.Now().UTC() }
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	if l, ok := ctx.Value(loadedKey{}).(*Loaded); ok {
 		row, err := s.q.SessionFindUser(ctx, store.SessionFindUserParams{Token: token, Now: s.now()})
-		if err := s.dialect.ClassifyError(err); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, false, err
 		} else if err == nil {
 			l.Found, l.AuthVersion = true, row.AuthVersion.Int64
@@ -94,7 +93,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		// No user: an anonymous session, or none; read it alone.
 	}
 	b, err := s.q.SessionFind(ctx, store.SessionFindParams{Token: token, Now: s.now()})
-	if err := s.dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, err

@@ -2,10 +2,12 @@ package store
 
 import "errors"
 
-// Sentinel errors for database failures a caller can act on. A dialect's
-// ClassifyError (see package dialects) tags driver errors with them, so
-// errors.Is(err, store.ErrUniqueViolation) works on every database while
-// the driver's own error stays reachable with errors.As.
+// Sentinel errors for database failures a caller can act on. The generated
+// adapters tag every driver error they return with them (through their
+// dialect's ClassifyError, see package dialects, which also serves
+// hand-written SQL), so errors.Is(err, store.ErrUniqueViolation) works on
+// every database while the driver's own error stays reachable with
+// errors.As.
 var (
 	// ErrNotFound: a query for one row found none (sql.ErrNoRows).
 	ErrNotFound = errors.New("store: not found")

@@ -90,7 +90,7 @@ func (h *handlers) writePost(w http.ResponseWriter, r *http.Request, slug string
 	d := framework.DatabaseFrom(r.Context())
 	q := Queries(d.Dialect, d.DB)
 	p, err := q.PostGetBySlug(r.Context(), slug)
-	if err := d.Dialect.ClassifyError(err); errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such post")
 		return
 	} else if err != nil {
@@ -205,12 +205,13 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 // so a failure leaves nothing behind. Tags are taken in sorted order, so two
 // posts sharing tags lock them in the same order; a transaction that still
 // loses a deadlock or lock wait is retried twice. Errors come back
-// classified (see dialects.Dialect.ClassifyError).
+// classified: the adapter's by the adapter, BeginTx's and Commit's by
+// createPostTx (see dialects.Dialect.ClassifyError).
 func createPost(ctx context.Context, d *framework.Database, in postInput) error {
 	tags := slices.Compact(slices.Sorted(slices.Values(in.Tags)))
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		err = d.Dialect.ClassifyError(createPostTx(ctx, d, in, tags))
+		err = createPostTx(ctx, d, in, tags)
 		if !errors.Is(err, store.ErrConflict) {
 			return err
 		}
@@ -221,7 +222,7 @@ func createPost(ctx context.Context, d *framework.Database, in postInput) error 
 func createPostTx(ctx context.Context, d *framework.Database, in postInput, tags []string) (err error) {
 	tx, err := d.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return d.Dialect.ClassifyError(err)
 	}
 	defer func() {
 		if err != nil {
@@ -249,5 +250,5 @@ func createPostTx(ctx context.Context, d *framework.Database, in postInput, tags
 			return err
 		}
 	}
-	return tx.Commit()
+	return d.Dialect.ClassifyError(tx.Commit())
 }

@@ -5,6 +5,7 @@ package sqlite
 import (
 	"context"
 
+	quarrysqlite "github.com/quarry-go/quarry/dialects/sqlite"
 	db "github.com/quarry-go/quarry/examples/blog/db"
 	sqlcdb "github.com/quarry-go/quarry/examples/blog/db/sqlite/internal/sqlcdb"
 )
@@ -19,20 +20,21 @@ var _ db.Querier = (*Queries)(nil)
 
 // AuthorCreate runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) AuthorCreate(ctx context.Context, arg db.AuthorCreateParams) (int64, error) {
-	return a.q.AuthorCreate(ctx, toDBAuthorCreateParams(arg))
+	out, err := a.q.AuthorCreate(ctx, toDBAuthorCreateParams(arg))
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // AuthorGet runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) AuthorGet(ctx context.Context, id int64) (db.Author, error) {
 	row, err := a.q.AuthorGet(ctx, id)
-	return fromDBAuthor(row), err
+	return fromDBAuthor(row), quarrysqlite.ClassifyError(err)
 }
 
 // AuthorList runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) AuthorList(ctx context.Context) ([]db.Author, error) {
 	rows, err := a.q.AuthorList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, quarrysqlite.ClassifyError(err)
 	}
 	out := make([]db.Author, len(rows))
 	for i, r := range rows {
@@ -43,30 +45,33 @@ func (a *Queries) AuthorList(ctx context.Context) ([]db.Author, error) {
 
 // PostCount runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostCount(ctx context.Context) (int64, error) {
-	return a.q.PostCount(ctx)
+	out, err := a.q.PostCount(ctx)
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // PostCreate runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostCreate(ctx context.Context, arg db.PostCreateParams) (int64, error) {
-	return a.q.PostCreate(ctx, toDBPostCreateParams(arg))
+	out, err := a.q.PostCreate(ctx, toDBPostCreateParams(arg))
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // PostDelete runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostDelete(ctx context.Context, id int64) (int64, error) {
-	return a.q.PostDelete(ctx, id)
+	out, err := a.q.PostDelete(ctx, id)
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // PostGetBySlug runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostGetBySlug(ctx context.Context, slug string) (db.PostGetBySlugRow, error) {
 	row, err := a.q.PostGetBySlug(ctx, slug)
-	return fromDBPostGetBySlugRow(row), err
+	return fromDBPostGetBySlugRow(row), quarrysqlite.ClassifyError(err)
 }
 
 // PostList runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostList(ctx context.Context, arg db.PostListParams) ([]db.PostListRow, error) {
 	rows, err := a.q.PostList(ctx, toDBPostListParams(arg))
 	if err != nil {
-		return nil, err
+		return nil, quarrysqlite.ClassifyError(err)
 	}
 	out := make([]db.PostListRow, len(rows))
 	for i, r := range rows {
@@ -77,24 +82,26 @@ func (a *Queries) PostList(ctx context.Context, arg db.PostListParams) ([]db.Pos
 
 // PostTagAdd runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostTagAdd(ctx context.Context, arg db.PostTagAddParams) error {
-	return a.q.PostTagAdd(ctx, toDBPostTagAddParams(arg))
+	return quarrysqlite.ClassifyError(a.q.PostTagAdd(ctx, toDBPostTagAddParams(arg)))
 }
 
 // PostTagNames runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) PostTagNames(ctx context.Context, postID int64) ([]string, error) {
-	return a.q.PostTagNames(ctx, postID)
+	out, err := a.q.PostTagNames(ctx, postID)
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // TagEnsure runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) TagEnsure(ctx context.Context, name string) (int64, error) {
-	return a.q.TagEnsure(ctx, name)
+	out, err := a.q.TagEnsure(ctx, name)
+	return out, quarrysqlite.ClassifyError(err)
 }
 
 // TagList runs the sqlite query queries/sqlite/blog.sql.
 func (a *Queries) TagList(ctx context.Context) ([]db.TagListRow, error) {
 	rows, err := a.q.TagList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, quarrysqlite.ClassifyError(err)
 	}
 	out := make([]db.TagListRow, len(rows))
 	for i, r := range rows {

@@ -1,0 +1,37 @@
+package postgres
+
+import (
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/quarry-go/quarry/dialects/internal/dberr"
+	"github.com/quarry-go/quarry/framework/store"
+)
+
+// ClassifyError tags a PostgreSQL error with the matching sentinel of
+// package store (sql.ErrNoRows is store.ErrNotFound; unique, foreign key,
+// not null and check violations; serialization failures and deadlocks are
+// store.ErrConflict; too long a value is store.ErrTooLong), so that
+// errors.Is matches the sentinel while errors.Is and errors.As still reach
+// the *pgconn.PgError. Other errors, and errors already tagged, are returned
+// unchanged. The generated adapter (Queries) returns its errors through it.
+func ClassifyError(err error) error { return dberr.Classify(err, sentinel) }
+
+// sentinel is the store error for a PostgreSQL error code, or nil.
+// https://www.postgresql.org/docs/current/errcodes-appendix.html
+func sentinel(e *pgconn.PgError) error {
+	switch e.Code {
+	case "23505":
+		return store.ErrUniqueViolation
+	case "23503":
+		return store.ErrForeignKeyViolation
+	case "23502":
+		return store.ErrNotNullViolation
+	case "23514":
+		return store.ErrCheckViolation
+	case "40001", "40P01":
+		return store.ErrConflict
+	case "22001":
+		return store.ErrTooLong
+	}
+	return nil
+}
