@@ -70,6 +70,10 @@ func identityAppAuth(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *si
 		u, _ := authhttp.UserFrom(r.Context())
 		w.Write([]byte("ok " + u.Username))
 	})))
+	// An anonymous visitor's session that holds something (a cart, say).
+	app.Router().HandleFunc("/remember", func(w http.ResponseWriter, r *http.Request) {
+		a.Sessions().Put(r.Context(), "remembered", true)
+	})
 	return app, st, a
 }
 

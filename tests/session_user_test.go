@@ -71,8 +71,25 @@ func TestSessionCarriesUser(t *testing.T) {
 			t.Error("the expiry moved twice within IdleTimeout/24")
 		}
 
+		// An anonymous session that holds data keeps its idle timeout too.
+		anon := newBrowser(t, srv.URL)
+		anon.do("GET", "/remember", nil, nil)
+		var anonExpiry time.Time
+		if err := db.SQL.QueryRow("SELECT expiry FROM quarry_sessions WHERE user_id IS NULL").Scan(&anonExpiry); err != nil {
+			t.Fatalf("the anonymous session with data: %v", err)
+		}
+		offset.Store(int64(4 * time.Hour))
+		anon.do("GET", "/login", nil, nil)
+		var anonMoved time.Time
+		if err := db.SQL.QueryRow("SELECT expiry FROM quarry_sessions WHERE user_id IS NULL").Scan(&anonMoved); err != nil {
+			t.Fatal(err)
+		}
+		if d := anonMoved.Sub(anonExpiry); d < 2*time.Hour {
+			t.Errorf("an active anonymous session's expiry moved by %s, want about 2h", d)
+		}
+
 		// Idle past the timeout: logged out.
-		offset.Store(int64(2*time.Hour + st.IdleTimeout + time.Minute))
+		offset.Store(int64(4*time.Hour + st.IdleTimeout + time.Minute))
 		resp, _ := b.do("GET", "/private", nil, nil)
 		expect(t, "after the idle timeout", resp, 303, "/login?next=%2Fprivate")
 		offset.Store(0)

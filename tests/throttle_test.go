@@ -384,3 +384,49 @@ func TestLoginThrottleParallel(t *testing.T) {
 		checkThrottleKeys(t, db)
 	})
 }
+
+// TestLoginThrottleDeleteStale: the rows the throttle has forgotten are
+// deleted (so new usernames and addresses cannot grow the table without
+// bound), while counts still in force and known addresses are kept.
+func TestLoginThrottleDeleteStale(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		ctx := context.Background()
+		svc, th, clock := throttleSetup(t, db, "admin")
+		rows := func() (counts, known int) {
+			t.Helper()
+			if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarry_login_failures WHERE throttle_key NOT LIKE 'ok:%'").Scan(&counts); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarry_login_failures WHERE throttle_key LIKE 'ok:%'").Scan(&known); err != nil {
+				t.Fatal(err)
+			}
+			return counts, known
+		}
+		if _, err := svc.Login(ctx, th, "admin", "plenty-long-secret", "198.51.100.20"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 { // new usernames from new addresses, and a throttled pair
+			svc.Login(ctx, th, fmt.Sprintf("nobody-%d", i), "guess", fmt.Sprintf("203.0.113.%d", i))
+			svc.Login(ctx, th, "admin", fmt.Sprintf("guess-%d", i), "192.0.2.1")
+		}
+		counts, known := rows()
+		if counts == 0 || known != 1 {
+			t.Fatalf("before: %d counts, %d known addresses", counts, known)
+		}
+		if n, err := th.DeleteStale(ctx); err != nil || n != 0 {
+			t.Fatalf("DeleteStale at once: %d, %v; want 0 (all in force)", n, err)
+		}
+		clock.advance(th.MaxDelay + max(th.ResetAfter, th.AccountWindow) + time.Minute)
+		if n, err := th.DeleteStale(ctx); err != nil || int(n) != counts {
+			t.Fatalf("DeleteStale after the windows: %d, %v; want %d", n, err, counts)
+		}
+		if c, k := rows(); c != 0 || k != 1 {
+			t.Fatalf("after the windows: %d counts, %d known addresses; want 0, 1", c, k)
+		}
+		clock.advance(th.KnownFor)
+		if n, err := th.DeleteStale(ctx); err != nil || n != 1 {
+			t.Fatalf("DeleteStale after KnownFor: %d, %v; want 1", n, err)
+		}
+	})
+}

@@ -402,6 +402,12 @@ func (a *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string)
 	return ClassifyError(a.q.LoginFailureDecrement(ctx, throttleKey))
 }
 
+// LoginFailureDeleteStale runs the sqlite query queries/sqlite/login_failures.sql.
+func (a *Queries) LoginFailureDeleteStale(ctx context.Context, arg store.LoginFailureDeleteStaleParams) (int64, error) {
+	out, err := a.q.LoginFailureDeleteStale(ctx, toDBLoginFailureDeleteStaleParams(arg))
+	return out, ClassifyError(err)
+}
+
 // LoginFailureGet runs the sqlite query queries/sqlite/login_failures.sql.
 func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (store.QuarryLoginFailure, error) {
 	row, err := a.q.LoginFailureGet(ctx, throttleKey)
@@ -435,9 +441,9 @@ func (a *Queries) SessionDeleteExpired(ctx context.Context, now time.Time) (int6
 }
 
 // SessionFind runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) ([]byte, error) {
-	out, err := a.q.SessionFind(ctx, toDBSessionFindParams(arg))
-	return out, ClassifyError(err)
+func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) (store.SessionFindRow, error) {
+	row, err := a.q.SessionFind(ctx, toDBSessionFindParams(arg))
+	return fromDBSessionFindRow(row), ClassifyError(err)
 }
 
 // SessionFindUser runs the sqlite query queries/sqlite/sessions.sql.
@@ -548,6 +554,10 @@ func toDBLoginFailureCountParams(v store.LoginFailureCountParams) sqlcdb.LoginFa
 	return sqlcdb.LoginFailureCountParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
 }
 
+func toDBLoginFailureDeleteStaleParams(v store.LoginFailureDeleteStaleParams) sqlcdb.LoginFailureDeleteStaleParams {
+	return sqlcdb.LoginFailureDeleteStaleParams{CountCutoff: v.CountCutoff, LockCutoff: v.LockCutoff, KnownCutoff: v.KnownCutoff}
+}
+
 func toDBLoginFailureLockParams(v store.LoginFailureLockParams) sqlcdb.LoginFailureLockParams {
 	return sqlcdb.LoginFailureLockParams{LockedUntil: v.LockedUntil, ThrottleKey: v.ThrottleKey}
 }
@@ -642,6 +652,10 @@ func fromDBQuarryPermission(v sqlcdb.QuarryPermission) store.QuarryPermission {
 
 func fromDBQuarryUser(v sqlcdb.QuarryUser) store.QuarryUser {
 	return store.QuarryUser{ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data}
+}
+
+func fromDBSessionFindRow(v sqlcdb.SessionFindRow) store.SessionFindRow {
+	return store.SessionFindRow{Data: v.Data, Expiry: v.Expiry}
 }
 
 func fromDBSessionFindUserRow(v sqlcdb.SessionFindUserRow) store.SessionFindUserRow {

@@ -194,6 +194,18 @@ func (t *Throttle) stale(row store.QuarryLoginFailure, kind keyKind, now time.Ti
 	return row.WindowStart.Before(cutoff) && (!row.LockedUntil.Valid || row.LockedUntil.Time.Before(cutoff))
 }
 
+// DeleteStale deletes the rows the throttle no longer reads: counts whose
+// window and last delay ended more than ResetAfter and AccountWindow ago,
+// and marks of known addresses older than KnownFor. Run it periodically
+// (the demo does, beside its session purge), so that a stream of new
+// usernames or addresses cannot grow the table without bound.
+func (t *Throttle) DeleteStale(ctx context.Context) (int64, error) {
+	now := t.Now().UTC()
+	cutoff := now.Add(-max(t.ResetAfter, t.AccountWindow))
+	return t.q.LoginFailureDeleteStale(ctx, store.LoginFailureDeleteStaleParams{
+		CountCutoff: cutoff, LockCutoff: sql.NullTime{Time: cutoff, Valid: true}, KnownCutoff: now.Add(-t.KnownFor)})
+}
+
 // delay is the wait after a failure that leaves a pair or an address over
 // its free failures by over (0 for the first).
 func (t *Throttle) delay(over int64) time.Duration {

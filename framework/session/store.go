@@ -92,13 +92,14 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		}
 		// No user: an anonymous session, or none; read it alone.
 	}
-	b, err := s.q.SessionFind(ctx, store.SessionFindParams{Token: token, Now: s.now()})
+	row, err := s.q.SessionFind(ctx, store.SessionFindParams{Token: token, Now: s.now()})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, err
 	}
-	return b, true, nil
+	s.touch(ctx, token, row.Data, row.Expiry)
+	return row.Data, true, nil
 }
 
 // CommitCtx writes a session, replacing an earlier version, with its user

@@ -161,6 +161,10 @@ type LoginFailuresQueries interface {
 	// LoginFailureDecrement gives back an attempt counted before a login that
 	// then succeeded.
 	LoginFailureDecrement(ctx context.Context, throttleKey string) error
+	// LoginFailureDeleteStale deletes what the throttle has forgotten: counts
+	// whose window began before count_cutoff and whose last delay ended before
+	// lock_cutoff, and marks of known addresses older than known_cutoff.
+	LoginFailureDeleteStale(ctx context.Context, arg LoginFailureDeleteStaleParams) (int64, error)
 	LoginFailureGet(ctx context.Context, throttleKey string) (QuarryLoginFailure, error)
 	LoginFailureLock(ctx context.Context, arg LoginFailureLockParams) error
 	// LoginFailureResetWindow starts a new window for a key whose window began
@@ -174,7 +178,7 @@ type SessionsQueries interface {
 	SessionDelete(ctx context.Context, token string) error
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	// Sessions for scs: find a live one, write one, delete one, purge expired.
-	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
+	SessionFind(ctx context.Context, arg SessionFindParams) (SessionFindRow, error)
 	// SessionFindUser is a live session of a logged-in user with the user's row
 	// and the permissions version (NULL before any change), in one round trip.
 	// An anonymous session (user_id NULL) is not found here.
@@ -367,6 +371,13 @@ type LoginFailureCountParams struct {
 	WindowStart time.Time
 }
 
+// LoginFailureDeleteStaleParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type LoginFailureDeleteStaleParams struct {
+	CountCutoff time.Time
+	LockCutoff  sql.NullTime
+	KnownCutoff time.Time
+}
+
 // LoginFailureLockParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type LoginFailureLockParams struct {
 	LockedUntil sql.NullTime
@@ -509,6 +520,12 @@ type SessionCommitParams struct {
 type SessionFindParams struct {
 	Token string
 	Now   time.Time
+}
+
+// SessionFindRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type SessionFindRow struct {
+	Data   []byte
+	Expiry time.Time
 }
 
 // SessionFindUserParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -24,3 +24,12 @@ DELETE FROM quarry_login_failures WHERE throttle_key = sqlc.arg(throttle_key);
 -- then succeeded.
 -- name: LoginFailureDecrement :exec
 UPDATE quarry_login_failures SET failures = failures - 1 WHERE throttle_key = sqlc.arg(throttle_key) AND failures > 0;
+
+-- LoginFailureDeleteStale deletes what the throttle has forgotten: counts
+-- whose window began before count_cutoff and whose last delay ended before
+-- lock_cutoff, and marks of known addresses older than known_cutoff.
+-- name: LoginFailureDeleteStale :execrows
+DELETE FROM quarry_login_failures
+WHERE (throttle_key NOT LIKE 'ok:%' AND window_start < sqlc.arg(count_cutoff)
+       AND (locked_until IS NULL OR locked_until < sqlc.arg(lock_cutoff)))
+   OR (throttle_key LIKE 'ok:%' AND window_start < sqlc.arg(known_cutoff));

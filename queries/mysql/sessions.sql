@@ -1,7 +1,7 @@
 -- Sessions for scs: find a live one, write one, delete one, purge expired.
 
 -- name: SessionFind :one
-SELECT data FROM quarry_sessions WHERE token = sqlc.arg(token) AND expiry > sqlc.arg(now);
+SELECT data, expiry FROM quarry_sessions WHERE token = sqlc.arg(token) AND expiry > sqlc.arg(now);
 
 -- SessionFindUser is a live session of a logged-in user with the user's row
 -- and the permissions version (NULL before any change), in one round trip.

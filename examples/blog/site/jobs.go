@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/session"
 )
 
-// PurgeSessionsArgs is the demo's periodic job: delete expired sessions.
+// PurgeSessionsArgs is the demo's periodic job: delete expired sessions
+// and the login-throttle rows the throttle has forgotten.
 type PurgeSessionsArgs struct{}
 
 // Kind implements jobs.Args.
@@ -27,16 +29,20 @@ func (PostPublishedArgs) Kind() string { return "blog.post_published" }
 
 // StartJobs starts the demo's background-job client in the app process:
 // the "default" queue with 10 workers, the jobs of the publish action,
-// and a periodic session purge every 10 minutes (once per slot however
-// many instances run). Stop it with Stop on shutdown.
+// and a periodic purge of expired sessions and stale login-throttle rows
+// every 10 minutes (once per slot however many instances run). Stop it with Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
 	sessions := session.NewStore(d.DB, d.Dialect)
 	reg := jobs.NewRegistry()
 	jobs.Register[PurgeSessionsArgs](reg, jobs.WorkFunc[PurgeSessionsArgs](func(ctx context.Context, _ *jobs.Job[PurgeSessionsArgs]) error {
 		n, err := sessions.DeleteExpired(ctx)
-		if err == nil && n > 0 {
-			app.Logger().Info("purged expired sessions", "sessions", n)
+		if err != nil {
+			return err
+		}
+		stale, err := auth.NewThrottle(d.DB, d.Dialect).DeleteStale(ctx)
+		if n > 0 || stale > 0 {
+			app.Logger().Info("purged expired sessions and stale login-throttle rows", "sessions", n, "throttle_rows", stale)
 		}
 		return err
 	}))

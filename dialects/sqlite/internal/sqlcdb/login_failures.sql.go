@@ -49,6 +49,30 @@ func (q *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string)
 	return err
 }
 
+const loginFailureDeleteStale = `-- name: LoginFailureDeleteStale :execrows
+DELETE FROM quarry_login_failures
+WHERE (throttle_key NOT LIKE 'ok:%' AND window_start < ?1
+       AND (locked_until IS NULL OR locked_until < ?2))
+   OR (throttle_key LIKE 'ok:%' AND window_start < ?3)
+`
+
+type LoginFailureDeleteStaleParams struct {
+	CountCutoff time.Time
+	LockCutoff  sql.NullTime
+	KnownCutoff time.Time
+}
+
+// LoginFailureDeleteStale deletes what the throttle has forgotten: counts
+// whose window began before count_cutoff and whose last delay ended before
+// lock_cutoff, and marks of known addresses older than known_cutoff.
+func (q *Queries) LoginFailureDeleteStale(ctx context.Context, arg LoginFailureDeleteStaleParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, loginFailureDeleteStale, arg.CountCutoff, arg.LockCutoff, arg.KnownCutoff)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const loginFailureGet = `-- name: LoginFailureGet :one
 SELECT throttle_key, failures, window_start, locked_until FROM quarry_login_failures WHERE throttle_key = ?1
 `

@@ -56,7 +56,7 @@ func (q *Queries) SessionDeleteExpired(ctx context.Context, now time.Time) (int6
 
 const sessionFind = `-- name: SessionFind :one
 
-SELECT data FROM quarry_sessions WHERE token = ?1 AND expiry > ?2
+SELECT data, expiry FROM quarry_sessions WHERE token = ?1 AND expiry > ?2
 `
 
 type SessionFindParams struct {
@@ -64,12 +64,17 @@ type SessionFindParams struct {
 	Now   time.Time
 }
 
+type SessionFindRow struct {
+	Data   []byte
+	Expiry time.Time
+}
+
 // Sessions for scs: find a live one, write one, delete one, purge expired.
-func (q *Queries) SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error) {
+func (q *Queries) SessionFind(ctx context.Context, arg SessionFindParams) (SessionFindRow, error) {
 	row := q.db.QueryRowContext(ctx, sessionFind, arg.Token, arg.Now)
-	var data []byte
-	err := row.Scan(&data)
-	return data, err
+	var i SessionFindRow
+	err := row.Scan(&i.Data, &i.Expiry)
+	return i, err
 }
 
 const sessionFindUser = `-- name: SessionFindUser :one
