@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -645,17 +646,11 @@ func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]
 	return key, nil
 }
 
-// inTx runs fn in a transaction, committed when fn returns nil.
+// inTx runs fn in a transaction of the request's database (see
+// framework.Database.InTx: committed when fn returns nil, run again when
+// it loses a deadlock).
 func (rq *request) inTx(fn func(*sql.Tx) error) error {
-	tx, err := rq.db.DB.BeginTx(rq.ctx(), nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return rq.db.InTx(rq.ctx(), nil, func(tx *framework.Tx) error { return fn(tx.Tx) })
 }
 
 // audit records an admin write with the changed fields' before and after.

@@ -101,7 +101,9 @@ type Action struct {
 	// "change" (default) or "delete".
 	Permission string
 	// Run does the work in tx, which commits when it returns a nil error.
-	// Its message is shown to the user.
+	// Its message is shown to the user. A transaction that loses a deadlock
+	// is run again from the start, so Run may be called more than once:
+	// keep its effects inside tx (enqueue jobs with EnqueueTx).
 	Run func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error)
 }
 

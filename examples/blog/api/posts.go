@@ -204,51 +204,33 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 // createPost writes the post, its tags and their links in one transaction,
 // so a failure leaves nothing behind. Tags are taken in sorted order, so two
 // posts sharing tags lock them in the same order; a transaction that still
-// loses a deadlock or lock wait is retried twice. Errors come back
-// classified: the adapter's by the adapter, BeginTx's and Commit's by
-// createPostTx (see dialects.Dialect.ClassifyError).
+// loses a deadlock or lock wait is run again by InTx. Errors come back
+// classified.
 func createPost(ctx context.Context, d *framework.Database, in postInput) error {
 	tags := slices.Compact(slices.Sorted(slices.Values(in.Tags)))
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = createPostTx(ctx, d, in, tags)
-		if !errors.Is(err, store.ErrConflict) {
-			return err
+	return d.InTx(ctx, nil, func(tx *framework.Tx) error {
+		q := Queries(d.Dialect, tx.Tx)
+		tagIDs := make([]int64, len(tags))
+		for i, name := range tags {
+			var err error
+			if tagIDs[i], err = q.TagEnsure(ctx, name); err != nil {
+				return err
+			}
 		}
-	}
-	return err
-}
-
-func createPostTx(ctx context.Context, d *framework.Database, in postInput, tags []string) (err error) {
-	tx, err := d.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return d.Dialect.ClassifyError(err)
-	}
-	defer func() {
+		var publishedAt sql.NullTime
+		if in.Published {
+			publishedAt = sql.NullTime{Time: time.Now().UTC(), Valid: true}
+		}
+		postID, err := q.PostCreate(ctx, db.PostCreateParams{AuthorID: in.AuthorID, Title: in.Title, Slug: in.Slug,
+			Body: in.Body, Published: in.Published, PublishedAt: publishedAt})
 		if err != nil {
-			_ = tx.Rollback() // the error that matters is err
-		}
-	}()
-	q := Queries(d.Dialect, tx)
-	tagIDs := make([]int64, len(tags))
-	for i, name := range tags {
-		if tagIDs[i], err = q.TagEnsure(ctx, name); err != nil {
 			return err
 		}
-	}
-	var publishedAt sql.NullTime
-	if in.Published {
-		publishedAt = sql.NullTime{Time: time.Now().UTC(), Valid: true}
-	}
-	postID, err := q.PostCreate(ctx, db.PostCreateParams{AuthorID: in.AuthorID, Title: in.Title, Slug: in.Slug,
-		Body: in.Body, Published: in.Published, PublishedAt: publishedAt})
-	if err != nil {
-		return err
-	}
-	for _, tagID := range tagIDs {
-		if err = q.PostTagAdd(ctx, db.PostTagAddParams{PostID: postID, TagID: tagID}); err != nil {
-			return err
+		for _, tagID := range tagIDs {
+			if err := q.PostTagAdd(ctx, db.PostTagAddParams{PostID: postID, TagID: tagID}); err != nil {
+				return err
+			}
 		}
-	}
-	return d.Dialect.ClassifyError(tx.Commit())
+		return nil
+	})
 }
