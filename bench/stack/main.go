@@ -6,7 +6,10 @@
 // text check, the database handle in the context), the handler reading
 // framework.DatabaseFrom and answering with framework.WriteJSON. wrk loads
 // each in turn (bare, quarry, bare, quarry, …), the best run of each
-// counts, and the ratio quarry/bare is printed:
+// counts, and the ratio quarry/bare is printed. Each run also reports this
+// process's CPU time per request (the servers' own, without wrk and
+// PostgreSQL), which other load on the machine disturbs less than req/s;
+// the least of each side and their difference close the output:
 //
 //	go run ./bench/stack                  # wrk -t2 -c8 -d10s, 2 rounds
 //	go run ./bench/stack -d 5s -rounds 3
@@ -30,6 +33,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -163,19 +167,28 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL; wrk -t%d -c%d -d%s, %d rounds, best of each (machine: %d CPUs, GOMAXPROCS %d)\n",
 		threads, conns, dur, rounds, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	var bestBare, bestQuarry float64
+	cpuBare, cpuQuarry := math.Inf(1), math.Inf(1)
+	var lastBare, lastQuarry measurement
 	for i := 0; i < rounds; i++ {
-		b, err := runWrk(bareAddr, dur, threads, conns)
+		b, err := measure(bareAddr, dur, threads, conns)
 		if err != nil {
 			return fmt.Errorf("bare: %w", err)
 		}
-		q, err := runWrk(quarryAddr, dur, threads, conns)
+		q, err := measure(quarryAddr, dur, threads, conns)
 		if err != nil {
 			return fmt.Errorf("quarry: %w", err)
 		}
-		fmt.Printf("  round %d: bare %s req/s  quarry %s req/s  ratio %.2f\n", i+1, thousands(b), thousands(q), q/b)
-		bestBare, bestQuarry = max(bestBare, b), max(bestQuarry, q)
+		fmt.Printf("  round %d: bare %s req/s (%.1f µs CPU/req)  quarry %s req/s (%.1f µs CPU/req)  ratio %.2f\n",
+			i+1, thousands(b.rps), b.cpuPerReq, thousands(q.rps), q.cpuPerReq, q.rps/b.rps)
+		bestBare, bestQuarry = max(bestBare, b.rps), max(bestQuarry, q.rps)
+		cpuBare, cpuQuarry = min(cpuBare, b.cpuPerReq), min(cpuQuarry, q.cpuPerReq)
+		lastBare, lastQuarry = b, q
 	}
 	fmt.Printf("bare %s req/s  quarry %s req/s  ratio %.2f\n", thousands(bestBare), thousands(bestQuarry), bestQuarry/bestBare)
+	fmt.Printf("server CPU per request (least of each; wrk and PostgreSQL excluded): bare %.1f µs  quarry %.1f µs  stack +%.1f µs\n",
+		cpuBare, cpuQuarry, cpuQuarry-cpuBare)
+	fmt.Printf("heap allocations per request (last round): bare %.1f (%.0f B)  quarry %.1f (%.0f B)\n",
+		lastBare.allocsPerReq, lastBare.bytesPerReq, lastQuarry.allocsPerReq, lastQuarry.bytesPerReq)
 
 	if cpuprofile != "" {
 		for _, p := range []struct{ name, addr, file string }{
@@ -197,19 +210,39 @@ func profile(file, addr string, dur time.Duration, threads, conns int, name stri
 		return err
 	}
 	defer f.Close()
-	before := processCPU()
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return err
 	}
-	rps, err := runWrk(addr, dur, threads, conns)
+	m, err := measure(addr, dur, threads, conns)
 	pprof.StopCPUProfile()
 	if err != nil {
 		return fmt.Errorf("%s (profiled): %w", name, err)
 	}
-	cpu := processCPU() - before
-	fmt.Printf("profiled %s run: %s req/s, %.1f µs of this process's CPU per request; go tool pprof -top %s\n",
-		name, thousands(rps), float64(cpu.Microseconds())/(rps*dur.Seconds()), file)
+	fmt.Printf("profiled %s run: %s req/s, %.1f µs CPU/req; go tool pprof -top %s\n", name, thousands(m.rps), m.cpuPerReq, file)
 	return nil
+}
+
+type measurement struct {
+	rps       float64 // requests per second, as wrk counts them
+	cpuPerReq float64 // this process's CPU time (user + system) per request, µs
+	// Heap allocations and bytes per request in this process: what the
+	// garbage collector will pay for, and unmoved by other load.
+	allocsPerReq, bytesPerReq float64
+}
+
+// measure runs wrk on addr and reads this process's CPU time around it.
+func measure(addr string, dur time.Duration, threads, conns int) (measurement, error) {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	before := processCPU()
+	rps, n, err := runWrk(addr, dur, threads, conns)
+	cpu := processCPU() - before
+	runtime.ReadMemStats(&m1)
+	if err != nil {
+		return measurement{}, err
+	}
+	return measurement{rps: rps, cpuPerReq: float64(cpu.Nanoseconds()) / 1e3 / n,
+		allocsPerReq: float64(m1.Mallocs-m0.Mallocs) / n, bytesPerReq: float64(m1.TotalAlloc-m0.TotalAlloc) / n}, nil
 }
 
 // processCPU is the user and system CPU time of this process so far.
@@ -265,23 +298,33 @@ func check(addr string) error {
 
 var (
 	reqPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	requests  = regexp.MustCompile(`([0-9]+) requests in`)
 	badResp   = regexp.MustCompile(`(Non-2xx or 3xx responses|Socket errors):.*`)
 )
 
-func runWrk(addr string, dur time.Duration, threads, conns int) (float64, error) {
+// runWrk returns wrk's requests per second and the number of requests.
+func runWrk(addr string, dur time.Duration, threads, conns int) (float64, float64, error) {
 	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
 		"-d"+strconv.Itoa(int(dur.Round(time.Second)/time.Second))+"s", "http://"+addr+"/items").CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("wrk: %w\n%s", err, out)
+		return 0, 0, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	if m := badResp.Find(out); m != nil {
-		return 0, fmt.Errorf("wrk: %s\n%s", m, out)
+		return 0, 0, fmt.Errorf("wrk: %s\n%s", m, out)
 	}
-	m := reqPerSec.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("wrk printed no Requests/sec:\n%s", out)
+	m, n := reqPerSec.FindSubmatch(out), requests.FindSubmatch(out)
+	if m == nil || n == nil {
+		return 0, 0, fmt.Errorf("wrk printed no request count or Requests/sec:\n%s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	rps, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	count, err := strconv.ParseFloat(string(n[1]), 64)
+	if err != nil || count == 0 {
+		return 0, 0, fmt.Errorf("wrk counted no requests:\n%s", out)
+	}
+	return rps, count, nil
 }
 
 func thousands(f float64) string {
