@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/framework/textinput"
 )
@@ -407,30 +408,11 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 // begin one (retrying a deadlock or serialization failure), else on the
 // handle. An error from fn, a *ThrottledError included, rolls back.
 func (t *Throttle) inTx(ctx context.Context, fn func(q store.LoginFailuresQueries) error) error {
-	b, ok := t.db.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-	})
+	db, ok := t.db.(*sql.DB)
 	if !ok {
-		return fn(t.q)
+		return fn(t.q) // the caller's transaction
 	}
-	for try := 1; ; try++ {
-		tx, err := b.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		// fn's errors come from the adapter, classified; Commit's is
-		// classified here.
-		err = fn(t.dialect.Queries(tx))
-		if err != nil {
-			_ = tx.Rollback()
-		} else {
-			err = t.dialect.ClassifyError(tx.Commit())
-		}
-		if try < 5 && errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return err
-	}
+	return (&framework.Database{DB: db, Dialect: t.dialect}).InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Queries()) })
 }
 
 // Login authenticates with throttling (see Throttle): a throttled attempt

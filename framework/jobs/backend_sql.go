@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/store"
 )
 
@@ -145,19 +146,11 @@ func Notify(ctx context.Context, db store.DBTX, d dialects.Dialect, queue string
 	return dialects.Notify(ctx, db, d, notifyChannel, queue)
 }
 
-// inTx runs fn in a transaction. fn's errors come from the adapter,
-// classified; BeginTx's and Commit's are classified here (SQLite's
-// IMMEDIATE transactions can be told "busy", a conflict).
+// inTx runs fn in a transaction through framework.Database.InTx: errors
+// classified, and a transaction that loses a deadlock or SQLite's busy
+// lock run again.
 func (b *SQLBackend) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := b.db.BeginTx(ctx, nil)
-	if err != nil {
-		return b.d.ClassifyError(err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return b.d.ClassifyError(tx.Commit())
+	return (&framework.Database{DB: b.db, Dialect: b.d}).InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Tx) })
 }
 
 // Fetch implements Backend: one short transaction that locks the next
