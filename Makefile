@@ -54,10 +54,10 @@ lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
 	go vet ./...
 
-## bench: per-dialect query round trips, middleware cost, session + user loading, and makemigrations on a 50-table
+## bench: per-dialect query round trips, middleware cost, a one-query handler through the handle, session + user loading, and makemigrations on a 50-table
 ## schema with 20 pending changes, each beside its baseline; then bench-stack (needs wrk)
 bench:
-	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|SessionUser' -benchmem -count=1 ./tests/
+	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|HandleQuery|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
 	@$(MAKE) --no-print-directory bench-stack
 
