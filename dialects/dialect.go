@@ -44,6 +44,9 @@ type Capabilities struct {
 	// ConcurrentWriters: more than one connection can write at once. False on
 	// SQLite, where writers queue behind one lock (busy_timeout waits).
 	ConcurrentWriters bool
+	// ConcurrentIndexes: CREATE/DROP INDEX CONCURRENTLY builds an index on a
+	// live table without blocking writes (PostgreSQL).
+	ConcurrentIndexes bool
 }
 
 // Dialect describes one database family. Get one with [Lookup] or from a

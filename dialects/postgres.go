@@ -27,7 +27,7 @@ func (postgresDialect) Name() Name         { return Postgres }
 func (postgresDialect) DriverName() string { return "pgx" }
 func (postgresDialect) Capabilities() Capabilities {
 	return Capabilities{Returning: true, SkipLocked: true, Schemas: true, TransactionalDDL: true,
-		AdvisoryLocks: true, ListenNotify: true, ConcurrentWriters: true}
+		AdvisoryLocks: true, ListenNotify: true, ConcurrentWriters: true, ConcurrentIndexes: true}
 }
 func (postgresDialect) QuoteIdent(name string) string  { return quoteWith(name, '"') }
 func (postgresDialect) Placeholder(n int) string       { return "$" + strconv.Itoa(n) }

@@ -53,6 +53,8 @@ func TestCLIHelpAndErrors(t *testing.T) {
 		{[]string{"QUARRY_BIND=nonsense"}, []string{"serve"}, 2, `QUARRY_BIND="nonsense"`},
 		{nil, []string{"migrate", "create", "!!!"}, 1, "has no letters or digits"},
 		{nil, []string{"gen", "-f", "missing.yaml"}, 1, "open missing.yaml: no such file or directory"},
+		{nil, []string{"makemigrations", "--dialect", "sqlite", "--concurrent-indexes"}, 2, "--concurrent-indexes: sqlite cannot build indexes concurrently"},
+		{nil, []string{"makemigrations", "--dialect", "mysql", "--dev-url", "mysql://root@127.0.0.1:1/x", "--concurrent-indexes"}, 2, "--concurrent-indexes: mysql cannot build indexes concurrently"},
 	} {
 		r := quarry(t, dir, tt.env, tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.stderr) {

@@ -44,6 +44,9 @@ NULL column without a default is refused with the fix spelled out.`,
 			if err != nil {
 				return err
 			}
+			if concurrentIndexes && !d.Capabilities().ConcurrentIndexes {
+				return usageError{fmt.Errorf("--concurrent-indexes: %s cannot build indexes concurrently (PostgreSQL can)", d.Name())}
+			}
 			schemaDir = defaultPerDialect(cmd, "schema", schemaDir, d.Name())
 			dir = defaultPerDialect(cmd, "dir", dir, d.Name())
 			if st, err := os.Stat(schemaDir); err != nil || !st.IsDir() {

@@ -66,6 +66,9 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if opts.Dialect == nil || opts.SchemaDir == "" {
 		return nil, errors.New("schemadiff: Dialect and SchemaDir are required")
 	}
+	if opts.ConcurrentIndexes && !opts.Dialect.Capabilities().ConcurrentIndexes {
+		return nil, fmt.Errorf("%w: %s cannot build indexes concurrently (PostgreSQL can): leave out --concurrent-indexes", ErrUnsupported, opts.Dialect.Name())
+	}
 	table := gooselib.DefaultTablename
 	var skipPrefixes []string
 	if opts.FrameworkSchema {
@@ -182,7 +185,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 		return nil, err
 	}
 	objDown.notes = downNotes
-	if opts.ConcurrentIndexes && opts.Dialect.Name() == dialects.Postgres {
+	if opts.ConcurrentIndexes {
 		concurrently(up, down, newTables(upChanges))
 	}
 	res.File = render(opts, res.Summary, up, down, objUp, objDown)
