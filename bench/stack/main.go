@@ -109,14 +109,13 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 	}
 	defer func() { err = errors.Join(err, drop()) }()
 
-	// Bare: the pool sized as dialects sizes it on a server (20).
+	// Bare: its pool is sized as the App's below (dialects sizes a server's
+	// pool by the CPUs: 8 on 2 cores).
 	bareDB, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		return err
 	}
 	defer bareDB.Close()
-	bareDB.SetMaxOpenConns(20)
-	bareDB.SetMaxIdleConns(20)
 	if err := seed(ctx, bareDB); err != nil {
 		return err
 	}
@@ -139,6 +138,9 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 		return err
 	}
 	defer app.Close()
+	pool := app.DB().Stats().MaxOpenConnections
+	bareDB.SetMaxOpenConns(pool)
+	bareDB.SetMaxIdleConns(pool)
 	app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
 		items, err := listItems(r.Context(), framework.DatabaseFrom(r.Context()).DB)
 		if err != nil {
@@ -164,8 +166,9 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 		}
 	}
 
-	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL; wrk -t%d -c%d -d%s, %d rounds, best of each (machine: %d CPUs, GOMAXPROCS %d)\n",
-		threads, conns, dur, rounds, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	load, loadOK := loadAverage()
+	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL, pools of %d; wrk -t%d -c%d -d%s, %d rounds, best of each (machine: %d CPUs, GOMAXPROCS %d)\n",
+		pool, threads, conns, dur, rounds, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	var bestBare, bestQuarry float64
 	cpuBare, cpuQuarry := math.Inf(1), math.Inf(1)
 	var lastBare, lastQuarry measurement
@@ -185,6 +188,9 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 		lastBare, lastQuarry = b, q
 	}
 	fmt.Printf("bare %s req/s  quarry %s req/s  ratio %.2f\n", thousands(bestBare), thousands(bestQuarry), bestQuarry/bestBare)
+	if loadOK && load > float64(runtime.NumCPU())/2 {
+		fmt.Printf("warning: load average %.1f on %d CPUs before this run: other processes share the CPUs and the ratio is not reliable\n", load, runtime.NumCPU())
+	}
 	fmt.Printf("server CPU per request (least of each; wrk and PostgreSQL excluded): bare %.1f µs  quarry %.1f µs  stack +%.1f µs\n",
 		cpuBare, cpuQuarry, cpuQuarry-cpuBare)
 	fmt.Printf("heap allocations per request (last round): bare %.1f (%.0f B)  quarry %.1f (%.0f B)\n",
@@ -252,6 +258,20 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAverage is the one-minute load average (Linux), or false.
+func loadAverage() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return v, err == nil
 }
 
 // seed creates the items table with 20 rows.
