@@ -220,3 +220,24 @@ func TestAdapterInDialectPackage(t *testing.T) {
 		t.Errorf("adapter in package sqlite:\n%s", src)
 	}
 }
+
+func TestFileHeader(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, sql, want string }{
+		{"header", "-- Sessions: find, write.\n-- Second line.\n\n-- SessionFind reads one.\n-- name: SessionFind :one\nSELECT 1;\n", "Sessions: find, write.\nSecond line.\n"},
+		{"query doc only", "-- SessionFind reads one.\n-- name: SessionFind :one\nSELECT 1;\n", ""},
+		{"no comment", "-- name: SessionFind :one\nSELECT 1;\n", ""},
+		{"statement first", "SELECT 1;\n-- x\n\n", ""},
+	} {
+		p := filepath.Join(dir, c.name+".sql")
+		if err := os.WriteFile(p, []byte(c.sql), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := fileHeader(p); got != c.want {
+			t.Errorf("%s: fileHeader = %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := fileHeader(filepath.Join(dir, "missing.sql")); got != "" {
+		t.Errorf("missing file: %q", got)
+	}
+}

@@ -62,7 +62,14 @@ var _ DBTX = (*sql.Conn)(nil)
 	}
 	b.WriteString("}\n\n")
 	for _, f := range files {
-		fmt.Fprintf(&b, "// %s are the queries of %s.\ntype %s interface {\n", interfaceName(f), f, interfaceName(f))
+		fmt.Fprintf(&b, "// %s are the queries of %s.\n", interfaceName(f), f)
+		if doc := ref.FileDocs[f]; doc != "" {
+			b.WriteString("//\n")
+			for _, line := range docLines(doc) {
+				fmt.Fprintf(&b, "// %s\n", line)
+			}
+		}
+		fmt.Fprintf(&b, "type %s interface {\n", interfaceName(f))
 		for _, m := range byFile[f] {
 			for _, line := range docLines(m.Doc) {
 				fmt.Fprintf(&b, "\t// %s\n", line)

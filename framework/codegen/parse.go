@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -36,7 +37,10 @@ type pkgInfo struct {
 	Structs map[string]*structDef
 	Methods map[string]*method
 	Imports map[string]string // package name → import path
-	order   []string          // method names, sorted by file then name
+	// FileDocs are the opening comments of the query files, by file name
+	// (see fileHeader): the doc of each file's interface.
+	FileDocs map[string]string
+	order    []string // method names, sorted by file then name
 }
 
 // load parses the sqlc output of one dialect.
@@ -75,6 +79,18 @@ func load(d Dialect) (*pkgInfo, error) {
 					p.Methods[m.Name] = m
 				}
 			}
+		}
+	}
+	p.FileDocs = map[string]string{}
+	for _, m := range p.Methods {
+		h, ok := p.FileDocs[m.File]
+		if !ok {
+			h = fileHeader(queryPath(d, m.File))
+			p.FileDocs[m.File] = h
+		}
+		// sqlc gives the file's opening comment to its first query.
+		if h != "" && strings.HasPrefix(m.Doc, h) {
+			m.Doc = strings.TrimLeft(m.Doc[len(h):], "\n")
 		}
 	}
 	for name := range p.Methods {
@@ -153,4 +169,37 @@ func methodOf(fn *ast.FuncDecl, queryFile string) *method {
 func (p *pkgInfo) localStruct(typ string) (*structDef, bool) {
 	s, ok := p.Structs[strings.TrimPrefix(typ, "[]")]
 	return s, ok
+}
+
+// queryPath is the path of one of d's query files (d.Queries is a
+// directory of them, or a single file).
+func queryPath(d Dialect, file string) string {
+	if filepath.Base(d.Queries) == file {
+		return d.Queries
+	}
+	return filepath.Join(d.Queries, file)
+}
+
+// fileHeader returns the comment block that opens a query file when a
+// blank line separates it from what follows: the file's own doc, which
+// sqlc would otherwise attach to the file's first query. It returns ""
+// when there is none or the file cannot be read.
+func fileHeader(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "--") && !strings.HasPrefix(t, "-- name:"):
+			lines = append(lines, strings.TrimSpace(strings.TrimPrefix(t, "--")))
+		case t == "" && len(lines) > 0:
+			return strings.Join(lines, "\n") + "\n"
+		default:
+			return ""
+		}
+	}
+	return ""
 }

@@ -40,8 +40,9 @@ type AuditQueries interface {
 }
 
 // AuthGroupsQueries are the queries of auth_groups.sql.
+//
+// Groups, membership and the permissions granted to groups.
 type AuthGroupsQueries interface {
-	// Groups, membership and the permissions granted to groups.
 	GroupCreate(ctx context.Context, name string) (int64, error)
 	GroupDelete(ctx context.Context, id int64) (int64, error)
 	GroupGetByName(ctx context.Context, name string) (QuarryGroup, error)
@@ -54,12 +55,13 @@ type AuthGroupsQueries interface {
 }
 
 // AuthPermissionsQueries are the queries of auth_permissions.sql.
+//
+// Permissions ("<table>.<action>") and direct grants or denials to users.
 type AuthPermissionsQueries interface {
 	// AuthVersionBump records a change to grants, denials, groups or
 	// memberships, so that cached permission sets are read again.
 	AuthVersionBump(ctx context.Context) error
 	AuthVersionGet(ctx context.Context) (int64, error)
-	// Permissions ("<table>.<action>") and direct grants or denials to users.
 	// PermissionEnsure is idempotent: seeding the same codename twice is a no-op.
 	PermissionEnsure(ctx context.Context, arg PermissionEnsureParams) error
 	PermissionGetByCodename(ctx context.Context, codename string) (QuarryPermission, error)
@@ -76,9 +78,10 @@ type AuthPermissionsQueries interface {
 }
 
 // AuthUsersQueries are the queries of auth_users.sql.
+//
+// Users: accounts, credentials and flags (quarry_users).
 type AuthUsersQueries interface {
 	UserCount(ctx context.Context) (int64, error)
-	// Users: accounts, credentials and flags (quarry_users).
 	UserCreate(ctx context.Context, arg UserCreateParams) (int64, error)
 	UserDelete(ctx context.Context, id int64) (int64, error)
 	UserGetByID(ctx context.Context, id int64) (QuarryUser, error)
@@ -90,6 +93,14 @@ type AuthUsersQueries interface {
 }
 
 // JobsQueries are the queries of jobs.sql.
+//
+// Background jobs (framework/jobs). Every state change of a running job is
+// guarded by state = 'running', the worker that holds it (locked_by) and the
+// attempt that ran, so a worker whose lease was rescued cannot overwrite the
+// job's newer run, even when that newer run is its own.
+// unique_key is kept only while the new state is one of the job's
+// unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
+// completed 16, cancelled 32, discarded 64).
 type JobsQueries interface {
 	// JobCancel cancels a job that has not started (or is waiting to retry).
 	JobCancel(ctx context.Context, arg JobCancelParams) (int64, error)
@@ -108,13 +119,6 @@ type JobsQueries interface {
 	// expire). When it renews fewer than listed, JobListHeld says which it
 	// still holds; the others were taken from it.
 	JobHeartbeat(ctx context.Context, arg JobHeartbeatParams) (int64, error)
-	// Background jobs (framework/jobs). Every state change of a running job is
-	// guarded by state = 'running', the worker that holds it (locked_by) and the
-	// attempt that ran, so a worker whose lease was rescued cannot overwrite the
-	// job's newer run, even when that newer run is its own.
-	// unique_key is kept only while the new state is one of the job's
-	// unique_states (bits: available 1, scheduled 2, running 4, retryable 8,
-	// completed 16, cancelled 32, discarded 64).
 	JobInsert(ctx context.Context, arg JobInsertParams) (int64, error)
 	// JobInsertUnique inserts unless a job with the same unique_key exists; it
 	// reports 1 when it inserted and 0 when it did not.
@@ -173,11 +177,12 @@ type LoginFailuresQueries interface {
 }
 
 // SessionsQueries are the queries of sessions.sql.
+//
+// Sessions for scs: find a live one, write one, delete one, purge expired.
 type SessionsQueries interface {
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	SessionDelete(ctx context.Context, token string) error
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
-	// Sessions for scs: find a live one, write one, delete one, purge expired.
 	SessionFind(ctx context.Context, arg SessionFindParams) (SessionFindRow, error)
 	// SessionFindUser is a live session of a logged-in user with the user's row
 	// and the permissions version (NULL before any change), in one round trip.
