@@ -63,7 +63,8 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if a.log == nil {
 		a.log = defaultLogger(cfg)
 	}
-	db, u, err := dialects.Open(ctx, cfg.DatabaseURL)
+	u := cfg.databaseURL // parsed by Validate
+	db, err := dialects.OpenURL(ctx, u)
 	if err != nil {
 		return nil, err
 	}

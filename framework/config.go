@@ -52,6 +52,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Env (QUARRY_ENV) is dev, test, staging or prod. Default: dev.
 	Env Env
+
+	databaseURL *dialects.URL // DatabaseURL, parsed once by Validate
 }
 
 // MinSecretKeyLen is the shortest accepted QUARRY_SECRET_KEY.
@@ -103,9 +105,11 @@ func (c *Config) Validate() error {
 		}
 		c.DatabaseURL = "sqlite:./var/app.db"
 	}
-	if _, err := dialects.ParseURL(c.DatabaseURL); err != nil {
+	u, err := dialects.ParseURL(c.DatabaseURL)
+	if err != nil {
 		return fmt.Errorf("%w: DATABASE_URL: %w", ErrConfig, err)
 	}
+	c.databaseURL = u
 	if c.Bind == "" {
 		c.Bind = "127.0.0.1:8000"
 	}
