@@ -82,6 +82,7 @@ bench-jobs:
 ## bench-django: the Django 3.2 admin anchor (../shared/anchors/django: 1,000,000 posts on PostgreSQL) and
 ## Quarry's admin over the same database, the same pages, the same wrk settings, in one run
 bench-django:
+	@test -d ../shared/anchors/django || { echo "bench-django needs the Django anchor (../shared/anchors/django), which is not part of this repository; see docs/development.md"; exit 1; }
 	@test -d /tmp/django-anchor || bash ../shared/anchors/django/setup.sh 1000000
 	bash ../shared/anchors/django/measure.sh
 	@bash bench/django/django-page.sh 5000
