@@ -93,9 +93,12 @@ func (rq *request) bulk() {
 		}
 		// An action's SQL is its own: it may have changed grants or
 		// memberships (an "add to group" action on users), so cached
-		// permission sets are read again.
-		if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
-			return err
+		// permission sets are read again (inTx does it for actions on the
+		// permission tables themselves).
+		if !auth.DecidesPermissions(m.name) {
+			if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
+				return err
+			}
 		}
 		for _, k := range texts {
 			if err := rq.audit(tx, "action", encodeKey(k), map[string][2]any{"action": {nil, act.Name}}); err != nil {

@@ -648,9 +648,19 @@ func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]
 
 // inTx runs fn in a transaction of the request's database (see
 // framework.Database.InTx: committed when fn returns nil, run again when
-// it loses a deadlock).
+// it loses a deadlock). A write to a table that decides permissions moves
+// the permissions version in the same transaction, once, so cached
+// permission sets are read again.
 func (rq *request) inTx(fn func(*sql.Tx) error) error {
-	return rq.db.InTx(rq.ctx(), nil, func(tx *framework.Tx) error { return fn(tx.Tx) })
+	return rq.db.InTx(rq.ctx(), nil, func(tx *framework.Tx) error {
+		if err := fn(tx.Tx); err != nil {
+			return err
+		}
+		if rq.m != nil && auth.DecidesPermissions(rq.m.name) {
+			return auth.New(tx.Tx, rq.db.Dialect).PermissionsChanged(rq.ctx())
+		}
+		return nil
+	})
 }
 
 // audit records an admin write with the changed fields' before and after.
@@ -658,14 +668,6 @@ func (rq *request) audit(tx *sql.Tx, action, objectID string, changes map[string
 	b, err := json.Marshal(changes)
 	if err != nil {
 		return err
-	}
-	// A write to a table that decides permissions moves the permissions
-	// version in the same transaction, so cached permission sets are
-	// read again.
-	if auth.DecidesPermissions(rq.m.name) {
-		if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
-			return err
-		}
 	}
 	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), store.AuditLogInsertParams{
 		ActorID: sql.NullInt64{Int64: rq.user.ID, Valid: true}, Action: "admin." + action, TableName: rq.m.name,
