@@ -207,9 +207,24 @@ func pwStamp(u store.QuarryUser) int64 {
 	return u.PasswordChangedAt.Time.UnixMicro()
 }
 
-// wantsJSON reports a JSON client: it asked for JSON rather than HTML, or
-// sent JSON.
+type jsonAnswersKey struct{}
+
+// JSONAnswers marks the requests next serves as a JSON API's: RequireLogin,
+// RequirePerm and RequireSuperuser answer them with 401/403 problem
+// details, never a redirect to the login page, whatever their Accept
+// header says.
+func JSONAnswers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), jsonAnswersKey{}, true)))
+	})
+}
+
+// wantsJSON reports a JSON client: a JSON API's request (JSONAnswers), or
+// one that asked for JSON rather than HTML, or sent JSON.
 func wantsJSON(r *http.Request) bool {
+	if r.Context().Value(jsonAnswersKey{}) != nil {
+		return true
+	}
 	accept := r.Header.Get("Accept")
 	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
 		return true

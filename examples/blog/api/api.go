@@ -93,21 +93,10 @@ func Mount(r *mux.Router, log *slog.Logger, a *authhttp.Auth) {
 	for _, e := range endpoints {
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.handle(h, w, r) })
 		if e.perm != "" {
-			next = jsonClient(a.RequirePerm(e.perm)(next))
+			next = authhttp.JSONAnswers(a.RequirePerm(e.perm)(next))
 		}
 		r.Handle(e.path, next).Methods(e.method)
 	}
-}
-
-// jsonClient makes next treat the request as a JSON client's, so that
-// authhttp answers a missing login with a 401 problem body instead of a
-// redirect to the login page: the API answers JSON to every client.
-func jsonClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.Clone(r.Context())
-		r.Header.Set("Accept", "application/json")
-		next.ServeHTTP(w, r)
-	})
 }
 
 // Queries returns the blog's queries for the dialect of d, over x (the
