@@ -113,7 +113,7 @@ func (a *App) Keys() *signing.Keyring { return a.keys }
 func (a *App) Logger() *slog.Logger { return a.log }
 
 // Handler is the router wrapped in the standard middleware, outermost
-// first: request id and the database in context, client address (behind
+// first: the database in context, request id, client address (behind
 // Config.TrustedProxies), access log, panic recovery, URL text check (see
 // package textinput).
 func (a *App) Handler() http.Handler {
@@ -122,9 +122,8 @@ func (a *App) Handler() http.Handler {
 	h = middleware.Recover(a.log)(h)
 	h = middleware.AccessLog(a.log)(h)
 	h = middleware.ClientIP(a.cfg.TrustedProxies)(h)
-	// The database handle rides in the request id's context value (what
-	// WithDatabase would add): one context and one request copy, not two.
-	h = middleware.RequestIDWith(databaseKey{}, a.db)(h)
+	h = middleware.RequestID(h)
+	h = databaseMiddleware(a.db)(h)
 	return h
 }
 

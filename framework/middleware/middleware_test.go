@@ -92,14 +92,13 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
-func TestRequestIDWith(t *testing.T) {
+func TestRequestIDContext(t *testing.T) {
 	t.Parallel()
-	type dbKey struct{}
 	type otherKey struct{}
 	var id string
-	var val, other any
-	h := RequestIDWith(dbKey{}, "the-db")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, val, other = RequestIDFrom(r.Context()), r.Context().Value(dbKey{}), r.Context().Value(otherKey{})
+	var other any
+	h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, other = RequestIDFrom(r.Context()), r.Context().Value(otherKey{})
 	}))
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
@@ -108,8 +107,8 @@ func TestRequestIDWith(t *testing.T) {
 	if len(id) != 24 || rec.Header().Get(RequestIDHeader) != id || rec.Header()["X-Request-Id"][0] != id {
 		t.Errorf("id %q, header %q", id, rec.Header().Values(RequestIDHeader))
 	}
-	if val != "the-db" || other != "outer" {
-		t.Errorf("context values: %v, %v", val, other)
+	if other != "outer" {
+		t.Errorf("context value: %v", other)
 	}
 	if RequestIDFrom(context.Background()) != "" {
 		t.Error("an id outside a request")

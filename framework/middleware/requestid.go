@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"reflect"
 )
 
 // RequestIDHeader carries the request id in requests and responses.
@@ -22,59 +21,23 @@ type requestIDKey struct{}
 // a plausible id (1–64 characters of letters, digits, '-', '_' and '.'),
 // otherwise a new random one. The id is echoed in the response header and
 // available to handlers through [RequestIDFrom].
-func RequestID(next http.Handler) http.Handler { return RequestIDWith(nil, nil)(next) }
-
-// RequestIDWith is [RequestID] that also puts val under key in the
-// request's context, in the same context value as the id (one allocation
-// and one request copy instead of two); ctx.Value(key) returns val. A nil
-// key adds nothing. The App uses it for the database handle.
-func RequestIDWith(key, val any) func(http.Handler) http.Handler {
-	if key != nil && !reflect.TypeOf(key).Comparable() {
-		panic("middleware.RequestIDWith: key is not comparable")
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var id string
-			if v := r.Header[requestIDKeyCanonical]; len(v) > 0 && validRequestID(v[0]) {
-				id = v[0]
-			} else {
-				id = newRequestID()
-			}
-			c := &requestContext{Context: r.Context(), id: id, key: key, val: val}
-			c.header[0] = id
-			w.Header()[requestIDKeyCanonical] = c.header[:]
-			next.ServeHTTP(w, r.WithContext(c))
-		})
-	}
-}
-
-// requestContext carries the request id and at most one other value.
-// Value(requestIDKey{}) is the *requestContext itself (a string would be
-// boxed per lookup); header backs the response header's value, sparing an
-// allocation of its own.
-type requestContext struct {
-	context.Context
-	id       string
-	key, val any
-	header   [1]string
-}
-
-func (c *requestContext) Value(key any) any {
-	if _, ok := key.(requestIDKey); ok {
-		return c
-	}
-	if c.key != nil && key == c.key {
-		return c.val
-	}
-	return c.Context.Value(key)
+func RequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var id string
+		if v := r.Header[requestIDKeyCanonical]; len(v) > 0 && validRequestID(v[0]) {
+			id = v[0]
+		} else {
+			id = newRequestID()
+		}
+		w.Header()[requestIDKeyCanonical] = []string{id}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
 }
 
 // RequestIDFrom returns the request id stored by [RequestID], or "".
 func RequestIDFrom(ctx context.Context) string {
-	if c, ok := ctx.Value(requestIDKey{}).(*requestContext); ok {
-		return c.id
-	}
-	return ""
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
 }
 
 func newRequestID() string {
