@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -45,6 +44,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/admin"
+	"github.com/quarry-go/quarry/bench/benchdb"
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
@@ -229,37 +229,14 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", envPostgres, err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	dbName := "quarry_bench_admin_" + hex.EncodeToString(b[:])
-	server, err := dialects.OpenURL(ctx, bu)
+	raw, drop, err := benchdb.Create(ctx, bu, "quarry_bench_admin_")
 	if err != nil {
-		return "", nil, fmt.Errorf("PostgreSQL server at %s: %w", bu, err)
+		return "", nil, err
 	}
-	defer server.Close()
-	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
-		return "", nil, fmt.Errorf("create database %s: %w", dbName, err)
+	if u, err := dialects.ParseURL(raw); err == nil {
+		fmt.Printf("database %s\n", u.Database)
 	}
-	drop := func() error {
-		// A fresh context: the run's may be cancelled by now.
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		server, err := dialects.OpenURL(ctx, bu)
-		if err != nil {
-			return fmt.Errorf("drop database %s: %w", dbName, err)
-		}
-		defer server.Close()
-		if _, err := server.ExecContext(ctx, "DROP DATABASE IF EXISTS "+dbName+" WITH (FORCE)"); err != nil {
-			return fmt.Errorf("drop database %s: %w", dbName, err)
-		}
-		return nil
-	}
-	scratch, err := bu.WithDatabase(dbName)
-	if err != nil {
-		return "", nil, errors.Join(err, drop())
-	}
-	fmt.Printf("database %s\n", dbName)
-	return scratch.Raw, drop, nil
+	return raw, drop, nil
 }
 
 // prepare migrates the database, creates the bench tables and fills them,

@@ -12,9 +12,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -28,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quarry-go/quarry/bench/benchdb"
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/migrate"
@@ -191,10 +189,7 @@ func runRiver(url, dir string, n, workers, latN int) (result, error) {
 
 // createDatabase makes a scratch database and returns its URL and a drop.
 func createDatabase(ctx context.Context, name dialects.Name) (string, func() error, error) {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	dbName := "quarry_bench_jobs_" + hex.EncodeToString(b[:])
-	var env, def, drop string
+	var env, def string
 	switch name {
 	case dialects.SQLite:
 		dir, err := os.MkdirTemp("", "quarry-bench-jobs-")
@@ -203,7 +198,7 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 		}
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() error { return os.RemoveAll(dir) }, nil
 	case dialects.Postgres:
-		env, def, drop = "QUARRY_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", " WITH (FORCE)"
+		env, def = "QUARRY_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	case dialects.MySQL:
 		env, def = "QUARRY_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql"
 	default:
@@ -217,24 +212,5 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", env, err)
 	}
-	server, err := dialects.OpenURL(ctx, bu)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
-		server.Close()
-		return "", nil, err
-	}
-	dropFn := func() error {
-		defer server.Close()
-		if _, err := server.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+dbName+drop); err != nil {
-			return fmt.Errorf("drop %s: %w", dbName, err)
-		}
-		return nil
-	}
-	scratch, err := bu.WithDatabase(dbName)
-	if err != nil {
-		return "", nil, errors.Join(err, dropFn())
-	}
-	return scratch.Raw, dropFn, nil
+	return benchdb.Create(ctx, bu, "quarry_bench_jobs_")
 }

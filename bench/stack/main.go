@@ -23,9 +23,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -48,6 +46,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the bare server's driver
 
+	"github.com/quarry-go/quarry/bench/benchdb"
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 )
@@ -359,12 +358,9 @@ func thousands(f float64) string {
 	return b.String()
 }
 
-// createDatabase creates a uniquely named database on the server and
-// returns its URL and a function that drops it.
+// createDatabase creates a uniquely named database on the PostgreSQL
+// server and returns its URL and a function that drops it.
 func createDatabase(ctx context.Context, serverURL string) (string, func() error, error) {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	dbName := "quarry_bench_stack_" + hex.EncodeToString(b[:])
 	bu, err := dialects.ParseURL(serverURL)
 	if err != nil {
 		return "", nil, fmt.Errorf("-url: %w", err)
@@ -372,24 +368,5 @@ func createDatabase(ctx context.Context, serverURL string) (string, func() error
 	if bu.Dialect.Name() != dialects.Postgres {
 		return "", nil, fmt.Errorf("-url: want a postgres:// URL, got %s", bu.Dialect.Name())
 	}
-	server, err := dialects.OpenURL(ctx, bu)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
-		server.Close()
-		return "", nil, err
-	}
-	dropFn := func() error {
-		defer server.Close()
-		if _, err := server.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+dbName+" WITH (FORCE)"); err != nil {
-			return fmt.Errorf("drop %s: %w", dbName, err)
-		}
-		return nil
-	}
-	scratch, err := bu.WithDatabase(dbName)
-	if err != nil {
-		return "", nil, errors.Join(err, dropFn())
-	}
-	return scratch.Raw, dropFn, nil
+	return benchdb.Create(ctx, bu, "quarry_bench_stack_")
 }
