@@ -15,7 +15,7 @@ all: gen lint test
 
 ## gen: run sqlc, check dialect parity, write shared types and adapters (framework and demo)
 gen:
-	$(QUARRY) gen --types framework/store
+	$(QUARRY) gen --types queries
 	cd examples/blog && go run ../../cmd/quarry gen --types db
 
 ## migrations: write the migrations that catch the framework's and the demo's migrations up

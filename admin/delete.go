@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/framework/introspect"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // maxCascadeDepth bounds how far a delete follows cascades; deeper ones
@@ -48,7 +48,7 @@ type rowSet func(q *query)
 // blocks the delete.
 type cascadeWalk struct {
 	rq       *request
-	db       store.DBTX
+	db       queries.DBTX
 	root     *introspect.Table
 	rootSet  rowSet
 	effects  []effect
@@ -58,7 +58,7 @@ type cascadeWalk struct {
 	denied bool
 }
 
-func (rq *request) cascade(db store.DBTX, root *introspect.Table, set rowSet) (*cascadeWalk, error) {
+func (rq *request) cascade(db queries.DBTX, root *introspect.Table, set rowSet) (*cascadeWalk, error) {
 	w := &cascadeWalk{rq: rq, db: db, root: root, rootSet: set}
 	return w, w.walk(root, set, 1)
 }
@@ -147,7 +147,7 @@ func (w *cascadeWalk) walk(m *introspect.Table, set rowSet, depth int) error {
 }
 
 // samples returns the labels of up to five rows of m in set.
-func (rq *request) samples(db store.DBTX, m *model, set rowSet) []string {
+func (rq *request) samples(db queries.DBTX, m *model, set rowSet) []string {
 	cols := append([]*introspect.Column{}, m.pk...)
 	if m.display != nil {
 		cols = append(cols, m.display)
@@ -254,7 +254,7 @@ func keysOf(m *model, rows []map[string]cell) [][]any {
 }
 
 // loadRows reads the rows with keys (in chunks), all columns.
-func (rq *request) loadRows(db store.DBTX, keys [][]any) ([]map[string]cell, error) {
+func (rq *request) loadRows(db queries.DBTX, keys [][]any) ([]map[string]cell, error) {
 	m := rq.m
 	var out []map[string]cell
 	for start := 0; start < len(keys); start += 500 {
@@ -347,7 +347,7 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 			q := newQuery(rq.db.Dialect)
 			q.w("DELETE FROM ", q.ident(m.name), " WHERE ").keysMatch(m.pk, keysOf(m, chunk))
 			if _, err := tx.ExecContext(rq.ctx(), q.String(), q.args...); err != nil {
-				if errors.Is(rq.db.Dialect.ClassifyError(err), store.ErrForeignKeyViolation) {
+				if errors.Is(rq.db.Dialect.ClassifyError(err), queries.ErrForeignKeyViolation) {
 					return errBlocked
 				}
 				return err

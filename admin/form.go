@@ -18,8 +18,8 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
-	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/framework/textinput"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // fkSelectLimit is the largest target table offered as a drop-down; past
@@ -84,7 +84,7 @@ type formState struct {
 }
 
 // loadRow reads one row by its encoded key: all columns, as cells.
-func (rq *request) loadRow(db store.DBTX, key []any, lock bool) (map[string]cell, error) {
+func (rq *request) loadRow(db queries.DBTX, key []any, lock bool) (map[string]cell, error) {
 	m := rq.m
 	q := newQuery(rq.db.Dialect)
 	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
@@ -98,7 +98,7 @@ func (rq *request) loadRow(db store.DBTX, key []any, lock bool) (map[string]cell
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, store.ErrNotFound
+		return nil, queries.ErrNotFound
 	}
 	out := make(map[string]cell, len(m.t.Columns))
 	for i, c := range m.t.Columns {
@@ -174,7 +174,7 @@ func (rq *request) rowFromPath() ([]any, map[string]cell, bool) {
 		return nil, nil, false
 	}
 	row, err := rq.loadRow(rq.db.DB, key, false)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		rq.fail(http.StatusNotFound, "No "+rq.m.label+" has that key. It may have been deleted.")
 		return nil, nil, false
 	} else if err != nil {
@@ -669,7 +669,7 @@ func (rq *request) audit(tx *sql.Tx, action, objectID string, changes map[string
 	if err != nil {
 		return err
 	}
-	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), store.AuditLogInsertParams{
+	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), queries.AuditLogInsertParams{
 		ActorID: sql.NullInt64{Int64: rq.user.ID, Valid: true}, Action: "admin." + action, TableName: rq.m.name,
 		ObjectID: objectID, Changes: string(b), RequestID: middleware.RequestIDFrom(rq.ctx()),
 		RemoteAddr: truncate(middleware.ClientIPFrom(rq.r), 64)})
@@ -688,7 +688,7 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 		fs.errs = map[string]string{}
 	}
 	switch {
-	case errors.Is(err, store.ErrUniqueViolation):
+	case errors.Is(err, queries.ErrUniqueViolation):
 		fs.formErr = "Another row of " + m.label + " already has these values."
 		for _, key := range m.t.UniqueKeys() {
 			if rq.conflicts(key, values, fs.current) {
@@ -697,7 +697,7 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 				break
 			}
 		}
-	case errors.Is(err, store.ErrForeignKeyViolation):
+	case errors.Is(err, queries.ErrForeignKeyViolation):
 		fs.formErr = "A value refers to a row that does not exist."
 		for _, fk := range m.t.ForeignKeys {
 			if len(fk.Columns) == 1 {
@@ -707,7 +707,7 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 				}
 			}
 		}
-	case errors.Is(err, store.ErrCheckViolation):
+	case errors.Is(err, queries.ErrCheckViolation):
 		name := checkName(err)
 		fs.formErr = "The values break a rule of the table"
 		if name != "" {
@@ -719,11 +719,11 @@ func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []an
 				fs.errs[c.Name] = "This value is not allowed by the rule " + name + "."
 			}
 		}
-	case errors.Is(err, store.ErrNotNullViolation):
+	case errors.Is(err, queries.ErrNotNullViolation):
 		fs.formErr = "A required value is missing."
-	case errors.Is(err, store.ErrTooLong):
+	case errors.Is(err, queries.ErrTooLong):
 		fs.formErr = "A value is too long for its column."
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, queries.ErrConflict):
 		fs.formErr = "The database was busy with a conflicting change; save again."
 	default:
 		rq.internal(err)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework/jobs"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // The background-jobs tables (framework/jobs): jobs are listed by state,
@@ -38,18 +38,18 @@ var (
 	}
 )
 
-func retryJob(ctx context.Context, q store.Querier, id int64, now time.Time) (int64, error) {
-	return q.JobRetry(ctx, store.JobRetryParams{RunAt: now, ID: id})
+func retryJob(ctx context.Context, q queries.Querier, id int64, now time.Time) (int64, error) {
+	return q.JobRetry(ctx, queries.JobRetryParams{RunAt: now, ID: id})
 }
 
-func cancelJob(ctx context.Context, q store.Querier, id int64, now time.Time) (int64, error) {
-	return q.JobCancel(ctx, store.JobCancelParams{FinishedAt: sql.NullTime{Time: now, Valid: true}, ID: id})
+func cancelJob(ctx context.Context, q queries.Querier, id int64, now time.Time) (int64, error) {
+	return q.JobCancel(ctx, queries.JobCancelParams{FinishedAt: sql.NullTime{Time: now, Valid: true}, ID: id})
 }
 
 // jobAction applies fn to each selected job and reports how many it
 // changed; the others were in a state fn does not apply to. With wake, the
 // workers are woken when the transaction commits (PostgreSQL).
-func jobAction(verb string, fn func(context.Context, store.Querier, int64, time.Time) (int64, error), wake bool) func(context.Context, *sql.Tx, Selection) (string, error) {
+func jobAction(verb string, fn func(context.Context, queries.Querier, int64, time.Time) (int64, error), wake bool) func(context.Context, *sql.Tx, Selection) (string, error) {
 	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
 		q := sel.Dialect.Queries(tx)
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -83,7 +83,7 @@ func queueAction(pause bool) func(context.Context, *sql.Tx, Selection) (string, 
 		q := sel.Dialect.Queries(tx)
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		for _, k := range sel.Keys {
-			p := store.JobQueueSetPausedParams{Name: k[0], UpdatedAt: now}
+			p := queries.JobQueueSetPausedParams{Name: k[0], UpdatedAt: now}
 			if pause {
 				p.PausedAt = sql.NullTime{Time: now, Valid: true}
 			}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type indexPage struct {
@@ -81,7 +81,7 @@ func (rq *request) usernames(actors []cell) map[string]string {
 		}
 		id, err := strconv.ParseInt(a.Text, 10, 64)
 		if err == nil {
-			var u store.QuarryUser
+			var u queries.QuarryUser
 			if u, err = q.UserGetByID(rq.ctx(), id); err == nil {
 				names[a.Text] = u.Username
 				continue
@@ -123,7 +123,7 @@ func (rq *request) history() {
 		title = m.rowLabel(row)
 		keyText = rq.rowKey(row)
 	}
-	logs, err := rq.db.Dialect.Queries(rq.db.DB).AuditLogListForObject(rq.ctx(), store.AuditLogListForObjectParams{TableName: m.name, ObjectID: keyText, Limit: 200})
+	logs, err := rq.db.Dialect.Queries(rq.db.DB).AuditLogListForObject(rq.ctx(), queries.AuditLogListForObjectParams{TableName: m.name, ObjectID: keyText, Limit: 200})
 	if err != nil {
 		rq.internal(err)
 		return

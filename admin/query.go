@@ -7,7 +7,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/introspect"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // query builds one SQL statement: identifiers come from the introspected
@@ -147,7 +147,7 @@ func scanCells(rows interface {
 }
 
 // queryCells runs q and returns its rows as cells of cols.
-func queryCells(ctx context.Context, db store.DBTX, q *query, cols []*introspect.Column) ([][]cell, error) {
+func queryCells(ctx context.Context, db queries.DBTX, q *query, cols []*introspect.Column) ([][]cell, error) {
 	rows, err := db.QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, q.String())

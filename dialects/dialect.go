@@ -9,7 +9,7 @@ import (
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Name identifies a dialect. It is the canonical scheme of a DATABASE_URL.
@@ -70,13 +70,13 @@ type Dialect interface {
 	// Migrations holds the framework's own goose migrations for this dialect.
 	Migrations() fs.FS
 	// Queries returns the framework's queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
-	Queries(db store.DBTX) store.Querier
+	Queries(db queries.DBTX) queries.Querier
 	// TableNames lists the base tables of the database (PostgreSQL: of the
 	// current schema), sorted, without SQLite's internal ones.
-	TableNames(ctx context.Context, db store.DBTX) ([]string, error)
+	TableNames(ctx context.Context, db queries.DBTX) ([]string, error)
 	// ClassifyError wraps driver errors (no rows; unique, foreign key, not
 	// null, check violations; deadlocks; too long values) so that errors.Is
-	// matches the sentinels in package store. Other errors, and errors
+	// matches the sentinels in package queries. Other errors, and errors
 	// already classified, are returned unchanged. It is the dialect
 	// package's own ClassifyError (dialects/postgres and so on), which the
 	// generated adapters call on every error they return: it is for errors

@@ -9,7 +9,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // TestClassifyError checks each dialect's ClassifyError (which the
@@ -24,16 +24,16 @@ func TestClassifyError(t *testing.T) {
 		err      error
 		sentinel error
 	}{
-		{postgresDialect{}, &pgconn.PgError{Code: "23505"}, store.ErrUniqueViolation},
-		{postgresDialect{}, &pgconn.PgError{Code: "22001"}, store.ErrTooLong},
-		{postgresDialect{}, &pgconn.PgError{Code: "40P01"}, store.ErrConflict},
+		{postgresDialect{}, &pgconn.PgError{Code: "23505"}, queries.ErrUniqueViolation},
+		{postgresDialect{}, &pgconn.PgError{Code: "22001"}, queries.ErrTooLong},
+		{postgresDialect{}, &pgconn.PgError{Code: "40P01"}, queries.ErrConflict},
 		{postgresDialect{}, &pgconn.PgError{Code: "42P01"}, nil},
-		{mysqlDialect{}, &gomysql.MySQLError{Number: 1452}, store.ErrForeignKeyViolation},
-		{mysqlDialect{}, &gomysql.MySQLError{Number: 1406}, store.ErrTooLong},
+		{mysqlDialect{}, &gomysql.MySQLError{Number: 1452}, queries.ErrForeignKeyViolation},
+		{mysqlDialect{}, &gomysql.MySQLError{Number: 1406}, queries.ErrTooLong},
 		{mysqlDialect{}, &gomysql.MySQLError{Number: 1146}, nil},
-		{postgresDialect{}, sql.ErrNoRows, store.ErrNotFound},
-		{mysqlDialect{}, sql.ErrNoRows, store.ErrNotFound},
-		{sqliteDialect{}, sql.ErrNoRows, store.ErrNotFound},
+		{postgresDialect{}, sql.ErrNoRows, queries.ErrNotFound},
+		{mysqlDialect{}, sql.ErrNoRows, queries.ErrNotFound},
+		{sqliteDialect{}, sql.ErrNoRows, queries.ErrNotFound},
 		{sqliteDialect{}, other, nil},
 		{postgresDialect{}, nil, nil},
 	} {

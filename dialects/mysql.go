@@ -15,7 +15,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/quarry-go/quarry/dialects/mysql"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type mysqlDialect struct{}
@@ -31,7 +31,7 @@ func (mysqlDialect) QuoteIdent(name string) string  { return quoteWith(name, '`'
 func (mysqlDialect) Placeholder(int) string         { return "?" }
 func (mysqlDialect) GooseDialect() database.Dialect { return database.DialectMySQL }
 func (mysqlDialect) Migrations() fs.FS              { return migrationsDir(mysql.Migrations) }
-func (mysqlDialect) Queries(db store.DBTX) store.Querier {
+func (mysqlDialect) Queries(db queries.DBTX) queries.Querier {
 	return mysql.New(db)
 }
 
@@ -163,7 +163,7 @@ func (mysqlDialect) open(u *URL) (*sql.DB, error) {
 	return db, nil
 }
 
-func (mysqlDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+func (mysqlDialect) TableNames(ctx context.Context, db queries.DBTX) ([]string, error) {
 	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // ErrNoNotify is returned by [Notify] and [Listen] on a database without
@@ -19,7 +19,7 @@ var ErrNoNotify = errors.New("dialects: this database has no LISTEN/NOTIFY")
 // Notify sends payload on channel (PostgreSQL's pg_notify). Inside a
 // transaction the notification is delivered when it commits, and not at all
 // when it rolls back.
-func Notify(ctx context.Context, db store.DBTX, d Dialect, channel, payload string) error {
+func Notify(ctx context.Context, db queries.DBTX, d Dialect, channel, payload string) error {
 	if !d.Capabilities().ListenNotify {
 		return ErrNoNotify
 	}

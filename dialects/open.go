@@ -13,7 +13,7 @@ import (
 
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Open parses rawURL, opens a tuned connection pool for its dialect and
@@ -46,7 +46,7 @@ func OpenURL(ctx context.Context, u *URL) (*sql.DB, error) {
 		// so all but one are told "busy" at once. The switch is quick: try
 		// again (the failed connection is discarded, the next one re-runs
 		// the pragmas).
-		if attempt == 40 || !errors.Is(u.Dialect.ClassifyError(err), store.ErrConflict) {
+		if attempt == 40 || !errors.Is(u.Dialect.ClassifyError(err), queries.ErrConflict) {
 			break
 		}
 		select {
@@ -97,7 +97,7 @@ func tableLockerOptions() []lock.TableLockerOption {
 }
 
 // queryStrings runs a query returning one text column.
-func queryStrings(ctx context.Context, db store.DBTX, q string) ([]string, error) {
+func queryStrings(ctx context.Context, db queries.DBTX, q string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err

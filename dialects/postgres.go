@@ -16,7 +16,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/quarry-go/quarry/dialects/postgres"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type postgresDialect struct{}
@@ -33,7 +33,7 @@ func (postgresDialect) QuoteIdent(name string) string  { return quoteWith(name, 
 func (postgresDialect) Placeholder(n int) string       { return "$" + strconv.Itoa(n) }
 func (postgresDialect) GooseDialect() database.Dialect { return database.DialectPostgres }
 func (postgresDialect) Migrations() fs.FS              { return migrationsDir(postgres.Migrations) }
-func (postgresDialect) Queries(db store.DBTX) store.Querier {
+func (postgresDialect) Queries(db queries.DBTX) queries.Querier {
 	return postgres.New(db)
 }
 
@@ -69,7 +69,7 @@ func (postgresDialect) open(u *URL) (*sql.DB, error) {
 	return db, nil
 }
 
-func (postgresDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+func (postgresDialect) TableNames(ctx context.Context, db queries.DBTX) ([]string, error) {
 	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 

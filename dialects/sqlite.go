@@ -17,7 +17,7 @@ import (
 	gosqlite "modernc.org/sqlite"
 
 	"github.com/quarry-go/quarry/dialects/sqlite"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type sqliteDialect struct{}
@@ -57,7 +57,7 @@ func (sqliteDialect) QuoteIdent(name string) string  { return quoteWith(name, '"
 func (sqliteDialect) Placeholder(int) string         { return "?" }
 func (sqliteDialect) GooseDialect() database.Dialect { return database.DialectSQLite3 }
 func (sqliteDialect) Migrations() fs.FS              { return migrationsDir(sqlite.Migrations) }
-func (sqliteDialect) Queries(db store.DBTX) store.Querier {
+func (sqliteDialect) Queries(db queries.DBTX) queries.Querier {
 	return sqlite.New(db)
 }
 
@@ -155,7 +155,7 @@ func (sqliteDialect) open(u *URL) (*sql.DB, error) {
 	return db, nil
 }
 
-func (sqliteDialect) TableNames(ctx context.Context, db store.DBTX) ([]string, error) {
+func (sqliteDialect) TableNames(ctx context.Context, db queries.DBTX) ([]string, error) {
 	return queryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
 }
 

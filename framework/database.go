@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Database is a pool and the dialect it speaks. Handlers get the one that
@@ -21,7 +21,7 @@ type Database struct {
 }
 
 // Queries returns the framework's queries over the pool.
-func (d *Database) Queries() store.Querier { return d.Dialect.Queries(d.DB) }
+func (d *Database) Queries() queries.Querier { return d.Dialect.Queries(d.DB) }
 
 // Tx is a transaction of a Database: the same dialect, the same typed
 // queries, inside the transaction.
@@ -31,7 +31,7 @@ type Tx struct {
 }
 
 // Queries returns the framework's queries inside the transaction.
-func (t *Tx) Queries() store.Querier { return t.Dialect.Queries(t.Tx) }
+func (t *Tx) Queries() queries.Querier { return t.Dialect.Queries(t.Tx) }
 
 // TxAttempts is how many times InTx runs a transaction that keeps losing
 // a deadlock, a serialization failure or SQLite's write lock.
@@ -40,15 +40,15 @@ const TxAttempts = 4
 // InTx runs fn in a transaction begun with opts (nil for the defaults):
 // committed when fn returns nil, rolled back when it returns an error or
 // panics. A transaction that loses a deadlock, a serialization failure or
-// SQLite's busy lock (store.ErrConflict) is run again from the start, up
+// SQLite's busy lock (queries.ErrConflict) is run again from the start, up
 // to TxAttempts times with a short growing pause, so fn must only do
 // database work that can be repeated. The error returned is classified:
-// errors.Is matches the sentinels of package store.
+// errors.Is matches the sentinels of package queries.
 func (d *Database) InTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = d.Dialect.ClassifyError(d.runTx(ctx, opts, fn))
-		if err == nil || !errors.Is(err, store.ErrConflict) || attempt == TxAttempts {
+		if err == nil || !errors.Is(err, queries.ErrConflict) || attempt == TxAttempts {
 			return err
 		}
 		pause := time.Duration(attempt*attempt) * 5 * time.Millisecond

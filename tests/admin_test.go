@@ -21,7 +21,7 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/session"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -139,7 +139,7 @@ func addAdminUser(t *testing.T, app *framework.App, db *dbtest.DB, name string, 
 		if err != nil {
 			t.Fatalf("permission %s: %v", code, err)
 		}
-		if err := q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: created.ID, PermissionID: p.ID, Granted: true}); err != nil {
+		if err := q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: created.ID, PermissionID: p.ID, Granted: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/session"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -164,20 +164,20 @@ func TestLoginFlow(t *testing.T) {
 		resp, _ = b.do("GET", "/editors", nil, map[string]string{"Accept": "application/json"})
 		expect(t, "without the permission, JSON", resp, 403, "")
 		p, _ := db.Dialect().Queries(db.SQL).PermissionGetByCodename(ctx, "quarry_users.change")
-		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
+		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
 		if err := svc.PermissionsChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
 		resp, _ = b.do("GET", "/editors", nil, nil)
 		expect(t, "with the permission", resp, 200, "")
 		// Revoked: refused at once, though the set was cached.
-		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: false})
+		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: false})
 		if err := svc.PermissionsChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
 		resp, _ = b.do("GET", "/editors", nil, nil)
 		expect(t, "denied after the grant", resp, 403, "")
-		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
+		db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
 		if err := svc.PermissionsChanged(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestLoginFlow(t *testing.T) {
 		expect(t, "not a superuser", resp, 403, "")
 		// Becoming a superuser rotates the session token.
 		before = b.sessionCookie()
-		if _, err := db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: u.Email, IsActive: true, IsStaff: true, IsSuperuser: true, Data: u.Data}); err != nil {
+		if _, err := db.Dialect().Queries(db.SQL).UserUpdate(ctx, queries.UserUpdateParams{ID: u.ID, Email: u.Email, IsActive: true, IsStaff: true, IsSuperuser: true, Data: u.Data}); err != nil {
 			t.Fatal(err)
 		}
 		resp, _ = b.do("GET", "/root", nil, nil)
@@ -268,10 +268,10 @@ func TestLoginFlow(t *testing.T) {
 		fresh, _ := db.Dialect().Queries(db.SQL).UserGetByID(ctx, u.ID)
 		deact := newBrowser(t, srv.URL)
 		expect(t, "login before deactivation", deact.login("ada", "an0ther-secret!", "/"), 303, "/")
-		db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: false, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
+		db.Dialect().Queries(db.SQL).UserUpdate(ctx, queries.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: false, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
 		resp, _ = deact.do("GET", "/private", nil, nil)
 		expect(t, "after deactivation", resp, 303, "/login?next=%2Fprivate")
-		db.Dialect().Queries(db.SQL).UserUpdate(ctx, store.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: true, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
+		db.Dialect().Queries(db.SQL).UserUpdate(ctx, queries.UserUpdateParams{ID: u.ID, Email: fresh.Email, IsActive: true, IsStaff: fresh.IsStaff, IsSuperuser: fresh.IsSuperuser, Data: fresh.Data})
 
 		// Logout destroys the session: the old cookie no longer works.
 		oldCookie := b.sessionCookie()

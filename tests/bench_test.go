@@ -27,7 +27,7 @@ import (
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/schemadiff"
 	"github.com/quarry-go/quarry/framework/session"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -46,14 +46,14 @@ func BenchmarkUserGetByID(b *testing.B) {
 		}
 		ctx := context.Background()
 		q := db.Dialect().Queries(db.SQL)
-		id, err := q.UserCreate(ctx, store.UserCreateParams{Username: "bench", Data: "{}", IsActive: true})
+		id, err := q.UserCreate(ctx, queries.UserCreateParams{Username: "bench", Data: "{}", IsActive: true})
 		if err != nil {
 			b.Fatal(err)
 		}
 		raw := "SELECT id, username, email, password_hash, is_active, is_staff, is_superuser, last_login, password_changed_at, created_at, data FROM quarry_users WHERE id = " + db.Dialect().Placeholder(1)
 		b.Run(string(name)+"/baseline-database-sql", func(b *testing.B) {
 			for b.Loop() {
-				var u store.QuarryUser
+				var u queries.QuarryUser
 				if err := db.SQL.QueryRowContext(ctx, raw, id).Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.IsActive,
 					&u.IsStaff, &u.IsSuperuser, &u.LastLogin, &u.PasswordChangedAt, &u.CreatedAt, &u.Data); err != nil {
 					b.Fatal(err)
@@ -86,13 +86,13 @@ func BenchmarkHandleQuery(b *testing.B) {
 		if _, err := m.Up(ctx); err != nil {
 			b.Fatal(err)
 		}
-		id, err := db.Dialect().Queries(db.SQL).UserCreate(ctx, store.UserCreateParams{Username: "bench", Data: "{}", IsActive: true})
+		id, err := db.Dialect().Queries(db.SQL).UserCreate(ctx, queries.UserCreateParams{Username: "bench", Data: "{}", IsActive: true})
 		if err != nil {
 			b.Fatal(err)
 		}
 		raw := "SELECT id, username, email, password_hash, is_active, is_staff, is_superuser, last_login, password_changed_at, created_at, data FROM quarry_users WHERE id = " + db.Dialect().Placeholder(1)
 		bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var u store.QuarryUser
+			var u queries.QuarryUser
 			if err := db.SQL.QueryRowContext(r.Context(), raw, id).Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.IsActive,
 				&u.IsStaff, &u.IsSuperuser, &u.LastLogin, &u.PasswordChangedAt, &u.CreatedAt, &u.Data); err != nil {
 				http.Error(w, "internal error", http.StatusInternalServerError)
@@ -272,7 +272,7 @@ func BenchmarkSessionUser(b *testing.B) {
 		}
 		p, err := db.Dialect().Queries(db.SQL).PermissionGetByCodename(ctx, "quarry_users.change")
 		if err == nil {
-			err = db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
+			err = db.Dialect().Queries(db.SQL).UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true})
 		}
 		if err == nil {
 			err = svc.PermissionsChanged(ctx)

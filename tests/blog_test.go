@@ -18,7 +18,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/migrate"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -95,7 +95,7 @@ func newAPIUser(t *testing.T, app *framework.App, base, name string, perms ...st
 			if err != nil {
 				t.Fatalf("permission %s: %v", code, err)
 			}
-			if err := d.Queries().UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true}); err != nil {
+			if err := d.Queries().UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: p.ID, Granted: true}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 	blogdb "github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/framework/migrate"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -31,13 +31,13 @@ func wantSentinel(t *testing.T, db *dbtest.DB, what string, err, sentinel error)
 		t.Errorf("%s: %v (%T); want errors.Is %v", what, err, err, sentinel)
 		return
 	}
-	for _, other := range []error{store.ErrNotFound, store.ErrUniqueViolation, store.ErrForeignKeyViolation,
-		store.ErrNotNullViolation, store.ErrCheckViolation, store.ErrConflict, store.ErrTooLong} {
+	for _, other := range []error{queries.ErrNotFound, queries.ErrUniqueViolation, queries.ErrForeignKeyViolation,
+		queries.ErrNotNullViolation, queries.ErrCheckViolation, queries.ErrConflict, queries.ErrTooLong} {
 		if other != sentinel && errors.Is(err, other) {
 			t.Errorf("%s: %v also matches %v", what, err, other)
 		}
 	}
-	if sentinel == store.ErrNotFound {
+	if sentinel == queries.ErrNotFound {
 		if !errors.Is(err, sql.ErrNoRows) {
 			t.Errorf("%s: %v does not wrap sql.ErrNoRows", what, err)
 		}
@@ -60,7 +60,7 @@ func wantSentinel(t *testing.T, db *dbtest.DB, what string, err, sentinel error)
 	}
 }
 
-// TestStoreAdapterErrors provokes each sentinel of package store through
+// TestStoreAdapterErrors provokes each sentinel of package queries through
 // the generated adapters alone, the framework's (on the pool and in a
 // transaction) and the demo app's: no caller classifies anything.
 func TestStoreAdapterErrors(t *testing.T) {
@@ -72,33 +72,33 @@ func TestStoreAdapterErrors(t *testing.T) {
 		enforcesLength := db.Name != dialects.SQLite
 
 		_, err := q.UserGetByID(ctx, 999999)
-		wantSentinel(t, db, "UserGetByID(missing)", err, store.ErrNotFound)
+		wantSentinel(t, db, "UserGetByID(missing)", err, queries.ErrNotFound)
 		_, err = q.UserGetByUsername(ctx, "nobody")
-		wantSentinel(t, db, "UserGetByUsername(missing)", err, store.ErrNotFound)
+		wantSentinel(t, db, "UserGetByUsername(missing)", err, queries.ErrNotFound)
 
-		uid, err := q.UserCreate(ctx, store.UserCreateParams{Username: "ada", Data: "{}"})
+		uid, err := q.UserCreate(ctx, queries.UserCreateParams{Username: "ada", Data: "{}"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = q.UserCreate(ctx, store.UserCreateParams{Username: "ada", Data: "{}"})
-		wantSentinel(t, db, "UserCreate(duplicate)", err, store.ErrUniqueViolation)
+		_, err = q.UserCreate(ctx, queries.UserCreateParams{Username: "ada", Data: "{}"})
+		wantSentinel(t, db, "UserCreate(duplicate)", err, queries.ErrUniqueViolation)
 
 		gid, err := q.GroupCreate(ctx, "editors")
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: 999999, GroupID: gid})
-		wantSentinel(t, db, "UserGroupAdd(missing user)", err, store.ErrForeignKeyViolation)
+		err = q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: 999999, GroupID: gid})
+		wantSentinel(t, db, "UserGroupAdd(missing user)", err, queries.ErrForeignKeyViolation)
 
 		now := time.Now().UTC()
-		_, err = q.JobInsert(ctx, store.JobInsertParams{Kind: "k", Queue: "q", Args: "{}", State: "bogus",
+		_, err = q.JobInsert(ctx, queries.JobInsertParams{Kind: "k", Queue: "q", Args: "{}", State: "bogus",
 			Priority: 1, MaxAttempts: 1, RunAt: now, CreatedAt: now, Tags: "[]"})
-		wantSentinel(t, db, "JobInsert(bad state)", err, store.ErrCheckViolation)
+		wantSentinel(t, db, "JobInsert(bad state)", err, queries.ErrCheckViolation)
 
 		long := strings.Repeat("x", 151) // username is VARCHAR(150)
 		if enforcesLength {
-			_, err = q.UserCreate(ctx, store.UserCreateParams{Username: long, Data: "{}"})
-			wantSentinel(t, db, "UserCreate(151-character username)", err, store.ErrTooLong)
+			_, err = q.UserCreate(ctx, queries.UserCreateParams{Username: long, Data: "{}"})
+			wantSentinel(t, db, "UserCreate(151-character username)", err, queries.ErrTooLong)
 		}
 
 		// Through a transaction, and wrapped by the caller: the same.
@@ -108,9 +108,9 @@ func TestStoreAdapterErrors(t *testing.T) {
 		}
 		defer tx.Rollback()
 		_, err = db.Dialect().Queries(tx).UserGetByID(ctx, uid+1000)
-		wantSentinel(t, db, "UserGetByID(missing) in a transaction", err, store.ErrNotFound)
-		_, err = db.Dialect().Queries(tx).UserCreate(ctx, store.UserCreateParams{Username: "ada", Data: "{}"})
-		wantSentinel(t, db, "UserCreate(duplicate) in a transaction, wrapped", errors.Join(errors.New("context"), err), store.ErrUniqueViolation)
+		wantSentinel(t, db, "UserGetByID(missing) in a transaction", err, queries.ErrNotFound)
+		_, err = db.Dialect().Queries(tx).UserCreate(ctx, queries.UserCreateParams{Username: "ada", Data: "{}"})
+		wantSentinel(t, db, "UserCreate(duplicate) in a transaction, wrapped", errors.Join(errors.New("context"), err), queries.ErrUniqueViolation)
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)
 		}
@@ -130,19 +130,19 @@ func TestStoreAdapterErrors(t *testing.T) {
 		}
 		bq := api.Queries(db.Dialect(), db.SQL)
 		_, err = bq.AuthorGet(ctx, 999999)
-		wantSentinel(t, db, "blog AuthorGet(missing)", err, store.ErrNotFound)
+		wantSentinel(t, db, "blog AuthorGet(missing)", err, queries.ErrNotFound)
 		_, err = bq.PostGetBySlug(ctx, "nowhere")
-		wantSentinel(t, db, "blog PostGetBySlug(missing)", err, store.ErrNotFound)
+		wantSentinel(t, db, "blog PostGetBySlug(missing)", err, queries.ErrNotFound)
 		if _, err := bq.AuthorCreate(ctx, blogdb.AuthorCreateParams{Name: "Ada", Email: "ada@example.com"}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = bq.AuthorCreate(ctx, blogdb.AuthorCreateParams{Name: "Ada again", Email: "ada@example.com"})
-		wantSentinel(t, db, "blog AuthorCreate(duplicate email)", err, store.ErrUniqueViolation)
+		wantSentinel(t, db, "blog AuthorCreate(duplicate email)", err, queries.ErrUniqueViolation)
 		_, err = bq.PostCreate(ctx, blogdb.PostCreateParams{AuthorID: 999999, Title: "t", Slug: "t", Body: "b"})
-		wantSentinel(t, db, "blog PostCreate(missing author)", err, store.ErrForeignKeyViolation)
+		wantSentinel(t, db, "blog PostCreate(missing author)", err, queries.ErrForeignKeyViolation)
 		if enforcesLength {
 			_, err = bq.AuthorCreate(ctx, blogdb.AuthorCreateParams{Name: strings.Repeat("x", 201), Email: "long@example.com"})
-			wantSentinel(t, db, "blog AuthorCreate(201-character name)", err, store.ErrTooLong)
+			wantSentinel(t, db, "blog AuthorCreate(201-character name)", err, queries.ErrTooLong)
 		}
 	})
 }

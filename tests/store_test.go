@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -27,7 +27,7 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		uid, err := q.UserCreate(ctx, store.UserCreateParams{Username: "ada", Email: "ada@example.com",
+		uid, err := q.UserCreate(ctx, queries.UserCreateParams{Username: "ada", Email: "ada@example.com",
 			PasswordHash: "x", IsActive: true, IsStaff: true, Data: `{"theme":"dark"}`})
 		must(err)
 		u, err := q.UserGetByUsername(ctx, "ada")
@@ -40,10 +40,10 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		}
 
 		// Usernames compare exactly on every dialect (MySQL columns use utf8mb4_bin).
-		if _, err := q.UserGetByUsername(ctx, "ADA"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := q.UserGetByUsername(ctx, "ADA"); !errors.Is(err, queries.ErrNotFound) {
 			t.Errorf("UserGetByUsername(ADA) found ada: %v", err)
 		}
-		other, err := q.UserCreate(ctx, store.UserCreateParams{Username: "Ada", Data: "{}"})
+		other, err := q.UserCreate(ctx, queries.UserCreateParams{Username: "Ada", Data: "{}"})
 		must(err)
 		if _, err := q.UserDelete(ctx, other); err != nil {
 			t.Fatal(err)
@@ -51,24 +51,24 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 
 		// An update that changes nothing still reports the matched row
 		// (MySQL connections use clientFoundRows).
-		n, err := q.UserUpdate(ctx, store.UserUpdateParams{ID: uid, Email: u.Email, IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, Data: u.Data})
+		n, err := q.UserUpdate(ctx, queries.UserUpdateParams{ID: uid, Email: u.Email, IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, Data: u.Data})
 		if err != nil || n != 1 {
 			t.Errorf("no-op UserUpdate affected %d rows, %v; want 1", n, err)
 		}
 
 		// Duplicate usernames are a unique violation, classified by the adapter.
-		_, err = q.UserCreate(ctx, store.UserCreateParams{Username: "ada", Data: "{}"})
-		if !errors.Is(err, store.ErrUniqueViolation) {
+		_, err = q.UserCreate(ctx, queries.UserCreateParams{Username: "ada", Data: "{}"})
+		if !errors.Is(err, queries.ErrUniqueViolation) {
 			t.Errorf("duplicate username: %v; want ErrUniqueViolation", err)
 		}
 		_, err = q.UserGetByUsername(ctx, "nobody")
-		if !errors.Is(err, store.ErrNotFound) || !errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, queries.ErrNotFound) || !errors.Is(err, sql.ErrNoRows) {
 			t.Errorf("missing user: %v; want ErrNotFound wrapping sql.ErrNoRows", err)
 		}
 
 		for _, c := range []string{"posts.add", "posts.change", "posts.delete", "posts.view"} {
-			must(q.PermissionEnsure(ctx, store.PermissionEnsureParams{Codename: c, Name: "Can " + c}))
-			must(q.PermissionEnsure(ctx, store.PermissionEnsureParams{Codename: c, Name: "again"})) // idempotent
+			must(q.PermissionEnsure(ctx, queries.PermissionEnsureParams{Codename: c, Name: "Can " + c}))
+			must(q.PermissionEnsure(ctx, queries.PermissionEnsureParams{Codename: c, Name: "again"})) // idempotent
 		}
 		perms, err := q.PermissionList(ctx)
 		must(err)
@@ -82,12 +82,12 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		}
 		gid, err := q.GroupCreate(ctx, "editors")
 		must(err)
-		must(q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("posts.change")}))
-		must(q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("posts.delete")}))
-		must(q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: uid, GroupID: gid}))
-		must(q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: uid, GroupID: gid})) // idempotent
-		must(q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.view"), Granted: true}))
-		must(q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.delete"), Granted: false}))
+		must(q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("posts.change")}))
+		must(q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("posts.delete")}))
+		must(q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: uid, GroupID: gid}))
+		must(q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: uid, GroupID: gid})) // idempotent
+		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.view"), Granted: true}))
+		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.delete"), Granted: false}))
 
 		got, err := q.UserPermissionCodenames(ctx, uid)
 		must(err)
@@ -95,7 +95,7 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 			t.Errorf("effective permissions = %v; want %v (group grant + direct grant - denial)", got, want)
 		}
 		// Turning the denial into a grant replaces it.
-		must(q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.delete"), Granted: true}))
+		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: uid, PermissionID: perm("posts.delete"), Granted: true}))
 		got, err = q.UserPermissionCodenames(ctx, uid)
 		must(err)
 		if want := []string{"posts.change", "posts.delete", "posts.view"}; !reflect.DeepEqual(got, want) {
@@ -108,14 +108,14 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		}
 
 		// A link to a missing user is a foreign key violation, classified by the adapter.
-		err = q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: 999999, GroupID: gid})
-		if !errors.Is(err, store.ErrForeignKeyViolation) {
+		err = q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: 999999, GroupID: gid})
+		if !errors.Is(err, queries.ErrForeignKeyViolation) {
 			t.Errorf("link to missing user: %v; want ErrForeignKeyViolation", err)
 		}
 
 		// Password change and last login.
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		n, err = q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: uid, PasswordHash: "y", ChangedAt: sql.NullTime{Time: now, Valid: true}})
+		n, err = q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: uid, PasswordHash: "y", ChangedAt: sql.NullTime{Time: now, Valid: true}})
 		must(err)
 		if n != 1 {
 			t.Errorf("UserSetPassword affected %d rows", n)
@@ -125,7 +125,7 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		if u.PasswordHash != "y" || !u.PasswordChangedAt.Valid || !u.PasswordChangedAt.Time.Equal(now) {
 			t.Errorf("after password change: %+v (want changed at %v)", u, now)
 		}
-		users, err := q.UserList(ctx, store.UserListParams{Limit: 10, Offset: 0})
+		users, err := q.UserList(ctx, queries.UserListParams{Limit: 10, Offset: 0})
 		must(err)
 		count, err := q.UserCount(ctx)
 		must(err)
@@ -134,14 +134,14 @@ func TestStoreUsersAndPermissions(t *testing.T) {
 		}
 
 		// Audit log, and deleting the actor keeps the entry with no actor.
-		must(q.AuditLogInsert(ctx, store.AuditLogInsertParams{ActorID: sql.NullInt64{Int64: uid, Valid: true},
+		must(q.AuditLogInsert(ctx, queries.AuditLogInsertParams{ActorID: sql.NullInt64{Int64: uid, Valid: true},
 			Action: "change", TableName: "posts", ObjectID: "7", Changes: `{"title":["a","b"]}`, RequestID: "r1"}))
 		deleted, err := q.UserDelete(ctx, uid)
 		must(err)
 		if deleted != 1 {
 			t.Errorf("UserDelete affected %d rows", deleted)
 		}
-		entries, err := q.AuditLogListForObject(ctx, store.AuditLogListForObjectParams{TableName: "posts", ObjectID: "7", Limit: 10})
+		entries, err := q.AuditLogListForObject(ctx, queries.AuditLogListForObjectParams{TableName: "posts", ObjectID: "7", Limit: 10})
 		must(err)
 		if len(entries) != 1 || entries[0].ActorID.Valid || entries[0].Action != "change" {
 			t.Errorf("audit entries = %+v", entries)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/auth"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -104,7 +104,7 @@ func TestAuthService(t *testing.T) {
 		weak := &auth.Hasher{Params: auth.DefaultParams}
 		weak.Params.Time = 1
 		old, _ := weak.Hash("plenty-long-secret")
-		if _, err := q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: u.ID, PasswordHash: old, ChangedAt: u.PasswordChangedAt}); err != nil {
+		if _, err := q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: u.ID, PasswordHash: old, ChangedAt: u.PasswordChangedAt}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Authenticate(ctx, "editor", "plenty-long-secret"); err != nil {
@@ -131,13 +131,13 @@ func TestAuthService(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: perm("quarry_users.view"), Granted: true}))
+		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: perm("quarry_users.view"), Granted: true}))
 		gid, err := q.GroupCreate(ctx, "auditors")
 		must(err)
-		must(q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("quarry_audit_log.view")}))
-		must(q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("quarry_audit_log.delete")}))
-		must(q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: u.ID, GroupID: gid}))
-		must(q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: u.ID, PermissionID: perm("quarry_audit_log.delete"), Granted: false}))
+		must(q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("quarry_audit_log.view")}))
+		must(q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("quarry_audit_log.delete")}))
+		must(q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: u.ID, GroupID: gid}))
+		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: perm("quarry_audit_log.delete"), Granted: false}))
 		u, _ = q.UserGetByID(ctx, u.ID)
 		for code, want := range map[string]bool{"quarry_users.view": true, "quarry_audit_log.view": true, "quarry_audit_log.delete": false, "quarry_users.delete": false} {
 			if got, err := svc.HasPerm(ctx, u, code); err != nil || got != want {

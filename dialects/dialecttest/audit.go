@@ -4,7 +4,7 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // testAudit: entries are written, listed newest first (all, or one
@@ -12,7 +12,7 @@ import (
 func testAudit(e *env) {
 	t, ctx, q := e.t, e.ctx, e.q
 	actor := e.user("auditor")
-	entries := []store.AuditLogInsertParams{
+	entries := []queries.AuditLogInsertParams{
 		{ActorID: sql.NullInt64{Int64: actor, Valid: true}, Action: "add", TableName: "posts", ObjectID: "1",
 			Changes: `{"title": ["", "Hello"]}`, RequestID: "req-1", RemoteAddr: "192.0.2.1"},
 		{Action: "change", TableName: "posts", ObjectID: "2", Changes: "{}", RequestID: "req-2", RemoteAddr: "192.0.2.2"},
@@ -22,7 +22,7 @@ func testAudit(e *env) {
 	for _, p := range entries {
 		e.must("AuditLogInsert", q.AuditLogInsert(ctx, p))
 	}
-	same := func(got store.QuarryAuditLog, want store.AuditLogInsertParams) bool {
+	same := func(got queries.QuarryAuditLog, want queries.AuditLogInsertParams) bool {
 		return got.ActorID == want.ActorID && got.Action == want.Action && got.TableName == want.TableName &&
 			got.ObjectID == want.ObjectID && sameJSON(got.Changes, want.Changes) && got.RequestID == want.RequestID &&
 			got.RemoteAddr == want.RemoteAddr && recent(got.CreatedAt) && got.ID > 0
@@ -37,16 +37,16 @@ func testAudit(e *env) {
 	if err != nil || len(all) != 3 {
 		t.Errorf("AuditLogListRecent(10) = %d entries, %v; want 3", len(all), err)
 	}
-	obj, err := q.AuditLogListForObject(ctx, store.AuditLogListForObjectParams{TableName: "posts", ObjectID: "1", Limit: 10})
+	obj, err := q.AuditLogListForObject(ctx, queries.AuditLogListForObjectParams{TableName: "posts", ObjectID: "1", Limit: 10})
 	e.must("AuditLogListForObject", err)
 	if len(obj) != 2 || !same(obj[0], entries[2]) || !same(obj[1], entries[0]) {
 		t.Errorf("AuditLogListForObject(posts, 1) = %+v; want its two entries, newest first", obj)
 	}
-	obj, err = q.AuditLogListForObject(ctx, store.AuditLogListForObjectParams{TableName: "posts", ObjectID: "1", Limit: 1})
+	obj, err = q.AuditLogListForObject(ctx, queries.AuditLogListForObjectParams{TableName: "posts", ObjectID: "1", Limit: 1})
 	if err != nil || len(obj) != 1 || !same(obj[0], entries[2]) {
 		t.Errorf("AuditLogListForObject(posts, 1, limit 1) = %+v, %v", obj, err)
 	}
-	if obj, err := q.AuditLogListForObject(ctx, store.AuditLogListForObjectParams{TableName: "pages", ObjectID: "1", Limit: 10}); err != nil || len(obj) != 0 {
+	if obj, err := q.AuditLogListForObject(ctx, queries.AuditLogListForObjectParams{TableName: "pages", ObjectID: "1", Limit: 10}); err != nil || len(obj) != 0 {
 		t.Errorf("AuditLogListForObject of another table = %+v, %v", obj, err)
 	}
 

@@ -6,8 +6,8 @@
 // It checks, through the one database handle ([framework.Database]) and
 // the generated adapters alone, what the rest of the framework relies on:
 // the dialect's URL forms and their redaction, every sentinel error of
-// package store provoked on the real database, every generated query of
-// [store.Querier] (a query without a case here fails the suite),
+// package queries provoked on the real database, every generated query of
+// [queries.Querier] (a query without a case here fails the suite),
 // transactions with their retry of lost conflicts, introspection of the
 // dialect's own DDL, and identifiers quoted with QuoteIdent whatever
 // their characters. Code in this package never asks which dialect it
@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Open returns a fresh, empty database of the dialect under test with the
@@ -55,7 +55,7 @@ type env struct {
 	t   *testing.T
 	ctx context.Context
 	db  *framework.Database
-	q   store.Querier
+	q   queries.Querier
 }
 
 // newEnv opens a database and checks that it is migrated.
@@ -79,13 +79,13 @@ func newEnv(t *testing.T, open Open) *env {
 	return &env{t: t, ctx: ctx, db: db, q: db.Queries()}
 }
 
-// sentinels are the errors of package store a database failure can match.
-var sentinels = []error{store.ErrNotFound, store.ErrUniqueViolation, store.ErrForeignKeyViolation,
-	store.ErrNotNullViolation, store.ErrCheckViolation, store.ErrConflict, store.ErrTooLong}
+// sentinels are the errors of package queries a database failure can match.
+var sentinels = []error{queries.ErrNotFound, queries.ErrUniqueViolation, queries.ErrForeignKeyViolation,
+	queries.ErrNotNullViolation, queries.ErrCheckViolation, queries.ErrConflict, queries.ErrTooLong}
 
 // wantSentinel fails unless err matches sentinel with errors.Is, matches
 // none of the other sentinels, and still carries the driver's own error
-// (something in its chain that is not a sentinel of package store).
+// (something in its chain that is not a sentinel of package queries).
 func wantSentinel(t *testing.T, what string, err, sentinel error) {
 	t.Helper()
 	if !errors.Is(err, sentinel) {

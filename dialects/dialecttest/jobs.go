@@ -8,19 +8,19 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // jobParams is a job of one attempt on queue q, due at runAt.
-func jobParams(q, state string, runAt time.Time) store.JobInsertParams {
-	return store.JobInsertParams{Kind: "dialecttest", Queue: q, Args: `{"n": 1}`, State: state, Priority: 1,
+func jobParams(q, state string, runAt time.Time) queries.JobInsertParams {
+	return queries.JobInsertParams{Kind: "dialecttest", Queue: q, Args: `{"n": 1}`, State: state, Priority: 1,
 		MaxAttempts: 1, RunAt: runAt, CreatedAt: runAt, Tags: `["a"]`}
 }
 
 func nullTime(t time.Time) sql.NullTime  { return sql.NullTime{Time: t, Valid: true} }
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
 func sortedIDs(ids []int64) []int64      { return slices.Sorted(slices.Values(ids)) }
-func jobIDs(js []store.QuarryJob) []int64 {
+func jobIDs(js []queries.QuarryJob) []int64 {
 	var out []int64
 	for _, j := range js {
 		out = append(out, j.ID)
@@ -29,7 +29,7 @@ func jobIDs(js []store.QuarryJob) []int64 {
 }
 
 // job reads a job back.
-func (e *env) job(id int64) store.QuarryJob {
+func (e *env) job(id int64) queries.QuarryJob {
 	e.t.Helper()
 	j, err := e.q.JobGet(e.ctx, id)
 	e.must(fmt.Sprintf("JobGet %d", id), err)
@@ -42,13 +42,13 @@ func (e *env) lock(queue, worker string, at, until time.Time) []int64 {
 	e.t.Helper()
 	var ids []int64
 	err := e.db.InTx(e.ctx, nil, func(tx *framework.Tx) error {
-		js, err := tx.Queries().JobLockAvailable(e.ctx, store.JobLockAvailableParams{Queue: queue, RunAt: at, Limit: 10})
+		js, err := tx.Queries().JobLockAvailable(e.ctx, queries.JobLockAvailableParams{Queue: queue, RunAt: at, Limit: 10})
 		if err != nil || len(js) == 0 {
 			ids = nil
 			return err
 		}
 		ids = jobIDs(js)
-		return tx.Queries().JobMarkRunning(e.ctx, store.JobMarkRunningParams{AttemptedAt: nullTime(at),
+		return tx.Queries().JobMarkRunning(e.ctx, queries.JobMarkRunningParams{AttemptedAt: nullTime(at),
 			LockedUntil: nullTime(until), LockedBy: nullString(worker), Ids: ids})
 	})
 	e.must("lock jobs", err)
@@ -87,10 +87,10 @@ func testJobs(e *env) {
 	// unique violation, which the jobs package takes for the same).
 	u := jobParams("uq", "available", t0)
 	u.UniqueKey, u.UniqueStates = nullString("only-one"), 127
-	n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(u))
+	n, err := q.JobInsertUnique(ctx, queries.JobInsertUniqueParams(u))
 	e.rows("JobInsertUnique", n, err, 1)
-	n, err = q.JobInsertUnique(ctx, store.JobInsertUniqueParams(u))
-	if err != nil && !errors.Is(err, store.ErrUniqueViolation) || err == nil && n != 0 {
+	n, err = q.JobInsertUnique(ctx, queries.JobInsertUniqueParams(u))
+	if err != nil && !errors.Is(err, queries.ErrUniqueViolation) || err == nil && n != 0 {
 		t.Errorf("JobInsertUnique(duplicate) = %d, %v; want 0 rows or ErrUniqueViolation", n, err)
 	}
 	uj, err := q.JobGetByUniqueKey(ctx, nullString("only-one"))
@@ -113,7 +113,7 @@ func testJobs(e *env) {
 	}
 
 	// Heartbeat and what the worker still holds.
-	held := store.JobHeartbeatParams{LockedUntil: nullTime(t0.Add(2 * time.Minute)), LockedBy: nullString("w1"), Attempt: 1, Ids: []int64{a, b}}
+	held := queries.JobHeartbeatParams{LockedUntil: nullTime(t0.Add(2 * time.Minute)), LockedBy: nullString("w1"), Attempt: 1, Ids: []int64{a, b}}
 	n, err = q.JobHeartbeat(ctx, held)
 	e.rows("JobHeartbeat", n, err, 2)
 	held.Attempt = 2
@@ -122,16 +122,16 @@ func testJobs(e *env) {
 	if j := e.job(b); !sameTime(j.LockedUntil.Time, t0.Add(2*time.Minute)) {
 		t.Errorf("JobHeartbeat did not renew the lease: %v", j.LockedUntil)
 	}
-	ids, err := q.JobListHeld(ctx, store.JobListHeldParams{LockedBy: nullString("w1"), Attempt: 1, Ids: []int64{a, b, c}})
+	ids, err := q.JobListHeld(ctx, queries.JobListHeldParams{LockedBy: nullString("w1"), Attempt: 1, Ids: []int64{a, b, c}})
 	if err != nil || !slices.Equal(sortedIDs(ids), sortedIDs([]int64{a, b})) {
 		t.Errorf("JobListHeld = %v, %v; want [%d %d]", ids, err, a, b)
 	}
-	if ids, err := q.JobListHeld(ctx, store.JobListHeldParams{LockedBy: nullString("w2"), Attempt: 1, Ids: []int64{a, b}}); err != nil || len(ids) != 0 {
+	if ids, err := q.JobListHeld(ctx, queries.JobListHeldParams{LockedBy: nullString("w2"), Attempt: 1, Ids: []int64{a, b}}); err != nil || len(ids) != 0 {
 		t.Errorf("JobListHeld of another worker = %v, %v", ids, err)
 	}
 
 	// Complete one; record a retry for the other.
-	done := store.JobCompleteParams{FinishedAt: nullTime(t0), Ids: []int64{a}, LockedBy: nullString("w1"), Attempt: 1}
+	done := queries.JobCompleteParams{FinishedAt: nullTime(t0), Ids: []int64{a}, LockedBy: nullString("w1"), Attempt: 1}
 	n, err = q.JobComplete(ctx, done)
 	e.rows("JobComplete", n, err, 1)
 	n, err = q.JobComplete(ctx, done)
@@ -139,7 +139,7 @@ func testJobs(e *env) {
 	if j := e.job(a); j.State != "completed" || !sameTime(j.FinishedAt.Time, t0) || j.LockedUntil.Valid {
 		t.Errorf("after JobComplete: %+v", j)
 	}
-	outcome := store.JobSetOutcomeParams{State: "retryable", Attempt: 1, RunAt: t0.Add(-time.Second), Errors: `[{"error": "boom"}]`,
+	outcome := queries.JobSetOutcomeParams{State: "retryable", Attempt: 1, RunAt: t0.Add(-time.Second), Errors: `[{"error": "boom"}]`,
 		ID: b, LockedBy: nullString("w1"), RanAttempt: 1}
 	n, err = q.JobSetOutcome(ctx, outcome)
 	e.rows("JobSetOutcome", n, err, 1)
@@ -150,14 +150,14 @@ func testJobs(e *env) {
 	}
 
 	// Due scheduled and retryable jobs are promoted.
-	due, err := q.JobListDue(ctx, store.JobListDueParams{RunAt: t0, Limit: 10})
+	due, err := q.JobListDue(ctx, queries.JobListDueParams{RunAt: t0, Limit: 10})
 	if err != nil || !slices.Equal(due, []int64{b, d}) {
 		t.Errorf("JobListDue = %v, %v; want [%d %d]", due, err, b, d)
 	}
-	if due, err := q.JobListDue(ctx, store.JobListDueParams{RunAt: t0, Limit: 1}); err != nil || !slices.Equal(due, []int64{b}) {
+	if due, err := q.JobListDue(ctx, queries.JobListDueParams{RunAt: t0, Limit: 1}); err != nil || !slices.Equal(due, []int64{b}) {
 		t.Errorf("JobListDue(limit 1) = %v, %v", due, err)
 	}
-	n, err = q.JobPromote(ctx, store.JobPromoteParams{Now: t0, Ids: []int64{b, d, c}})
+	n, err = q.JobPromote(ctx, queries.JobPromoteParams{Now: t0, Ids: []int64{b, d, c}})
 	e.rows("JobPromote", n, err, 2)
 	if j := e.job(d); j.State != "available" {
 		t.Errorf("after JobPromote: %s", j.State)
@@ -168,14 +168,14 @@ func testJobs(e *env) {
 	if !slices.Equal(got, []int64{b, d}) {
 		t.Fatalf("second fetch took %v; want [%d %d]", got, b, d)
 	}
-	expired, err := q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(t0), Limit: 10})
+	expired, err := q.JobListExpired(ctx, queries.JobListExpiredParams{LockedUntil: nullTime(t0), Limit: 10})
 	if err != nil || !slices.Equal(jobIDs(expired), []int64{b, d}) || expired[0].Attempt != 2 || expired[0].LockedBy != nullString("w2") {
 		t.Errorf("JobListExpired = %+v, %v; want jobs %d, %d on their second attempt", expired, err, b, d)
 	}
-	if expired, err := q.JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(t0.Add(-time.Hour)), Limit: 10}); err != nil || len(expired) != 0 {
+	if expired, err := q.JobListExpired(ctx, queries.JobListExpiredParams{LockedUntil: nullTime(t0.Add(-time.Hour)), Limit: 10}); err != nil || len(expired) != 0 {
 		t.Errorf("JobListExpired(an hour ago) = %v, %v", jobIDs(expired), err)
 	}
-	rescue := store.JobRescueParams{State: "discarded", Attempt: 1, RunAt: t0, FinishedAt: nullTime(t0), Errors: `[{"error": "lost"}]`,
+	rescue := queries.JobRescueParams{State: "discarded", Attempt: 1, RunAt: t0, FinishedAt: nullTime(t0), Errors: `[{"error": "lost"}]`,
 		ID: d, LockedBy: nullString("w2"), RanAttempt: 1, Now: nullTime(t0)}
 	n, err = q.JobRescue(ctx, rescue)
 	e.rows("JobRescue", n, err, 1)
@@ -187,16 +187,16 @@ func testJobs(e *env) {
 	e.rows("JobRescue(lease not expired)", n, err, 0)
 
 	// Cancel a waiting job, retry a finished one.
-	n, err = q.JobCancel(ctx, store.JobCancelParams{FinishedAt: nullTime(t0), ID: c})
+	n, err = q.JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(t0), ID: c})
 	e.rows("JobCancel", n, err, 1)
-	n, err = q.JobCancel(ctx, store.JobCancelParams{FinishedAt: nullTime(t0), ID: a})
+	n, err = q.JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(t0), ID: a})
 	e.rows("JobCancel(completed)", n, err, 0)
 	if j := e.job(c); j.State != "cancelled" || !sameTime(j.FinishedAt.Time, t0) {
 		t.Errorf("after JobCancel: %+v", j)
 	}
-	n, err = q.JobRetry(ctx, store.JobRetryParams{RunAt: t0, ID: a})
+	n, err = q.JobRetry(ctx, queries.JobRetryParams{RunAt: t0, ID: a})
 	e.rows("JobRetry", n, err, 1)
-	n, err = q.JobRetry(ctx, store.JobRetryParams{RunAt: t0, ID: b})
+	n, err = q.JobRetry(ctx, queries.JobRetryParams{RunAt: t0, ID: b})
 	e.rows("JobRetry(running)", n, err, 0)
 	if j := e.job(a); j.State != "available" || j.FinishedAt.Valid || j.MaxAttempts != 2 || !sameTime(j.RunAt, t0) {
 		t.Errorf("after JobRetry of a job that used its one attempt: %+v; want available with 2 attempts", j)
@@ -222,16 +222,16 @@ func testJobs(e *env) {
 	}
 
 	// Retention and deletion.
-	n, err = q.JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: "cancelled", FinishedAt: nullTime(t0), Limit: 10})
+	n, err = q.JobDeleteFinished(ctx, queries.JobDeleteFinishedParams{State: "cancelled", FinishedAt: nullTime(t0), Limit: 10})
 	e.rows("JobDeleteFinished(not before)", n, err, 0)
-	n, err = q.JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: "cancelled", FinishedAt: nullTime(t0.Add(time.Second)), Limit: 10})
+	n, err = q.JobDeleteFinished(ctx, queries.JobDeleteFinishedParams{State: "cancelled", FinishedAt: nullTime(t0.Add(time.Second)), Limit: 10})
 	e.rows("JobDeleteFinished", n, err, 1)
 	n, err = q.JobDelete(ctx, b)
 	e.rows("JobDelete(running)", n, err, 0)
 	n, err = q.JobDelete(ctx, a)
 	e.rows("JobDelete", n, err, 1)
 	for _, id := range []int64{a, c} {
-		if _, err := q.JobGet(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		if _, err := q.JobGet(ctx, id); !errors.Is(err, queries.ErrNotFound) {
 			t.Errorf("JobGet(deleted %d) = %v", id, err)
 		}
 	}
@@ -244,8 +244,8 @@ func testJobQueues(e *env) {
 	t0 := now()
 	id, err := q.JobInsert(ctx, jobParams("pq", "available", t0.Add(-time.Minute)))
 	e.must("JobInsert", err)
-	e.must("JobQueueSetPaused(pause)", q.JobQueueSetPaused(ctx, store.JobQueueSetPausedParams{Name: "pq", PausedAt: nullTime(t0), UpdatedAt: t0}))
-	e.must("JobQueueSetPaused(other)", q.JobQueueSetPaused(ctx, store.JobQueueSetPausedParams{Name: "apq", UpdatedAt: t0}))
+	e.must("JobQueueSetPaused(pause)", q.JobQueueSetPaused(ctx, queries.JobQueueSetPausedParams{Name: "pq", PausedAt: nullTime(t0), UpdatedAt: t0}))
+	e.must("JobQueueSetPaused(other)", q.JobQueueSetPaused(ctx, queries.JobQueueSetPausedParams{Name: "apq", UpdatedAt: t0}))
 	qs, err := q.JobQueueList(ctx)
 	e.must("JobQueueList", err)
 	if len(qs) != 2 || qs[0].Name != "apq" || qs[0].PausedAt.Valid || qs[1].Name != "pq" || !sameTime(qs[1].PausedAt.Time, t0) || !sameTime(qs[1].UpdatedAt, t0) {
@@ -255,7 +255,7 @@ func testJobQueues(e *env) {
 		t.Errorf("JobLockAvailable took %v from a paused queue", got)
 	}
 	later := t0.Add(time.Second)
-	e.must("JobQueueSetPaused(resume)", q.JobQueueSetPaused(ctx, store.JobQueueSetPausedParams{Name: "pq", UpdatedAt: later}))
+	e.must("JobQueueSetPaused(resume)", q.JobQueueSetPaused(ctx, queries.JobQueueSetPausedParams{Name: "pq", UpdatedAt: later}))
 	qs, err = q.JobQueueList(ctx)
 	if err != nil || len(qs) != 2 || qs[1].PausedAt.Valid || !sameTime(qs[1].UpdatedAt, later) {
 		t.Errorf("JobQueueList after resuming = %+v, %v", qs, err)

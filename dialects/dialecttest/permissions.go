@@ -4,7 +4,7 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // testPermissions: permissions are seeded idempotently, found and listed;
@@ -12,7 +12,7 @@ import (
 // explicit denials.
 func testPermissions(e *env) {
 	t, ctx, q := e.t, e.ctx, e.q
-	for _, p := range []store.PermissionEnsureParams{
+	for _, p := range []queries.PermissionEnsureParams{
 		{Codename: "posts.view", Name: "Can view posts"},
 		{Codename: "posts.add", Name: "Can add posts"},
 		{Codename: "posts.delete", Name: "Can delete posts"},
@@ -40,12 +40,12 @@ func testPermissions(e *env) {
 	other := e.user("perm-other")
 	gid, err := q.GroupCreate(ctx, "perm-group")
 	e.must("GroupCreate", err)
-	e.must("UserGroupAdd", q.UserGroupAdd(ctx, store.UserGroupAddParams{UserID: uid, GroupID: gid}))
-	e.must("GroupPermissionAdd view", q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: byCode["posts.view"]}))
-	e.must("GroupPermissionAdd delete", q.GroupPermissionAdd(ctx, store.GroupPermissionAddParams{GroupID: gid, PermissionID: byCode["posts.delete"]}))
+	e.must("UserGroupAdd", q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: uid, GroupID: gid}))
+	e.must("GroupPermissionAdd view", q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: byCode["posts.view"]}))
+	e.must("GroupPermissionAdd delete", q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: byCode["posts.delete"]}))
 	set := func(code string, granted bool) {
 		t.Helper()
-		e.must("UserPermissionSet "+code, q.UserPermissionSet(ctx, store.UserPermissionSetParams{UserID: uid, PermissionID: byCode[code], Granted: granted}))
+		e.must("UserPermissionSet "+code, q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: uid, PermissionID: byCode[code], Granted: granted}))
 	}
 	effective := func(what string, want ...string) {
 		t.Helper()
@@ -63,9 +63,9 @@ func testPermissions(e *env) {
 	effective("with a grant replaced by a denial", "posts.view")
 	set("posts.add", true)
 	effective("with the denial replaced by a grant", "posts.add", "posts.view")
-	n, err := q.UserPermissionRemove(ctx, store.UserPermissionRemoveParams{UserID: uid, PermissionID: byCode["posts.delete"]})
+	n, err := q.UserPermissionRemove(ctx, queries.UserPermissionRemoveParams{UserID: uid, PermissionID: byCode["posts.delete"]})
 	e.rows("UserPermissionRemove(denial)", n, err, 1)
-	n, err = q.UserPermissionRemove(ctx, store.UserPermissionRemoveParams{UserID: uid, PermissionID: byCode["posts.delete"]})
+	n, err = q.UserPermissionRemove(ctx, queries.UserPermissionRemoveParams{UserID: uid, PermissionID: byCode["posts.delete"]})
 	e.rows("UserPermissionRemove(again)", n, err, 0)
 	effective("with the denial removed", "posts.add", "posts.delete", "posts.view")
 	if got, err := q.UserPermissionCodenames(ctx, other); err != nil || len(got) != 0 {
@@ -80,7 +80,7 @@ func testPermissions(e *env) {
 // change, then counts changes.
 func testAuthVersion(e *env) {
 	t, ctx, q := e.t, e.ctx, e.q
-	if v, err := q.AuthVersionGet(ctx); !errors.Is(err, store.ErrNotFound) {
+	if v, err := q.AuthVersionGet(ctx); !errors.Is(err, queries.ErrNotFound) {
 		t.Errorf("AuthVersionGet before any change = %d, %v; want ErrNotFound", v, err)
 	}
 	for want := int64(1); want <= 3; want++ {

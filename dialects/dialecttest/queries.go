@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // queryCase exercises some generated queries on a database of its own and
-// checks their results. methods names every store.Querier method it calls.
+// checks their results. methods names every queries.Querier method it calls.
 type queryCase struct {
 	name    string
 	methods []string
@@ -19,7 +19,7 @@ type queryCase struct {
 }
 
 // queryCases is the table from each generated query to the case that
-// covers it. A method of store.Querier named by no case fails the suite:
+// covers it. A method of queries.Querier named by no case fails the suite:
 // a new query needs its conformance case here.
 var queryCases = []queryCase{
 	{"Users", []string{"UserCreate", "UserGetByID", "UserGetByUsername", "UserList", "UserCount",
@@ -41,7 +41,7 @@ var queryCases = []queryCase{
 	{"JobQueues", []string{"JobQueueSetPaused", "JobQueueList", "JobLockAvailable"}, testJobQueues},
 }
 
-// notYetCovered lists the store.Querier methods known to lack a case (a
+// notYetCovered lists the queries.Querier methods known to lack a case (a
 // tracked gap, reported but not failed). Keep it empty.
 var notYetCovered = []string{}
 
@@ -57,15 +57,15 @@ func testQueries(t *testing.T, open Open) {
 	}
 }
 
-// testCoverage enumerates store.Querier with reflect: every method must be
+// testCoverage enumerates queries.Querier with reflect: every method must be
 // named by a case, and every name in a case must be a method.
 func testCoverage(t *testing.T) {
-	querier := reflect.TypeFor[store.Querier]()
+	querier := reflect.TypeFor[queries.Querier]()
 	covered := map[string]bool{}
 	for _, c := range queryCases {
 		for _, m := range c.methods {
 			if _, ok := querier.MethodByName(m); !ok {
-				t.Errorf("case %s names %s, which store.Querier does not have", c.name, m)
+				t.Errorf("case %s names %s, which queries.Querier does not have", c.name, m)
 			}
 			covered[m] = true
 		}
@@ -84,10 +84,10 @@ func testCoverage(t *testing.T) {
 		}
 	}
 	if len(missing) > 0 {
-		t.Errorf("store.Querier methods without a conformance case (add them to queryCases in dialects/dialecttest): %v", missing)
+		t.Errorf("queries.Querier methods without a conformance case (add them to queryCases in dialects/dialecttest): %v", missing)
 	}
 	if len(gaps) > 0 {
-		t.Logf("known gap, store.Querier methods not yet covered: %v", gaps)
+		t.Logf("known gap, queries.Querier methods not yet covered: %v", gaps)
 	}
 }
 

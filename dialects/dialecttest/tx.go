@@ -11,7 +11,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // testTransactions: InTx commits, rolls back on an error and on a panic,
@@ -23,14 +23,14 @@ func testTransactions(t *testing.T, open Open) {
 	exists := func(name string) bool {
 		t.Helper()
 		_, err := e.q.UserGetByUsername(ctx, name)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, queries.ErrNotFound) {
 			t.Fatal(err)
 		}
 		return err == nil
 	}
 	create := func(tx *framework.Tx, name string) {
 		t.Helper()
-		if _, err := tx.Queries().UserCreate(ctx, store.UserCreateParams{Username: name, Data: "{}"}); err != nil {
+		if _, err := tx.Queries().UserCreate(ctx, queries.UserCreateParams{Username: name, Data: "{}"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,7 +88,7 @@ func testTransactions(t *testing.T, open Open) {
 	})
 	t.Run("RetryConflict", func(t *testing.T) {
 		first, calls := e.on(t).provokeConflict()
-		if !errors.Is(first, store.ErrConflict) {
+		if !errors.Is(first, queries.ErrConflict) {
 			t.Errorf("the losing transaction's first try failed with %v; want ErrConflict", first)
 		}
 		if calls < 3 {
@@ -110,8 +110,8 @@ func (e *env) provokeConflict() (first error, calls int) {
 	for i := range ids {
 		ids[i] = e.user(fmt.Sprintf("conflict-%d-%s", i, strings.ReplaceAll(e.t.Name(), "/", "-")))
 	}
-	touch := func(q store.Querier, id int64) error {
-		_, err := q.UserSetLastLogin(ctx, store.UserSetLastLoginParams{LastLogin: sql.NullTime{Time: now(), Valid: true}, ID: id})
+	touch := func(q queries.Querier, id int64) error {
+		_, err := q.UserSetLastLogin(ctx, queries.UserSetLastLoginParams{LastLogin: sql.NullTime{Time: now(), Valid: true}, ID: id})
 		return err
 	}
 	var (

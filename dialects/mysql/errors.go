@@ -4,13 +4,13 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/quarry-go/quarry/dialects/internal/dberr"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // ClassifyError tags a MySQL/MariaDB error with the matching sentinel of
-// package store (sql.ErrNoRows is store.ErrNotFound; unique, foreign key,
+// package queries (sql.ErrNoRows is queries.ErrNotFound; unique, foreign key,
 // not null and check violations; deadlocks and lock wait timeouts are
-// store.ErrConflict; too long a value is store.ErrTooLong), so that
+// queries.ErrConflict; too long a value is queries.ErrTooLong), so that
 // errors.Is matches the sentinel while errors.Is and errors.As still reach
 // the *mysql.MySQLError. Other errors, and errors already tagged, are
 // returned unchanged. The generated adapter (Queries) returns its errors
@@ -22,17 +22,17 @@ func ClassifyError(err error) error { return dberr.Classify(err, sentinel) }
 func sentinel(e *gomysql.MySQLError) error {
 	switch e.Number {
 	case 1062, 1586:
-		return store.ErrUniqueViolation
+		return queries.ErrUniqueViolation
 	case 1451, 1452, 1216, 1217:
-		return store.ErrForeignKeyViolation
+		return queries.ErrForeignKeyViolation
 	case 1048, 1364:
-		return store.ErrNotNullViolation
+		return queries.ErrNotNullViolation
 	case 3819, 4025:
-		return store.ErrCheckViolation
+		return queries.ErrCheckViolation
 	case 1213, 1205:
-		return store.ErrConflict
+		return queries.ErrConflict
 	case 1406:
-		return store.ErrTooLong
+		return queries.ErrTooLong
 	}
 	return nil
 }

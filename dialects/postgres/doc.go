@@ -1,6 +1,6 @@
 // Package postgres is the postgres half of the framework's data layer: its goose
 // migrations (embedded) and the adapter over its private sqlc output that
-// satisfies store.Querier. queries_gen.go is written by `make gen`.
+// satisfies queries.Querier. queries_gen.go is written by `make gen`.
 package postgres
 
 import "embed"

@@ -4,13 +4,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/quarry-go/quarry/dialects/internal/dberr"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // ClassifyError tags a PostgreSQL error with the matching sentinel of
-// package store (sql.ErrNoRows is store.ErrNotFound; unique, foreign key,
+// package queries (sql.ErrNoRows is queries.ErrNotFound; unique, foreign key,
 // not null and check violations; serialization failures and deadlocks are
-// store.ErrConflict; too long a value is store.ErrTooLong), so that
+// queries.ErrConflict; too long a value is queries.ErrTooLong), so that
 // errors.Is matches the sentinel while errors.Is and errors.As still reach
 // the *pgconn.PgError. Other errors, and errors already tagged, are returned
 // unchanged. The generated adapter (Queries) returns its errors through it.
@@ -21,17 +21,17 @@ func ClassifyError(err error) error { return dberr.Classify(err, sentinel) }
 func sentinel(e *pgconn.PgError) error {
 	switch e.Code {
 	case "23505":
-		return store.ErrUniqueViolation
+		return queries.ErrUniqueViolation
 	case "23503":
-		return store.ErrForeignKeyViolation
+		return queries.ErrForeignKeyViolation
 	case "23502":
-		return store.ErrNotNullViolation
+		return queries.ErrNotNullViolation
 	case "23514":
-		return store.ErrCheckViolation
+		return queries.ErrCheckViolation
 	case "40001", "40P01":
-		return store.ErrConflict
+		return queries.ErrConflict
 	case "22001":
-		return store.ErrTooLong
+		return queries.ErrTooLong
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package sqlite is the sqlite half of the framework's data layer: its goose
 // migrations (embedded) and the adapter over its private sqlc output that
-// satisfies store.Querier. queries_gen.go is written by `make gen`.
+// satisfies queries.Querier. queries_gen.go is written by `make gen`.
 package sqlite
 
 import "embed"

@@ -8,16 +8,16 @@ import (
 	"time"
 
 	sqlcdb "github.com/quarry-go/quarry/dialects/sqlite/internal/sqlcdb"
-	store "github.com/quarry-go/quarry/framework/store"
+	queries "github.com/quarry-go/quarry/queries"
 )
 
-// Queries runs the sqlite queries and returns the shared store types.
+// Queries runs the sqlite queries and returns the shared queries types.
 type Queries struct{ q *sqlcdb.Queries }
 
 // New returns the sqlite queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
-func New(db store.DBTX) *Queries { return &Queries{q: sqlcdb.New(db)} }
+func New(db queries.DBTX) *Queries { return &Queries{q: sqlcdb.New(db)} }
 
-var _ store.Querier = (*Queries)(nil)
+var _ queries.Querier = (*Queries)(nil)
 
 // AuditLogDeleteBefore runs the sqlite query queries/sqlite/audit.sql.
 func (a *Queries) AuditLogDeleteBefore(ctx context.Context, before time.Time) (int64, error) {
@@ -26,17 +26,17 @@ func (a *Queries) AuditLogDeleteBefore(ctx context.Context, before time.Time) (i
 }
 
 // AuditLogInsert runs the sqlite query queries/sqlite/audit.sql.
-func (a *Queries) AuditLogInsert(ctx context.Context, arg store.AuditLogInsertParams) error {
+func (a *Queries) AuditLogInsert(ctx context.Context, arg queries.AuditLogInsertParams) error {
 	return ClassifyError(a.q.AuditLogInsert(ctx, toDBAuditLogInsertParams(arg)))
 }
 
 // AuditLogListForObject runs the sqlite query queries/sqlite/audit.sql.
-func (a *Queries) AuditLogListForObject(ctx context.Context, arg store.AuditLogListForObjectParams) ([]store.QuarryAuditLog, error) {
+func (a *Queries) AuditLogListForObject(ctx context.Context, arg queries.AuditLogListForObjectParams) ([]queries.QuarryAuditLog, error) {
 	rows, err := a.q.AuditLogListForObject(ctx, toDBAuditLogListForObjectParams(arg))
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryAuditLog, len(rows))
+	out := make([]queries.QuarryAuditLog, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryAuditLog(r)
 	}
@@ -44,12 +44,12 @@ func (a *Queries) AuditLogListForObject(ctx context.Context, arg store.AuditLogL
 }
 
 // AuditLogListRecent runs the sqlite query queries/sqlite/audit.sql.
-func (a *Queries) AuditLogListRecent(ctx context.Context, limit int64) ([]store.QuarryAuditLog, error) {
+func (a *Queries) AuditLogListRecent(ctx context.Context, limit int64) ([]queries.QuarryAuditLog, error) {
 	rows, err := a.q.AuditLogListRecent(ctx, limit)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryAuditLog, len(rows))
+	out := make([]queries.QuarryAuditLog, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryAuditLog(r)
 	}
@@ -69,18 +69,18 @@ func (a *Queries) GroupDelete(ctx context.Context, id int64) (int64, error) {
 }
 
 // GroupGetByName runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) GroupGetByName(ctx context.Context, name string) (store.QuarryGroup, error) {
+func (a *Queries) GroupGetByName(ctx context.Context, name string) (queries.QuarryGroup, error) {
 	row, err := a.q.GroupGetByName(ctx, name)
 	return fromDBQuarryGroup(row), ClassifyError(err)
 }
 
 // GroupList runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
+func (a *Queries) GroupList(ctx context.Context) ([]queries.QuarryGroup, error) {
 	rows, err := a.q.GroupList(ctx)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryGroup, len(rows))
+	out := make([]queries.QuarryGroup, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryGroup(r)
 	}
@@ -88,28 +88,28 @@ func (a *Queries) GroupList(ctx context.Context) ([]store.QuarryGroup, error) {
 }
 
 // GroupPermissionAdd runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) GroupPermissionAdd(ctx context.Context, arg store.GroupPermissionAddParams) error {
+func (a *Queries) GroupPermissionAdd(ctx context.Context, arg queries.GroupPermissionAddParams) error {
 	return ClassifyError(a.q.GroupPermissionAdd(ctx, toDBGroupPermissionAddParams(arg)))
 }
 
 // GroupPermissionRemove runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) GroupPermissionRemove(ctx context.Context, arg store.GroupPermissionRemoveParams) (int64, error) {
+func (a *Queries) GroupPermissionRemove(ctx context.Context, arg queries.GroupPermissionRemoveParams) (int64, error) {
 	out, err := a.q.GroupPermissionRemove(ctx, toDBGroupPermissionRemoveParams(arg))
 	return out, ClassifyError(err)
 }
 
 // UserGroupAdd runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) UserGroupAdd(ctx context.Context, arg store.UserGroupAddParams) error {
+func (a *Queries) UserGroupAdd(ctx context.Context, arg queries.UserGroupAddParams) error {
 	return ClassifyError(a.q.UserGroupAdd(ctx, toDBUserGroupAddParams(arg)))
 }
 
 // UserGroupList runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.QuarryGroup, error) {
+func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]queries.QuarryGroup, error) {
 	rows, err := a.q.UserGroupList(ctx, userID)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryGroup, len(rows))
+	out := make([]queries.QuarryGroup, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryGroup(r)
 	}
@@ -117,7 +117,7 @@ func (a *Queries) UserGroupList(ctx context.Context, userID int64) ([]store.Quar
 }
 
 // UserGroupRemove runs the sqlite query queries/sqlite/auth_groups.sql.
-func (a *Queries) UserGroupRemove(ctx context.Context, arg store.UserGroupRemoveParams) (int64, error) {
+func (a *Queries) UserGroupRemove(ctx context.Context, arg queries.UserGroupRemoveParams) (int64, error) {
 	out, err := a.q.UserGroupRemove(ctx, toDBUserGroupRemoveParams(arg))
 	return out, ClassifyError(err)
 }
@@ -134,23 +134,23 @@ func (a *Queries) AuthVersionGet(ctx context.Context) (int64, error) {
 }
 
 // PermissionEnsure runs the sqlite query queries/sqlite/auth_permissions.sql.
-func (a *Queries) PermissionEnsure(ctx context.Context, arg store.PermissionEnsureParams) error {
+func (a *Queries) PermissionEnsure(ctx context.Context, arg queries.PermissionEnsureParams) error {
 	return ClassifyError(a.q.PermissionEnsure(ctx, toDBPermissionEnsureParams(arg)))
 }
 
 // PermissionGetByCodename runs the sqlite query queries/sqlite/auth_permissions.sql.
-func (a *Queries) PermissionGetByCodename(ctx context.Context, codename string) (store.QuarryPermission, error) {
+func (a *Queries) PermissionGetByCodename(ctx context.Context, codename string) (queries.QuarryPermission, error) {
 	row, err := a.q.PermissionGetByCodename(ctx, codename)
 	return fromDBQuarryPermission(row), ClassifyError(err)
 }
 
 // PermissionList runs the sqlite query queries/sqlite/auth_permissions.sql.
-func (a *Queries) PermissionList(ctx context.Context) ([]store.QuarryPermission, error) {
+func (a *Queries) PermissionList(ctx context.Context) ([]queries.QuarryPermission, error) {
 	rows, err := a.q.PermissionList(ctx)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryPermission, len(rows))
+	out := make([]queries.QuarryPermission, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryPermission(r)
 	}
@@ -164,13 +164,13 @@ func (a *Queries) UserPermissionCodenames(ctx context.Context, userID int64) ([]
 }
 
 // UserPermissionRemove runs the sqlite query queries/sqlite/auth_permissions.sql.
-func (a *Queries) UserPermissionRemove(ctx context.Context, arg store.UserPermissionRemoveParams) (int64, error) {
+func (a *Queries) UserPermissionRemove(ctx context.Context, arg queries.UserPermissionRemoveParams) (int64, error) {
 	out, err := a.q.UserPermissionRemove(ctx, toDBUserPermissionRemoveParams(arg))
 	return out, ClassifyError(err)
 }
 
 // UserPermissionSet runs the sqlite query queries/sqlite/auth_permissions.sql.
-func (a *Queries) UserPermissionSet(ctx context.Context, arg store.UserPermissionSetParams) error {
+func (a *Queries) UserPermissionSet(ctx context.Context, arg queries.UserPermissionSetParams) error {
 	return ClassifyError(a.q.UserPermissionSet(ctx, toDBUserPermissionSetParams(arg)))
 }
 
@@ -181,7 +181,7 @@ func (a *Queries) UserCount(ctx context.Context) (int64, error) {
 }
 
 // UserCreate runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserCreate(ctx context.Context, arg store.UserCreateParams) (int64, error) {
+func (a *Queries) UserCreate(ctx context.Context, arg queries.UserCreateParams) (int64, error) {
 	out, err := a.q.UserCreate(ctx, toDBUserCreateParams(arg))
 	return out, ClassifyError(err)
 }
@@ -193,24 +193,24 @@ func (a *Queries) UserDelete(ctx context.Context, id int64) (int64, error) {
 }
 
 // UserGetByID runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserGetByID(ctx context.Context, id int64) (store.QuarryUser, error) {
+func (a *Queries) UserGetByID(ctx context.Context, id int64) (queries.QuarryUser, error) {
 	row, err := a.q.UserGetByID(ctx, id)
 	return fromDBQuarryUser(row), ClassifyError(err)
 }
 
 // UserGetByUsername runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserGetByUsername(ctx context.Context, username string) (store.QuarryUser, error) {
+func (a *Queries) UserGetByUsername(ctx context.Context, username string) (queries.QuarryUser, error) {
 	row, err := a.q.UserGetByUsername(ctx, username)
 	return fromDBQuarryUser(row), ClassifyError(err)
 }
 
 // UserList runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]store.QuarryUser, error) {
+func (a *Queries) UserList(ctx context.Context, arg queries.UserListParams) ([]queries.QuarryUser, error) {
 	rows, err := a.q.UserList(ctx, toDBUserListParams(arg))
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryUser, len(rows))
+	out := make([]queries.QuarryUser, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryUser(r)
 	}
@@ -218,42 +218,42 @@ func (a *Queries) UserList(ctx context.Context, arg store.UserListParams) ([]sto
 }
 
 // UserSetLastLogin runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserSetLastLogin(ctx context.Context, arg store.UserSetLastLoginParams) (int64, error) {
+func (a *Queries) UserSetLastLogin(ctx context.Context, arg queries.UserSetLastLoginParams) (int64, error) {
 	out, err := a.q.UserSetLastLogin(ctx, toDBUserSetLastLoginParams(arg))
 	return out, ClassifyError(err)
 }
 
 // UserSetPassword runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserSetPassword(ctx context.Context, arg store.UserSetPasswordParams) (int64, error) {
+func (a *Queries) UserSetPassword(ctx context.Context, arg queries.UserSetPasswordParams) (int64, error) {
 	out, err := a.q.UserSetPassword(ctx, toDBUserSetPasswordParams(arg))
 	return out, ClassifyError(err)
 }
 
 // UserUpdate runs the sqlite query queries/sqlite/auth_users.sql.
-func (a *Queries) UserUpdate(ctx context.Context, arg store.UserUpdateParams) (int64, error) {
+func (a *Queries) UserUpdate(ctx context.Context, arg queries.UserUpdateParams) (int64, error) {
 	out, err := a.q.UserUpdate(ctx, toDBUserUpdateParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobCancel runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobCancel(ctx context.Context, arg store.JobCancelParams) (int64, error) {
+func (a *Queries) JobCancel(ctx context.Context, arg queries.JobCancelParams) (int64, error) {
 	out, err := a.q.JobCancel(ctx, toDBJobCancelParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobComplete runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobComplete(ctx context.Context, arg store.JobCompleteParams) (int64, error) {
+func (a *Queries) JobComplete(ctx context.Context, arg queries.JobCompleteParams) (int64, error) {
 	out, err := a.q.JobComplete(ctx, toDBJobCompleteParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobCountByState runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobCountByState(ctx context.Context) ([]store.JobCountByStateRow, error) {
+func (a *Queries) JobCountByState(ctx context.Context) ([]queries.JobCountByStateRow, error) {
 	rows, err := a.q.JobCountByState(ctx)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.JobCountByStateRow, len(rows))
+	out := make([]queries.JobCountByStateRow, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBJobCountByStateRow(r)
 	}
@@ -267,54 +267,54 @@ func (a *Queries) JobDelete(ctx context.Context, id int64) (int64, error) {
 }
 
 // JobDeleteFinished runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobDeleteFinished(ctx context.Context, arg store.JobDeleteFinishedParams) (int64, error) {
+func (a *Queries) JobDeleteFinished(ctx context.Context, arg queries.JobDeleteFinishedParams) (int64, error) {
 	out, err := a.q.JobDeleteFinished(ctx, toDBJobDeleteFinishedParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobGet runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobGet(ctx context.Context, id int64) (store.QuarryJob, error) {
+func (a *Queries) JobGet(ctx context.Context, id int64) (queries.QuarryJob, error) {
 	row, err := a.q.JobGet(ctx, id)
 	return fromDBQuarryJob(row), ClassifyError(err)
 }
 
 // JobGetByUniqueKey runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (store.QuarryJob, error) {
+func (a *Queries) JobGetByUniqueKey(ctx context.Context, uniqueKey sql.NullString) (queries.QuarryJob, error) {
 	row, err := a.q.JobGetByUniqueKey(ctx, uniqueKey)
 	return fromDBQuarryJob(row), ClassifyError(err)
 }
 
 // JobHeartbeat runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobHeartbeat(ctx context.Context, arg store.JobHeartbeatParams) (int64, error) {
+func (a *Queries) JobHeartbeat(ctx context.Context, arg queries.JobHeartbeatParams) (int64, error) {
 	out, err := a.q.JobHeartbeat(ctx, toDBJobHeartbeatParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobInsert runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobInsert(ctx context.Context, arg store.JobInsertParams) (int64, error) {
+func (a *Queries) JobInsert(ctx context.Context, arg queries.JobInsertParams) (int64, error) {
 	out, err := a.q.JobInsert(ctx, toDBJobInsertParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobInsertUnique runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobInsertUnique(ctx context.Context, arg store.JobInsertUniqueParams) (int64, error) {
+func (a *Queries) JobInsertUnique(ctx context.Context, arg queries.JobInsertUniqueParams) (int64, error) {
 	out, err := a.q.JobInsertUnique(ctx, toDBJobInsertUniqueParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobListDue runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobListDue(ctx context.Context, arg store.JobListDueParams) ([]int64, error) {
+func (a *Queries) JobListDue(ctx context.Context, arg queries.JobListDueParams) ([]int64, error) {
 	out, err := a.q.JobListDue(ctx, toDBJobListDueParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobListExpired runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredParams) ([]store.QuarryJob, error) {
+func (a *Queries) JobListExpired(ctx context.Context, arg queries.JobListExpiredParams) ([]queries.QuarryJob, error) {
 	rows, err := a.q.JobListExpired(ctx, toDBJobListExpiredParams(arg))
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryJob, len(rows))
+	out := make([]queries.QuarryJob, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryJob(r)
 	}
@@ -322,18 +322,18 @@ func (a *Queries) JobListExpired(ctx context.Context, arg store.JobListExpiredPa
 }
 
 // JobListHeld runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobListHeld(ctx context.Context, arg store.JobListHeldParams) ([]int64, error) {
+func (a *Queries) JobListHeld(ctx context.Context, arg queries.JobListHeldParams) ([]int64, error) {
 	out, err := a.q.JobListHeld(ctx, toDBJobListHeldParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobLockAvailable runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailableParams) ([]store.QuarryJob, error) {
+func (a *Queries) JobLockAvailable(ctx context.Context, arg queries.JobLockAvailableParams) ([]queries.QuarryJob, error) {
 	rows, err := a.q.JobLockAvailable(ctx, toDBJobLockAvailableParams(arg))
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryJob, len(rows))
+	out := make([]queries.QuarryJob, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryJob(r)
 	}
@@ -341,23 +341,23 @@ func (a *Queries) JobLockAvailable(ctx context.Context, arg store.JobLockAvailab
 }
 
 // JobMarkRunning runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobMarkRunning(ctx context.Context, arg store.JobMarkRunningParams) error {
+func (a *Queries) JobMarkRunning(ctx context.Context, arg queries.JobMarkRunningParams) error {
 	return ClassifyError(a.q.JobMarkRunning(ctx, toDBJobMarkRunningParams(arg)))
 }
 
 // JobPromote runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobPromote(ctx context.Context, arg store.JobPromoteParams) (int64, error) {
+func (a *Queries) JobPromote(ctx context.Context, arg queries.JobPromoteParams) (int64, error) {
 	out, err := a.q.JobPromote(ctx, toDBJobPromoteParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobQueueList runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobQueueList(ctx context.Context) ([]store.QuarryJobQueue, error) {
+func (a *Queries) JobQueueList(ctx context.Context) ([]queries.QuarryJobQueue, error) {
 	rows, err := a.q.JobQueueList(ctx)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.QuarryJobQueue, len(rows))
+	out := make([]queries.QuarryJobQueue, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBQuarryJobQueue(r)
 	}
@@ -365,24 +365,24 @@ func (a *Queries) JobQueueList(ctx context.Context) ([]store.QuarryJobQueue, err
 }
 
 // JobQueueSetPaused runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobQueueSetPaused(ctx context.Context, arg store.JobQueueSetPausedParams) error {
+func (a *Queries) JobQueueSetPaused(ctx context.Context, arg queries.JobQueueSetPausedParams) error {
 	return ClassifyError(a.q.JobQueueSetPaused(ctx, toDBJobQueueSetPausedParams(arg)))
 }
 
 // JobRescue runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobRescue(ctx context.Context, arg store.JobRescueParams) (int64, error) {
+func (a *Queries) JobRescue(ctx context.Context, arg queries.JobRescueParams) (int64, error) {
 	out, err := a.q.JobRescue(ctx, toDBJobRescueParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobRetry runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobRetry(ctx context.Context, arg store.JobRetryParams) (int64, error) {
+func (a *Queries) JobRetry(ctx context.Context, arg queries.JobRetryParams) (int64, error) {
 	out, err := a.q.JobRetry(ctx, toDBJobRetryParams(arg))
 	return out, ClassifyError(err)
 }
 
 // JobSetOutcome runs the sqlite query queries/sqlite/jobs.sql.
-func (a *Queries) JobSetOutcome(ctx context.Context, arg store.JobSetOutcomeParams) (int64, error) {
+func (a *Queries) JobSetOutcome(ctx context.Context, arg queries.JobSetOutcomeParams) (int64, error) {
 	out, err := a.q.JobSetOutcome(ctx, toDBJobSetOutcomeParams(arg))
 	return out, ClassifyError(err)
 }
@@ -393,7 +393,7 @@ func (a *Queries) LoginFailureClear(ctx context.Context, throttleKey string) err
 }
 
 // LoginFailureCount runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureCount(ctx context.Context, arg store.LoginFailureCountParams) error {
+func (a *Queries) LoginFailureCount(ctx context.Context, arg queries.LoginFailureCountParams) error {
 	return ClassifyError(a.q.LoginFailureCount(ctx, toDBLoginFailureCountParams(arg)))
 }
 
@@ -403,29 +403,29 @@ func (a *Queries) LoginFailureDecrement(ctx context.Context, throttleKey string)
 }
 
 // LoginFailureDeleteStale runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureDeleteStale(ctx context.Context, arg store.LoginFailureDeleteStaleParams) (int64, error) {
+func (a *Queries) LoginFailureDeleteStale(ctx context.Context, arg queries.LoginFailureDeleteStaleParams) (int64, error) {
 	out, err := a.q.LoginFailureDeleteStale(ctx, toDBLoginFailureDeleteStaleParams(arg))
 	return out, ClassifyError(err)
 }
 
 // LoginFailureGet runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (store.QuarryLoginFailure, error) {
+func (a *Queries) LoginFailureGet(ctx context.Context, throttleKey string) (queries.QuarryLoginFailure, error) {
 	row, err := a.q.LoginFailureGet(ctx, throttleKey)
 	return fromDBQuarryLoginFailure(row), ClassifyError(err)
 }
 
 // LoginFailureLock runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureLock(ctx context.Context, arg store.LoginFailureLockParams) error {
+func (a *Queries) LoginFailureLock(ctx context.Context, arg queries.LoginFailureLockParams) error {
 	return ClassifyError(a.q.LoginFailureLock(ctx, toDBLoginFailureLockParams(arg)))
 }
 
 // LoginFailureResetWindow runs the sqlite query queries/sqlite/login_failures.sql.
-func (a *Queries) LoginFailureResetWindow(ctx context.Context, arg store.LoginFailureResetWindowParams) error {
+func (a *Queries) LoginFailureResetWindow(ctx context.Context, arg queries.LoginFailureResetWindowParams) error {
 	return ClassifyError(a.q.LoginFailureResetWindow(ctx, toDBLoginFailureResetWindowParams(arg)))
 }
 
 // SessionCommit runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionCommit(ctx context.Context, arg store.SessionCommitParams) error {
+func (a *Queries) SessionCommit(ctx context.Context, arg queries.SessionCommitParams) error {
 	return ClassifyError(a.q.SessionCommit(ctx, toDBSessionCommitParams(arg)))
 }
 
@@ -441,24 +441,24 @@ func (a *Queries) SessionDeleteExpired(ctx context.Context, now time.Time) (int6
 }
 
 // SessionFind runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionFind(ctx context.Context, arg store.SessionFindParams) (store.SessionFindRow, error) {
+func (a *Queries) SessionFind(ctx context.Context, arg queries.SessionFindParams) (queries.SessionFindRow, error) {
 	row, err := a.q.SessionFind(ctx, toDBSessionFindParams(arg))
 	return fromDBSessionFindRow(row), ClassifyError(err)
 }
 
 // SessionFindUser runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionFindUser(ctx context.Context, arg store.SessionFindUserParams) (store.SessionFindUserRow, error) {
+func (a *Queries) SessionFindUser(ctx context.Context, arg queries.SessionFindUserParams) (queries.SessionFindUserRow, error) {
 	row, err := a.q.SessionFindUser(ctx, toDBSessionFindUserParams(arg))
 	return fromDBSessionFindUserRow(row), ClassifyError(err)
 }
 
 // SessionListLive runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.SessionListLiveRow, error) {
+func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]queries.SessionListLiveRow, error) {
 	rows, err := a.q.SessionListLive(ctx, now)
 	if err != nil {
 		return nil, ClassifyError(err)
 	}
-	out := make([]store.SessionListLiveRow, len(rows))
+	out := make([]queries.SessionListLiveRow, len(rows))
 	for i, r := range rows {
 		out[i] = fromDBSessionListLiveRow(r)
 	}
@@ -466,202 +466,202 @@ func (a *Queries) SessionListLive(ctx context.Context, now time.Time) ([]store.S
 }
 
 // SessionTouch runs the sqlite query queries/sqlite/sessions.sql.
-func (a *Queries) SessionTouch(ctx context.Context, arg store.SessionTouchParams) error {
+func (a *Queries) SessionTouch(ctx context.Context, arg queries.SessionTouchParams) error {
 	return ClassifyError(a.q.SessionTouch(ctx, toDBSessionTouchParams(arg)))
 }
 
-func toDBAuditLogInsertParams(v store.AuditLogInsertParams) sqlcdb.AuditLogInsertParams {
+func toDBAuditLogInsertParams(v queries.AuditLogInsertParams) sqlcdb.AuditLogInsertParams {
 	return sqlcdb.AuditLogInsertParams{ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
 }
 
-func toDBAuditLogListForObjectParams(v store.AuditLogListForObjectParams) sqlcdb.AuditLogListForObjectParams {
+func toDBAuditLogListForObjectParams(v queries.AuditLogListForObjectParams) sqlcdb.AuditLogListForObjectParams {
 	return sqlcdb.AuditLogListForObjectParams{TableName: v.TableName, ObjectID: v.ObjectID, Limit: v.Limit}
 }
 
-func toDBGroupPermissionAddParams(v store.GroupPermissionAddParams) sqlcdb.GroupPermissionAddParams {
+func toDBGroupPermissionAddParams(v queries.GroupPermissionAddParams) sqlcdb.GroupPermissionAddParams {
 	return sqlcdb.GroupPermissionAddParams{GroupID: v.GroupID, PermissionID: v.PermissionID}
 }
 
-func toDBGroupPermissionRemoveParams(v store.GroupPermissionRemoveParams) sqlcdb.GroupPermissionRemoveParams {
+func toDBGroupPermissionRemoveParams(v queries.GroupPermissionRemoveParams) sqlcdb.GroupPermissionRemoveParams {
 	return sqlcdb.GroupPermissionRemoveParams{GroupID: v.GroupID, PermissionID: v.PermissionID}
 }
 
-func toDBJobCancelParams(v store.JobCancelParams) sqlcdb.JobCancelParams {
+func toDBJobCancelParams(v queries.JobCancelParams) sqlcdb.JobCancelParams {
 	return sqlcdb.JobCancelParams{FinishedAt: v.FinishedAt, ID: v.ID}
 }
 
-func toDBJobCompleteParams(v store.JobCompleteParams) sqlcdb.JobCompleteParams {
+func toDBJobCompleteParams(v queries.JobCompleteParams) sqlcdb.JobCompleteParams {
 	return sqlcdb.JobCompleteParams{FinishedAt: v.FinishedAt, Ids: v.Ids, LockedBy: v.LockedBy, Attempt: v.Attempt}
 }
 
-func toDBJobDeleteFinishedParams(v store.JobDeleteFinishedParams) sqlcdb.JobDeleteFinishedParams {
+func toDBJobDeleteFinishedParams(v queries.JobDeleteFinishedParams) sqlcdb.JobDeleteFinishedParams {
 	return sqlcdb.JobDeleteFinishedParams{State: v.State, FinishedAt: v.FinishedAt, Limit: v.Limit}
 }
 
-func toDBJobHeartbeatParams(v store.JobHeartbeatParams) sqlcdb.JobHeartbeatParams {
+func toDBJobHeartbeatParams(v queries.JobHeartbeatParams) sqlcdb.JobHeartbeatParams {
 	return sqlcdb.JobHeartbeatParams{LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Attempt: v.Attempt, Ids: v.Ids}
 }
 
-func toDBJobInsertParams(v store.JobInsertParams) sqlcdb.JobInsertParams {
+func toDBJobInsertParams(v queries.JobInsertParams) sqlcdb.JobInsertParams {
 	return sqlcdb.JobInsertParams{Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
 }
 
-func toDBJobInsertUniqueParams(v store.JobInsertUniqueParams) sqlcdb.JobInsertUniqueParams {
+func toDBJobInsertUniqueParams(v queries.JobInsertUniqueParams) sqlcdb.JobInsertUniqueParams {
 	return sqlcdb.JobInsertUniqueParams{Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
 }
 
-func toDBJobListDueParams(v store.JobListDueParams) sqlcdb.JobListDueParams {
+func toDBJobListDueParams(v queries.JobListDueParams) sqlcdb.JobListDueParams {
 	return sqlcdb.JobListDueParams{RunAt: v.RunAt, Limit: v.Limit}
 }
 
-func toDBJobListExpiredParams(v store.JobListExpiredParams) sqlcdb.JobListExpiredParams {
+func toDBJobListExpiredParams(v queries.JobListExpiredParams) sqlcdb.JobListExpiredParams {
 	return sqlcdb.JobListExpiredParams{LockedUntil: v.LockedUntil, Limit: v.Limit}
 }
 
-func toDBJobListHeldParams(v store.JobListHeldParams) sqlcdb.JobListHeldParams {
+func toDBJobListHeldParams(v queries.JobListHeldParams) sqlcdb.JobListHeldParams {
 	return sqlcdb.JobListHeldParams{LockedBy: v.LockedBy, Attempt: v.Attempt, Ids: v.Ids}
 }
 
-func toDBJobLockAvailableParams(v store.JobLockAvailableParams) sqlcdb.JobLockAvailableParams {
+func toDBJobLockAvailableParams(v queries.JobLockAvailableParams) sqlcdb.JobLockAvailableParams {
 	return sqlcdb.JobLockAvailableParams{Queue: v.Queue, RunAt: v.RunAt, Limit: v.Limit}
 }
 
-func toDBJobMarkRunningParams(v store.JobMarkRunningParams) sqlcdb.JobMarkRunningParams {
+func toDBJobMarkRunningParams(v queries.JobMarkRunningParams) sqlcdb.JobMarkRunningParams {
 	return sqlcdb.JobMarkRunningParams{AttemptedAt: v.AttemptedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Ids: v.Ids}
 }
 
-func toDBJobPromoteParams(v store.JobPromoteParams) sqlcdb.JobPromoteParams {
+func toDBJobPromoteParams(v queries.JobPromoteParams) sqlcdb.JobPromoteParams {
 	return sqlcdb.JobPromoteParams{Now: v.Now, Ids: v.Ids}
 }
 
-func toDBJobQueueSetPausedParams(v store.JobQueueSetPausedParams) sqlcdb.JobQueueSetPausedParams {
+func toDBJobQueueSetPausedParams(v queries.JobQueueSetPausedParams) sqlcdb.JobQueueSetPausedParams {
 	return sqlcdb.JobQueueSetPausedParams{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
 }
 
-func toDBJobRescueParams(v store.JobRescueParams) sqlcdb.JobRescueParams {
+func toDBJobRescueParams(v queries.JobRescueParams) sqlcdb.JobRescueParams {
 	return sqlcdb.JobRescueParams{State: v.State, Attempt: v.Attempt, RunAt: v.RunAt, FinishedAt: v.FinishedAt, Errors: v.Errors, UniqueKey: v.UniqueKey, ID: v.ID, LockedBy: v.LockedBy, RanAttempt: v.RanAttempt, Now: v.Now}
 }
 
-func toDBJobRetryParams(v store.JobRetryParams) sqlcdb.JobRetryParams {
+func toDBJobRetryParams(v queries.JobRetryParams) sqlcdb.JobRetryParams {
 	return sqlcdb.JobRetryParams{RunAt: v.RunAt, ID: v.ID}
 }
 
-func toDBJobSetOutcomeParams(v store.JobSetOutcomeParams) sqlcdb.JobSetOutcomeParams {
+func toDBJobSetOutcomeParams(v queries.JobSetOutcomeParams) sqlcdb.JobSetOutcomeParams {
 	return sqlcdb.JobSetOutcomeParams{State: v.State, Attempt: v.Attempt, RunAt: v.RunAt, FinishedAt: v.FinishedAt, Errors: v.Errors, UniqueKey: v.UniqueKey, ID: v.ID, LockedBy: v.LockedBy, RanAttempt: v.RanAttempt}
 }
 
-func toDBLoginFailureCountParams(v store.LoginFailureCountParams) sqlcdb.LoginFailureCountParams {
+func toDBLoginFailureCountParams(v queries.LoginFailureCountParams) sqlcdb.LoginFailureCountParams {
 	return sqlcdb.LoginFailureCountParams{ThrottleKey: v.ThrottleKey, WindowStart: v.WindowStart}
 }
 
-func toDBLoginFailureDeleteStaleParams(v store.LoginFailureDeleteStaleParams) sqlcdb.LoginFailureDeleteStaleParams {
+func toDBLoginFailureDeleteStaleParams(v queries.LoginFailureDeleteStaleParams) sqlcdb.LoginFailureDeleteStaleParams {
 	return sqlcdb.LoginFailureDeleteStaleParams{CountCutoff: v.CountCutoff, LockCutoff: v.LockCutoff, KnownCutoff: v.KnownCutoff}
 }
 
-func toDBLoginFailureLockParams(v store.LoginFailureLockParams) sqlcdb.LoginFailureLockParams {
+func toDBLoginFailureLockParams(v queries.LoginFailureLockParams) sqlcdb.LoginFailureLockParams {
 	return sqlcdb.LoginFailureLockParams{LockedUntil: v.LockedUntil, ThrottleKey: v.ThrottleKey}
 }
 
-func toDBLoginFailureResetWindowParams(v store.LoginFailureResetWindowParams) sqlcdb.LoginFailureResetWindowParams {
+func toDBLoginFailureResetWindowParams(v queries.LoginFailureResetWindowParams) sqlcdb.LoginFailureResetWindowParams {
 	return sqlcdb.LoginFailureResetWindowParams{WindowStart: v.WindowStart, ThrottleKey: v.ThrottleKey, Cutoff: v.Cutoff}
 }
 
-func toDBPermissionEnsureParams(v store.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {
+func toDBPermissionEnsureParams(v queries.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {
 	return sqlcdb.PermissionEnsureParams{Codename: v.Codename, Name: v.Name}
 }
 
-func toDBSessionCommitParams(v store.SessionCommitParams) sqlcdb.SessionCommitParams {
+func toDBSessionCommitParams(v queries.SessionCommitParams) sqlcdb.SessionCommitParams {
 	return sqlcdb.SessionCommitParams{Token: v.Token, Data: v.Data, Expiry: v.Expiry, UserID: v.UserID}
 }
 
-func toDBSessionFindParams(v store.SessionFindParams) sqlcdb.SessionFindParams {
+func toDBSessionFindParams(v queries.SessionFindParams) sqlcdb.SessionFindParams {
 	return sqlcdb.SessionFindParams{Token: v.Token, Now: v.Now}
 }
 
-func toDBSessionFindUserParams(v store.SessionFindUserParams) sqlcdb.SessionFindUserParams {
+func toDBSessionFindUserParams(v queries.SessionFindUserParams) sqlcdb.SessionFindUserParams {
 	return sqlcdb.SessionFindUserParams{Token: v.Token, Now: v.Now}
 }
 
-func toDBSessionTouchParams(v store.SessionTouchParams) sqlcdb.SessionTouchParams {
+func toDBSessionTouchParams(v queries.SessionTouchParams) sqlcdb.SessionTouchParams {
 	return sqlcdb.SessionTouchParams{Expiry: v.Expiry, Token: v.Token}
 }
 
-func toDBUserCreateParams(v store.UserCreateParams) sqlcdb.UserCreateParams {
+func toDBUserCreateParams(v queries.UserCreateParams) sqlcdb.UserCreateParams {
 	return sqlcdb.UserCreateParams{Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, Data: v.Data}
 }
 
-func toDBUserGroupAddParams(v store.UserGroupAddParams) sqlcdb.UserGroupAddParams {
+func toDBUserGroupAddParams(v queries.UserGroupAddParams) sqlcdb.UserGroupAddParams {
 	return sqlcdb.UserGroupAddParams{UserID: v.UserID, GroupID: v.GroupID}
 }
 
-func toDBUserGroupRemoveParams(v store.UserGroupRemoveParams) sqlcdb.UserGroupRemoveParams {
+func toDBUserGroupRemoveParams(v queries.UserGroupRemoveParams) sqlcdb.UserGroupRemoveParams {
 	return sqlcdb.UserGroupRemoveParams{UserID: v.UserID, GroupID: v.GroupID}
 }
 
-func toDBUserListParams(v store.UserListParams) sqlcdb.UserListParams {
+func toDBUserListParams(v queries.UserListParams) sqlcdb.UserListParams {
 	return sqlcdb.UserListParams{Offset: v.Offset, Limit: v.Limit}
 }
 
-func toDBUserPermissionRemoveParams(v store.UserPermissionRemoveParams) sqlcdb.UserPermissionRemoveParams {
+func toDBUserPermissionRemoveParams(v queries.UserPermissionRemoveParams) sqlcdb.UserPermissionRemoveParams {
 	return sqlcdb.UserPermissionRemoveParams{UserID: v.UserID, PermissionID: v.PermissionID}
 }
 
-func toDBUserPermissionSetParams(v store.UserPermissionSetParams) sqlcdb.UserPermissionSetParams {
+func toDBUserPermissionSetParams(v queries.UserPermissionSetParams) sqlcdb.UserPermissionSetParams {
 	return sqlcdb.UserPermissionSetParams{UserID: v.UserID, PermissionID: v.PermissionID, Granted: v.Granted}
 }
 
-func toDBUserSetLastLoginParams(v store.UserSetLastLoginParams) sqlcdb.UserSetLastLoginParams {
+func toDBUserSetLastLoginParams(v queries.UserSetLastLoginParams) sqlcdb.UserSetLastLoginParams {
 	return sqlcdb.UserSetLastLoginParams{LastLogin: v.LastLogin, ID: v.ID}
 }
 
-func toDBUserSetPasswordParams(v store.UserSetPasswordParams) sqlcdb.UserSetPasswordParams {
+func toDBUserSetPasswordParams(v queries.UserSetPasswordParams) sqlcdb.UserSetPasswordParams {
 	return sqlcdb.UserSetPasswordParams{PasswordHash: v.PasswordHash, ChangedAt: v.ChangedAt, ID: v.ID}
 }
 
-func toDBUserUpdateParams(v store.UserUpdateParams) sqlcdb.UserUpdateParams {
+func toDBUserUpdateParams(v queries.UserUpdateParams) sqlcdb.UserUpdateParams {
 	return sqlcdb.UserUpdateParams{Email: v.Email, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, Data: v.Data, ID: v.ID}
 }
 
-func fromDBJobCountByStateRow(v sqlcdb.JobCountByStateRow) store.JobCountByStateRow {
-	return store.JobCountByStateRow{Queue: v.Queue, State: v.State, Jobs: v.Jobs}
+func fromDBJobCountByStateRow(v sqlcdb.JobCountByStateRow) queries.JobCountByStateRow {
+	return queries.JobCountByStateRow{Queue: v.Queue, State: v.State, Jobs: v.Jobs}
 }
 
-func fromDBQuarryAuditLog(v sqlcdb.QuarryAuditLog) store.QuarryAuditLog {
-	return store.QuarryAuditLog{ID: v.ID, CreatedAt: v.CreatedAt, ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
+func fromDBQuarryAuditLog(v sqlcdb.QuarryAuditLog) queries.QuarryAuditLog {
+	return queries.QuarryAuditLog{ID: v.ID, CreatedAt: v.CreatedAt, ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
 }
 
-func fromDBQuarryGroup(v sqlcdb.QuarryGroup) store.QuarryGroup {
-	return store.QuarryGroup{ID: v.ID, Name: v.Name}
+func fromDBQuarryGroup(v sqlcdb.QuarryGroup) queries.QuarryGroup {
+	return queries.QuarryGroup{ID: v.ID, Name: v.Name}
 }
 
-func fromDBQuarryJob(v sqlcdb.QuarryJob) store.QuarryJob {
-	return store.QuarryJob{ID: v.ID, Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, Attempt: v.Attempt, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, AttemptedAt: v.AttemptedAt, FinishedAt: v.FinishedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Errors: v.Errors, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
+func fromDBQuarryJob(v sqlcdb.QuarryJob) queries.QuarryJob {
+	return queries.QuarryJob{ID: v.ID, Kind: v.Kind, Queue: v.Queue, Args: v.Args, State: v.State, Priority: v.Priority, Attempt: v.Attempt, MaxAttempts: v.MaxAttempts, RunAt: v.RunAt, CreatedAt: v.CreatedAt, AttemptedAt: v.AttemptedAt, FinishedAt: v.FinishedAt, LockedUntil: v.LockedUntil, LockedBy: v.LockedBy, Errors: v.Errors, Tags: v.Tags, UniqueKey: v.UniqueKey, UniqueStates: v.UniqueStates}
 }
 
-func fromDBQuarryJobQueue(v sqlcdb.QuarryJobQueue) store.QuarryJobQueue {
-	return store.QuarryJobQueue{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
+func fromDBQuarryJobQueue(v sqlcdb.QuarryJobQueue) queries.QuarryJobQueue {
+	return queries.QuarryJobQueue{Name: v.Name, PausedAt: v.PausedAt, UpdatedAt: v.UpdatedAt}
 }
 
-func fromDBQuarryLoginFailure(v sqlcdb.QuarryLoginFailure) store.QuarryLoginFailure {
-	return store.QuarryLoginFailure{ThrottleKey: v.ThrottleKey, Failures: v.Failures, WindowStart: v.WindowStart, LockedUntil: v.LockedUntil}
+func fromDBQuarryLoginFailure(v sqlcdb.QuarryLoginFailure) queries.QuarryLoginFailure {
+	return queries.QuarryLoginFailure{ThrottleKey: v.ThrottleKey, Failures: v.Failures, WindowStart: v.WindowStart, LockedUntil: v.LockedUntil}
 }
 
-func fromDBQuarryPermission(v sqlcdb.QuarryPermission) store.QuarryPermission {
-	return store.QuarryPermission{ID: v.ID, Codename: v.Codename, Name: v.Name}
+func fromDBQuarryPermission(v sqlcdb.QuarryPermission) queries.QuarryPermission {
+	return queries.QuarryPermission{ID: v.ID, Codename: v.Codename, Name: v.Name}
 }
 
-func fromDBQuarryUser(v sqlcdb.QuarryUser) store.QuarryUser {
-	return store.QuarryUser{ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data}
+func fromDBQuarryUser(v sqlcdb.QuarryUser) queries.QuarryUser {
+	return queries.QuarryUser{ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data}
 }
 
-func fromDBSessionFindRow(v sqlcdb.SessionFindRow) store.SessionFindRow {
-	return store.SessionFindRow{Data: v.Data, Expiry: v.Expiry}
+func fromDBSessionFindRow(v sqlcdb.SessionFindRow) queries.SessionFindRow {
+	return queries.SessionFindRow{Data: v.Data, Expiry: v.Expiry}
 }
 
-func fromDBSessionFindUserRow(v sqlcdb.SessionFindUserRow) store.SessionFindUserRow {
-	return store.SessionFindUserRow{SessionData: v.SessionData, Expiry: v.Expiry, ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data, AuthVersion: v.AuthVersion}
+func fromDBSessionFindUserRow(v sqlcdb.SessionFindUserRow) queries.SessionFindUserRow {
+	return queries.SessionFindUserRow{SessionData: v.SessionData, Expiry: v.Expiry, ID: v.ID, Username: v.Username, Email: v.Email, PasswordHash: v.PasswordHash, IsActive: v.IsActive, IsStaff: v.IsStaff, IsSuperuser: v.IsSuperuser, LastLogin: v.LastLogin, PasswordChangedAt: v.PasswordChangedAt, CreatedAt: v.CreatedAt, Data: v.Data, AuthVersion: v.AuthVersion}
 }
 
-func fromDBSessionListLiveRow(v sqlcdb.SessionListLiveRow) store.SessionListLiveRow {
-	return store.SessionListLiveRow{Token: v.Token, Data: v.Data}
+func fromDBSessionListLiveRow(v sqlcdb.SessionListLiveRow) queries.SessionListLiveRow {
+	return queries.SessionListLiveRow{Token: v.Token, Data: v.Data}
 }

@@ -11,20 +11,20 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Service is the identity layer over the framework's queries on one
 // database handle (a pool or a transaction).
 type Service struct {
-	db      store.DBTX
+	db      queries.DBTX
 	dialect dialects.Dialect
-	q       store.Querier
+	q       queries.Querier
 	hasher  *Hasher
 }
 
 // New returns the service over db.
-func New(db store.DBTX, d dialects.Dialect) *Service {
+func New(db queries.DBTX, d dialects.Dialect) *Service {
 	return &Service{db: db, dialect: d, q: d.Queries(db), hasher: NewHasher()}
 }
 
@@ -50,28 +50,28 @@ func CheckUsername(name string) error {
 
 // CreateUser validates the username and the password's strength, hashes
 // the password and inserts the user.
-func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.QuarryUser, error) {
+func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (queries.QuarryUser, error) {
 	if err := CheckUsername(p.Username); err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	if err := CheckStrength(p.Password, p.Username, p.Email); err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	hash, err := s.hasher.Hash(p.Password)
 	if err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
-	id, err := s.q.UserCreate(ctx, store.UserCreateParams{Username: p.Username, Email: p.Email, PasswordHash: hash,
+	id, err := s.q.UserCreate(ctx, queries.UserCreateParams{Username: p.Username, Email: p.Email, PasswordHash: hash,
 		IsActive: true, IsStaff: p.Staff || p.Superuser, IsSuperuser: p.Superuser, Data: "{}"})
-	if errors.Is(err, store.ErrUniqueViolation) {
-		return store.QuarryUser{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
+	if errors.Is(err, queries.ErrUniqueViolation) {
+		return queries.QuarryUser{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
 	} else if err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	// Record when the password was set (UserCreate leaves it NULL).
-	if _, err := s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: id, PasswordHash: hash,
+	if _, err := s.q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: id, PasswordHash: hash,
 		ChangedAt: sql.NullTime{Time: time.Now().UTC(), Valid: true}}); err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	return s.q.UserGetByID(ctx, id)
 }
@@ -79,7 +79,7 @@ func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (store.Qua
 // SetPassword checks the new password's strength and stores its hash.
 func (s *Service) SetPassword(ctx context.Context, username, password string) error {
 	u, err := s.q.UserGetByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		return fmt.Errorf("%w: %s", ErrNoSuchUser, username)
 	} else if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	_, err = s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: u.ID, PasswordHash: hash,
+	_, err = s.q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: u.ID, PasswordHash: hash,
 		ChangedAt: sql.NullTime{Time: time.Now().UTC(), Valid: true}})
 	return err
 }
@@ -102,54 +102,54 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 // user can have (see CheckUsername's length, invalid UTF-8, NUL) is such
 // an unknown user, and never reaches a query. A hash made with weaker
 // parameters is replaced on success.
-func (s *Service) Authenticate(ctx context.Context, username, password string) (store.QuarryUser, error) {
+func (s *Service) Authenticate(ctx context.Context, username, password string) (queries.QuarryUser, error) {
 	u, found, err := s.findUser(ctx, username)
 	if err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	return s.verify(ctx, u, found, password)
 }
 
 // findUser looks the user up by username; found is false for a username
 // no user has, and for one no user can have, which is not looked up.
-func (s *Service) findUser(ctx context.Context, username string) (u store.QuarryUser, found bool, err error) {
+func (s *Service) findUser(ctx context.Context, username string) (u queries.QuarryUser, found bool, err error) {
 	if !possibleUsername(username) {
-		return store.QuarryUser{}, false, nil
+		return queries.QuarryUser{}, false, nil
 	}
 	u, err = s.q.UserGetByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.QuarryUser{}, false, nil
+	if errors.Is(err, queries.ErrNotFound) {
+		return queries.QuarryUser{}, false, nil
 	} else if err != nil {
-		return store.QuarryUser{}, false, err
+		return queries.QuarryUser{}, false, err
 	}
 	return u, true, nil
 }
 
 // verify is Authenticate's check of the password against the user
 // findUser returned (against a dummy hash when there is none).
-func (s *Service) verify(ctx context.Context, u store.QuarryUser, found bool, password string) (store.QuarryUser, error) {
+func (s *Service) verify(ctx context.Context, u queries.QuarryUser, found bool, password string) (queries.QuarryUser, error) {
 	if !found {
 		s.hasher.VerifyDummy(password)
-		return store.QuarryUser{}, ErrInvalidCredentials
+		return queries.QuarryUser{}, ErrInvalidCredentials
 	}
 	ok, rehash, err := s.hasher.Verify(password, u.PasswordHash)
 	if errors.Is(err, ErrBadHash) {
 		s.hasher.VerifyDummy(password) // an unusable hash must not answer faster
 	} else if err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	if !ok || !u.IsActive {
-		return store.QuarryUser{}, ErrInvalidCredentials
+		return queries.QuarryUser{}, ErrInvalidCredentials
 	}
 	if rehash {
 		if hash, err := s.hasher.Hash(password); err == nil {
 			// The old hash still works if this fails; the next login retries.
-			_, _ = s.q.UserSetPassword(ctx, store.UserSetPasswordParams{ID: u.ID, PasswordHash: hash, ChangedAt: u.PasswordChangedAt})
+			_, _ = s.q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: u.ID, PasswordHash: hash, ChangedAt: u.PasswordChangedAt})
 		}
 	}
 	now := time.Now().UTC()
-	if _, err := s.q.UserSetLastLogin(ctx, store.UserSetLastLoginParams{ID: u.ID, LastLogin: sql.NullTime{Time: now, Valid: true}}); err != nil {
-		return store.QuarryUser{}, err
+	if _, err := s.q.UserSetLastLogin(ctx, queries.UserSetLastLoginParams{ID: u.ID, LastLogin: sql.NullTime{Time: now, Valid: true}}); err != nil {
+		return queries.QuarryUser{}, err
 	}
 	u.LastLogin = sql.NullTime{Time: now, Valid: true}
 	return u, nil
@@ -158,7 +158,7 @@ func (s *Service) verify(ctx context.Context, u store.QuarryUser, found bool, pa
 // Permissions returns the user's effective permission codenames: for an
 // inactive user none, otherwise the grants (direct or through groups)
 // minus explicit denials. A superuser's set is every permission.
-func (s *Service) Permissions(ctx context.Context, u store.QuarryUser) ([]string, error) {
+func (s *Service) Permissions(ctx context.Context, u queries.QuarryUser) ([]string, error) {
 	switch {
 	case !u.IsActive:
 		return nil, nil
@@ -174,7 +174,7 @@ func (s *Service) Permissions(ctx context.Context, u store.QuarryUser) ([]string
 }
 
 // HasPerm reports whether the user holds codename ("<table>.<action>").
-func (s *Service) HasPerm(ctx context.Context, u store.QuarryUser, codename string) (bool, error) {
+func (s *Service) HasPerm(ctx context.Context, u queries.QuarryUser, codename string) (bool, error) {
 	if !u.IsActive {
 		return false, nil
 	}
@@ -223,7 +223,7 @@ func (s *Service) SeedPermissions(ctx context.Context) (int, error) {
 		}
 		for _, a := range Actions {
 			name := fmt.Sprintf("Can %s %s", a, strings.ReplaceAll(t, "_", " "))
-			if err := s.q.PermissionEnsure(ctx, store.PermissionEnsureParams{Codename: t + "." + a, Name: name}); err != nil {
+			if err := s.q.PermissionEnsure(ctx, queries.PermissionEnsureParams{Codename: t + "." + a, Name: name}); err != nil {
 				return 0, err
 			}
 		}

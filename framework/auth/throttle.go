@@ -13,8 +13,8 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/framework/textinput"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // ErrThrottled is wrapped by *ThrottledError.
@@ -77,8 +77,8 @@ func (e *ThrottledError) Unwrap() error { return ErrThrottled }
 // an IP address. Without an address (ip ""), only the pair (then per
 // account) and the account ceiling apply.
 type Throttle struct {
-	db      store.DBTX
-	q       store.LoginFailuresQueries
+	db      queries.DBTX
+	q       queries.LoginFailuresQueries
 	dialect dialects.Dialect
 
 	// PairFree is how many failures an address has at one account before
@@ -103,7 +103,7 @@ type Throttle struct {
 }
 
 // NewThrottle returns a throttle over db (a pool) with the defaults.
-func NewThrottle(db store.DBTX, d dialects.Dialect) *Throttle {
+func NewThrottle(db queries.DBTX, d dialects.Dialect) *Throttle {
 	return &Throttle{db: db, q: d.Queries(db), dialect: d,
 		PairFree: 5, AddressFree: 20, BaseDelay: 30 * time.Second, MaxDelay: 15 * time.Minute,
 		ResetAfter: time.Hour, AccountLimit: 100, AccountWindow: time.Hour, KnownFor: 30 * 24 * time.Hour,
@@ -121,7 +121,7 @@ func possibleUsername(name string) bool {
 }
 
 // accountName is the throttle's name for the account a login names.
-func accountName(u store.QuarryUser, found bool, username string) string {
+func accountName(u queries.QuarryUser, found bool, username string) string {
 	switch {
 	case found:
 		return "id:" + strconv.FormatInt(u.ID, 10)
@@ -187,7 +187,7 @@ func (a attempt) keys() []throttleKey {
 func (a attempt) knownKey() string { return "ok:" + a.address + "|" + a.account }
 
 // stale reports whether row's count is to be forgotten at now.
-func (t *Throttle) stale(row store.QuarryLoginFailure, kind keyKind, now time.Time) bool {
+func (t *Throttle) stale(row queries.QuarryLoginFailure, kind keyKind, now time.Time) bool {
 	if kind == accountKey {
 		return row.WindowStart.Before(now.Add(-t.AccountWindow))
 	}
@@ -203,7 +203,7 @@ func (t *Throttle) stale(row store.QuarryLoginFailure, kind keyKind, now time.Ti
 func (t *Throttle) DeleteStale(ctx context.Context) (int64, error) {
 	now := t.Now().UTC()
 	cutoff := now.Add(-max(t.ResetAfter, t.AccountWindow))
-	return t.q.LoginFailureDeleteStale(ctx, store.LoginFailureDeleteStaleParams{
+	return t.q.LoginFailureDeleteStale(ctx, queries.LoginFailureDeleteStaleParams{
 		CountCutoff: cutoff, LockCutoff: sql.NullTime{Time: cutoff, Valid: true}, KnownCutoff: now.Add(-t.KnownFor)})
 }
 
@@ -225,12 +225,12 @@ func (t *Throttle) free(kind keyKind) int64 {
 }
 
 // known reports whether a's address logged in to a's account within KnownFor.
-func (t *Throttle) known(ctx context.Context, q store.LoginFailuresQueries, a attempt, now time.Time) (bool, error) {
+func (t *Throttle) known(ctx context.Context, q queries.LoginFailuresQueries, a attempt, now time.Time) (bool, error) {
 	if a.address == "" {
 		return false, nil
 	}
 	row, err := q.LoginFailureGet(ctx, a.knownKey())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, err
@@ -240,7 +240,7 @@ func (t *Throttle) known(ctx context.Context, q store.LoginFailuresQueries, a at
 
 // wait is how long the key's row makes an attempt wait; counted is 1 when
 // the row's count includes the attempt being decided, 0 when it does not.
-func (t *Throttle) wait(row store.QuarryLoginFailure, kind keyKind, counted int64, now time.Time, known func() (bool, error)) (time.Duration, error) {
+func (t *Throttle) wait(row queries.QuarryLoginFailure, kind keyKind, counted int64, now time.Time, known func() (bool, error)) (time.Duration, error) {
 	if kind == accountKey {
 		if row.Failures+1-counted <= t.AccountLimit {
 			return 0, nil
@@ -263,7 +263,7 @@ func (t *Throttle) check(ctx context.Context, a attempt, now time.Time) error {
 	known := t.knownOnce(ctx, t.q, a, now)
 	for _, k := range a.keys() {
 		row, err := t.q.LoginFailureGet(ctx, k.name)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, queries.ErrNotFound) {
 			continue
 		} else if err != nil {
 			return err
@@ -283,7 +283,7 @@ func (t *Throttle) check(ctx context.Context, a attempt, now time.Time) error {
 	return nil
 }
 
-func (t *Throttle) knownOnce(ctx context.Context, q store.LoginFailuresQueries, a attempt, now time.Time) func() (bool, error) {
+func (t *Throttle) knownOnce(ctx context.Context, q queries.LoginFailuresQueries, a attempt, now time.Time) func() (bool, error) {
 	var done, ok bool
 	return func() (bool, error) {
 		if done {
@@ -307,7 +307,7 @@ func (t *Throttle) begin(ctx context.Context, a attempt) error {
 	if err := t.check(ctx, a, now); err != nil {
 		return err
 	}
-	return t.inTx(ctx, func(q store.LoginFailuresQueries) error {
+	return t.inTx(ctx, func(q queries.LoginFailuresQueries) error {
 		known := t.knownOnce(ctx, q, a, now)
 		for _, k := range a.keys() {
 			row, err := t.count(ctx, q, k, now)
@@ -324,7 +324,7 @@ func (t *Throttle) begin(ctx context.Context, a attempt) error {
 			if k.kind != accountKey && row.Failures >= t.free(k.kind) {
 				if d := t.delay(row.Failures - t.free(k.kind)); d > 0 {
 					until := sql.NullTime{Time: now.Add(d), Valid: true}
-					if err := q.LoginFailureLock(ctx, store.LoginFailureLockParams{ThrottleKey: k.name, LockedUntil: until}); err != nil {
+					if err := q.LoginFailureLock(ctx, queries.LoginFailureLockParams{ThrottleKey: k.name, LockedUntil: until}); err != nil {
 						return err
 					}
 				}
@@ -336,10 +336,10 @@ func (t *Throttle) begin(ctx context.Context, a attempt) error {
 
 // count adds the attempt to key's row, first forgetting a stale count,
 // and returns the row as this transaction holds it.
-func (t *Throttle) count(ctx context.Context, q store.LoginFailuresQueries, k throttleKey, now time.Time) (store.QuarryLoginFailure, error) {
-	add := store.LoginFailureCountParams{ThrottleKey: k.name, WindowStart: now}
+func (t *Throttle) count(ctx context.Context, q queries.LoginFailuresQueries, k throttleKey, now time.Time) (queries.QuarryLoginFailure, error) {
+	add := queries.LoginFailureCountParams{ThrottleKey: k.name, WindowStart: now}
 	if err := q.LoginFailureCount(ctx, add); err != nil {
-		return store.QuarryLoginFailure{}, err
+		return queries.QuarryLoginFailure{}, err
 	}
 	row, err := q.LoginFailureGet(ctx, k.name)
 	if err != nil || !t.stale(row, k.kind, now) {
@@ -347,7 +347,7 @@ func (t *Throttle) count(ctx context.Context, q store.LoginFailuresQueries, k th
 	}
 	// Every window began before the cutoff: this one restarts, and counts
 	// this attempt as its first.
-	reset := store.LoginFailureResetWindowParams{ThrottleKey: k.name, WindowStart: now, Cutoff: now.Add(time.Second)}
+	reset := queries.LoginFailureResetWindowParams{ThrottleKey: k.name, WindowStart: now, Cutoff: now.Add(time.Second)}
 	if err := q.LoginFailureResetWindow(ctx, reset); err != nil {
 		return row, err
 	}
@@ -366,7 +366,7 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 		return nil
 	}
 	now := t.Now().UTC()
-	return t.inTx(ctx, func(q store.LoginFailuresQueries) error {
+	return t.inTx(ctx, func(q queries.LoginFailuresQueries) error {
 		for _, k := range a.keys() {
 			if k.kind == pairKey {
 				if err := q.LoginFailureClear(ctx, k.name); err != nil {
@@ -381,13 +381,13 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 				continue
 			}
 			row, err := q.LoginFailureGet(ctx, k.name)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, queries.ErrNotFound) {
 				continue
 			} else if err != nil {
 				return err
 			}
 			if row.Failures < t.AddressFree && row.LockedUntil.Valid {
-				if err := q.LoginFailureLock(ctx, store.LoginFailureLockParams{ThrottleKey: k.name}); err != nil {
+				if err := q.LoginFailureLock(ctx, queries.LoginFailureLockParams{ThrottleKey: k.name}); err != nil {
 					return err
 				}
 			}
@@ -396,18 +396,18 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 			return nil
 		}
 		// The known mark: a row whose window starts at the last success.
-		mark := store.LoginFailureCountParams{ThrottleKey: a.knownKey(), WindowStart: now}
+		mark := queries.LoginFailureCountParams{ThrottleKey: a.knownKey(), WindowStart: now}
 		if err := q.LoginFailureCount(ctx, mark); err != nil {
 			return err
 		}
-		return q.LoginFailureResetWindow(ctx, store.LoginFailureResetWindowParams{ThrottleKey: a.knownKey(), WindowStart: now, Cutoff: now.Add(time.Second)})
+		return q.LoginFailureResetWindow(ctx, queries.LoginFailureResetWindowParams{ThrottleKey: a.knownKey(), WindowStart: now, Cutoff: now.Add(time.Second)})
 	})
 }
 
 // inTx runs fn in a transaction of its own when the throttle's handle can
 // begin one (retrying a deadlock or serialization failure), else on the
 // handle. An error from fn, a *ThrottledError included, rolls back.
-func (t *Throttle) inTx(ctx context.Context, fn func(q store.LoginFailuresQueries) error) error {
+func (t *Throttle) inTx(ctx context.Context, fn func(q queries.LoginFailuresQueries) error) error {
 	db, ok := t.db.(*sql.DB)
 	if !ok {
 		return fn(t.q) // the caller's transaction
@@ -419,21 +419,21 @@ func (t *Throttle) inTx(ctx context.Context, fn func(q store.LoginFailuresQuerie
 // is refused with a *ThrottledError before the password is checked, every
 // other attempt is counted before the check, and a username that cannot
 // exist is answered like any wrong password.
-func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip string) (store.QuarryUser, error) {
+func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip string) (queries.QuarryUser, error) {
 	u, found, err := s.findUser(ctx, username)
 	if err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	a := newAttempt(accountName(u, found, username), ip)
 	if err := t.begin(ctx, a); err != nil {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	u, err = s.verify(ctx, u, found, password)
 	if err != nil && !errors.Is(err, ErrInvalidCredentials) {
-		return store.QuarryUser{}, err
+		return queries.QuarryUser{}, err
 	}
 	if endErr := t.end(ctx, a, err == nil); endErr != nil {
-		return store.QuarryUser{}, endErr
+		return queries.QuarryUser{}, endErr
 	}
 	return u, err
 }
@@ -442,7 +442,7 @@ func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip
 // login to the same account, without recording a login (for
 // re-authentication such as a password change). A wrong password is
 // ErrInvalidCredentials.
-func (s *Service) CheckPassword(ctx context.Context, t *Throttle, u store.QuarryUser, password, ip string) error {
+func (s *Service) CheckPassword(ctx context.Context, t *Throttle, u queries.QuarryUser, password, ip string) error {
 	a := newAttempt(accountName(u, true, u.Username), ip)
 	if err := t.begin(ctx, a); err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/signing"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Session keys.
@@ -100,8 +100,8 @@ func New(opts Options) (*Auth, error) {
 type userKey struct{}
 
 // UserFrom returns the logged-in user, if any.
-func UserFrom(ctx context.Context) (store.QuarryUser, bool) {
-	u, ok := ctx.Value(userKey{}).(store.QuarryUser)
+func UserFrom(ctx context.Context) (queries.QuarryUser, bool) {
+	u, ok := ctx.Value(userKey{}).(queries.QuarryUser)
 	return u, ok
 }
 
@@ -164,43 +164,43 @@ func (a *Auth) LogoutPath() string { return a.opts.LogoutPath }
 // loadUser returns the session's user, logging the session out when the
 // account is gone or deactivated or its password changed since the login.
 // A database error leaves the session alone.
-func (a *Auth) loadUser(r *http.Request) (store.QuarryUser, bool, error) {
+func (a *Auth) loadUser(r *http.Request) (queries.QuarryUser, bool, error) {
 	sm := a.opts.Sessions
 	id := sm.GetInt64(r.Context(), keyUserID)
 	if id == 0 {
-		return store.QuarryUser{}, false, nil
+		return queries.QuarryUser{}, false, nil
 	}
-	var u store.QuarryUser
+	var u queries.QuarryUser
 	var err error
 	if l, _ := r.Context().Value(loadedUserKey{}).(*session.Loaded); l != nil && l.Found && l.User.ID == id {
 		u = l.User // read with the session, in its query
 	} else {
 		d := framework.DatabaseFrom(r.Context())
 		u, err = d.Queries().UserGetByID(r.Context(), id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return store.QuarryUser{}, false, err
+		if err != nil && !errors.Is(err, queries.ErrNotFound) {
+			return queries.QuarryUser{}, false, err
 		}
 	}
 	if err != nil || !u.IsActive || sm.GetInt64(r.Context(), keyPwChanged) != pwStamp(u) {
 		sm.Remove(r.Context(), keyUserID)
 		sm.Remove(r.Context(), keyPwChanged)
-		return store.QuarryUser{}, false, nil
+		return queries.QuarryUser{}, false, nil
 	}
 	// A change of privilege (staff, superuser) gets a new session token.
 	if p := privilege(u); sm.GetString(r.Context(), keyPrivilege) != p {
 		if err := sm.RenewToken(r.Context()); err != nil {
-			return store.QuarryUser{}, false, err
+			return queries.QuarryUser{}, false, err
 		}
 		sm.Put(r.Context(), keyPrivilege, p)
 	}
 	return u, true, nil
 }
 
-func privilege(u store.QuarryUser) string {
+func privilege(u queries.QuarryUser) string {
 	return fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser)
 }
 
-func pwStamp(u store.QuarryUser) int64 {
+func pwStamp(u queries.QuarryUser) int64 {
 	if !u.PasswordChangedAt.Valid {
 		return -1
 	}
@@ -265,17 +265,17 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 
 // RequirePerm lets through users holding codename ("<table>.<action>").
 func (a *Auth) RequirePerm(codename string) func(http.Handler) http.Handler {
-	return a.require(func(r *http.Request, u store.QuarryUser) (bool, error) {
+	return a.require(func(r *http.Request, u queries.QuarryUser) (bool, error) {
 		return a.HasPerm(r, u, codename)
 	})
 }
 
 // RequireSuperuser lets through active superusers only.
 func (a *Auth) RequireSuperuser(next http.Handler) http.Handler {
-	return a.require(func(_ *http.Request, u store.QuarryUser) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)
+	return a.require(func(_ *http.Request, u queries.QuarryUser) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)
 }
 
-func (a *Auth) require(allowed func(*http.Request, store.QuarryUser) (bool, error)) func(http.Handler) http.Handler {
+func (a *Auth) require(allowed func(*http.Request, queries.QuarryUser) (bool, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u, ok := UserFrom(r.Context())

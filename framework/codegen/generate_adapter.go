@@ -17,7 +17,7 @@ const dialectsImport = "github.com/quarry-go/quarry/dialects"
 // methods call sqlc's and convert between its types and the shared ones
 // field by field (so field order may differ between dialects), and return
 // every error classified by the dialect's ClassifyError, so errors.Is
-// matches package store's sentinels. adapterImport is the adapter's own
+// matches package queries's sentinels. adapterImport is the adapter's own
 // import path: the framework's adapters are the dialect packages, and
 // call their ClassifyError unqualified.
 func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport, adapterImport string) ([]byte, error) {

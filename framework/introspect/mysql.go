@@ -7,12 +7,12 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 var jsonValidRe = regexp.MustCompile("(?i)^json_valid\\(`([^`]+)`\\)$")
 
-func loadMySQL(ctx context.Context, db store.DBTX) (*Schema, error) {
+func loadMySQL(ctx context.Context, db queries.DBTX) (*Schema, error) {
 	b := newBuilder()
 	err := queryRows(ctx, db, `
 SELECT table_name, COALESCE(table_rows, -1) FROM information_schema.tables

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
-func loadPostgres(ctx context.Context, db store.DBTX) (*Schema, error) {
+func loadPostgres(ctx context.Context, db queries.DBTX) (*Schema, error) {
 	b := newBuilder()
 	err := queryRows(ctx, db, `
 SELECT c.relname, c.reltuples::bigint

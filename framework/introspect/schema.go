@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Kind is a column's type family, which decides how a value is parsed,
@@ -182,7 +182,7 @@ func (s *Schema) ReferencesTo(table string) []Reference {
 }
 
 // Load reads the schema of the database behind db.
-func Load(ctx context.Context, db store.DBTX, d dialects.Dialect) (*Schema, error) {
+func Load(ctx context.Context, db queries.DBTX, d dialects.Dialect) (*Schema, error) {
 	var (
 		s   *Schema
 		err error
@@ -304,7 +304,7 @@ func literalDefault(expr string) (string, bool) {
 	return "", false
 }
 
-func queryRows(ctx context.Context, db store.DBTX, q string, scan func(sc func(...any) error) error, args ...any) error {
+func queryRows(ctx context.Context, db queries.DBTX, q string, scan func(sc func(...any) error) error, args ...any) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -321,7 +321,7 @@ func queryRows(ctx context.Context, db store.DBTX, q string, scan func(sc func(.
 // Estimate returns the database's current estimate of table's row count,
 // or -1 when it keeps none (SQLite) or has not gathered one yet. It costs
 // one catalog lookup, not a count.
-func Estimate(ctx context.Context, db store.DBTX, d dialects.Dialect, table string) (int64, error) {
+func Estimate(ctx context.Context, db queries.DBTX, d dialects.Dialect, table string) (int64, error) {
 	var q string
 	switch d.Name() {
 	case dialects.Postgres:

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 var (
@@ -16,7 +16,7 @@ var (
 	withoutRowidRe = regexp.MustCompile(`(?i)\)\s*WITHOUT\s+ROWID`)
 )
 
-func loadSQLite(ctx context.Context, db store.DBTX) (*Schema, error) {
+func loadSQLite(ctx context.Context, db queries.DBTX) (*Schema, error) {
 	b := newBuilder()
 	withoutRowid := map[string]bool{}
 	err := queryRows(ctx, db, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name`,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel; the payload is a queue name.
@@ -32,7 +32,7 @@ var _ Backend = (*SQLBackend)(nil)
 // (quarry_jobs, quarry_job_queues) come with the framework's.
 func NewSQL(db *sql.DB, d dialects.Dialect) *SQLBackend { return &SQLBackend{db: db, d: d} }
 
-func (b *SQLBackend) q(db store.DBTX) store.Querier { return b.d.Queries(db) }
+func (b *SQLBackend) q(db queries.DBTX) queries.Querier { return b.d.Queries(db) }
 
 // Insert implements Backend. Without tx, several jobs go in one
 // transaction of their own. On PostgreSQL each queue that gained an
@@ -45,7 +45,7 @@ func (b *SQLBackend) Insert(ctx context.Context, tx *sql.Tx, jobs []*InsertParam
 	// caller's transaction the insert is simply tried again.
 	for attempt := 1; ; attempt++ {
 		out, err := b.insertOwn(ctx, jobs)
-		if !errors.Is(err, store.ErrConflict) || attempt == 3 {
+		if !errors.Is(err, queries.ErrConflict) || attempt == 3 {
 			return out, err
 		}
 	}
@@ -64,12 +64,12 @@ func (b *SQLBackend) insertOwn(ctx context.Context, jobs []*InsertParams) ([]Ins
 	return b.insert(ctx, b.db, jobs)
 }
 
-func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertParams) ([]InsertResult, error) {
+func (b *SQLBackend) insert(ctx context.Context, db queries.DBTX, jobs []*InsertParams) ([]InsertResult, error) {
 	q := b.q(db)
 	out := make([]InsertResult, len(jobs))
 	var notify []string
 	for i, j := range jobs {
-		p := store.JobInsertParams{
+		p := queries.JobInsertParams{
 			Kind: j.Kind, Queue: j.Queue, Args: string(j.Args), State: string(j.State),
 			Priority: int64(j.Priority), MaxAttempts: int64(j.MaxAttempts),
 			RunAt: j.RunAt, CreatedAt: j.CreatedAt, Tags: encodeTags(j.Tags),
@@ -108,10 +108,10 @@ func (b *SQLBackend) insert(ctx context.Context, db store.DBTX, jobs []*InsertPa
 // error that leaves the transaction usable. The holder may finish and
 // release the key between the two statements: then the insert is tried
 // again.
-func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.JobInsertParams) (InsertResult, error) {
+func (b *SQLBackend) insertUnique(ctx context.Context, q queries.Querier, p queries.JobInsertParams) (InsertResult, error) {
 	for attempt := 1; ; attempt++ {
-		n, err := q.JobInsertUnique(ctx, store.JobInsertUniqueParams(p))
-		if errors.Is(err, store.ErrUniqueViolation) {
+		n, err := q.JobInsertUnique(ctx, queries.JobInsertUniqueParams(p))
+		if errors.Is(err, queries.ErrUniqueViolation) {
 			n, err = 0, nil
 		}
 		if err != nil {
@@ -121,13 +121,13 @@ func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.
 		if err == nil {
 			return InsertResult{ID: row.ID, Duplicate: n == 0}, nil
 		}
-		if !errors.Is(err, store.ErrNotFound) {
+		if !errors.Is(err, queries.ErrNotFound) {
 			return InsertResult{}, err
 		}
 		if attempt == 3 {
 			// In a caller's REPEATABLE READ transaction (MySQL) the holder
 			// may stay invisible: the caller can retry the transaction.
-			return InsertResult{}, fmt.Errorf("the job holding its unique key changed concurrently; try again: %w", store.ErrConflict)
+			return InsertResult{}, fmt.Errorf("the job holding its unique key changed concurrently; try again: %w", queries.ErrConflict)
 		}
 	}
 }
@@ -136,7 +136,7 @@ func (b *SQLBackend) insertUnique(ctx context.Context, q store.Querier, p store.
 // with LISTEN/NOTIFY; inside a transaction at its commit. Elsewhere it does
 // nothing: workers poll. For code that changes quarry_jobs directly (the
 // admin's actions).
-func Notify(ctx context.Context, db store.DBTX, d dialects.Dialect, queue string) error {
+func Notify(ctx context.Context, db queries.DBTX, d dialects.Dialect, queue string) error {
 	if !d.Capabilities().ListenNotify {
 		return nil
 	}
@@ -160,7 +160,7 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 	var out []*JobRow
 	err := b.inTx(ctx, func(tx *sql.Tx) error {
 		q := b.q(tx)
-		rows, err := q.JobLockAvailable(ctx, store.JobLockAvailableParams{Queue: p.Queue, RunAt: p.Now, Limit: int64(p.Limit)})
+		rows, err := q.JobLockAvailable(ctx, queries.JobLockAvailableParams{Queue: p.Queue, RunAt: p.Now, Limit: int64(p.Limit)})
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -168,7 +168,7 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 		for i, r := range rows {
 			ids[i] = r.ID
 		}
-		if err := q.JobMarkRunning(ctx, store.JobMarkRunningParams{
+		if err := q.JobMarkRunning(ctx, queries.JobMarkRunningParams{
 			AttemptedAt: nullTime(p.Now), LockedUntil: nullTime(p.LockedUntil),
 			LockedBy: nullString(p.Worker), Ids: ids,
 		}); err != nil {
@@ -199,7 +199,7 @@ func (b *SQLBackend) Complete(ctx context.Context, runs []JobAttempt, worker str
 	q := b.q(b.db)
 	var total int64
 	for _, g := range byAttempt(runs) {
-		n, err := q.JobComplete(ctx, store.JobCompleteParams{FinishedAt: nullTime(at), Ids: g.ids, LockedBy: nullString(worker), Attempt: int64(g.attempt)})
+		n, err := q.JobComplete(ctx, queries.JobCompleteParams{FinishedAt: nullTime(at), Ids: g.ids, LockedBy: nullString(worker), Attempt: int64(g.attempt)})
 		total += n
 		if err != nil {
 			return total, err
@@ -233,7 +233,7 @@ func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, err := b.q(b.db).JobSetOutcome(ctx, store.JobSetOutcomeParams{
+	n, err := b.q(b.db).JobSetOutcome(ctx, queries.JobSetOutcomeParams{
 		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt),
@@ -256,13 +256,13 @@ func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, runs []JobAtt
 	q := b.q(b.db)
 	renewed := make([]JobAttempt, 0, len(runs))
 	for _, g := range byAttempt(runs) {
-		n, err := q.JobHeartbeat(ctx, store.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids})
+		n, err := q.JobHeartbeat(ctx, queries.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids})
 		if err != nil {
 			return nil, err
 		}
 		ids := g.ids
 		if int(n) < len(g.ids) {
-			if ids, err = q.JobListHeld(ctx, store.JobListHeldParams{LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids}); err != nil {
+			if ids, err = q.JobListHeld(ctx, queries.JobListHeldParams{LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids}); err != nil {
 				return nil, err
 			}
 		}
@@ -279,7 +279,7 @@ const maintenanceBatch = 1000
 // ListExpired implements Backend. It reads without locking; Rescue then
 // changes each job by primary key, re-checking the lease.
 func (b *SQLBackend) ListExpired(ctx context.Context, now time.Time, limit int) ([]*JobRow, error) {
-	rows, err := b.q(b.db).JobListExpired(ctx, store.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
+	rows, err := b.q(b.db).JobListExpired(ctx, queries.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool
 	if err != nil {
 		return false, err
 	}
-	n, err := b.q(b.db).JobRescue(ctx, store.JobRescueParams{
+	n, err := b.q(b.db).JobRescue(ctx, queries.JobRescueParams{
 		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt), Now: nullTime(now),
@@ -311,9 +311,9 @@ func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool
 func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) {
 	q := b.q(b.db)
 	total, err := b.byBatches(func() ([]int64, error) {
-		return q.JobListDue(ctx, store.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
+		return q.JobListDue(ctx, queries.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
 	}, func(ids []int64) (int64, error) {
-		return q.JobPromote(ctx, store.JobPromoteParams{Now: now, Ids: ids})
+		return q.JobPromote(ctx, queries.JobPromoteParams{Now: now, Ids: ids})
 	})
 	if err == nil && total > 0 {
 		err = Notify(ctx, b.db, b.d, "")
@@ -341,13 +341,13 @@ func (b *SQLBackend) byBatches(list func() ([]int64, error), change func(ids []i
 
 // DeleteFinished implements Backend.
 func (b *SQLBackend) DeleteFinished(ctx context.Context, state State, before time.Time, limit int) (int64, error) {
-	return b.q(b.db).JobDeleteFinished(ctx, store.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
+	return b.q(b.db).JobDeleteFinished(ctx, queries.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
 }
 
 // Get implements Backend.
 func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 	r, err := b.q(b.db).JobGet(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
 	} else if err != nil {
 		return nil, err
@@ -357,13 +357,13 @@ func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 
 // Cancel implements Backend.
 func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
-	n, err := b.q(b.db).JobCancel(ctx, store.JobCancelParams{FinishedAt: nullTime(at), ID: id})
+	n, err := b.q(b.db).JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
 	return n == 1, err
 }
 
 // Retry implements Backend.
 func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
-	n, err := b.q(b.db).JobRetry(ctx, store.JobRetryParams{RunAt: at, ID: id})
+	n, err := b.q(b.db).JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
 	return n == 1, err
 }
 
@@ -375,7 +375,7 @@ func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
 
 // SetPaused implements Backend.
 func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, at time.Time) error {
-	p := store.JobQueueSetPausedParams{Name: queue, UpdatedAt: at}
+	p := queries.JobQueueSetPausedParams{Name: queue, UpdatedAt: at}
 	if paused {
 		p.PausedAt = nullTime(at)
 	}
@@ -424,7 +424,7 @@ func (b *SQLBackend) Wake(ctx context.Context, fn func(queue string)) error {
 	return dialects.Listen(ctx, b.db, b.d, notifyChannel, func() { fn(allQueues) }, fn)
 }
 
-func fromStore(r store.QuarryJob) (*JobRow, error) {
+func fromStore(r queries.QuarryJob) (*JobRow, error) {
 	j := &JobRow{
 		ID: r.ID, Kind: r.Kind, Queue: r.Queue, EncodedArgs: json.RawMessage(r.Args), State: State(r.State),
 		Priority: int(r.Priority), Attempt: int(r.Attempt), MaxAttempts: int(r.MaxAttempts),

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // runState is what a started client runs.
@@ -650,7 +650,7 @@ func (cp *completer) flush(batch []completion) {
 }
 
 // retryConflicts runs fn again, with a growing jittered pause, while it
-// loses deadlocks or lock timeouts (store.ErrConflict: MySQL picks a victim
+// loses deadlocks or lock timeouts (queries.ErrConflict: MySQL picks a victim
 // when workers and maintenance touch the same rows), up to 10 times; any
 // other error is retried twice.
 func retryConflicts(fn func() error) error {
@@ -660,7 +660,7 @@ func retryConflicts(fn func() error) error {
 			return nil
 		}
 		limit := 3
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, queries.ErrConflict) {
 			limit = 10
 		}
 		if attempt >= limit {
@@ -835,7 +835,7 @@ func (c *Client) DeleteFinished(ctx context.Context, state State, before time.Ti
 func (c *Client) logMaintenance(ctx context.Context, step string, err error) {
 	switch {
 	case ctx.Err() != nil:
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, queries.ErrConflict):
 		// Clients maintaining at once may deadlock; the next tick retries.
 		c.log.Debug("jobs: maintenance step lost a lock conflict; retrying next tick", "step", step, "err", err)
 	default:

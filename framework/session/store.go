@@ -10,7 +10,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // UserIDKey is the session value holding the logged-in user's id. The
@@ -20,7 +20,7 @@ const UserIDKey = "quarry.user_id"
 
 // Store keeps scs sessions in quarry_sessions.
 type Store struct {
-	q store.SessionsQueries
+	q queries.SessionsQueries
 	// IdleTimeout ends a session unused for that long (default 24 hours;
 	// 0 for none): a row's expiry is at most IdleTimeout ahead, and a
 	// request moves it forward (one UPDATE of the expiry alone) only once
@@ -45,7 +45,7 @@ type Loaded struct {
 	// as the session's own query read it, and AuthVersion the permissions
 	// version (quarry_auth_version; 0 before any change) read with it.
 	Found       bool
-	User        store.QuarryUser
+	User        queries.QuarryUser
 	AuthVersion int64
 }
 
@@ -69,7 +69,7 @@ var (
 
 // NewStore returns a store over db (a pool; sessions are not written inside
 // the caller's transactions).
-func NewStore(db store.DBTX, d dialects.Dialect) *Store {
+func NewStore(db queries.DBTX, d dialects.Dialect) *Store {
 	return &Store{q: d.Queries(db), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
 }
 
@@ -79,12 +79,12 @@ func (s *Store) now() time.Time { return s.Now().UTC() }
 // WithUser, a logged-in user's session is read with its user in one query.
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	if l, ok := ctx.Value(loadedKey{}).(*Loaded); ok {
-		row, err := s.q.SessionFindUser(ctx, store.SessionFindUserParams{Token: token, Now: s.now()})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		row, err := s.q.SessionFindUser(ctx, queries.SessionFindUserParams{Token: token, Now: s.now()})
+		if err != nil && !errors.Is(err, queries.ErrNotFound) {
 			return nil, false, err
 		} else if err == nil {
 			l.Found, l.AuthVersion = true, row.AuthVersion.Int64
-			l.User = store.QuarryUser{ID: row.ID, Username: row.Username, Email: row.Email, PasswordHash: row.PasswordHash,
+			l.User = queries.QuarryUser{ID: row.ID, Username: row.Username, Email: row.Email, PasswordHash: row.PasswordHash,
 				IsActive: row.IsActive, IsStaff: row.IsStaff, IsSuperuser: row.IsSuperuser, LastLogin: row.LastLogin,
 				PasswordChangedAt: row.PasswordChangedAt, CreatedAt: row.CreatedAt, Data: row.Data}
 			s.touch(ctx, token, row.SessionData, row.Expiry)
@@ -92,8 +92,8 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		}
 		// No user: an anonymous session, or none; read it alone.
 	}
-	row, err := s.q.SessionFind(ctx, store.SessionFindParams{Token: token, Now: s.now()})
-	if errors.Is(err, store.ErrNotFound) {
+	row, err := s.q.SessionFind(ctx, queries.SessionFindParams{Token: token, Now: s.now()})
+	if errors.Is(err, queries.ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, err
@@ -116,7 +116,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 			expiry = idle
 		}
 	}
-	return s.q.SessionCommit(ctx, store.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC(), UserID: user})
+	return s.q.SessionCommit(ctx, queries.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC(), UserID: user})
 }
 
 // touch moves a live session's expiry to IdleTimeout from now (but not
@@ -136,7 +136,7 @@ func (s *Store) touch(ctx context.Context, token string, data []byte, expiry tim
 	if !target.After(expiry) {
 		return
 	}
-	if err := s.q.SessionTouch(ctx, store.SessionTouchParams{Token: token, Expiry: target.UTC()}); err != nil && ctx.Err() == nil {
+	if err := s.q.SessionTouch(ctx, queries.SessionTouchParams{Token: token, Expiry: target.UTC()}); err != nil && ctx.Err() == nil {
 		s.logger().WarnContext(ctx, "session touch", "error", err)
 	}
 }

@@ -1,4 +1,4 @@
-// Package dberr tags driver errors with package store's sentinel errors. It
+// Package dberr tags driver errors with package queries's sentinel errors. It
 // is shared by the dialects' own ClassifyError functions (dialects/postgres,
 // dialects/mysql, dialects/sqlite), which the generated adapters call.
 package dberr
@@ -7,10 +7,10 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
-// classified is a driver error tagged with one of package store's sentinel
+// classified is a driver error tagged with one of package queries's sentinel
 // errors. errors.Is matches both the sentinel and the driver's own error,
 // and errors.As still finds the driver's error type.
 type classified struct {
@@ -21,7 +21,7 @@ type classified struct {
 func (e *classified) Error() string   { return e.err.Error() }
 func (e *classified) Unwrap() []error { return []error{e.sentinel, e.err} }
 
-// Classify tags err with store.ErrNotFound when it is sql.ErrNoRows, and
+// Classify tags err with queries.ErrNotFound when it is sql.ErrNoRows, and
 // when it wraps a driver error of type E with the sentinel that sentinel
 // picks for it (nil for none). Other errors, and errors already tagged
 // (wrapped or not), are returned unchanged.
@@ -32,7 +32,7 @@ func Classify[E error](err error, sentinel func(E) error) error {
 	case err == nil || errors.As(err, &c):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
-		return tag(store.ErrNotFound, err)
+		return tag(queries.ErrNotFound, err)
 	case errors.As(err, &driverErr):
 		return tag(sentinel(driverErr), err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type authorJSON struct {
@@ -44,7 +44,7 @@ func (h *handlers) authorGet(w http.ResponseWriter, r *http.Request) {
 	}
 	d := framework.DatabaseFrom(r.Context())
 	a, err := Queries(d.Dialect, d.DB).AuthorGet(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such author")
 		return
 	} else if err != nil {
@@ -94,7 +94,7 @@ func (h *handlers) authorCreate(w http.ResponseWriter, r *http.Request) {
 	d := framework.DatabaseFrom(r.Context())
 	q := Queries(d.Dialect, d.DB)
 	id, err := q.AuthorCreate(r.Context(), db.AuthorCreateParams{Name: in.Name, Email: in.Email, Bio: in.Bio})
-	if errors.Is(err, store.ErrUniqueViolation) {
+	if errors.Is(err, queries.ErrUniqueViolation) {
 		writeValidation(w, r, validationError{"email": "an author with this email exists"})
 		return
 	} else if err != nil {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/store"
 	"github.com/quarry-go/quarry/framework/textinput"
+	"github.com/quarry-go/quarry/queries"
 )
 
 type postJSON struct {
@@ -90,7 +90,7 @@ func (h *handlers) writePost(w http.ResponseWriter, r *http.Request, slug string
 	d := framework.DatabaseFrom(r.Context())
 	q := Queries(d.Dialect, d.DB)
 	p, err := q.PostGetBySlug(r.Context(), slug)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such post")
 		return
 	} else if err != nil {
@@ -186,12 +186,12 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 	d := framework.DatabaseFrom(r.Context())
 	err := createPost(r.Context(), d, in)
 	switch {
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, queries.ErrConflict):
 		w.Header().Set("Retry-After", "1")
 		framework.WriteError(w, r, http.StatusServiceUnavailable, "the database is busy; retry")
-	case errors.Is(err, store.ErrUniqueViolation):
+	case errors.Is(err, queries.ErrUniqueViolation):
 		writeValidation(w, r, validationError{"slug": "a post with this slug exists"})
-	case errors.Is(err, store.ErrForeignKeyViolation):
+	case errors.Is(err, queries.ErrForeignKeyViolation):
 		writeValidation(w, r, validationError{"author_id": "no author with this id"})
 	case err != nil:
 		h.internalError(w, r, err)
