@@ -90,6 +90,15 @@ type Dialect interface {
 	open(u *URL) (*sql.DB, error)
 }
 
+// Handle is a database handle, a pool or a transaction, with the dialect
+// it speaks: *framework.Database and *framework.Tx are handles. The
+// dispatchers that quarry gen writes take one and pick the adapter of its
+// dialect.
+type Handle interface {
+	// Handle returns what queries run on and the dialect they are written in.
+	Handle() (queries.DBTX, Dialect)
+}
+
 // Lookup returns the dialect with the given name. It is the one place that
 // chooses between dialects.
 func Lookup(name Name) (Dialect, error) {

@@ -20,6 +20,10 @@ type Database struct {
 	Dialect dialects.Dialect
 }
 
+// Handle returns the pool and its dialect, for the dispatchers quarry gen
+// writes (dialects.Handle).
+func (d *Database) Handle() (queries.DBTX, dialects.Dialect) { return d.DB, d.Dialect }
+
 // Queries returns the framework's queries over the pool.
 func (d *Database) Queries() queries.Querier { return d.Dialect.Queries(d.DB) }
 
@@ -29,6 +33,15 @@ type Tx struct {
 	Tx      *sql.Tx
 	Dialect dialects.Dialect
 }
+
+// Handle returns the transaction and its dialect, for the dispatchers quarry
+// gen writes (dialects.Handle).
+func (t *Tx) Handle() (queries.DBTX, dialects.Dialect) { return t.Tx, t.Dialect }
+
+var (
+	_ dialects.Handle = (*Database)(nil)
+	_ dialects.Handle = (*Tx)(nil)
+)
 
 // Queries returns the framework's queries inside the transaction.
 func (t *Tx) Queries() queries.Querier { return t.Dialect.Queries(t.Tx) }
