@@ -78,10 +78,7 @@ func (q *query) fold(c *introspect.Column) string {
 			expr = "CAST(" + expr + " AS TEXT)"
 		}
 	}
-	if q.d.Name() == dialects.SQLite {
-		return dialects.SQLiteFoldFunc + "(" + expr + ")"
-	}
-	return "LOWER(" + expr + ")"
+	return q.d.FoldCase(expr)
 }
 
 // keyMatch writes "(a = ? AND b = ?)" for one primary key.

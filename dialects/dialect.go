@@ -3,8 +3,12 @@ package dialects
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
@@ -21,9 +25,6 @@ const (
 	MySQL    Name = "mysql"
 	SQLite   Name = "sqlite"
 )
-
-// All lists every dialect, in the order tests and tools visit them.
-var All = []Name{SQLite, Postgres, MySQL}
 
 // Capabilities says what a database can do, so features choose a strategy
 // without switching on the dialect name.
@@ -50,7 +51,8 @@ type Capabilities struct {
 }
 
 // Dialect describes one database family. Get one with [Lookup] or from a
-// parsed [URL]; the three implementations live beside this file.
+// parsed [URL]; each implementation lives in its own package
+// (dialects/postgres, dialects/mysql, dialects/sqlite) and registers itself.
 type Dialect interface {
 	// Name is the dialect's canonical name.
 	Name() Name
@@ -84,10 +86,58 @@ type Dialect interface {
 	// Commit.
 	ClassifyError(err error) error
 
-	// parse validates a URL of this dialect and fills in the driver DSN.
-	parse(raw string) (*URL, error)
-	// open opens and tunes a pool for u.
-	open(u *URL) (*sql.DB, error)
+	// FoldCase returns the SQL expression folding the text expression expr
+	// to lower case by Unicode rules, for case-insensitive search
+	// ("É" matches "é" on every database).
+	FoldCase(expr string) string
+	// Schemes are the URL schemes that name this dialect, lower case, the
+	// canonical one (Name) first.
+	Schemes() []string
+	// ParseURL validates a URL of this dialect and fills in the driver DSN.
+	// Callers use the package's ParseURL, which picks the dialect by scheme.
+	ParseURL(raw string) (*URL, error)
+	// OpenPool opens and tunes a pool for u without connecting. Callers use
+	// the package's OpenURL, which also pings.
+	OpenPool(u *URL) (*sql.DB, error)
+}
+
+// Notifier is implemented by dialects with LISTEN/NOTIFY
+// (Capabilities.ListenNotify); use it through [Notify] and [Listen].
+type Notifier interface {
+	// Notify sends payload on channel. Inside a transaction the
+	// notification is delivered when it commits, and not at all when it
+	// rolls back.
+	Notify(ctx context.Context, db queries.DBTX, channel, payload string) error
+	// Listen holds one connection of db, LISTENs on channel and calls fn
+	// with each notification's payload until ctx ends or the connection
+	// fails. It returns ctx's error, or the connection's. listening, when
+	// not nil, is called once the LISTEN is in place (what was sent before
+	// it is missed).
+	Listen(ctx context.Context, db *sql.DB, channel string, listening func(), fn func(payload string)) error
+}
+
+// ErrNoNotify is returned by [Notify] and [Listen] on a database without
+// LISTEN/NOTIFY (Capabilities.ListenNotify is false).
+var ErrNoNotify = errors.New("dialects: this database has no LISTEN/NOTIFY")
+
+// Notify sends payload on channel through d's LISTEN/NOTIFY, or returns
+// ErrNoNotify.
+func Notify(ctx context.Context, db queries.DBTX, d Dialect, channel, payload string) error {
+	n, ok := d.(Notifier)
+	if !ok || !d.Capabilities().ListenNotify {
+		return ErrNoNotify
+	}
+	return n.Notify(ctx, db, channel, payload)
+}
+
+// Listen listens on channel through d's LISTEN/NOTIFY (see
+// Notifier.Listen), or returns ErrNoNotify.
+func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, listening func(), fn func(payload string)) error {
+	n, ok := d.(Notifier)
+	if !ok || !d.Capabilities().ListenNotify {
+		return ErrNoNotify
+	}
+	return n.Listen(ctx, db, channel, listening, fn)
 }
 
 // Handle is a database handle, a pool or a transaction, with the dialect
@@ -99,16 +149,87 @@ type Handle interface {
 	Handle() (queries.DBTX, Dialect)
 }
 
-// Lookup returns the dialect with the given name. It is the one place that
-// chooses between dialects.
-func Lookup(name Name) (Dialect, error) {
-	switch name {
-	case Postgres:
-		return postgresDialect{}, nil
-	case MySQL:
-		return mysqlDialect{}, nil
-	case SQLite:
-		return sqliteDialect{}, nil
+var (
+	registryMu sync.RWMutex
+	registry   = map[Name]Dialect{}
+	schemes    = map[string]Dialect{}
+)
+
+// Register makes a dialect available by name and by its URL schemes. Each
+// dialect package registers itself in its init; package dialects/all links
+// the ones Quarry ships. Register panics on a second dialect with the same
+// name or scheme, as sql.Register does.
+func Register(d Dialect) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[d.Name()]; dup {
+		panic("dialects: Register called twice for " + string(d.Name()))
 	}
-	return nil, fmt.Errorf("%w %q (want one of postgres, mysql, sqlite)", ErrUnknownDialect, name)
+	for _, s := range d.Schemes() {
+		if _, dup := schemes[s]; dup {
+			panic("dialects: URL scheme " + s + " registered twice")
+		}
+	}
+	registry[d.Name()] = d
+	for _, s := range d.Schemes() {
+		schemes[s] = d
+	}
+}
+
+// Lookup returns the registered dialect with the given name.
+func Lookup(name Name) (Dialect, error) {
+	registryMu.RLock()
+	d, ok := registry[name]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w %q (want one of %s)", ErrUnknownDialect, name, strings.Join(nameList(), ", "))
+	}
+	return d, nil
+}
+
+// All lists the registered dialects' names, sorted.
+func All() []Name {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]Name, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func nameList() []string {
+	var out []string
+	for _, n := range All() {
+		out = append(out, string(n))
+	}
+	if len(out) == 0 {
+		return []string{"none registered: import github.com/quarry-go/quarry/dialects/all"}
+	}
+	return out
+}
+
+// schemeList is the registered schemes, for error messages.
+func schemeList() string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	var out []string
+	for s, d := range schemes {
+		if d.Schemes()[0] == s {
+			out = append(out, s+":")
+		}
+	}
+	if len(out) == 0 {
+		return "none registered: import github.com/quarry-go/quarry/dialects/all"
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+func lookupScheme(scheme string) (Dialect, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	d, ok := schemes[scheme]
+	return d, ok
 }

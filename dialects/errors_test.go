@@ -1,4 +1,4 @@
-package dialects
+package dialects_test
 
 import (
 	"database/sql"
@@ -10,6 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/quarry-go/quarry/queries"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/mysql"
+	"github.com/quarry-go/quarry/dialects/postgres"
+	"github.com/quarry-go/quarry/dialects/sqlite"
 )
 
 // TestClassifyError checks each dialect's ClassifyError (which the
@@ -20,22 +25,22 @@ func TestClassifyError(t *testing.T) {
 	t.Parallel()
 	other := errors.New("something else")
 	for _, c := range []struct {
-		d        Dialect
+		d        dialects.Dialect
 		err      error
 		sentinel error
 	}{
-		{postgresDialect{}, &pgconn.PgError{Code: "23505"}, queries.ErrUniqueViolation},
-		{postgresDialect{}, &pgconn.PgError{Code: "22001"}, queries.ErrTooLong},
-		{postgresDialect{}, &pgconn.PgError{Code: "40P01"}, queries.ErrConflict},
-		{postgresDialect{}, &pgconn.PgError{Code: "42P01"}, nil},
-		{mysqlDialect{}, &gomysql.MySQLError{Number: 1452}, queries.ErrForeignKeyViolation},
-		{mysqlDialect{}, &gomysql.MySQLError{Number: 1406}, queries.ErrTooLong},
-		{mysqlDialect{}, &gomysql.MySQLError{Number: 1146}, nil},
-		{postgresDialect{}, sql.ErrNoRows, queries.ErrNotFound},
-		{mysqlDialect{}, sql.ErrNoRows, queries.ErrNotFound},
-		{sqliteDialect{}, sql.ErrNoRows, queries.ErrNotFound},
-		{sqliteDialect{}, other, nil},
-		{postgresDialect{}, nil, nil},
+		{postgres.Dialect{}, &pgconn.PgError{Code: "23505"}, queries.ErrUniqueViolation},
+		{postgres.Dialect{}, &pgconn.PgError{Code: "22001"}, queries.ErrTooLong},
+		{postgres.Dialect{}, &pgconn.PgError{Code: "40P01"}, queries.ErrConflict},
+		{postgres.Dialect{}, &pgconn.PgError{Code: "42P01"}, nil},
+		{mysql.Dialect{}, &gomysql.MySQLError{Number: 1452}, queries.ErrForeignKeyViolation},
+		{mysql.Dialect{}, &gomysql.MySQLError{Number: 1406}, queries.ErrTooLong},
+		{mysql.Dialect{}, &gomysql.MySQLError{Number: 1146}, nil},
+		{postgres.Dialect{}, sql.ErrNoRows, queries.ErrNotFound},
+		{mysql.Dialect{}, sql.ErrNoRows, queries.ErrNotFound},
+		{sqlite.Dialect{}, sql.ErrNoRows, queries.ErrNotFound},
+		{sqlite.Dialect{}, other, nil},
+		{postgres.Dialect{}, nil, nil},
 	} {
 		name := fmt.Sprintf("%s %v", c.d.Name(), c.err)
 		got := c.d.ClassifyError(c.err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/quarry-go/quarry/dialects/internal/kit"
 )
 
 // URL is a parsed DATABASE_URL.
@@ -33,7 +35,7 @@ func (u *URL) WithDatabase(name string) (*URL, error) {
 	}
 	pu, err := url.Parse(u.Raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrBadURL, quoteRedacted(u.Raw), urlProblem(err))
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadURL, kit.QuoteRedacted(u.Raw), kit.URLProblem(err))
 	}
 	pu.Path = "/" + name
 	pu.RawPath = ""
@@ -50,91 +52,16 @@ func ParseURL(raw string) (*URL, error) {
 	}
 	scheme, _, ok := strings.Cut(raw, ":")
 	if !ok || scheme == "" {
-		return nil, fmt.Errorf("%w %s: no scheme (want postgres://, mysql:// or sqlite:)", ErrBadURL, quoteRedacted(raw))
+		return nil, fmt.Errorf("%w %s: no scheme (want postgres://, mysql:// or sqlite:)", ErrBadURL, kit.QuoteRedacted(raw))
 	}
-	name, ok := schemes[strings.ToLower(scheme)]
+	d, ok := lookupScheme(strings.ToLower(scheme))
 	if !ok {
-		return nil, fmt.Errorf("%w: scheme %q in %s (want postgres://, mysql:// or sqlite:)", ErrUnknownDialect, scheme, quoteRedacted(raw))
+		return nil, fmt.Errorf("%w: scheme %q in %s (want one of %s)", ErrUnknownDialect, scheme, kit.QuoteRedacted(raw), schemeList())
 	}
-	d, err := Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	return d.parse(raw)
-}
-
-// schemes maps accepted URL schemes to dialects.
-var schemes = map[string]Name{
-	"postgres":   Postgres,
-	"postgresql": Postgres,
-	"mysql":      MySQL,
-	"mariadb":    MySQL,
-	"sqlite":     SQLite,
-	"sqlite3":    SQLite,
+	return d.ParseURL(raw)
 }
 
 // Redact returns the URL with any password — in the user info or in a
 // password query parameter — replaced by "xxxxx", safe to log. A URL too
 // malformed to find its parts in is reduced to its scheme.
-func Redact(raw string) string {
-	out := redact(raw)
-	// Safety net for URLs url.Parse reads differently from the eye (a '#'
-	// or '?' inside the user info): anything between "user:" and the last
-	// '@' must not survive.
-	if _, rest, ok := strings.Cut(out, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if _, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && pw != "xxxxx" {
-				scheme, _, _ := strings.Cut(raw, "://")
-				return scheme + "://(malformed, redacted)"
-			}
-		}
-	}
-	return out
-}
-
-func redact(raw string) string {
-	scheme, _, hasAuthority := strings.Cut(raw, "://")
-	u, err := url.Parse(raw)
-	if err != nil {
-		if hasAuthority {
-			return scheme + "://(malformed, redacted)"
-		}
-		return raw // sqlite:… URLs carry no credentials
-	}
-	changed := false
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			changed = true
-		}
-	}
-	if q := u.Query(); len(q) > 0 {
-		for key := range q {
-			if strings.EqualFold(key, "password") {
-				q.Set(key, "xxxxx")
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
-	if !changed {
-		return raw
-	}
-	return u.String()
-}
-
-func quoteRedacted(raw string) string { return fmt.Sprintf("%q", Redact(raw)) }
-
-// urlProblem names what url.Parse disliked without echoing any part of the
-// URL, which may hold the password.
-func urlProblem(err error) string {
-	msg := err.Error()
-	for _, known := range []string{"invalid port", "invalid userinfo", "invalid URL escape", "invalid character", "missing protocol scheme"} {
-		if strings.Contains(msg, known) {
-			return known + " (percent-encode special characters in the user name and password)"
-		}
-	}
-	return "malformed"
-}
+func Redact(raw string) string { return kit.Redact(raw) }

@@ -1,4 +1,4 @@
-package dialects
+package dialects_test
 
 import (
 	"errors"
@@ -8,6 +8,9 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/quarry-go/quarry/dialects"
+	_ "github.com/quarry-go/quarry/dialects/all"
 )
 
 func TestParseURL(t *testing.T) {
@@ -15,41 +18,41 @@ func TestParseURL(t *testing.T) {
 	tests := []struct {
 		name     string
 		raw      string
-		dialect  Name
+		dialect  dialects.Name
 		database string
 		memory   bool
 		dsnHas   []string // substrings of the driver DSN
 	}{
-		{"postgres", "postgres://u:p@db.example:5433/app?sslmode=disable", Postgres, "app", false,
+		{"postgres", "postgres://u:p@db.example:5433/app?sslmode=disable", dialects.Postgres, "app", false,
 			[]string{"postgres://u:p@db.example:5433/app?sslmode=disable"}},
-		{"postgresql scheme", "postgresql://u@localhost/app", Postgres, "app", false, nil},
-		{"mysql defaults", "mysql://root:pw@127.0.0.1:3306/shop", MySQL, "shop", false,
+		{"postgresql scheme", "postgresql://u@localhost/app", dialects.Postgres, "app", false, nil},
+		{"mysql defaults", "mysql://root:pw@127.0.0.1:3306/shop", dialects.MySQL, "shop", false,
 			[]string{"root:pw@tcp(127.0.0.1:3306)/shop", "parseTime=true", "charset=utf8mb4", "time_zone=%27%2B00%3A00%27", "interpolateParams=true"}},
-		{"mysql default port", "mysql://root@db/shop", MySQL, "shop", false, []string{"tcp(db:3306)"}},
-		{"mysql keeps params", "mysql://root@db:3306/shop?timeout=5s&parseTime=false", MySQL, "shop", false,
+		{"mysql default port", "mysql://root@db/shop", dialects.MySQL, "shop", false, []string{"tcp(db:3306)"}},
+		{"mysql keeps params", "mysql://root@db:3306/shop?timeout=5s&parseTime=false", dialects.MySQL, "shop", false,
 			[]string{"timeout=5s"}},
-		{"mysql socket", "mysql://root@/shop?socket=/run/mysqld/mysqld.sock", MySQL, "shop", false,
+		{"mysql socket", "mysql://root@/shop?socket=/run/mysqld/mysqld.sock", dialects.MySQL, "shop", false,
 			[]string{"unix(/run/mysqld/mysqld.sock)/shop"}},
-		{"mariadb scheme", "mariadb://root@db/shop", MySQL, "shop", false, nil},
-		{"sqlite relative", "sqlite:./var/app.db", SQLite, "./var/app.db", false,
+		{"mariadb scheme", "mariadb://root@db/shop", dialects.MySQL, "shop", false, nil},
+		{"sqlite relative", "sqlite:./var/app.db", dialects.SQLite, "./var/app.db", false,
 			[]string{"./var/app.db?", "journal_mode%28WAL%29", "foreign_keys%281%29", "busy_timeout%2810000%29", "_time_format=sqlite", "_txlock=immediate"}},
-		{"sqlite absolute", "sqlite:///srv/app.db", SQLite, "/srv/app.db", false, []string{"/srv/app.db?"}},
-		{"sqlite memory", "sqlite::memory:", SQLite, ":memory:", true, []string{":memory:?"}},
-		{"sqlite own pragma wins", "sqlite:app.db?_pragma=busy_timeout(50)", SQLite, "app.db", false,
+		{"sqlite absolute", "sqlite:///srv/app.db", dialects.SQLite, "/srv/app.db", false, []string{"/srv/app.db?"}},
+		{"sqlite memory", "sqlite::memory:", dialects.SQLite, ":memory:", true, []string{":memory:?"}},
+		{"sqlite own pragma wins", "sqlite:app.db?_pragma=busy_timeout(50)", dialects.SQLite, "app.db", false,
 			[]string{"busy_timeout%2850%29"}},
-		{"sqlite3 scheme", "sqlite3:app.db", SQLite, "app.db", false, nil},
+		{"sqlite3 scheme", "sqlite3:app.db", dialects.SQLite, "app.db", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := ParseURL(tt.raw)
+			u, err := dialects.ParseURL(tt.raw)
 			if err != nil {
 				t.Fatalf("ParseURL(%q): %v", tt.raw, err)
 			}
 			if u.Dialect.Name() != tt.dialect || u.Database != tt.database || u.Memory != tt.memory {
 				t.Errorf("got dialect %s database %q memory %v; want %s %q %v", u.Dialect.Name(), u.Database, u.Memory, tt.dialect, tt.database, tt.memory)
 			}
-			if tt.dialect == MySQL {
+			if tt.dialect == dialects.MySQL {
 				cfg, err := gomysql.ParseDSN(u.DSN)
 				if err != nil || cfg.Loc != time.UTC {
 					t.Errorf("MySQL DSN %q: loc %v, err %v; want UTC", u.DSN, cfg.Loc, err)
@@ -66,7 +69,7 @@ func TestParseURL(t *testing.T) {
 
 func TestParseURLSQLiteOverrideIsNotDoubled(t *testing.T) {
 	t.Parallel()
-	u, err := ParseURL("sqlite:app.db?_pragma=busy_timeout(50)")
+	u, err := dialects.ParseURL("sqlite:app.db?_pragma=busy_timeout(50)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,29 +85,29 @@ func TestParseURLErrors(t *testing.T) {
 		sentinel error
 		msgHas   string
 	}{
-		{"", ErrBadURL, "empty"},
-		{"   ", ErrBadURL, "empty"},
-		{"no-scheme-here", ErrBadURL, "no scheme"},
-		{"oracle://u@h/db", ErrUnknownDialect, `scheme "oracle"`},
-		{"mysql://root@/shop", ErrBadURL, "no host"},
-		{"mysql://root@db:3306/", ErrBadURL, "database name"},
-		{"mysql://root@db:3306/a/b", ErrBadURL, "database name"},
-		{"mysql://root@db:3306/shop?parseTime=maybe", ErrBadURL, "parseTime"},
-		{"mysql://root@db:3306/shop?charset=gbk&interpolateParams=true", ErrBadURL, "interpolateParams=true is unsafe with charset"},
-		{"mysql://root@db:3306/shop?collation=sjis_japanese_ci&interpolateParams=true", ErrBadURL, "interpolateParams can not be used with unsafe collations"},
-		{"mysql://root@db:3306/shop?%zz", ErrBadURL, "bad query string: invalid URL escape"},
-		{"postgres://u@host:notaport/db", ErrBadURL, "not a valid URL: invalid port"},
-		{"postgres:opaque", ErrBadURL, "want postgres://"},
-		{"postgres://u@h/db?connect_timeout=abc", ErrBadURL, "connect_timeout"},
-		{"sqlite:", ErrBadURL, "no file path"},
-		{"sqlite://", ErrBadURL, "no file path"},
-		{"sqlite:app.db?journal=wal", ErrBadURL, `unknown SQLite parameter "journal"`},
-		{"sqlite:app.db?%zz", ErrBadURL, "bad query string"},
+		{"", dialects.ErrBadURL, "empty"},
+		{"   ", dialects.ErrBadURL, "empty"},
+		{"no-scheme-here", dialects.ErrBadURL, "no scheme"},
+		{"oracle://u@h/db", dialects.ErrUnknownDialect, `scheme "oracle"`},
+		{"mysql://root@/shop", dialects.ErrBadURL, "no host"},
+		{"mysql://root@db:3306/", dialects.ErrBadURL, "database name"},
+		{"mysql://root@db:3306/a/b", dialects.ErrBadURL, "database name"},
+		{"mysql://root@db:3306/shop?parseTime=maybe", dialects.ErrBadURL, "parseTime"},
+		{"mysql://root@db:3306/shop?charset=gbk&interpolateParams=true", dialects.ErrBadURL, "interpolateParams=true is unsafe with charset"},
+		{"mysql://root@db:3306/shop?collation=sjis_japanese_ci&interpolateParams=true", dialects.ErrBadURL, "interpolateParams can not be used with unsafe collations"},
+		{"mysql://root@db:3306/shop?%zz", dialects.ErrBadURL, "bad query string: invalid URL escape"},
+		{"postgres://u@host:notaport/db", dialects.ErrBadURL, "not a valid URL: invalid port"},
+		{"postgres:opaque", dialects.ErrBadURL, "want postgres://"},
+		{"postgres://u@h/db?connect_timeout=abc", dialects.ErrBadURL, "connect_timeout"},
+		{"sqlite:", dialects.ErrBadURL, "no file path"},
+		{"sqlite://", dialects.ErrBadURL, "no file path"},
+		{"sqlite:app.db?journal=wal", dialects.ErrBadURL, `unknown SQLite parameter "journal"`},
+		{"sqlite:app.db?%zz", dialects.ErrBadURL, "bad query string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseURL(tt.raw)
+			_, err := dialects.ParseURL(tt.raw)
 			if !errors.Is(err, tt.sentinel) {
 				t.Fatalf("ParseURL(%q) = %v; want %v", tt.raw, err, tt.sentinel)
 			}
@@ -128,7 +131,7 @@ func TestErrorsHidePasswords(t *testing.T) {
 		"mysql://root:hunter2@db:3306/",
 		"mysql://root:hunter2@db:3306/shop?%zz",
 	} {
-		_, err := ParseURL(raw)
+		_, err := dialects.ParseURL(raw)
 		if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "ter2") {
 			t.Errorf("ParseURL(%q) error %v reveals the password", raw, err)
 		}
@@ -146,7 +149,7 @@ func TestRedact(t *testing.T) {
 		"postgres://u@h/db?password=s3cret": "postgres://u@h/db?password=xxxxx",
 		"sqlite::memory:":                   "sqlite::memory:",
 	} {
-		if got := Redact(raw); got != want {
+		if got := dialects.Redact(raw); got != want {
 			t.Errorf("Redact(%q) = %q; want %q", raw, got, want)
 		}
 	}
@@ -155,23 +158,23 @@ func TestRedact(t *testing.T) {
 func TestQuotingAndPlaceholders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name              Name
+		name              dialects.Name
 		quoted, p1, p3    string
 		returning, schema bool
 	}{
-		{Postgres, `"we""ird"`, "$1", "$3", true, true},
-		{MySQL, "`we``ird`", "?", "?", false, false},
-		{SQLite, `"we""ird"`, "?", "?", true, false},
+		{dialects.Postgres, `"we""ird"`, "$1", "$3", true, true},
+		{dialects.MySQL, "`we``ird`", "?", "?", false, false},
+		{dialects.SQLite, `"we""ird"`, "?", "?", true, false},
 	}
 	for _, tt := range tests {
-		d, err := Lookup(tt.name)
+		d, err := dialects.Lookup(tt.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := d.QuoteIdent(`we"ird`); tt.name != MySQL && got != tt.quoted {
+		if got := d.QuoteIdent(`we"ird`); tt.name != dialects.MySQL && got != tt.quoted {
 			t.Errorf("%s QuoteIdent = %s; want %s", tt.name, got, tt.quoted)
 		}
-		if got := d.QuoteIdent("we`ird"); tt.name == MySQL && got != tt.quoted {
+		if got := d.QuoteIdent("we`ird"); tt.name == dialects.MySQL && got != tt.quoted {
 			t.Errorf("%s QuoteIdent = %s; want %s", tt.name, got, tt.quoted)
 		}
 		if d.Placeholder(1) != tt.p1 || d.Placeholder(3) != tt.p3 {
@@ -185,7 +188,7 @@ func TestQuotingAndPlaceholders(t *testing.T) {
 			t.Errorf("%s: incomplete descriptor (migrations %v, %v)", tt.name, files, err)
 		}
 	}
-	if _, err := Lookup("oracle"); !errors.Is(err, ErrUnknownDialect) {
+	if _, err := dialects.Lookup("oracle"); !errors.Is(err, dialects.ErrUnknownDialect) {
 		t.Errorf("Lookup(oracle) = %v", err)
 	}
 }
@@ -203,10 +206,10 @@ func FuzzParseURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		u, err := ParseURL(raw)
+		u, err := dialects.ParseURL(raw)
 		secret := password(raw)
 		if err != nil {
-			if !errors.Is(err, ErrBadURL) && !errors.Is(err, ErrUnknownDialect) {
+			if !errors.Is(err, dialects.ErrBadURL) && !errors.Is(err, dialects.ErrUnknownDialect) {
 				t.Fatalf("ParseURL(%q) error %v wraps no sentinel", raw, err)
 			}
 			if secret != "" && strings.Contains(err.Error(), secret) {
@@ -259,7 +262,7 @@ func TestMySQLInterpolation(t *testing.T) {
 		"mysql://root@db/shop?charset=sjis&interpolateParams=false": false,
 		"mysql://root@db/shop?interpolateParams=false":              false,
 	} {
-		u, err := ParseURL(raw)
+		u, err := dialects.ParseURL(raw)
 		if err != nil {
 			t.Fatalf("ParseURL(%q): %v", raw, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	_ "github.com/quarry-go/quarry/dialects/all" // the App opens any DATABASE_URL Quarry supports
 	"github.com/quarry-go/quarry/queries"
 )
 

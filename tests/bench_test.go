@@ -35,7 +35,7 @@ import (
 // the generated adapter, beside the same query written by hand with
 // database/sql (the baseline): the difference is the adapter's cost.
 func BenchmarkUserGetByID(b *testing.B) {
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
 		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
 		if err != nil {
@@ -76,7 +76,7 @@ func BenchmarkUserGetByID(b *testing.B) {
 // bare database/sql with the row scanned by hand (the baseline). The
 // handle's cost is the difference; the issue bounds it at 2 %.
 func BenchmarkHandleQuery(b *testing.B) {
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
 		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
 		if err != nil {
@@ -190,7 +190,7 @@ func benchSchema(name dialects.Name, pending bool) string {
 // at 2 seconds.
 func BenchmarkMakeMigrations(b *testing.B) {
 	ctx := context.Background()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		db := dbtest.New(b, name) // skips or fails like the tests when the server is missing
 		dev := map[dialects.Name]string{dialects.Postgres: os.Getenv(dbtest.EnvPostgres), dialects.MySQL: os.Getenv(dbtest.EnvMySQL)}[name]
 		app := b.TempDir()
@@ -248,7 +248,7 @@ func BenchmarkMakeMigrations(b *testing.B) {
 // (p50-ns) besides the mean.
 func BenchmarkSessionUser(b *testing.B) {
 	ctx := context.Background()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
 		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
 		if err != nil {

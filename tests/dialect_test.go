@@ -13,7 +13,7 @@ import (
 // dialect, in parallel, each subtest on a fresh migrated database.
 func TestDialectConformance(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			dialecttest.Run(t, func(t *testing.T) *framework.Database {

@@ -40,7 +40,7 @@ func appendFile(t *testing.T, path, text string) {
 // `migrate up` applies, and bad input.
 func TestMakeMigrationsCLI(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			app := blogApp(t)
@@ -146,7 +146,7 @@ func TestMakeMigrationsErrors(t *testing.T) {
 // that built the database in agreement. A view comes along.
 func TestInspectDBCLI(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			app := blogApp(t)

@@ -85,7 +85,7 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 func blogMigrations(t *testing.T) string {
 	t.Helper()
 	app := t.TempDir()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		src := filepath.Join(repoRoot(t), "examples", "blog", "migrations", string(name))
 		dst := filepath.Join(app, "migrations", string(name))
 		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
@@ -100,7 +100,7 @@ func blogMigrations(t *testing.T) string {
 // up-to, down-to and create.
 func TestMigrateCLI(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			app := blogMigrations(t)
@@ -187,7 +187,7 @@ func openURL(t *testing.T, raw string) *dbtest.DB {
 // on one database: both succeed, every migration is applied exactly once.
 func TestMigrateConcurrent(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			app := blogMigrations(t)

@@ -19,7 +19,7 @@ import (
 // on every dialect, and checks the results through the auth service.
 func TestUserCLI(t *testing.T) {
 	t.Parallel()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			app := blogMigrations(t)

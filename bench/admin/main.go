@@ -389,12 +389,7 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 
 	pg := u.Dialect.Name() == dialects.Postgres
 	ph := func(i int) string { return u.Dialect.Placeholder(i) }
-	fold := func(col string) string {
-		if pg {
-			return "LOWER(" + col + ")"
-		}
-		return dialects.SQLiteFoldFunc + "(" + col + ")"
-	}
+	fold := u.Dialect.FoldCase
 	listTarget := time.Duration(0)
 	if pg {
 		listTarget = 50 * time.Millisecond

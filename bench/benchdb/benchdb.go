@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	_ "github.com/quarry-go/quarry/dialects/all"
 )
 
 // Create makes a uniquely named database (prefix and random hex) on the

@@ -209,7 +209,7 @@ func (f *migrateFlags) createDir(cmd *cobra.Command) (string, error) {
 		}
 	}
 	if !cmd.Flags().Changed("dir") {
-		for _, d := range dialects.All {
+		for _, d := range dialects.All() {
 			if st, statErr := os.Stat(filepath.Join(f.dir, string(d))); statErr == nil && st.IsDir() {
 				return "", usageError{fmt.Errorf("%s holds one directory per dialect and the database is unknown (%v): set DATABASE_URL or pass --dir", f.dir, err)}
 			}

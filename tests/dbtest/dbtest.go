@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	_ "github.com/quarry-go/quarry/dialects/all"
 )
 
 // Environment variables read by the harness.
@@ -50,7 +51,7 @@ func (d *DB) Dialect() dialects.Dialect { return d.Parsed.Dialect }
 // dialect, each with a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *DB)) {
 	t.Helper()
-	for _, name := range dialects.All {
+	for _, name := range dialects.All() {
 		t.Run(string(name), func(t *testing.T) {
 			t.Parallel()
 			fn(t, New(t, name))

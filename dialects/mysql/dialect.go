@@ -1,4 +1,4 @@
-package dialects
+package mysql
 
 import (
 	"context"
@@ -14,53 +14,79 @@ import (
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/quarry-go/quarry/dialects/mysql"
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/internal/kit"
 	"github.com/quarry-go/quarry/queries"
 )
 
-type mysqlDialect struct{}
+func init() { dialects.Register(Dialect{}) }
 
-var _ Dialect = mysqlDialect{}
+// Dialect is MySQL and MariaDB. Reach it through dialects.ParseURL or
+// dialects.Lookup("mysql"); its methods are described on dialects.Dialect.
+type Dialect struct{}
 
-func (mysqlDialect) Name() Name         { return MySQL }
-func (mysqlDialect) DriverName() string { return "mysql" }
-func (mysqlDialect) Capabilities() Capabilities {
-	return Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true}
+var _ dialects.Dialect = Dialect{}
+
+// Name is "mysql".
+func (Dialect) Name() dialects.Name { return dialects.MySQL }
+
+// Schemes are mysql:// and mariadb://.
+func (Dialect) Schemes() []string { return []string{"mysql", "mariadb"} }
+
+// DriverName is go-sql-driver/mysql's.
+func (Dialect) DriverName() string { return "mysql" }
+
+// Capabilities: no RETURNING (MariaDB has it for INSERT and DELETE only, so
+// the family is treated as lacking it), no transactional DDL.
+func (Dialect) Capabilities() dialects.Capabilities {
+	return dialects.Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true}
 }
-func (mysqlDialect) QuoteIdent(name string) string  { return quoteWith(name, '`') }
-func (mysqlDialect) Placeholder(int) string         { return "?" }
-func (mysqlDialect) GooseDialect() database.Dialect { return database.DialectMySQL }
-func (mysqlDialect) Migrations() fs.FS              { return migrationsDir(mysql.Migrations) }
-func (mysqlDialect) Queries(db queries.DBTX) queries.Querier {
-	return mysql.New(db)
+
+// FoldCase is LOWER, which folds by Unicode rules.
+func (Dialect) FoldCase(expr string) string { return "LOWER(" + expr + ")" }
+
+// QuoteIdent quotes with backticks.
+func (Dialect) QuoteIdent(name string) string { return kit.QuoteWith(name, '`') }
+
+// Placeholder is ?.
+func (Dialect) Placeholder(int) string { return "?" }
+
+// GooseDialect is goose's mysql dialect.
+func (Dialect) GooseDialect() database.Dialect { return database.DialectMySQL }
+
+// Migrations are the framework's MySQL migrations.
+func (Dialect) Migrations() fs.FS { return kit.MigrationsDir(Migrations) }
+
+// Queries returns the framework's queries over db.
+func (Dialect) Queries(db queries.DBTX) queries.Querier { return New(db) }
+
+// MigrationLocker is goose's table locker.
+func (Dialect) MigrationLocker(*dialects.URL) (lock.Locker, error) {
+	return lock.NewMySQLTableLocker(kit.TableLockerOptions()...)
 }
 
-func (mysqlDialect) MigrationLocker(*URL) (lock.Locker, error) {
-	return lock.NewMySQLTableLocker(tableLockerOptions()...)
-}
-
-// parse turns mysql://user:pass@host:3306/db?param=value into the driver's
+// ParseURL turns mysql://user:pass@host:3306/db?param=value into the driver's
 // DSN user:pass@tcp(host:3306)/db?param=value with Quarry's defaults added:
 // parseTime, UTC for time.Time and the session time zone, utf8mb4, and
 // clientFoundRows so an UPDATE reports the rows it matched, as PostgreSQL
 // and SQLite do, not only those whose values changed, and interpolateParams
 // (values bound by the driver: one round trip per query).
 // ?socket=/path connects over a unix socket instead of TCP.
-func (d mysqlDialect) parse(raw string) (*URL, error) {
+func (d Dialect) ParseURL(raw string) (*dialects.URL, error) {
 	pu, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a valid URL: %s", ErrBadURL, quoteRedacted(raw), urlProblem(err))
+		return nil, fmt.Errorf("%w: %s is not a valid URL: %s", dialects.ErrBadURL, kit.QuoteRedacted(raw), kit.URLProblem(err))
 	}
 	q, err := url.ParseQuery(pu.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a valid URL: bad query string: %s", ErrBadURL, quoteRedacted(raw), urlProblem(err))
+		return nil, fmt.Errorf("%w: %s is not a valid URL: bad query string: %s", dialects.ErrBadURL, kit.QuoteRedacted(raw), kit.URLProblem(err))
 	}
 	if pu.Opaque != "" || pu.Host == "" && q.Get("socket") == "" {
-		return nil, fmt.Errorf("%w: %s has no host: want mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
+		return nil, fmt.Errorf("%w: %s has no host: want mysql://user:pass@host:3306/db", dialects.ErrBadURL, kit.QuoteRedacted(raw))
 	}
 	dbName := strings.TrimPrefix(pu.Path, "/")
 	if dbName == "" || strings.Contains(dbName, "/") {
-		return nil, fmt.Errorf("%w: %s: want exactly one database name in the path, as in mysql://user:pass@host:3306/db", ErrBadURL, quoteRedacted(raw))
+		return nil, fmt.Errorf("%w: %s: want exactly one database name in the path, as in mysql://user:pass@host:3306/db", dialects.ErrBadURL, kit.QuoteRedacted(raw))
 	}
 	cfg := gomysql.NewConfig()
 	cfg.User = pu.User.Username()
@@ -83,7 +109,7 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 	}
 	parsed, err := gomysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadURL, quoteRedacted(raw), err)
+		return nil, fmt.Errorf("%w: %s: %v", dialects.ErrBadURL, kit.QuoteRedacted(raw), err)
 	}
 	if !q.Has("parseTime") {
 		parsed.ParseTime = true
@@ -106,7 +132,7 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 		parsed.InterpolateParams = safe
 	case parsed.InterpolateParams && !safe:
 		return nil, fmt.Errorf("%w: %s: interpolateParams=true is unsafe with charset %q / collation %q (a value could escape its quotes): use utf8mb4 or drop interpolateParams",
-			ErrBadURL, quoteRedacted(raw), q.Get("charset"), q.Get("collation"))
+			dialects.ErrBadURL, kit.QuoteRedacted(raw), q.Get("charset"), q.Get("collation"))
 	}
 	if parsed.Params == nil {
 		parsed.Params = map[string]string{}
@@ -116,10 +142,10 @@ func (d mysqlDialect) parse(raw string) (*URL, error) {
 	}
 	if !q.Has("charset") && !q.Has("collation") {
 		if err := parsed.Apply(gomysql.Charset("utf8mb4", "utf8mb4_unicode_ci")); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+			return nil, fmt.Errorf("%w: %v", dialects.ErrBadURL, err)
 		}
 	}
-	return &URL{Dialect: d, Raw: raw, DSN: parsed.FormatDSN(), Database: dbName}, nil
+	return &dialects.URL{Dialect: d, Raw: raw, DSN: parsed.FormatDSN(), Database: dbName}, nil
 }
 
 // interpolationSafe are the charsets in which the MySQL driver's
@@ -148,23 +174,27 @@ func safeInterpolationCharset(charset, collation string) bool {
 	return true
 }
 
-func (mysqlDialect) open(u *URL) (*sql.DB, error) {
+// OpenPool opens a pool that recycles connections well inside the
+// server's wait_timeout.
+func (Dialect) OpenPool(u *dialects.URL) (*sql.DB, error) {
 	cfg, err := gomysql.ParseDSN(u.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, fmt.Errorf("%w: %v", dialects.ErrBadURL, err)
 	}
 	connector, err := gomysql.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, fmt.Errorf("%w: %v", dialects.ErrBadURL, err)
 	}
 	db := sql.OpenDB(connector)
 	// Recycle connections well inside the server's wait_timeout.
-	setPool(db, serverPoolSize(), 3*time.Minute)
+	kit.SetPool(db, kit.ServerPoolSize(), 3*time.Minute)
 	return db, nil
 }
 
-func (mysqlDialect) TableNames(ctx context.Context, db queries.DBTX) ([]string, error) {
-	return queryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+// TableNames lists the base tables of the current database.
+func (Dialect) TableNames(ctx context.Context, db queries.DBTX) ([]string, error) {
+	return kit.QueryStrings(ctx, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
-func (mysqlDialect) ClassifyError(err error) error { return mysql.ClassifyError(err) }
+// ClassifyError is the package's ClassifyError.
+func (Dialect) ClassifyError(err error) error { return ClassifyError(err) }

@@ -1,28 +1,21 @@
-package dialects
+package postgres
 
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/quarry-go/quarry/dialects/internal/kit"
 	"github.com/quarry-go/quarry/queries"
 )
-
-// ErrNoNotify is returned by [Notify] and [Listen] on a database without
-// LISTEN/NOTIFY (Capabilities.ListenNotify is false).
-var ErrNoNotify = errors.New("dialects: this database has no LISTEN/NOTIFY")
 
 // Notify sends payload on channel (PostgreSQL's pg_notify). Inside a
 // transaction the notification is delivered when it commits, and not at all
 // when it rolls back.
-func Notify(ctx context.Context, db queries.DBTX, d Dialect, channel, payload string) error {
-	if !d.Capabilities().ListenNotify {
-		return ErrNoNotify
-	}
+func (Dialect) Notify(ctx context.Context, db queries.DBTX, channel, payload string) error {
 	_, err := db.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload)
 	return err
 }
@@ -31,10 +24,7 @@ func Notify(ctx context.Context, db queries.DBTX, d Dialect, channel, payload st
 // each notification's payload until ctx ends or the connection fails. It
 // returns ctx's error, or the connection's. listening, when not nil, is
 // called once the LISTEN is in place (what was sent before it is missed).
-func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, listening func(), fn func(payload string)) error {
-	if !d.Capabilities().ListenNotify {
-		return ErrNoNotify
-	}
+func (Dialect) Listen(ctx context.Context, db *sql.DB, channel string, listening func(), fn func(payload string)) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -47,10 +37,10 @@ func Listen(ctx context.Context, db *sql.DB, d Dialect, channel string, listenin
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
-			return fmt.Errorf("dialects: LISTEN needs the pgx driver, not %T", dc)
+			return fmt.Errorf("postgres: LISTEN needs the pgx driver, not %T", dc)
 		}
 		pc := sc.Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+quoteWith(channel, '"')); err != nil {
+		if _, err := pc.Exec(ctx, "LISTEN "+kit.QuoteWith(channel, '"')); err != nil {
 			return err
 		}
 		if listening != nil {

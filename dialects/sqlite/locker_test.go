@@ -1,4 +1,4 @@
-package dialects
+package sqlite
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // first to be released, and gives up when its context ends.
 func TestFileLocker(t *testing.T) {
 	t.Parallel()
-	u, err := ParseURL("sqlite:" + filepath.Join(t.TempDir(), "app.db"))
+	u, err := Dialect{}.ParseURL("sqlite:" + filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestFileLocker(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mem, _ := ParseURL("sqlite::memory:")
+	mem, _ := Dialect{}.ParseURL("sqlite::memory:")
 	if l, _ := mem.Dialect.MigrationLocker(mem); l.Lock(ctx, nil) != nil {
 		t.Error("memory database locker failed")
 	}
