@@ -54,6 +54,10 @@ type Capabilities struct {
 // parsed [URL]; each implementation lives in its own package
 // (dialects/postgres, dialects/mysql, dialects/sqlite) and registers itself.
 type Dialect interface {
+	Fragments
+	SchemaTools
+	Catalog
+
 	// Name is the dialect's canonical name.
 	Name() Name
 	// DriverName is the database/sql driver registered for this dialect.
