@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
@@ -90,7 +89,7 @@ func (rq *request) loadRow(db queries.DBTX, key []any, lock bool) (map[string]ce
 	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
 	q.and().keyMatch(m.pk, key)
 	rq.scope(m, q)
-	if lock && rq.db.Dialect.Name() != dialects.SQLite { // SQLite's write transaction already excludes writers
+	if lock && rq.db.Dialect.Capabilities().ConcurrentWriters { // else the write transaction already excludes writers
 		q.w(" FOR UPDATE")
 	}
 	rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
@@ -591,11 +590,7 @@ func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]
 	q := newQuery(d)
 	q.w("INSERT INTO ", q.ident(m.name))
 	if len(cols) == 0 {
-		if d.Name() == dialects.MySQL {
-			q.w(" () VALUES ()")
-		} else {
-			q.w(" DEFAULT VALUES")
-		}
+		q.w(" ", d.InsertDefaultValues())
 	} else {
 		q.w(" (").colList(cols).w(") VALUES (")
 		for i, v := range vals {

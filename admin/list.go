@@ -148,7 +148,7 @@ func (rq *request) parseList() (*listState, error) {
 	}
 	st.keyset = len(m.pk) > 0
 	for _, t := range st.order {
-		st.keyset = st.keyset && !t.col.Nullable && keysetKind(rq.db.Dialect.Name(), t.col.Kind)
+		st.keyset = st.keyset && !t.col.Nullable && keysetKind(rq.db.Dialect.Capabilities(), t.col.Kind)
 	}
 	if p := v.Get("p"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -179,18 +179,21 @@ var errPageNotFound = errors.New("that page does not exist")
 
 // keysetKind reports whether a column of kind can carry a keyset cursor:
 // its value reads back exactly as text and compares in the database in the
-// order ORDER BY sorts it. Not so for floats, MySQL decimals (compared with
-// text as doubles), MySQL enums (sorted by position), SQLite datetimes
-// (compared as text in whichever format they were stored) and long or
+// order ORDER BY sorts it. Not so for floats, for decimals, enums and
+// datetimes where the database says otherwise (MySQL decimals are compared
+// with text as doubles, MySQL enums sorted by position, SQLite datetimes
+// compared as text in whichever format they were stored), and for long or
 // structured values; lists ordered by those use numbered pages.
-func keysetKind(d dialects.Name, k introspect.Kind) bool {
+func keysetKind(c dialects.Capabilities, k introspect.Kind) bool {
 	switch k {
 	case introspect.KindInt, introspect.KindText, introspect.KindUUID, introspect.KindDate, introspect.KindBool:
 		return true
-	case introspect.KindDecimal, introspect.KindEnum:
-		return d == dialects.Postgres
+	case introspect.KindDecimal:
+		return c.ExactDecimalCompare
+	case introspect.KindEnum:
+		return c.OrderedEnumCompare
 	case introspect.KindDateTime:
-		return d != dialects.SQLite
+		return c.OrderedDatetimeCompare
 	}
 	return false
 }

@@ -29,7 +29,13 @@ type Options struct {
 	// Tables refines tables by name. Every table of the database is in the
 	// admin whether or not it is named here.
 	Tables map[string]Table
-	// Logger receives unexpected errors. Default: the App's logger.
+	// Logger receives the admin's log records, each with the request's id:
+	// at ERROR the unexpected errors behind a 500 page or a CSV export cut
+	// short; at WARN the failed side queries a page is still shown without
+	// (foreign key labels and choices, filter values); at INFO the writes
+	// the database refused (constraint violations, which the form reports
+	// to the user); at DEBUG the failures that only mean the client went
+	// away. Default: the App's logger.
 	Logger *slog.Logger
 	// NoDefaultValidators turns off the validators the admin guesses from
 	// column names (see [Table.Validators]); the ones Tables name still

@@ -45,11 +45,11 @@ func (q *query) arg(v any) string {
 	return q.d.Placeholder(len(q.args))
 }
 
-// typedArg binds v for comparison with column c. MySQL compares a DECIMAL
-// with a text parameter as doubles, so there the parameter is cast.
+// typedArg binds v for comparison with column c: a decimal, bound as
+// text, through the dialect's BindDecimal, so that it compares exactly.
 func (q *query) typedArg(c *introspect.Column, v any) string {
-	if c.Kind == introspect.KindDecimal && q.d.Name() == dialects.MySQL {
-		return "CAST(" + q.arg(v) + " AS DECIMAL(65,30))"
+	if c.Kind == introspect.KindDecimal {
+		return q.d.BindDecimal(q.arg(v))
 	}
 	return q.arg(v)
 }
@@ -71,12 +71,7 @@ func (q *query) colList(cols []*introspect.Column) *query {
 func (q *query) fold(c *introspect.Column) string {
 	expr := q.ident(c.Name)
 	if c.Kind != introspect.KindText && c.Kind != introspect.KindLongText && c.Kind != introspect.KindEnum {
-		switch q.d.Name() {
-		case dialects.MySQL:
-			expr = "CAST(" + expr + " AS CHAR)"
-		default:
-			expr = "CAST(" + expr + " AS TEXT)"
-		}
+		expr = q.d.CastText(expr)
 	}
 	return q.d.FoldCase(expr)
 }

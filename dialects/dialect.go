@@ -43,11 +43,37 @@ type Capabilities struct {
 	// ListenNotify: LISTEN/NOTIFY for low-latency wake-ups (PostgreSQL).
 	ListenNotify bool
 	// ConcurrentWriters: more than one connection can write at once. False on
-	// SQLite, where writers queue behind one lock (busy_timeout waits).
+	// SQLite, where writers queue behind one lock (busy_timeout waits): there
+	// a transaction, which Quarry begins IMMEDIATE, already excludes the
+	// other writers, and SELECT … FOR UPDATE, which locks rows against them
+	// elsewhere, does not parse.
 	ConcurrentWriters bool
 	// ConcurrentIndexes: CREATE/DROP INDEX CONCURRENTLY builds an index on a
 	// live table without blocking writes (PostgreSQL).
 	ConcurrentIndexes bool
+	// ServerDatabases: the database is one of the named databases of a
+	// server, which CREATE DATABASE adds to, so the server can hold
+	// scratch databases beside it and URL.WithDatabase names them
+	// (PostgreSQL, MySQL). False on SQLite, whose database is a file or
+	// in memory.
+	ServerDatabases bool
+	// ExactDecimalCompare: a DECIMAL column compares exactly with a decimal
+	// bound as text, in the order ORDER BY sorts it (PostgreSQL). False on
+	// MySQL, which compares them as doubles unless the parameter is cast
+	// (Fragments.BindDecimal), and on SQLite, which stores decimals as
+	// floating point.
+	ExactDecimalCompare bool
+	// OrderedEnumCompare: an enum column compares with a label bound as
+	// text in the order ORDER BY sorts it (PostgreSQL: both by the labels'
+	// declaration order). False on MySQL, which sorts an ENUM by position
+	// but compares it with text as text; SQLite has no enum type.
+	OrderedEnumCompare bool
+	// OrderedDatetimeCompare: a datetime column compares with a time bound
+	// as a parameter in the order ORDER BY sorts it, whatever form each
+	// value was written in (PostgreSQL, MySQL). False on SQLite, which
+	// keeps a datetime as the text or number it was written as, so values
+	// written in different forms compare and sort as text.
+	OrderedDatetimeCompare bool
 }
 
 // Dialect describes one database family. Get one with [Lookup] or from a
@@ -90,10 +116,6 @@ type Dialect interface {
 	// Commit.
 	ClassifyError(err error) error
 
-	// FoldCase returns the SQL expression folding the text expression expr
-	// to lower case by Unicode rules, for case-insensitive search
-	// ("É" matches "é" on every database).
-	FoldCase(expr string) string
 	// Schemes are the URL schemes that name this dialect, lower case, the
 	// canonical one (Name) first.
 	Schemes() []string

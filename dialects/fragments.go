@@ -5,4 +5,23 @@ package dialects
 // forms and searches), so that code outside dialects/ never asks which
 // database it is on.
 type Fragments interface {
+	// FoldCase returns the SQL expression folding the text expression expr
+	// to lower case by Unicode rules, for case-insensitive search
+	// ("É" matches "é" on every database).
+	FoldCase(expr string) string
+	// CastText returns the SQL expression converting expr, a number, date,
+	// time, UUID or boolean, to its text form, e.g. to search it with
+	// LIKE: CAST(expr AS TEXT), or CAST(expr AS CHAR) on MySQL.
+	CastText(expr string) string
+	// BindDecimal returns the expression to compare a DECIMAL column with
+	// when the decimal is bound as text to placeholder (a marker from
+	// Placeholder), so that the database compares decimals, as exactly as
+	// the column stores them. MySQL compares a DECIMAL with a text
+	// parameter as doubles, so there the parameter is cast to DECIMAL;
+	// elsewhere it is placeholder itself.
+	BindDecimal(placeholder string) string
+	// InsertDefaultValues returns what follows INSERT INTO table to add
+	// one row of the columns' defaults, with no column named: DEFAULT
+	// VALUES, or () VALUES () on MySQL.
+	InsertDefaultValues() string
 }

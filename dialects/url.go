@@ -28,9 +28,10 @@ func (u *URL) String() string { return Redact(u.Raw) }
 
 // WithDatabase returns the URL of another database on the same server
 // (PostgreSQL, MySQL), keeping user, host and parameters. For SQLite it is
-// an error: a SQLite database is a file, not a name on a server.
+// an error: a SQLite database is a file, not a name on a server
+// (Capabilities.ServerDatabases is false).
 func (u *URL) WithDatabase(name string) (*URL, error) {
-	if u.Dialect.Name() == SQLite {
+	if !u.Dialect.Capabilities().ServerDatabases {
 		return nil, fmt.Errorf("%w: a SQLite URL names a file, not a database on a server", ErrBadURL)
 	}
 	pu, err := url.Parse(u.Raw)

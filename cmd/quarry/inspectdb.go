@@ -36,7 +36,9 @@ comment, not written.`,
 			if err != nil {
 				return usageError{err}
 			}
-			if u.Dialect.Name() == dialects.SQLite && !u.Memory {
+			// A database neither on a server nor in memory is a file,
+			// which opening would create.
+			if !u.Dialect.Capabilities().ServerDatabases && !u.Memory {
 				if _, err := os.Stat(u.Database); err != nil {
 					return fmt.Errorf("no SQLite database to inspect at %s: %w", u.Database, err)
 				}

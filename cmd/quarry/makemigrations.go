@@ -130,7 +130,9 @@ func makeMigrationsDialect(flagDialect, flagDev string) (dialects.Dialect, strin
 	default:
 		d = u.Dialect
 	}
-	if dev == "" && u != nil && u.Dialect.Name() == d.Name() && d.Name() != dialects.SQLite {
+	// DATABASE_URL's server can hold the scratch databases of its dialect;
+	// a dialect without servers makes them in memory.
+	if dev == "" && u != nil && u.Dialect.Name() == d.Name() && d.Capabilities().ServerDatabases {
 		dev = raw
 	}
 	return d, dev, nil

@@ -37,9 +37,11 @@ func (Dialect) Schemes() []string { return []string{"mysql", "mariadb"} }
 func (Dialect) DriverName() string { return "mysql" }
 
 // Capabilities: no RETURNING (MariaDB has it for INSERT and DELETE only, so
-// the family is treated as lacking it), no transactional DDL.
+// the family is treated as lacking it), no transactional DDL; decimals and
+// enums compared with text parameters as doubles and as text.
 func (Dialect) Capabilities() dialects.Capabilities {
-	return dialects.Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true}
+	return dialects.Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true,
+		ServerDatabases: true, OrderedDatetimeCompare: true}
 }
 
 // FoldCase is LOWER, which folds by Unicode rules.

@@ -1,0 +1,11 @@
+package sqlite
+
+// CastText is CAST(expr AS TEXT).
+func (Dialect) CastText(expr string) string { return "CAST(" + expr + " AS TEXT)" }
+
+// BindDecimal is placeholder itself: the column's NUMERIC affinity
+// converts the text to a number before comparing.
+func (Dialect) BindDecimal(placeholder string) string { return placeholder }
+
+// InsertDefaultValues is DEFAULT VALUES.
+func (Dialect) InsertDefaultValues() string { return "DEFAULT VALUES" }
