@@ -13,9 +13,9 @@ import (
 	gosqlite "modernc.org/sqlite"
 
 	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/examples/blog/api"
 	blogdb "github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -128,7 +128,7 @@ func TestStoreAdapterErrors(t *testing.T) {
 		if _, err := m.Up(ctx); err != nil {
 			t.Fatal(err)
 		}
-		bq := api.Queries(db.Dialect(), db.SQL)
+		bq := blogdb.Queries(&framework.Database{DB: db.SQL, Dialect: db.Dialect()})
 		_, err = bq.AuthorGet(ctx, 999999)
 		wantSentinel(t, db, "blog AuthorGet(missing)", err, queries.ErrNotFound)
 		_, err = bq.PostGetBySlug(ctx, "nowhere")

@@ -19,8 +19,15 @@ directory. When the file has one entry per dialect, gen then checks that every
 dialect defines the same queries with the same Go types, failing with a list
 of each difference, and writes:
 
-  <types>/queries_gen.go           the shared types and query interfaces
-  <adapter>/queries_gen.go         per dialect, beside <adapter>/internal/<pkg>`,
+  <types>/queries_gen.go           the shared types and query interfaces, and
+                                   Queries(h), which runs a *framework.Database or
+                                   *framework.Tx through its dialect's adapter
+  <adapter>/queries_gen.go         per dialect, beside <adapter>/internal/<pkg>;
+                                   its init registers it with <types>.Queries
+
+A program links in the adapters it runs on by importing them, as it does
+database/sql drivers (import _ "<module>/<adapter>"); <types>.Queries panics
+naming the import when the handle's dialect has none.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Read the config first for a precise message: sqlc prints its

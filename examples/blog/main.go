@@ -21,6 +21,15 @@ import (
 	"github.com/quarry-go/quarry/examples/blog/site"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
+
+	// The blog's query adapters, one per dialect. The API and the admin
+	// action run their queries through db.Queries, which picks the
+	// adapter of the database's dialect among those registered; each
+	// registers itself from its init (as database/sql drivers do), so
+	// main links in the three, and the binary runs on any of them.
+	_ "github.com/quarry-go/quarry/examples/blog/db/mysql"
+	_ "github.com/quarry-go/quarry/examples/blog/db/postgres"
+	_ "github.com/quarry-go/quarry/examples/blog/db/sqlite"
 )
 
 func main() {

@@ -214,9 +214,9 @@ func TestAdapterInDialectPackage(t *testing.T) {
 	must(t, err)
 	p, err := load(dialects[0])
 	must(t, err)
-	src, err := adapterFile(p, p, "store", "example.com/app/store", "example.com/app/db/sqlite/internal/sqlcdb", dialectsImport+"/sqlite")
+	src, err := adapterFile(p, p, "store", "example.com/app/store", "example.com/app/db/sqlite/internal/sqlcdb", dialectsImport+"/sqlite", false)
 	must(t, err)
-	if strings.Contains(string(src), dialectsImport) || !strings.Contains(string(src), "return out, ClassifyError(err)") {
+	if strings.Contains(string(src), dialectsImport) || !strings.Contains(string(src), "return out, ClassifyError(err)") || strings.Contains(string(src), "func init()") {
 		t.Errorf("adapter in package sqlite:\n%s", src)
 	}
 }
@@ -239,5 +239,124 @@ func TestFileHeader(t *testing.T) {
 	}
 	if got := fileHeader(filepath.Join(dir, "missing.sql")); got != "" {
 		t.Errorf("missing file: %q", got)
+	}
+}
+
+// dispatchTest runs in the generated module: it links in the sqlite
+// adapter only, and checks what the dispatcher answers for each dialect.
+const dispatchTest = `package db_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/queries"
+
+	"example.com/app/db"
+	"example.com/app/db/sqlite"
+)
+
+// fakeDialect is a dialect with only a name (enough for the dispatcher).
+type fakeDialect struct {
+	dialects.Dialect
+	name dialects.Name
+}
+
+func (d fakeDialect) Name() dialects.Name { return d.name }
+
+type handle dialects.Name
+
+func (h handle) Handle() (queries.DBTX, dialects.Dialect) { return nil, fakeDialect{name: dialects.Name(h)} }
+
+func panicOf(f func()) (msg string) {
+	defer func() { msg = fmt.Sprint(recover()) }()
+	f()
+	return ""
+}
+
+func TestDispatch(t *testing.T) {
+	if q, ok := db.Queries(handle(dialects.SQLite)).(*sqlite.Queries); !ok || q == nil {
+		t.Errorf("Queries(sqlite handle) = %T", q)
+	}
+	for h, want := range map[handle]string{
+		"postgres": ` + "`" + `db: no adapter for dialect "postgres" is linked into this program: import _ "example.com/app/db/postgres"` + "`" + `,
+		"mysql":    ` + "`" + `db: no adapter for dialect "mysql": quarry gen wrote adapters for postgres and sqlite only (one per sql: entry of sqlc.yaml)` + "`" + `,
+	} {
+		if got := panicOf(func() { db.Queries(h) }); got != want {
+			t.Errorf("Queries(%s handle) panics %q; want %q", string(h), got, want)
+		}
+	}
+	again := func() { db.RegisterAdapter(dialects.SQLite, func(x db.DBTX) db.Querier { return sqlite.New(x) }) }
+	if got, want := panicOf(again), ` + "`" + `db: RegisterAdapter called twice for dialect "sqlite"` + "`" + `; got != want {
+		t.Errorf("second registration panics %q; want %q", got, want)
+	}
+	if got := panicOf(func() { db.RegisterAdapter(dialects.MySQL, nil) }); got == "" {
+		t.Error("registering a nil adapter does not panic")
+	}
+}
+`
+
+// TestGenerateDispatcher checks an app's dispatcher: the types package
+// gets RegisterAdapter and Queries, each adapter registers itself from
+// init, and Queries picks the adapter of the handle's dialect or panics
+// naming the import to add (run as a test in the generated module).
+func TestGenerateDispatcher(t *testing.T) {
+	t.Parallel()
+	root := fakeModule(t, fakeQueries("ID int64", ""), fakeQueries("ID int64", ""))
+	_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	must(t, err)
+	types, _ := os.ReadFile(filepath.Join(root, "db", GeneratedFile))
+	for _, want := range []string{
+		`"github.com/quarry-go/quarry/dialects"`,
+		"func RegisterAdapter(dialect dialects.Name, newQueries func(DBTX) Querier) {",
+		"func Queries(h dialects.Handle) Querier {",
+		"case dialects.Postgres:\n\t\treturn `db: no adapter for dialect \"postgres\" is linked into this program: import _ \"example.com/app/db/postgres\"`",
+	} {
+		if !strings.Contains(string(types), want) {
+			t.Errorf("types file lacks %q:\n%s", want, types)
+		}
+	}
+	for _, d := range []string{"sqlite", "postgres"} {
+		src, _ := os.ReadFile(filepath.Join(root, "db", d, GeneratedFile))
+		want := "func init() {\n\tdb.RegisterAdapter(\"" + d + "\", func(x db.DBTX) db.Querier { return New(x) })\n}"
+		if !strings.Contains(string(src), want) {
+			t.Errorf("%s adapter lacks %q:\n%s", d, want, src)
+		}
+	}
+	must(t, os.WriteFile(filepath.Join(root, "db", "dispatch_test.go"), []byte(dispatchTest), 0o644))
+	test := exec.Command("go", "test", "-count=1", "./db")
+	test.Dir = root
+	test.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := test.CombinedOutput(); err != nil {
+		t.Fatalf("dispatcher test in the generated module: %v\n%s", err, out)
+	}
+}
+
+// TestFrameworkGetsNoDispatcher generates into the framework's own types
+// package (import path github.com/quarry-go/quarry/queries): neither it
+// nor the adapters get the dispatcher, since the framework's queries are
+// dispatched by dialects.Dialect.Queries and package queries imports
+// nothing of the framework.
+func TestFrameworkGetsNoDispatcher(t *testing.T) {
+	t.Parallel()
+	root := fakeModule(t, fakeQueries("ID int64", ""), fakeQueries("ID int64", ""))
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/quarry-go/quarry\n\ngo 1.26\n"), 0o644))
+	_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "queries")})
+	must(t, err)
+	types, _ := os.ReadFile(filepath.Join(root, "queries", GeneratedFile))
+	if !strings.Contains(string(types), "type Querier interface") {
+		t.Fatalf("no types file:\n%s", types)
+	}
+	for _, unwanted := range []string{"RegisterAdapter", "func Queries", dialectsImport} {
+		if strings.Contains(string(types), unwanted) {
+			t.Errorf("framework types file has %q:\n%s", unwanted, types)
+		}
+	}
+	for _, d := range []string{"sqlite", "postgres"} {
+		src, _ := os.ReadFile(filepath.Join(root, "db", d, GeneratedFile))
+		if !strings.Contains(string(src), "func New(") || strings.Contains(string(src), "func init()") || strings.Contains(string(src), "RegisterAdapter") {
+			t.Errorf("framework %s adapter registers itself:\n%s", d, src)
+		}
 	}
 }

@@ -11,6 +11,15 @@
 //	<adapter>/queries_gen.go        written here: the adapter
 //	<types>/queries_gen.go          written here: shared types and interfaces
 //
+// An app's types package also gets a dispatcher: Queries(h) runs a
+// dialects.Handle (*framework.Database, *framework.Tx) through the adapter
+// of its dialect, which each adapter registers from its init with
+// RegisterAdapter (the types package cannot import the adapters: they
+// import it). A program links in the adapters it runs on by importing
+// them, blank if need be, as it does database/sql drivers; Queries names
+// the missing import when one is not. The framework's own types package
+// (queries) gets none: dialects.Dialect.Queries dispatches its queries.
+//
 // sqlc itself is run by the caller (cmd/quarry), so importing this package
 // does not pull sqlc into a program.
 package codegen

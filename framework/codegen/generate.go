@@ -72,7 +72,21 @@ func Generate(opts Options) ([]string, error) {
 		return nil, err
 	}
 	typesPkg := packageName(opts.TypesDir)
-	src, err := typesFile(pkgs[0], typesPkg)
+	adapterImports := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		if adapterImports[i], err = importPath(p.Dialect.AdapterDir()); err != nil {
+			return nil, err
+		}
+	}
+	// The framework's own queries get no dispatcher (see
+	// frameworkTypesImport); an app's do.
+	var dispatch []adapterRef
+	if typesImport != frameworkTypesImport {
+		for i, p := range pkgs {
+			dispatch = append(dispatch, adapterRef{Dialect: p.Dialect.Name, Import: adapterImports[i]})
+		}
+	}
+	src, err := typesFile(pkgs[0], typesPkg, dispatch)
 	if err != nil {
 		return nil, err
 	}
@@ -82,16 +96,12 @@ func Generate(opts Options) ([]string, error) {
 	} else if changed {
 		written = append(written, path)
 	}
-	for _, p := range pkgs {
+	for i, p := range pkgs {
 		sqlcImport, err := importPath(p.Dialect.Out)
 		if err != nil {
 			return nil, err
 		}
-		adapterImport, err := importPath(p.Dialect.AdapterDir())
-		if err != nil {
-			return nil, err
-		}
-		src, err := adapterFile(p, pkgs[0], typesPkg, typesImport, sqlcImport, adapterImport)
+		src, err := adapterFile(p, pkgs[0], typesPkg, typesImport, sqlcImport, adapterImports[i], dispatch != nil)
 		if err != nil {
 			return nil, err
 		}

@@ -19,8 +19,10 @@ const dialectsImport = "github.com/quarry-go/quarry/dialects"
 // every error classified by the dialect's ClassifyError, so errors.Is
 // matches package queries's sentinels. adapterImport is the adapter's own
 // import path: the framework's adapters are the dialect packages, and
-// call their ClassifyError unqualified.
-func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport, adapterImport string) ([]byte, error) {
+// call their ClassifyError unqualified. With register, the adapter's init
+// registers it with the types package's dispatcher (an app's adapters;
+// not the framework's, see frameworkTypesImport).
+func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport, adapterImport string, register bool) ([]byte, error) {
 	sqlcPkg := p.Dialect.Package
 	adapterPkg := packageName(p.Dialect.AdapterDir())
 	classifyImport := dialectsImport + "/" + p.Dialect.Name
@@ -104,6 +106,9 @@ func New(db %[2]s.DBTX) *Queries { return &Queries{q: %[3]s.New(db)} }
 var _ %[2]s.Querier = (*Queries)(nil)
 
 `, p.Dialect.Name, typesPkg, sqlcPkg)
+	if register {
+		writeRegistration(&b, p.Dialect.Name, typesPkg)
+	}
 	b.Write(body.Bytes())
 	return gofmt(p.Dialect.AdapterDir(), &b)
 }

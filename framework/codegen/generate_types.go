@@ -7,8 +7,10 @@ import (
 )
 
 // typesFile renders the dialect-neutral package: DBTX, one interface per
-// query file, Querier embedding them all, and every struct.
-func typesFile(ref *pkgInfo, pkg string) ([]byte, error) {
+// query file, Querier embedding them all, every struct and, unless
+// dispatch is empty (the framework's own package), the dispatcher over
+// the adapters it lists (see writeDispatcher).
+func typesFile(ref *pkgInfo, pkg string, dispatch []adapterRef) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, header, "sqlc output")
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
@@ -25,11 +27,22 @@ func typesFile(ref *pkgInfo, pkg string) ([]byte, error) {
 		}
 		exprs = append(exprs, m.Results...)
 	}
-	b.WriteString("import (\n\t\"context\"\n\t\"database/sql\"\n")
+	std := map[string]bool{"context": true, "database/sql": true}
+	if len(dispatch) > 0 {
+		std["fmt"] = true
+	}
+	imports := sortedKeys(std)
 	for _, ip := range ref.usedImports(exprs) {
-		if ip != "context" && ip != "database/sql" {
-			fmt.Fprintf(&b, "\t%q\n", ip)
+		if !std[ip] {
+			imports = append(imports, ip)
 		}
+	}
+	b.WriteString("import (\n")
+	for _, ip := range imports {
+		fmt.Fprintf(&b, "\t%q\n", ip)
+	}
+	if len(dispatch) > 0 {
+		fmt.Fprintf(&b, "\n\t%q\n", dialectsImport)
 	}
 	b.WriteString(")\n\n")
 
@@ -77,6 +90,9 @@ var _ DBTX = (*sql.Conn)(nil)
 			fmt.Fprintf(&b, "\t%s%s\n", m.Name, methodSignature(m, ref, ""))
 		}
 		b.WriteString("}\n\n")
+	}
+	if len(dispatch) > 0 {
+		writeDispatcher(&b, pkg, dispatch)
 	}
 	for _, s := range sortedStructs(ref) {
 		fmt.Fprintf(&b, "// %s is generated from the schema and queries; every dialect's sqlc output has the same fields.\n", s.Name)

@@ -26,7 +26,8 @@
 // byte, bounded) and a body that is not valid UTF-8 is refused, so a
 // hostile value gets a 400 or a 422 naming the field on every dialect and
 // never reaches SQL. Handlers take the database from the request
-// (framework.DatabaseFrom).
+// (framework.DatabaseFrom) and run the queries of its dialect through
+// db.Queries; the program links the adapters in (see the blog's main).
 package api
 
 import (
@@ -44,11 +45,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/quarry-go/quarry/dialects"
-	"github.com/quarry-go/quarry/examples/blog/db"
-	"github.com/quarry-go/quarry/examples/blog/db/mysql"
-	"github.com/quarry-go/quarry/examples/blog/db/postgres"
-	"github.com/quarry-go/quarry/examples/blog/db/sqlite"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -96,19 +92,6 @@ func Mount(r *mux.Router, log *slog.Logger, a *authhttp.Auth) {
 			next = authhttp.JSONAnswers(a.RequirePerm(e.perm)(next))
 		}
 		r.Handle(e.path, next).Methods(e.method)
-	}
-}
-
-// Queries returns the blog's queries for the dialect of d, over x (the
-// pool or a transaction).
-func Queries(d dialects.Dialect, x db.DBTX) db.Querier {
-	switch d.Name() {
-	case dialects.Postgres:
-		return postgres.New(x)
-	case dialects.MySQL:
-		return mysql.New(x)
-	default:
-		return sqlite.New(x)
 	}
 }
 

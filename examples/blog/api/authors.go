@@ -24,8 +24,7 @@ func authorOut(a db.Author) authorJSON {
 }
 
 func (h *handlers) authorList(w http.ResponseWriter, r *http.Request) {
-	d := framework.DatabaseFrom(r.Context())
-	rows, err := Queries(d.Dialect, d.DB).AuthorList(r.Context())
+	rows, err := db.Queries(framework.DatabaseFrom(r.Context())).AuthorList(r.Context())
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -42,8 +41,7 @@ func (h *handlers) authorGet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := framework.DatabaseFrom(r.Context())
-	a, err := Queries(d.Dialect, d.DB).AuthorGet(r.Context(), id)
+	a, err := db.Queries(framework.DatabaseFrom(r.Context())).AuthorGet(r.Context(), id)
 	if errors.Is(err, queries.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such author")
 		return
@@ -91,8 +89,7 @@ func (h *handlers) authorCreate(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, r, v)
 		return
 	}
-	d := framework.DatabaseFrom(r.Context())
-	q := Queries(d.Dialect, d.DB)
+	q := db.Queries(framework.DatabaseFrom(r.Context()))
 	id, err := q.AuthorCreate(r.Context(), db.AuthorCreateParams{Name: in.Name, Email: in.Email, Bio: in.Bio})
 	if errors.Is(err, queries.ErrUniqueViolation) {
 		writeValidation(w, r, validationError{"email": "an author with this email exists"})

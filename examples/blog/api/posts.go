@@ -61,8 +61,7 @@ func (h *handlers) postList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) postPage(w http.ResponseWriter, r *http.Request, limit, offset int64) {
-	d := framework.DatabaseFrom(r.Context())
-	q := Queries(d.Dialect, d.DB)
+	q := db.Queries(framework.DatabaseFrom(r.Context()))
 	rows, err := q.PostList(r.Context(), db.PostListParams{Limit: limit, Offset: offset})
 	if err != nil {
 		h.internalError(w, r, err)
@@ -87,8 +86,7 @@ func (h *handlers) postGet(w http.ResponseWriter, r *http.Request) {
 
 // writePost answers with the post at slug, its author and tags.
 func (h *handlers) writePost(w http.ResponseWriter, r *http.Request, slug string, status int) {
-	d := framework.DatabaseFrom(r.Context())
-	q := Queries(d.Dialect, d.DB)
+	q := db.Queries(framework.DatabaseFrom(r.Context()))
 	p, err := q.PostGetBySlug(r.Context(), slug)
 	if errors.Is(err, queries.ErrNotFound) {
 		framework.WriteError(w, r, http.StatusNotFound, "no such post")
@@ -115,8 +113,7 @@ func (h *handlers) postDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := framework.DatabaseFrom(r.Context())
-	n, err := Queries(d.Dialect, d.DB).PostDelete(r.Context(), id)
+	n, err := db.Queries(framework.DatabaseFrom(r.Context())).PostDelete(r.Context(), id)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -209,7 +206,7 @@ func (h *handlers) postCreate(w http.ResponseWriter, r *http.Request) {
 func createPost(ctx context.Context, d *framework.Database, in postInput) error {
 	tags := slices.Compact(slices.Sorted(slices.Values(in.Tags)))
 	return d.InTx(ctx, nil, func(tx *framework.Tx) error {
-		q := Queries(d.Dialect, tx.Tx)
+		q := db.Queries(tx)
 		tagIDs := make([]int64, len(tags))
 		for i, name := range tags {
 			var err error

@@ -11,7 +11,7 @@ import (
 // Seed fills an empty blog with two authors and three posts so a first run
 // has something to show. It does nothing when an author exists.
 func Seed(ctx context.Context, d *framework.Database) error {
-	q := Queries(d.Dialect, d.DB)
+	q := db.Queries(d)
 	authors, err := q.AuthorList(ctx)
 	if err != nil || len(authors) > 0 {
 		return err

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
 )
 
@@ -12,8 +13,7 @@ type tagJSON struct {
 }
 
 func (h *handlers) tagList(w http.ResponseWriter, r *http.Request) {
-	d := framework.DatabaseFrom(r.Context())
-	rows, err := Queries(d.Dialect, d.DB).TagList(r.Context())
+	rows, err := db.Queries(framework.DatabaseFrom(r.Context())).TagList(r.Context())
 	if err != nil {
 		h.internalError(w, r, err)
 		return

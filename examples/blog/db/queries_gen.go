@@ -5,7 +5,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
+
+	"github.com/quarry-go/quarry/dialects"
 )
 
 // DBTX is what queries run on: a *sql.DB, *sql.Tx or *sql.Conn.
@@ -36,6 +39,9 @@ type BlogQueries interface {
 	PostGetBySlug(ctx context.Context, slug string) (PostGetBySlugRow, error)
 	// PostList pages through posts, newest first.
 	PostList(ctx context.Context, arg PostListParams) ([]PostListRow, error)
+	// PostPublish publishes the post at published_at unless it already is
+	// published, and returns the number of rows changed (0 or 1).
+	PostPublish(ctx context.Context, arg PostPublishParams) (int64, error)
 	PostTagAdd(ctx context.Context, arg PostTagAddParams) error
 	PostTagNames(ctx context.Context, postID int64) ([]string, error)
 	// TagEnsure creates the tag unless it exists and returns its id either way.
@@ -43,6 +49,51 @@ type BlogQueries interface {
 	TagEnsure(ctx context.Context, name string) (int64, error)
 	// TagList lists every tag with the number of posts carrying it.
 	TagList(ctx context.Context) ([]TagListRow, error)
+}
+
+// adapters holds each dialect's adapter, registered by RegisterAdapter.
+// It is written only while the program initializes (the adapters' init
+// functions) and only read afterwards, so Queries reads it without a lock.
+var adapters = map[dialects.Name]func(DBTX) Querier{}
+
+// RegisterAdapter makes newQueries the adapter Queries returns for
+// dialect. It is called by the generated adapters' init functions, so
+// importing an adapter's package (blank, if nothing else of it is used)
+// links it in. Like sql.Register, it panics when the dialect already has
+// an adapter or newQueries is nil. Call it only from an init function:
+// Queries reads the registry without a lock.
+func RegisterAdapter(dialect dialects.Name, newQueries func(DBTX) Querier) {
+	if newQueries == nil {
+		panic(fmt.Sprintf("db: RegisterAdapter of dialect %q: newQueries is nil", dialect))
+	}
+	if _, dup := adapters[dialect]; dup {
+		panic(fmt.Sprintf("db: RegisterAdapter called twice for dialect %q", dialect))
+	}
+	adapters[dialect] = newQueries
+}
+
+// Queries returns the queries over h (a *framework.Database or a
+// *framework.Tx) by the adapter of h's dialect. It panics when the program
+// links in no adapter for that dialect, naming the package to import.
+func Queries(h dialects.Handle) Querier {
+	x, d := h.Handle()
+	if newQueries := adapters[d.Name()]; newQueries != nil {
+		return newQueries(x)
+	}
+	panic(noAdapter(d.Name()))
+}
+
+// noAdapter is the message of Queries when dialect has no adapter.
+func noAdapter(dialect dialects.Name) string {
+	switch dialect {
+	case dialects.MySQL:
+		return `db: no adapter for dialect "mysql" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/mysql"`
+	case dialects.Postgres:
+		return `db: no adapter for dialect "postgres" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/postgres"`
+	case dialects.SQLite:
+		return `db: no adapter for dialect "sqlite" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/sqlite"`
+	}
+	return fmt.Sprintf(`db: no adapter for dialect %q: quarry gen wrote adapters for mysql, postgres and sqlite only (one per sql: entry of sqlc.yaml)`, dialect)
 }
 
 // Author is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -112,6 +163,12 @@ type PostListRow struct {
 	Published   bool
 	PublishedAt sql.NullTime
 	CreatedAt   time.Time
+}
+
+// PostPublishParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type PostPublishParams struct {
+	PublishedAt sql.NullTime
+	ID          int64
 }
 
 // PostTag is generated from the schema and queries; every dialect's sqlc output has the same fields.

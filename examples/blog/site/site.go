@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/admin"
+	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
@@ -66,29 +67,28 @@ func Tables(enq *jobs.Client) map[string]admin.Table {
 	}
 }
 
-// publish marks the selected posts published now (those not already) and,
-// in the same transaction, enqueues a PostPublishedArgs job for each: the
-// jobs exist only if the posts were published.
+// publish marks the selected posts published now (those not already,
+// through the blog's PostPublish query) and, in the same transaction,
+// enqueues a PostPublishedArgs job for each: the jobs exist only if the
+// posts were published.
 func publish(enq *jobs.Client) func(context.Context, *sql.Tx, admin.Selection) (string, error) {
 	return func(ctx context.Context, tx *sql.Tx, sel admin.Selection) (string, error) {
-		p := sel.Dialect.Placeholder
-		stmt := "UPDATE posts SET published = " + p(1) + ", published_at = " + p(2) + " WHERE id = " + p(3) + " AND published = " + p(4)
+		q := db.Queries(&framework.Tx{Tx: tx, Dialect: sel.Dialect})
+		now := sql.NullTime{Time: time.Now().UTC().Truncate(time.Second), Valid: true}
 		n := int64(0)
-		now := time.Now().UTC().Truncate(time.Second)
 		for _, k := range sel.Keys {
-			res, err := tx.ExecContext(ctx, stmt, true, now, k[0], false)
-			if err != nil {
-				return "", err
-			}
-			c, _ := res.RowsAffected()
-			if c == 0 {
-				continue
-			}
-			n += c
 			id, err := strconv.ParseInt(k[0], 10, 64)
 			if err != nil {
 				return "", err
 			}
+			c, err := q.PostPublish(ctx, db.PostPublishParams{ID: id, PublishedAt: now})
+			if err != nil {
+				return "", err
+			}
+			if c == 0 {
+				continue
+			}
+			n += c
 			if _, err := enq.EnqueueTx(ctx, tx, PostPublishedArgs{PostID: id}, nil); err != nil {
 				return "", err
 			}

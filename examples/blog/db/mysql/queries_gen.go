@@ -18,6 +18,12 @@ func New(db db.DBTX) *Queries { return &Queries{q: sqlcdb.New(db)} }
 
 var _ db.Querier = (*Queries)(nil)
 
+// init registers the mysql adapter, so db.Queries runs a handle of
+// dialect mysql through it.
+func init() {
+	db.RegisterAdapter("mysql", func(x db.DBTX) db.Querier { return New(x) })
+}
+
 // AuthorCreate runs the mysql query queries/mysql/blog.sql.
 func (a *Queries) AuthorCreate(ctx context.Context, arg db.AuthorCreateParams) (int64, error) {
 	out, err := a.q.AuthorCreate(ctx, toDBAuthorCreateParams(arg))
@@ -80,6 +86,12 @@ func (a *Queries) PostList(ctx context.Context, arg db.PostListParams) ([]db.Pos
 	return out, nil
 }
 
+// PostPublish runs the mysql query queries/mysql/blog.sql.
+func (a *Queries) PostPublish(ctx context.Context, arg db.PostPublishParams) (int64, error) {
+	out, err := a.q.PostPublish(ctx, toDBPostPublishParams(arg))
+	return out, quarrymysql.ClassifyError(err)
+}
+
 // PostTagAdd runs the mysql query queries/mysql/blog.sql.
 func (a *Queries) PostTagAdd(ctx context.Context, arg db.PostTagAddParams) error {
 	return quarrymysql.ClassifyError(a.q.PostTagAdd(ctx, toDBPostTagAddParams(arg)))
@@ -120,6 +132,10 @@ func toDBPostCreateParams(v db.PostCreateParams) sqlcdb.PostCreateParams {
 
 func toDBPostListParams(v db.PostListParams) sqlcdb.PostListParams {
 	return sqlcdb.PostListParams{Limit: v.Limit, Offset: v.Offset}
+}
+
+func toDBPostPublishParams(v db.PostPublishParams) sqlcdb.PostPublishParams {
+	return sqlcdb.PostPublishParams{PublishedAt: v.PublishedAt, ID: v.ID}
 }
 
 func toDBPostTagAddParams(v db.PostTagAddParams) sqlcdb.PostTagAddParams {

@@ -31,6 +31,12 @@ SELECT COUNT(*) FROM posts;
 -- name: PostDelete :execrows
 DELETE FROM posts WHERE id = sqlc.arg(id);
 
+-- PostPublish publishes the post at published_at unless it already is
+-- published, and returns the number of rows changed (0 or 1).
+-- name: PostPublish :execrows
+UPDATE posts SET published = TRUE, published_at = sqlc.arg(published_at)
+WHERE id = sqlc.arg(id) AND NOT published;
+
 -- TagEnsure creates the tag unless it exists and returns its id either way.
 -- MySQL has no ON CONFLICT or RETURNING: LAST_INSERT_ID(id) hands back the
 -- existing row's id through the insert id.

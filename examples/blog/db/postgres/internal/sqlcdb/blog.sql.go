@@ -222,6 +222,26 @@ func (q *Queries) PostList(ctx context.Context, arg PostListParams) ([]PostListR
 	return items, nil
 }
 
+const postPublish = `-- name: PostPublish :execrows
+UPDATE posts SET published = TRUE, published_at = $1
+WHERE id = $2 AND NOT published
+`
+
+type PostPublishParams struct {
+	PublishedAt sql.NullTime
+	ID          int64
+}
+
+// PostPublish publishes the post at published_at unless it already is
+// published, and returns the number of rows changed (0 or 1).
+func (q *Queries) PostPublish(ctx context.Context, arg PostPublishParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, postPublish, arg.PublishedAt, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const postTagAdd = `-- name: PostTagAdd :exec
 INSERT INTO post_tags (post_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
 `
