@@ -41,7 +41,6 @@ func WithDrainDelay(d time.Duration) Option { return func(a *App) { a.drainDelay
 type App struct {
 	cfg             Config
 	db              *Database
-	url             *dialects.URL
 	keys            *signing.Keyring
 	router          *mux.Router
 	log             *slog.Logger
@@ -63,14 +62,12 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if a.log == nil {
 		a.log = defaultLogger(cfg)
 	}
-	u := cfg.databaseURL // parsed by Validate
-	db, err := dialects.OpenURL(ctx, u)
+	db, err := openDatabase(ctx, cfg.databaseURL) // parsed by Validate, as OpenDatabase would
 	if err != nil {
 		return nil, err
 	}
-	a.url = u
+	a.db = db
 	a.keys = cfg.Keys()
-	a.db = &Database{DB: db, Dialect: u.Dialect}
 	a.router = mux.NewRouter()
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, http.StatusNotFound, "not found")
@@ -102,8 +99,8 @@ func (a *App) Database() *Database { return a.db }
 // DB returns the app's pool.
 func (a *App) DB() *sql.DB { return a.db.DB }
 
-// URL returns the parsed DATABASE_URL.
-func (a *App) URL() *dialects.URL { return a.url }
+// URL returns the parsed DATABASE_URL (the Database's URL).
+func (a *App) URL() *dialects.URL { return a.db.URL }
 
 // Keys returns the keyring of QUARRY_SECRET_KEY (and its fallbacks), for
 // signing what clients must hand back unchanged.
@@ -168,7 +165,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("serving", "addr", ln.Addr().String(), "env", a.cfg.Env, "database", a.url.String())
+	a.log.Info("serving", "addr", ln.Addr().String(), "env", a.cfg.Env, "database", a.db.URL.String())
 	select {
 	case err := <-errc:
 		return err
@@ -214,5 +211,5 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(a.url.Dialect.Name())})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(a.db.Dialect.Name())})
 }

@@ -13,12 +13,39 @@ import (
 	"github.com/quarry-go/quarry/queries"
 )
 
-// Database is a pool and the dialect it speaks. Handlers get the one that
-// serves their request with [DatabaseFrom]; nothing keeps a package-level
-// handle, so a tenant resolver can swap it per request.
+// Database is a pool and the dialect it speaks: the one database handle
+// that the framework's features (auth, session, jobs, migrate) are built
+// on. Handlers get the one that serves their request with [DatabaseFrom];
+// nothing keeps a package-level handle, so a tenant resolver can swap it
+// per request. Open one with [OpenDatabase], or build it by hand around a
+// pool of your own.
 type Database struct {
 	DB      *sql.DB
 	Dialect dialects.Dialect
+	// URL is the URL the database was opened from (by OpenDatabase or the
+	// App), nil when the Database was built by hand. The migrator needs it
+	// (see migrate.New).
+	URL *dialects.URL
+}
+
+// OpenDatabase parses rawURL (see dialects.ParseURL), opens a tuned pool
+// for it and checks that the database answers. The caller closes the
+// pool (d.DB.Close).
+func OpenDatabase(ctx context.Context, rawURL string) (*Database, error) {
+	u, err := dialects.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return openDatabase(ctx, u)
+}
+
+// openDatabase opens the pool of an already parsed URL.
+func openDatabase(ctx context.Context, u *dialects.URL) (*Database, error) {
+	db, err := dialects.OpenURL(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &Database{DB: db, Dialect: u.Dialect, URL: u}, nil
 }
 
 // Handle returns the pool and its dialect, for the dispatchers quarry gen
