@@ -121,7 +121,7 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 // Reload introspects the database again, after a migration changed it.
 // Requests in flight finish on the schema they started with.
 func (a *Admin) Reload(ctx context.Context) error {
-	s, err := introspect.Load(ctx, a.db.DB, a.db.Dialect)
+	s, err := introspect.Load(ctx, a.db)
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}

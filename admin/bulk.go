@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -85,7 +84,8 @@ func (rq *request) bulk() {
 		return
 	}
 	var msg string
-	err = rq.inTx(func(tx *sql.Tx) error {
+	err = rq.inTx(func(ftx *framework.Tx) error {
+		tx := ftx.Tx
 		var err error
 		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID, Dialect: rq.db.Dialect})
 		if err != nil {
@@ -96,7 +96,7 @@ func (rq *request) bulk() {
 		// permission sets are read again (inTx does it for actions on the
 		// permission tables themselves).
 		if !auth.DecidesPermissions(m.name) {
-			if err := auth.New(tx, rq.db.Dialect).PermissionsChanged(rq.ctx()); err != nil {
+			if err := auth.New(ftx).PermissionsChanged(rq.ctx()); err != nil {
 				return err
 			}
 		}

@@ -1,12 +1,12 @@
 package admin
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/queries"
 )
@@ -320,7 +320,8 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 	m := rq.m
 	var n int
 	var label string
-	err := rq.inTx(func(tx *sql.Tx) error {
+	err := rq.inTx(func(ftx *framework.Tx) error {
+		tx := ftx.Tx
 		rows, err := rq.loadRows(tx, keys)
 		if err != nil {
 			return err

@@ -26,7 +26,7 @@ func Example() {
 		panic(err)
 	}
 	defer app.Close()
-	m, err := migrate.New(app.DB(), app.URL(), migrate.Options{})
+	m, err := migrate.New(app.Database(), migrate.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -34,8 +34,7 @@ func Example() {
 		panic(err)
 	}
 
-	d := app.Database()
-	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect)), Keys: app.Keys()})
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(app.Database())), Keys: app.Keys()})
 	if err != nil {
 		panic(err)
 	}

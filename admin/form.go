@@ -448,7 +448,8 @@ func (rq *request) addSave() {
 	}
 	m := rq.m
 	var row map[string]cell
-	err := rq.inTx(func(tx *sql.Tx) error {
+	err := rq.inTx(func(ftx *framework.Tx) error {
+		tx := ftx.Tx
 		key, err := rq.insert(tx, cols, vals)
 		if err != nil {
 			return err
@@ -491,7 +492,8 @@ func (rq *request) changeSave() {
 		return
 	}
 	var after map[string]cell
-	err := rq.inTx(func(tx *sql.Tx) error {
+	err := rq.inTx(func(ftx *framework.Tx) error {
+		tx := ftx.Tx
 		before, err := rq.loadRow(tx, key, true)
 		if err != nil {
 			return err
@@ -646,13 +648,13 @@ func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]
 // it loses a deadlock). A write to a table that decides permissions moves
 // the permissions version in the same transaction, once, so cached
 // permission sets are read again.
-func (rq *request) inTx(fn func(*sql.Tx) error) error {
+func (rq *request) inTx(fn func(*framework.Tx) error) error {
 	return rq.db.InTx(rq.ctx(), nil, func(tx *framework.Tx) error {
-		if err := fn(tx.Tx); err != nil {
+		if err := fn(tx); err != nil {
 			return err
 		}
 		if rq.m != nil && auth.DecidesPermissions(rq.m.name) {
-			return auth.New(tx.Tx, rq.db.Dialect).PermissionsChanged(rq.ctx())
+			return auth.New(tx).PermissionsChanged(rq.ctx())
 		}
 		return nil
 	})

@@ -1,11 +1,11 @@
 package admin
 
 import (
-	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
 
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 )
 
@@ -69,11 +69,11 @@ func (rq *request) password() {
 		case pw != again:
 			p.Error = "The two passwords differ."
 		default:
-			err := rq.inTx(func(tx *sql.Tx) error {
-				if err := auth.New(tx, rq.db.Dialect).SetPassword(rq.ctx(), username, pw); err != nil {
+			err := rq.inTx(func(tx *framework.Tx) error {
+				if err := auth.New(tx).SetPassword(rq.ctx(), username, pw); err != nil {
 					return err
 				}
-				return rq.audit(tx, "password", rq.rowKey(row), map[string][2]any{"password": {nil, "changed"}})
+				return rq.audit(tx.Tx, "password", rq.rowKey(row), map[string][2]any{"password": {nil, "changed"}})
 			})
 			switch {
 			case errors.Is(err, auth.ErrWeakPassword):

@@ -11,4 +11,7 @@
 //
 // Handlers reach the database through the request: [DatabaseFrom] returns
 // the pool and dialect the app (or, later, a tenant resolver) put there.
+// That [Database] is the one handle the features are built on
+// (auth.New, session.NewStore, jobs.NewSQL, migrate.New); a tool without
+// an App opens one with [OpenDatabase].
 package framework

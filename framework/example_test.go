@@ -24,7 +24,7 @@ func Example() {
 	}
 	defer app.Close()
 
-	m, err := migrate.New(app.DB(), app.URL(), migrate.Options{})
+	m, err := migrate.New(app.Database(), migrate.Options{})
 	if err != nil {
 		panic(err)
 	}

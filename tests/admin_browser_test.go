@@ -426,7 +426,7 @@ func serveBlogAdmin(t *testing.T, db *dbtest.DB) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
 	app, srv := newBlog(t, db)
-	users := auth.New(app.DB(), db.Dialect())
+	users := auth.New(app.Database())
 	if _, err := users.SeedPermissions(ctx); err != nil {
 		t.Fatal(err)
 	}

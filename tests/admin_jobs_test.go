@@ -27,7 +27,7 @@ func TestAdminJobs(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		s := newAdminSite(t, db)
 		ctx := context.Background()
-		backend := jobs.NewSQL(s.app.DB(), db.Dialect())
+		backend := jobs.NewSQL(s.app.Database())
 		c, err := jobs.New(backend, jobs.Config{})
 		if err != nil {
 			t.Fatal(err)

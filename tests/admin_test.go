@@ -63,7 +63,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
-	svc := auth.New(app.DB(), db.Dialect())
+	svc := auth.New(app.Database())
 	if _, err := svc.SeedPermissions(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *
 	for _, u := range users {
 		addAdminUser(t, app, db, u.name, u.staff, u.super, u.perms...)
 	}
-	sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect()))
+	sm := authhttp.NewSessions(app.Config(), session.NewStore(app.Database()))
 	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *
 func addAdminUser(t *testing.T, app *framework.App, db *dbtest.DB, name string, staff, super bool, perms ...string) {
 	t.Helper()
 	ctx := context.Background()
-	created, err := auth.New(app.DB(), db.Dialect()).CreateUser(ctx, auth.CreateUserParams{Username: name, Password: adminPassword, Staff: staff, Superuser: super})
+	created, err := auth.New(app.Database()).CreateUser(ctx, auth.CreateUserParams{Username: name, Password: adminPassword, Staff: staff, Superuser: super})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -884,7 +884,7 @@ func TestAdminOptionsChecked(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		s := newAdminSite(t, db)
-		sm := authhttp.NewSessions(s.app.Config(), session.NewStore(s.app.DB(), db.Dialect()))
+		sm := authhttp.NewSessions(s.app.Config(), session.NewStore(s.app.Database()))
 		a, _ := authhttp.New(authhttp.Options{Sessions: sm})
 		_, err := admin.New(context.Background(), s.app, admin.Options{Auth: a, Tables: map[string]admin.Table{
 			"products": {ListDisplay: []string{"name", "colour"}, Ordering: []string{"-size"}, Actions: []admin.Action{{Name: "bad name"}}},

@@ -55,11 +55,11 @@ func identityAppAuth(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *si
 		t.Fatal(err)
 	}
 	if users == 0 {
-		if _, err := auth.New(app.DB(), db.Dialect()).CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"}); err != nil {
+		if _, err := auth.New(app.Database()).CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st := session.NewStore(app.DB(), db.Dialect())
+	st := session.NewStore(app.Database())
 	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), st), Keys: keys})
 	if err != nil {
 		t.Fatal(err)

@@ -102,7 +102,7 @@ func TestLoginFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer app.Close()
-		svc := auth.New(app.DB(), db.Dialect())
+		svc := auth.New(app.Database())
 		u, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"})
 		if err != nil {
 			t.Fatal(err)
@@ -110,7 +110,7 @@ func TestLoginFlow(t *testing.T) {
 		if _, err := svc.SeedPermissions(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect()))
+		sm := authhttp.NewSessions(app.Config(), session.NewStore(app.Database()))
 		a, err := authhttp.New(authhttp.Options{Sessions: sm, TrustedOrigins: []string{"https://trusted.example"}})
 		if err != nil {
 			t.Fatal(err)

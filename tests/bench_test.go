@@ -37,7 +37,7 @@ import (
 func BenchmarkUserGetByID(b *testing.B) {
 	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
-		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+		m, err := migrate.New(db.Database(), migrate.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func BenchmarkUserGetByID(b *testing.B) {
 func BenchmarkHandleQuery(b *testing.B) {
 	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
-		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+		m, err := migrate.New(db.Database(), migrate.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func BenchmarkHandleQuery(b *testing.B) {
 			}
 			framework.WriteJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username})
 		})
-		d := &framework.Database{DB: db.SQL, Dialect: db.Dialect()}
+		d := db.Database()
 		for _, c := range []struct {
 			name string
 			h    http.Handler
@@ -250,7 +250,7 @@ func BenchmarkSessionUser(b *testing.B) {
 	ctx := context.Background()
 	for _, name := range dialects.All() {
 		db := dbtest.New(b, name)
-		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+		m, err := migrate.New(db.Database(), migrate.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -262,7 +262,7 @@ func BenchmarkSessionUser(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		svc := auth.New(app.DB(), db.Dialect())
+		svc := auth.New(app.Database())
 		u, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "bench", Password: "plenty-long-secret"})
 		if err != nil {
 			b.Fatal(err)
@@ -280,7 +280,7 @@ func BenchmarkSessionUser(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), db.Dialect()))
+		sm := authhttp.NewSessions(app.Config(), session.NewStore(app.Database()))
 		a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 		if err != nil {
 			b.Fatal(err)

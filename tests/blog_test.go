@@ -41,7 +41,7 @@ func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := migrate.New(app.DB(), app.URL(), migrate.Options{AppFS: blog})
+	m, err := migrate.New(app.Database(), migrate.Options{AppFS: blog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.
 	if err := api.Seed(ctx, app.Database()); err != nil { // a second run seeds nothing
 		t.Fatal(err)
 	}
-	if _, err := auth.New(app.DB(), db.Dialect()).SeedPermissions(ctx); err != nil {
+	if _, err := auth.New(app.Database()).SeedPermissions(ctx); err != nil {
 		t.Fatal(err)
 	}
 	a, err := site.Mount(ctx, app)
@@ -86,7 +86,7 @@ func newAPIUser(t *testing.T, app *framework.App, base, name string, perms ...st
 	if name != "" {
 		ctx := context.Background()
 		d := app.Database()
-		u, err := auth.New(d.DB, d.Dialect).CreateUser(ctx, auth.CreateUserParams{Username: name, Password: blogPassword})
+		u, err := auth.New(d).CreateUser(ctx, auth.CreateUserParams{Username: name, Password: blogPassword})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,7 @@ func TestDialectConformance(t *testing.T) {
 			t.Parallel()
 			dialecttest.Run(t, func(t *testing.T) *framework.Database {
 				db := migrated(t, dbtest.New(t, name))
-				return &framework.Database{DB: db.SQL, Dialect: db.Dialect()}
+				return db.Database()
 			})
 		})
 	}

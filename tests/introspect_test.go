@@ -15,7 +15,7 @@ func TestIntrospect(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		s := newAdminSite(t, db)
-		schema, err := introspect.Load(context.Background(), s.db.SQL, db.Dialect())
+		schema, err := introspect.Load(context.Background(), s.db.Database())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func startJobsChild(t *testing.T, db *dbtest.DB, env ...string) *exec.Cmd {
 // enqueueRan enqueues n RanArgs jobs in batches of 1,000.
 func enqueueRan(t *testing.T, db *dbtest.DB, n int) {
 	t.Helper()
-	c, err := jobs.New(jobs.NewSQL(db.SQL, db.Dialect()), jobs.Config{})
+	c, err := jobs.New(jobs.NewSQL(db.Database()), jobs.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

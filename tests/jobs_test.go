@@ -14,6 +14,6 @@ func TestJobsConformance(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		migrated(t, db)
-		jobstest.Run(t, jobstest.Harness{Backend: jobs.NewSQL(db.SQL, db.Dialect()), DB: db.SQL})
+		jobstest.Run(t, jobstest.Harness{Backend: jobs.NewSQL(db.Database()), DB: db.SQL})
 	})
 }

@@ -96,7 +96,7 @@ func cleanEnv() []string {
 // migrated applies the framework's migrations to db.
 func migrated(t *testing.T, db *dbtest.DB) *dbtest.DB {
 	t.Helper()
-	m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+	m, err := migrate.New(db.Database(), migrate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestFrameworkMigrationsUpDown(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		ctx := context.Background()
-		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{})
+		m, err := migrate.New(db.Database(), migrate.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

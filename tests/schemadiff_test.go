@@ -227,7 +227,7 @@ func TestSchemaEvolutions(t *testing.T) {
 				Migrations: os.DirFS(migDir), DevURL: dev, AllowDestructive: allow})
 		}
 		migrator := func() *migrate.Migrator {
-			m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{AppFS: os.DirFS(migDir)})
+			m, err := migrate.New(db.Database(), migrate.Options{AppFS: os.DirFS(migDir)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ func TestSessionStore(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		migrated(t, db)
-		s := session.NewStore(db.SQL, db.Dialect())
+		s := session.NewStore(db.Database())
 		sessiontest.Run(t, s)
 
 		ctx := context.Background()

@@ -15,7 +15,6 @@ import (
 	"github.com/quarry-go/quarry/dialects"
 	blogdb "github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
-	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/queries"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -121,14 +120,14 @@ func TestStoreAdapterErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := migrate.New(db.SQL, db.Parsed, migrate.Options{AppFS: blog})
+		m, err := migrate.New(db.Database(), migrate.Options{AppFS: blog})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := m.Up(ctx); err != nil {
 			t.Fatal(err)
 		}
-		bq := blogdb.Queries(&framework.Database{DB: db.SQL, Dialect: db.Dialect()})
+		bq := blogdb.Queries(db.Database())
 		_, err = bq.AuthorGet(ctx, 999999)
 		wantSentinel(t, db, "blog AuthorGet(missing)", err, queries.ErrNotFound)
 		_, err = bq.PostGetBySlug(ctx, "nowhere")

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -46,14 +47,14 @@ func (c *throttleClock) advance(d time.Duration) {
 func throttleSetup(t *testing.T, db *dbtest.DB, users ...string) (*auth.Service, *auth.Throttle, *throttleClock) {
 	t.Helper()
 	migrated(t, db)
-	svc := auth.New(db.SQL, db.Dialect())
+	svc := auth.New(db.Database())
 	for _, name := range users {
 		if _, err := svc.CreateUser(context.Background(), auth.CreateUserParams{Username: name, Password: "plenty-long-secret"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	clock := newThrottleClock()
-	th := auth.NewThrottle(db.SQL, db.Dialect())
+	th := auth.NewThrottle(db.Database())
 	th.Now = clock.Now
 	return svc, th, clock
 }
@@ -108,7 +109,7 @@ func TestThrottleDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := auth.NewThrottle(nil, u.Dialect)
+	th := auth.NewThrottle(&framework.Database{Dialect: u.Dialect})
 	got := fmt.Sprint(th.PairFree, th.AddressFree, th.BaseDelay, th.MaxDelay, th.ResetAfter, th.AccountLimit, th.AccountWindow, th.KnownFor)
 	if want := "5 20 30s 15m0s 1h0m0s 100 1h0m0s 720h0m0s"; got != want {
 		t.Errorf("defaults %s, want %s", got, want)
@@ -191,7 +192,7 @@ func TestLoginThrottleAttackerAndVictim(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		ctx := context.Background()
 		svc, th, clock := throttleSetup(t, db, "admin")
-		other := auth.NewThrottle(db.SQL, db.Dialect())
+		other := auth.NewThrottle(db.Database())
 		other.Now = clock.Now
 		const attacker, victim = "203.0.113.7", "198.51.100.20"
 

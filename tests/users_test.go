@@ -56,7 +56,7 @@ func TestUserCLI(t *testing.T) {
 			generated := m[1]
 
 			db := openURL(t, url)
-			svc := auth.New(db.SQL, db.Dialect())
+			svc := auth.New(db.Database())
 			ctx := context.Background()
 			u, err := svc.Authenticate(ctx, "grace", generated)
 			if err != nil || !u.IsSuperuser || !u.IsStaff || !u.LastLogin.Valid {
@@ -89,7 +89,7 @@ func TestAuthService(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		migrated(t, db)
 		ctx := context.Background()
-		svc := auth.New(db.SQL, db.Dialect())
+		svc := auth.New(db.Database())
 		q := db.Dialect().Queries(db.SQL)
 		u, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "editor", Email: "ed@example.com", Password: "plenty-long-secret"})
 		if err != nil || u.IsStaff || u.IsSuperuser || !u.PasswordChangedAt.Valid {
@@ -186,7 +186,7 @@ func TestCreateSuperuserInteractive(t *testing.T) {
 		t.Errorf("mismatched passwords:\n%s", out)
 	}
 	db := openURL(t, "sqlite:"+filepath.Join(dir, "var", "app.db"))
-	if _, err := auth.New(db.SQL, db.Dialect()).Authenticate(context.Background(), "carol", "plenty-long-secret"); err != nil {
+	if _, err := auth.New(db.Database()).Authenticate(context.Background(), "carol", "plenty-long-secret"); err != nil {
 		t.Errorf("carol cannot log in: %v", err)
 	}
 }

@@ -242,12 +242,13 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 // prepare migrates the database, creates the bench tables and fills them,
 // returning the time the tables took to create and fill.
 func prepare(ctx context.Context, u *dialects.URL, rows int) (time.Duration, error) {
-	db, err := dialects.OpenURL(ctx, u)
+	d, err := framework.OpenDatabase(ctx, u.Raw)
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
-	m, err := migrate.New(db, u, migrate.Options{})
+	defer d.DB.Close()
+	db := d.DB
+	m, err := migrate.New(d, migrate.Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -359,7 +360,7 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 	}
 	defer app.Close()
 	d := app.Database()
-	sm := authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))
+	sm := authhttp.NewSessions(app.Config(), session.NewStore(d))
 	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys(), Logger: quiet})
 	if err != nil {
 		return nil, err
@@ -377,7 +378,7 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 	}
 	r.PathPrefix("/admin").Handler(adm)
 	password := rand.Text()
-	if _, err := auth.New(d.DB, d.Dialect).CreateUser(ctx, auth.CreateUserParams{Username: "superuser", Email: "root@example.com", Password: password, Superuser: true}); err != nil {
+	if _, err := auth.New(d).CreateUser(ctx, auth.CreateUserParams{Username: "superuser", Email: "root@example.com", Password: password, Superuser: true}); err != nil {
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
 	srv := httptest.NewServer(app.Handler())

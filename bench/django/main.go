@@ -61,7 +61,7 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 	if err := d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM blog_post").Scan(&posts); err != nil {
 		return fmt.Errorf("the anchor's data is missing (run its setup.sh): %w", err)
 	}
-	m, err := migrate.New(d.DB, app.URL(), migrate.Options{})
+	m, err := migrate.New(d, migrate.Options{})
 	if err != nil {
 		return err
 	}
@@ -69,13 +69,13 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 		return err
 	}
 	password := rand.Text()
-	svc := auth.New(d.DB, d.Dialect)
+	svc := auth.New(d)
 	if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "bench", Password: password, Superuser: true}); errors.Is(err, auth.ErrUsernameTaken) {
 		err = svc.SetPassword(ctx, "bench", password)
 	} else if err != nil {
 		return err
 	}
-	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect)), Keys: app.Keys(), Logger: quiet})
+	a, err := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(app.Config(), session.NewStore(d)), Keys: app.Keys(), Logger: quiet})
 	if err != nil {
 		return err
 	}

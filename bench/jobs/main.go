@@ -27,6 +27,7 @@ import (
 
 	"github.com/quarry-go/quarry/bench/benchdb"
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/migrate"
 )
@@ -84,16 +85,16 @@ func main() {
 }
 
 func runQuarry(ctx context.Context, url string, n, workers, latN int) (result, error) {
-	db, u, err := dialects.Open(ctx, url)
+	d, err := framework.OpenDatabase(ctx, url)
 	if err != nil {
 		return result{}, err
 	}
-	defer db.Close()
-	if u.Dialect.Name() != dialects.SQLite {
-		db.SetMaxOpenConns(40)
-		db.SetMaxIdleConns(40)
+	defer d.DB.Close()
+	if d.Dialect.Name() != dialects.SQLite {
+		d.DB.SetMaxOpenConns(40)
+		d.DB.SetMaxIdleConns(40)
 	}
-	m, err := migrate.New(db, u, migrate.Options{})
+	m, err := migrate.New(d, migrate.Options{})
 	if err != nil {
 		return result{}, err
 	}
@@ -114,7 +115,7 @@ func runQuarry(ctx context.Context, url string, n, workers, latN int) (result, e
 		done.Add(1)
 		return nil
 	}))
-	c, err := jobs.New(jobs.NewSQL(db, u.Dialect), jobs.Config{Registry: reg,
+	c, err := jobs.New(jobs.NewSQL(d), jobs.Config{Registry: reg,
 		Queues: map[string]jobs.QueueConfig{"default": {MaxWorkers: workers}}})
 	if err != nil {
 		return result{}, err
@@ -156,14 +157,14 @@ func runQuarry(ctx context.Context, url string, n, workers, latN int) (result, e
 		return result{}, err
 	}
 	var completed int64
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarry_jobs WHERE state = 'completed'").Scan(&completed); err != nil {
+	if err := d.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarry_jobs WHERE state = 'completed'").Scan(&completed); err != nil {
 		return result{}, err
 	}
 	if completed != int64(n+latN) {
-		return result{}, fmt.Errorf("%s: %d jobs completed, want %d", u.Dialect.Name(), completed, n+latN)
+		return result{}, fmt.Errorf("%s: %d jobs completed, want %d", d.Dialect.Name(), completed, n+latN)
 	}
 	slices.Sort(lat)
-	return result{name: "quarry " + string(u.Dialect.Name()), drain: float64(n) / dur.Seconds(),
+	return result{name: "quarry " + string(d.Dialect.Name()), drain: float64(n) / dur.Seconds(),
 		insert: float64(n) / insDur.Seconds(), p50Lat: float64(lat[len(lat)/2].Microseconds()) / 1000}, nil
 }
 

@@ -153,12 +153,12 @@ func (f *migrateFlags) withMigrator(cmd *cobra.Command, fn func(*migrate.Migrato
 	if err != nil {
 		return err
 	}
-	db, err := dialects.OpenURL(cmd.Context(), u)
+	db, err := framework.OpenDatabase(cmd.Context(), raw)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	m, err := migrate.New(db, u, migrate.Options{AppFS: appFS})
+	defer db.DB.Close()
+	m, err := migrate.New(db, migrate.Options{AppFS: appFS})
 	if err != nil {
 		return err
 	}

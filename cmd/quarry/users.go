@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 )
 
@@ -31,21 +32,21 @@ func (f *userFlags) register(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("password", "generate")
 }
 
-// open opens the database and the identity service over it.
+// open opens the database and the identity service over it; the caller
+// closes the pool.
 func (f *userFlags) open(cmd *cobra.Command) (*auth.Service, *sql.DB, error) {
 	raw, err := databaseURL(f.databaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := dialects.ParseURL(raw)
-	if err != nil {
+	if _, err := dialects.ParseURL(raw); err != nil {
 		return nil, nil, usageError{err}
 	}
-	db, err := dialects.OpenURL(cmd.Context(), u)
+	db, err := framework.OpenDatabase(cmd.Context(), raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	return auth.New(db, u.Dialect), db, nil
+	return auth.New(db), db.DB, nil
 }
 
 // newPassword returns --password, a generated password (the caller prints

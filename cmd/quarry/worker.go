@@ -48,7 +48,7 @@ paused queues, then exits.`,
 			if !slices.Contains(tables, "quarry_jobs") {
 				return fmt.Errorf("%s has no quarry_jobs table: run 'quarry migrate up' first", app.URL())
 			}
-			c, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{Logger: app.Logger()})
+			c, err := jobs.New(jobs.NewSQL(d), jobs.Config{Logger: app.Logger()})
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ func testIntrospection(t *testing.T, open Open) {
 		_, err := e.db.DB.ExecContext(e.ctx, ddl)
 		e.must(ddl, e.db.Dialect.ClassifyError(err))
 	}
-	s, err := introspect.Load(e.ctx, e.db.DB, e.db.Dialect)
+	s, err := introspect.Load(e.ctx, e.db)
 	e.must("introspect.Load", err)
 	if s.Dialect != e.db.Dialect.Name() {
 		t.Errorf("schema of dialect %q; want %q", s.Dialect, e.db.Dialect.Name())

@@ -104,7 +104,7 @@ func testHostileIdentifiers(t *testing.T, open Open) {
 	// The catalog names them exactly as written.
 	tables, err := d.TableNames(e.ctx, e.db.DB)
 	e.must("TableNames", err)
-	s, err := introspect.Load(e.ctx, e.db.DB, d)
+	s, err := introspect.Load(e.ctx, e.db)
 	e.must("introspect.Load", err)
 	for _, table := range hostileNames {
 		if !slices.Contains(tables, table) {

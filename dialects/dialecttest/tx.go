@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/queries"
 )
@@ -187,7 +186,7 @@ func (e *env) provokeConflict() (first error, calls int) {
 // impatientSQLite opens a second handle on the handle's SQLite file whose
 // transactions begin deferred and do not wait for the write lock. The file
 // comes from the database itself (PRAGMA database_list), as the handle
-// carries no URL.
+// may carry no URL.
 func (e *env) impatientSQLite() *framework.Database {
 	e.t.Helper()
 	var seq int
@@ -198,8 +197,8 @@ func (e *env) impatientSQLite() *framework.Database {
 	if file == "" {
 		e.t.Skip("an in-memory SQLite database is private to its pool: no second writer to conflict with")
 	}
-	db, u, err := dialects.Open(e.ctx, "sqlite:"+file+"?_pragma=busy_timeout(0)&_txlock=deferred")
+	db, err := framework.OpenDatabase(e.ctx, "sqlite:"+file+"?_pragma=busy_timeout(0)&_txlock=deferred")
 	e.must("open a second pool on "+file, err)
-	e.t.Cleanup(func() { db.Close() })
-	return &framework.Database{DB: db, Dialect: u.Dialect}
+	e.t.Cleanup(func() { db.DB.Close() })
+	return db
 }

@@ -54,7 +54,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := migrate.New(app.DB(), app.URL(), migrate.Options{AppFS: appMigrations, Logger: app.Logger()})
+	m, err := migrate.New(app.Database(), migrate.Options{AppFS: appMigrations, Logger: app.Logger()})
 	if err != nil {
 		return err
 	}

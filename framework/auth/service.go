@@ -23,8 +23,11 @@ type Service struct {
 	hasher  *Hasher
 }
 
-// New returns the service over db.
-func New(db queries.DBTX, d dialects.Dialect) *Service {
+// New returns the service over h: a *framework.Database, or a
+// *framework.Tx for work that must be part of a transaction (such as
+// PermissionsChanged after a change of grants).
+func New(h dialects.Handle) *Service {
+	db, d := h.Handle()
 	return &Service{db: db, dialect: d, q: d.Queries(db), hasher: NewHasher()}
 }
 
@@ -195,7 +198,7 @@ func DecidesPermissions(table string) bool { return slices.Contains(permissionTa
 
 // PermissionsChanged records a change to who may do what, so that every
 // cached permission set (see authhttp) is read again on its next use. Call
-// it, on the transaction of the change if there is one (New(tx, dialect)),
+// it, on the transaction of the change if there is one (New(tx)),
 // after writing direct grants or denials, groups, memberships or group
 // grants (the store's UserPermission*, UserGroup*, GroupPermission* and
 // Group* queries, or SQL of your own); the admin calls it for its writes.

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/textinput"
 	"github.com/quarry-go/quarry/queries"
@@ -64,8 +63,9 @@ func (e *ThrottledError) Unwrap() error { return ErrThrottled }
 // parallel cannot slip past the limits: at most PairFree of them reach the
 // password check for a fresh pair, then one per delay. A refused attempt
 // is not counted, so hammering a throttled key does not lengthen anyone's
-// wait. Give the Throttle the pool, not a transaction: inside a caller's
-// transaction an attempt refused in a race stays counted.
+// wait. The Throttle runs on the pool, in transactions of its own, never
+// inside a caller's (where an attempt refused in a race would stay
+// counted).
 //
 // Keys are bounded whatever the client sends (at most 190 characters of
 // valid UTF-8 without NUL, for a 255-character column): an account is
@@ -77,9 +77,8 @@ func (e *ThrottledError) Unwrap() error { return ErrThrottled }
 // an IP address. Without an address (ip ""), only the pair (then per
 // account) and the account ceiling apply.
 type Throttle struct {
-	db      queries.DBTX
-	q       queries.LoginFailuresQueries
-	dialect dialects.Dialect
+	db *framework.Database
+	q  queries.LoginFailuresQueries
 
 	// PairFree is how many failures an address has at one account before
 	// delays start (default 5); AddressFree the same across all accounts
@@ -102,9 +101,9 @@ type Throttle struct {
 	Now func() time.Time
 }
 
-// NewThrottle returns a throttle over db (a pool) with the defaults.
-func NewThrottle(db queries.DBTX, d dialects.Dialect) *Throttle {
-	return &Throttle{db: db, q: d.Queries(db), dialect: d,
+// NewThrottle returns a throttle over db with the defaults.
+func NewThrottle(db *framework.Database) *Throttle {
+	return &Throttle{db: db, q: db.Queries(),
 		PairFree: 5, AddressFree: 20, BaseDelay: 30 * time.Second, MaxDelay: 15 * time.Minute,
 		ResetAfter: time.Hour, AccountLimit: 100, AccountWindow: time.Hour, KnownFor: 30 * 24 * time.Hour,
 		Now: time.Now}
@@ -404,15 +403,11 @@ func (t *Throttle) end(ctx context.Context, a attempt, ok bool) error {
 	})
 }
 
-// inTx runs fn in a transaction of its own when the throttle's handle can
-// begin one (retrying a deadlock or serialization failure), else on the
-// handle. An error from fn, a *ThrottledError included, rolls back.
+// inTx runs fn in a transaction of its own (retrying a deadlock or
+// serialization failure). An error from fn, a *ThrottledError included,
+// rolls back.
 func (t *Throttle) inTx(ctx context.Context, fn func(q queries.LoginFailuresQueries) error) error {
-	db, ok := t.db.(*sql.DB)
-	if !ok {
-		return fn(t.q) // the caller's transaction
-	}
-	return (&framework.Database{DB: db, Dialect: t.dialect}).InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Queries()) })
+	return t.db.InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Queries()) })
 }
 
 // Login authenticates with throttling (see Throttle): a throttled attempt

@@ -5,7 +5,7 @@
 // kept in a cookie, so anonymous visitors write no session), and server-rendered
 // login, logout and change-password pages.
 //
-//	sm := authhttp.NewSessions(cfg, session.NewStore(app.DB(), app.URL().Dialect))
+//	sm := authhttp.NewSessions(cfg, session.NewStore(app.Database()))
 //	a, _ := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 //	a.Mount(app.Router())
 //	app.Router().Use(a.Middleware)

@@ -29,14 +29,14 @@ func FuzzLoginForm(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer app.Close()
-	m, _ := migrate.New(app.DB(), app.URL(), migrate.Options{})
+	m, _ := migrate.New(app.Database(), migrate.Options{})
 	if _, err := m.Up(ctx); err != nil {
 		f.Fatal(err)
 	}
-	if _, err := auth.New(app.DB(), app.URL().Dialect).CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"}); err != nil {
+	if _, err := auth.New(app.Database()).CreateUser(ctx, auth.CreateUserParams{Username: "ada", Password: "plenty-long-secret"}); err != nil {
 		f.Fatal(err)
 	}
-	sm := authhttp.NewSessions(app.Config(), session.NewStore(app.DB(), app.URL().Dialect))
+	sm := authhttp.NewSessions(app.Config(), session.NewStore(app.Database()))
 	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 	if err != nil {
 		f.Fatal(err)

@@ -75,8 +75,8 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	}
 	username, password, next := r.PostForm.Get("username"), r.PostForm.Get("password"), SafeNext(r.PostForm.Get("next"))
 	d := framework.DatabaseFrom(r.Context())
-	svc := auth.New(d.DB, d.Dialect)
-	u, err := svc.Login(r.Context(), auth.NewThrottle(d.DB, d.Dialect), username, password, middleware.ClientIPFrom(r))
+	svc := auth.New(d)
+	u, err := svc.Login(r.Context(), auth.NewThrottle(d), username, password, middleware.ClientIPFrom(r))
 	page := pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: next, Username: username}
 	var throttled *auth.ThrottledError
 	switch {
@@ -163,8 +163,8 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	page := pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath}
 	d := framework.DatabaseFrom(r.Context())
-	svc := auth.New(d.DB, d.Dialect)
-	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d.DB, d.Dialect), u, r.PostForm.Get("current"), middleware.ClientIPFrom(r))
+	svc := auth.New(d)
+	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d), u, r.PostForm.Get("current"), middleware.ClientIPFrom(r))
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):

@@ -89,7 +89,7 @@ func (a *Auth) Permissions(r *http.Request) ([]string, error) {
 			return slices.Clone(codes), nil
 		}
 	}
-	codes, err := auth.New(d.DB, d.Dialect).Permissions(r.Context(), u)
+	codes, err := auth.New(d).Permissions(r.Context(), u)
 	if err != nil {
 		return nil, err
 	}

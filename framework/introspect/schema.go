@@ -181,8 +181,10 @@ func (s *Schema) ReferencesTo(table string) []Reference {
 	return out
 }
 
-// Load reads the schema of the database behind db.
-func Load(ctx context.Context, db queries.DBTX, d dialects.Dialect) (*Schema, error) {
+// Load reads the schema of the database behind h: a *framework.Database,
+// or a *framework.Tx to read it inside a transaction.
+func Load(ctx context.Context, h dialects.Handle) (*Schema, error) {
+	db, d := h.Handle()
 	var (
 		s   *Schema
 		err error

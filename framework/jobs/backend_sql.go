@@ -22,17 +22,18 @@ const allQueues = "*"
 
 // SQLBackend keeps jobs in quarry_jobs through the framework's queries.
 type SQLBackend struct {
-	db *sql.DB
-	d  dialects.Dialect
+	db *framework.Database
 }
 
 var _ Backend = (*SQLBackend)(nil)
 
 // NewSQL returns the backend over the app's database. Its migrations
 // (quarry_jobs, quarry_job_queues) come with the framework's.
-func NewSQL(db *sql.DB, d dialects.Dialect) *SQLBackend { return &SQLBackend{db: db, d: d} }
+func NewSQL(db *framework.Database) *SQLBackend {
+	return &SQLBackend{db: db}
+}
 
-func (b *SQLBackend) q(db queries.DBTX) queries.Querier { return b.d.Queries(db) }
+func (b *SQLBackend) q(db queries.DBTX) queries.Querier { return b.db.Dialect.Queries(db) }
 
 // Insert implements Backend. Without tx, several jobs go in one
 // transaction of their own. On PostgreSQL each queue that gained an
@@ -61,7 +62,7 @@ func (b *SQLBackend) insertOwn(ctx context.Context, jobs []*InsertParams) ([]Ins
 		})
 		return out, err
 	}
-	return b.insert(ctx, b.db, jobs)
+	return b.insert(ctx, b.db.DB, jobs)
 }
 
 func (b *SQLBackend) insert(ctx context.Context, db queries.DBTX, jobs []*InsertParams) ([]InsertResult, error) {
@@ -96,7 +97,7 @@ func (b *SQLBackend) insert(ctx context.Context, db queries.DBTX, jobs []*Insert
 		}
 	}
 	for _, queue := range notify {
-		if err := Notify(ctx, db, b.d, queue); err != nil {
+		if err := Notify(ctx, db, b.db.Dialect, queue); err != nil {
 			return nil, fmt.Errorf("notify queue %s: %w", queue, err)
 		}
 	}
@@ -150,7 +151,7 @@ func Notify(ctx context.Context, db queries.DBTX, d dialects.Dialect, queue stri
 // classified, and a transaction that loses a deadlock or SQLite's busy
 // lock run again.
 func (b *SQLBackend) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return (&framework.Database{DB: b.db, Dialect: b.d}).InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Tx) })
+	return b.db.InTx(ctx, nil, func(tx *framework.Tx) error { return fn(tx.Tx) })
 }
 
 // Fetch implements Backend: one short transaction that locks the next
@@ -196,7 +197,7 @@ func (b *SQLBackend) Fetch(ctx context.Context, p FetchParams) ([]*JobRow, error
 // Complete implements Backend: one UPDATE per attempt number among runs
 // (nearly always one).
 func (b *SQLBackend) Complete(ctx context.Context, runs []JobAttempt, worker string, at time.Time) (int64, error) {
-	q := b.q(b.db)
+	q := b.db.Queries()
 	var total int64
 	for _, g := range byAttempt(runs) {
 		n, err := q.JobComplete(ctx, queries.JobCompleteParams{FinishedAt: nullTime(at), Ids: g.ids, LockedBy: nullString(worker), Attempt: int64(g.attempt)})
@@ -233,7 +234,7 @@ func (b *SQLBackend) SetOutcome(ctx context.Context, o Outcome) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, err := b.q(b.db).JobSetOutcome(ctx, queries.JobSetOutcomeParams{
+	n, err := b.db.Queries().JobSetOutcome(ctx, queries.JobSetOutcomeParams{
 		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt),
@@ -253,7 +254,7 @@ func encodeErrors(errs []AttemptError) (string, error) {
 // when one renews fewer rows than it was given, a SELECT says which runs
 // worker still holds.
 func (b *SQLBackend) Heartbeat(ctx context.Context, worker string, runs []JobAttempt, until time.Time) ([]JobAttempt, error) {
-	q := b.q(b.db)
+	q := b.db.Queries()
 	renewed := make([]JobAttempt, 0, len(runs))
 	for _, g := range byAttempt(runs) {
 		n, err := q.JobHeartbeat(ctx, queries.JobHeartbeatParams{LockedUntil: nullTime(until), LockedBy: nullString(worker), Attempt: int64(g.attempt), Ids: g.ids})
@@ -279,7 +280,7 @@ const maintenanceBatch = 1000
 // ListExpired implements Backend. It reads without locking; Rescue then
 // changes each job by primary key, re-checking the lease.
 func (b *SQLBackend) ListExpired(ctx context.Context, now time.Time, limit int) ([]*JobRow, error) {
-	rows, err := b.q(b.db).JobListExpired(ctx, queries.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
+	rows, err := b.db.Queries().JobListExpired(ctx, queries.JobListExpiredParams{LockedUntil: nullTime(now), Limit: int64(limit)})
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +299,7 @@ func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool
 	if err != nil {
 		return false, err
 	}
-	n, err := b.q(b.db).JobRescue(ctx, queries.JobRescueParams{
+	n, err := b.db.Queries().JobRescue(ctx, queries.JobRescueParams{
 		State: string(o.State), Attempt: int64(o.Attempt), RunAt: o.RunAt,
 		FinishedAt: nullTime(o.FinishedAt), Errors: errs, UniqueKey: nullString(o.UniqueKey),
 		ID: o.ID, LockedBy: nullString(o.Worker), RanAttempt: int64(o.RanAttempt), Now: nullTime(now),
@@ -309,14 +310,14 @@ func (b *SQLBackend) Rescue(ctx context.Context, o Outcome, now time.Time) (bool
 // Promote implements Backend. On PostgreSQL, when it made jobs available
 // it wakes the workers of every queue (payload "*").
 func (b *SQLBackend) Promote(ctx context.Context, now time.Time) (int64, error) {
-	q := b.q(b.db)
+	q := b.db.Queries()
 	total, err := b.byBatches(func() ([]int64, error) {
 		return q.JobListDue(ctx, queries.JobListDueParams{RunAt: now, Limit: maintenanceBatch})
 	}, func(ids []int64) (int64, error) {
 		return q.JobPromote(ctx, queries.JobPromoteParams{Now: now, Ids: ids})
 	})
 	if err == nil && total > 0 {
-		err = Notify(ctx, b.db, b.d, "")
+		err = Notify(ctx, b.db.DB, b.db.Dialect, "")
 	}
 	return total, err
 }
@@ -341,12 +342,12 @@ func (b *SQLBackend) byBatches(list func() ([]int64, error), change func(ids []i
 
 // DeleteFinished implements Backend.
 func (b *SQLBackend) DeleteFinished(ctx context.Context, state State, before time.Time, limit int) (int64, error) {
-	return b.q(b.db).JobDeleteFinished(ctx, queries.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
+	return b.db.Queries().JobDeleteFinished(ctx, queries.JobDeleteFinishedParams{State: string(state), FinishedAt: nullTime(before), Limit: int64(limit)})
 }
 
 // Get implements Backend.
 func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
-	r, err := b.q(b.db).JobGet(ctx, id)
+	r, err := b.db.Queries().JobGet(ctx, id)
 	if errors.Is(err, queries.ErrNotFound) {
 		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
 	} else if err != nil {
@@ -357,19 +358,19 @@ func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 
 // Cancel implements Backend.
 func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
-	n, err := b.q(b.db).JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
+	n, err := b.db.Queries().JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
 	return n == 1, err
 }
 
 // Retry implements Backend.
 func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
-	n, err := b.q(b.db).JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
+	n, err := b.db.Queries().JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
 	return n == 1, err
 }
 
 // Delete implements Backend.
 func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
-	n, err := b.q(b.db).JobDelete(ctx, id)
+	n, err := b.db.Queries().JobDelete(ctx, id)
 	return n == 1, err
 }
 
@@ -379,18 +380,18 @@ func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, a
 	if paused {
 		p.PausedAt = nullTime(at)
 	}
-	if err := b.q(b.db).JobQueueSetPaused(ctx, p); err != nil {
+	if err := b.db.Queries().JobQueueSetPaused(ctx, p); err != nil {
 		return err
 	}
 	if !paused {
-		return Notify(ctx, b.db, b.d, queue)
+		return Notify(ctx, b.db.DB, b.db.Dialect, queue)
 	}
 	return nil
 }
 
 // Queues implements Backend.
 func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
-	rows, err := b.q(b.db).JobQueueList(ctx)
+	rows, err := b.db.Queries().JobQueueList(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +404,7 @@ func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
 
 // Counts implements Backend.
 func (b *SQLBackend) Counts(ctx context.Context) ([]Count, error) {
-	rows, err := b.q(b.db).JobCountByState(ctx)
+	rows, err := b.db.Queries().JobCountByState(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -417,11 +418,11 @@ func (b *SQLBackend) Counts(ctx context.Context) ([]Count, error) {
 // Wake implements Backend with LISTEN on PostgreSQL; elsewhere it returns
 // ErrNoWake and clients poll.
 func (b *SQLBackend) Wake(ctx context.Context, fn func(queue string)) error {
-	if !b.d.Capabilities().ListenNotify {
+	if !b.db.Dialect.Capabilities().ListenNotify {
 		return ErrNoWake
 	}
 	// Once listening, fetch what became available before the LISTEN.
-	return dialects.Listen(ctx, b.db, b.d, notifyChannel, func() { fn(allQueues) }, fn)
+	return dialects.Listen(ctx, b.db.DB, b.db.Dialect, notifyChannel, func() { fn(allQueues) }, fn)
 }
 
 func fromStore(r queries.QuarryJob) (*JobRow, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 )
 
 // Table names of the two version tables.
@@ -46,20 +47,26 @@ type Migrator struct {
 	statements StatementLog // the statement goose ran last, for errors
 }
 
-// New builds a migrator for db, opened from u.
-func New(db *sql.DB, u *dialects.URL, opts Options) (*Migrator, error) {
+// New builds a migrator for db. It needs the URL db was opened from (its
+// locker does, to serialise concurrent runs), so db must come from
+// framework.OpenDatabase or the App, or have its URL set by hand.
+func New(db *framework.Database, opts Options) (*Migrator, error) {
+	if db == nil || db.URL == nil {
+		return nil, errors.New("migrate: the database has no URL: open it with framework.OpenDatabase (or the App), or set Database.URL")
+	}
+	u := db.URL
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Migrator{url: u, log: log}
 	var err error
-	m.framework, err = newProvider(db, u, FrameworkTable, u.Dialect.Migrations(), &m.statements)
+	m.framework, err = newProvider(db.DB, u, FrameworkTable, u.Dialect.Migrations(), &m.statements)
 	if err != nil {
 		return nil, fmt.Errorf("framework migrations: %w", err)
 	}
 	if opts.AppFS != nil {
-		m.app, err = newProvider(db, u, AppTable, opts.AppFS, &m.statements)
+		m.app, err = newProvider(db.DB, u, AppTable, opts.AppFS, &m.statements)
 		if errors.Is(err, goose.ErrNoMigrations) {
 			m.app, err = nil, nil // an empty directory: nothing to apply yet
 		}

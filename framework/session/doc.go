@@ -3,7 +3,7 @@
 // MySQL and SQLite alike, with a cleanup loop for expired rows.
 //
 //	sm := scs.New()
-//	sm.Store = session.NewStore(db, dialect)
+//	sm.Store = session.NewStore(app.Database())
 //	stop := sm.Store.(*session.Store).StartCleanup(5 * time.Minute)
 //	defer stop()
 package session

@@ -9,7 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
-	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/queries"
 )
 
@@ -67,10 +67,10 @@ var (
 	_ scs.IterableCtxStore = (*Store)(nil)
 )
 
-// NewStore returns a store over db (a pool; sessions are not written inside
+// NewStore returns a store over db's pool (sessions are not written inside
 // the caller's transactions).
-func NewStore(db queries.DBTX, d dialects.Dialect) *Store {
-	return &Store{q: d.Queries(db), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
+func NewStore(db *framework.Database) *Store {
+	return &Store{q: db.Queries(), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	_ "github.com/quarry-go/quarry/dialects/all"
+	"github.com/quarry-go/quarry/framework"
 )
 
 // Environment variables read by the harness.
@@ -46,6 +47,12 @@ type DB struct {
 
 // Dialect returns the database's dialect.
 func (d *DB) Dialect() dialects.Dialect { return d.Parsed.Dialect }
+
+// Database returns the framework's handle on the pool, with its URL: what
+// the features' constructors take.
+func (d *DB) Database() *framework.Database {
+	return &framework.Database{DB: d.SQL, Dialect: d.Dialect(), URL: d.Parsed}
+}
 
 // Each runs fn once per dialect as parallel subtests named after the
 // dialect, each with a fresh database.

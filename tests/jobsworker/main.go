@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/jobs"
 )
 
@@ -34,11 +34,12 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "jobs child:", err); return 1 }
-	db, u, err := dialects.Open(ctx, os.Getenv("QUARRY_JOBS_CHILD_URL"))
+	d, err := framework.OpenDatabase(ctx, os.Getenv("QUARRY_JOBS_CHILD_URL"))
 	if err != nil {
 		return fail(err)
 	}
-	defer db.Close()
+	defer d.DB.Close()
+	db, dialect := d.DB, d.Dialect
 	num := func(k string, def int) int {
 		if n, err := strconv.Atoi(os.Getenv(k)); err == nil {
 			return n
@@ -46,7 +47,7 @@ func run() int {
 		return def
 	}
 	pools, workers, sleepMS, leaseMS := num("QUARRY_JOBS_CHILD_POOLS", 2), num("QUARRY_JOBS_CHILD_WORKERS", 10), num("QUARRY_JOBS_CHILD_SLEEP_MS", 0), num("QUARRY_JOBS_CHILD_LEASE_MS", 30000)
-	insert := "INSERT INTO jobs_ran (n, job_id, attempt, worker) VALUES (" + u.Dialect.Placeholder(1) + ", " + u.Dialect.Placeholder(2) + ", " + u.Dialect.Placeholder(3) + ", " + u.Dialect.Placeholder(4) + ")"
+	insert := "INSERT INTO jobs_ran (n, job_id, attempt, worker) VALUES (" + dialect.Placeholder(1) + ", " + dialect.Placeholder(2) + ", " + dialect.Placeholder(3) + ", " + dialect.Placeholder(4) + ")"
 	var clients []*jobs.Client
 	for i := 0; i < pools; i++ {
 		reg := jobs.NewRegistry()
@@ -58,7 +59,7 @@ func run() int {
 			_, err := db.ExecContext(ctx, insert, j.Args.N, j.ID, j.Attempt, j.LockedBy)
 			return err
 		}))
-		c, err = jobs.New(jobs.NewSQL(db, u.Dialect), jobs.Config{Registry: reg,
+		c, err = jobs.New(jobs.NewSQL(d), jobs.Config{Registry: reg,
 			Queues:       map[string]jobs.QueueConfig{"ran": {MaxWorkers: workers}},
 			PollInterval: 50 * time.Millisecond, MaintenanceInterval: 200 * time.Millisecond,
 			Lease: time.Duration(leaseMS) * time.Millisecond, JobTimeout: -1})

@@ -33,14 +33,14 @@ func (PostPublishedArgs) Kind() string { return "blog.post_published" }
 // every 10 minutes (once per slot however many instances run). Stop it with Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
-	sessions := session.NewStore(d.DB, d.Dialect)
+	sessions := session.NewStore(d)
 	reg := jobs.NewRegistry()
 	jobs.Register[PurgeSessionsArgs](reg, jobs.WorkFunc[PurgeSessionsArgs](func(ctx context.Context, _ *jobs.Job[PurgeSessionsArgs]) error {
 		n, err := sessions.DeleteExpired(ctx)
 		if err != nil {
 			return err
 		}
-		stale, err := auth.NewThrottle(d.DB, d.Dialect).DeleteStale(ctx)
+		stale, err := auth.NewThrottle(d).DeleteStale(ctx)
 		if n > 0 || stale > 0 {
 			app.Logger().Info("purged expired sessions and stale login-throttle rows", "sessions", n, "throttle_rows", stale)
 		}
@@ -55,7 +55,7 @@ func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 		app.Logger().Info("post published: subscribers would be notified now", "post", j.Args.PostID, "title", title)
 		return nil
 	}))
-	c, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{
+	c, err := jobs.New(jobs.NewSQL(d), jobs.Config{
 		Registry: reg,
 		Queues:   map[string]jobs.QueueConfig{"default": {MaxWorkers: 10}},
 		Periodic: []jobs.PeriodicJob{{Schedule: jobs.Every(10 * time.Minute),

@@ -27,7 +27,7 @@ import (
 // permission checks of other handlers (such as the API's writes).
 func Mount(ctx context.Context, app *framework.App) (*authhttp.Auth, error) {
 	d := app.Database()
-	sm := authhttp.NewSessions(app.Config(), session.NewStore(d.DB, d.Dialect))
+	sm := authhttp.NewSessions(app.Config(), session.NewStore(d))
 	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys(), Logger: app.Logger()})
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func Mount(ctx context.Context, app *framework.App) (*authhttp.Auth, error) {
 	r.Use(a.Middleware)
 	a.Mount(r)
 	// An insert-only jobs client: the publish action enqueues through it.
-	enq, err := jobs.New(jobs.NewSQL(d.DB, d.Dialect), jobs.Config{Logger: app.Logger()})
+	enq, err := jobs.New(jobs.NewSQL(d), jobs.Config{Logger: app.Logger()})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func publish(enq *jobs.Client) func(context.Context, *sql.Tx, admin.Selection) (
 // also seeds the table permissions.
 func EnsureSuperuser(ctx context.Context, app *framework.App, out io.Writer) error {
 	d := app.Database()
-	svc := auth.New(d.DB, d.Dialect)
+	svc := auth.New(d)
 	if _, err := svc.SeedPermissions(ctx); err != nil {
 		return fmt.Errorf("seed permissions: %w", err)
 	}
