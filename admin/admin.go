@@ -32,10 +32,10 @@ import (
 	"sync/atomic"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
-	"github.com/quarry-go/quarry/queries"
 )
 
 // staticDir is where the stylesheet and script are served, under the
@@ -164,7 +164,7 @@ type request struct {
 	r     *http.Request
 	st    *siteState
 	db    *framework.Database
-	user  queries.QuarryUser
+	user  auth.User
 	perms map[string]bool // nil for a superuser
 	m     *model          // the table of a table page
 	// estimates caches row estimates for the request (see estimate).

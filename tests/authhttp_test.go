@@ -187,7 +187,7 @@ func TestLoginFlow(t *testing.T) {
 		expect(t, "not a superuser", resp, 403, "")
 		// Becoming a superuser rotates the session token.
 		before = b.sessionCookie()
-		if _, err := db.Dialect().Queries(db.SQL).UserUpdate(ctx, queries.UserUpdateParams{ID: u.ID, Email: u.Email, IsActive: true, IsStaff: true, IsSuperuser: true, Data: u.Data}); err != nil {
+		if _, err := db.Dialect().Queries(db.SQL).UserUpdate(ctx, queries.UserUpdateParams{ID: u.ID, Email: u.Email, IsActive: true, IsStaff: true, IsSuperuser: true, Data: string(u.Data)}); err != nil {
 			t.Fatal(err)
 		}
 		resp, _ = b.do("GET", "/root", nil, nil)

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
 
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/session/sessiontest"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -36,6 +38,48 @@ func TestSessionStore(t *testing.T) {
 		}
 		if _, ok, _ := s.FindCtx(ctx, "soon"); ok {
 			t.Error("an expired session survived the cleanup")
+		}
+	})
+}
+
+// TestSessionUser checks that a session found under session.WithUser
+// carries its user exactly as package auth hands it out: the store
+// converts the user columns of its own query, and must do it the way
+// auth does.
+func TestSessionUser(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		migrated(t, db)
+		ctx := context.Background()
+		svc := auth.New(db.Database())
+		if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "ada", Email: "ada@example.com", Password: "plenty-long-secret", Staff: true}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := svc.Authenticate(ctx, "ada", "plenty-long-secret") // sets LastLogin
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session.NewStore(db.Database())
+		data, err := s.Codec.Encode(time.Now().Add(time.Hour), map[string]any{session.UserIDKey: u.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CommitCtx(ctx, "with-user", data, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		lctx, loaded := session.WithUser(ctx)
+		if _, ok, err := s.FindCtx(lctx, "with-user"); !ok || err != nil {
+			t.Fatalf("FindCtx = %v, %v", ok, err)
+		}
+		want, err := svc.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !loaded.Found || !reflect.DeepEqual(loaded.User, want) {
+			t.Errorf("the session's user\n%+v\nwant auth's\n%+v", loaded.User, want)
+		}
+		if want.LastLogin.IsZero() || want.PasswordChangedAt.IsZero() || want.CreatedAt.IsZero() || !want.IsStaff || want.Email != "ada@example.com" {
+			t.Errorf("auth.User lacks a column: %+v", want)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestUserCLI(t *testing.T) {
 			svc := auth.New(db.Database())
 			ctx := context.Background()
 			u, err := svc.Authenticate(ctx, "grace", generated)
-			if err != nil || !u.IsSuperuser || !u.IsStaff || !u.LastLogin.Valid {
+			if err != nil || !u.IsSuperuser || !u.IsStaff || u.LastLogin.IsZero() {
 				t.Fatalf("grace with the generated password: %+v %v", u, err)
 			}
 			run(0, "changepassword", "grace", "--password", "n3w-and-long-enough")
@@ -92,7 +93,7 @@ func TestAuthService(t *testing.T) {
 		svc := auth.New(db.Database())
 		q := db.Dialect().Queries(db.SQL)
 		u, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "editor", Email: "ed@example.com", Password: "plenty-long-secret"})
-		if err != nil || u.IsStaff || u.IsSuperuser || !u.PasswordChangedAt.Valid {
+		if err != nil || u.IsStaff || u.IsSuperuser || u.PasswordChangedAt.IsZero() {
 			t.Fatalf("CreateUser: %+v %v", u, err)
 		}
 		for _, c := range []struct{ user, pw string }{{"editor", "wrong-password-x"}, {"nobody", "plenty-long-secret"}} {
@@ -104,7 +105,7 @@ func TestAuthService(t *testing.T) {
 		weak := &auth.Hasher{Params: auth.DefaultParams}
 		weak.Params.Time = 1
 		old, _ := weak.Hash("plenty-long-secret")
-		if _, err := q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: u.ID, PasswordHash: old, ChangedAt: u.PasswordChangedAt}); err != nil {
+		if _, err := q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: u.ID, PasswordHash: old, ChangedAt: sql.NullTime{Time: u.PasswordChangedAt, Valid: true}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Authenticate(ctx, "editor", "plenty-long-secret"); err != nil {
@@ -138,7 +139,7 @@ func TestAuthService(t *testing.T) {
 		must(q.GroupPermissionAdd(ctx, queries.GroupPermissionAddParams{GroupID: gid, PermissionID: perm("quarry_audit_log.delete")}))
 		must(q.UserGroupAdd(ctx, queries.UserGroupAddParams{UserID: u.ID, GroupID: gid}))
 		must(q.UserPermissionSet(ctx, queries.UserPermissionSetParams{UserID: u.ID, PermissionID: perm("quarry_audit_log.delete"), Granted: false}))
-		u, _ = q.UserGetByID(ctx, u.ID)
+		u, _ = svc.UserByID(ctx, u.ID)
 		for code, want := range map[string]bool{"quarry_users.view": true, "quarry_audit_log.view": true, "quarry_audit_log.delete": false, "quarry_users.delete": false} {
 			if got, err := svc.HasPerm(ctx, u, code); err != nil || got != want {
 				t.Errorf("HasPerm(%s) = %v, %v; want %v", code, got, err, want)

@@ -6,4 +6,7 @@
 // permissions, and seed add/change/delete/view permissions for every table
 // — and logins throttled in the database (Throttle: growing delays per
 // account and address, a ceiling per account, no lockout for everyone).
+//
+// Users come out as [User]: plain values without the password hash, which
+// never leaves the package (passwords are checked here).
 package auth

@@ -53,30 +53,41 @@ func CheckUsername(name string) error {
 
 // CreateUser validates the username and the password's strength, hashes
 // the password and inserts the user.
-func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (queries.QuarryUser, error) {
+func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (User, error) {
 	if err := CheckUsername(p.Username); err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	if err := CheckStrength(p.Password, p.Username, p.Email); err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	hash, err := s.hasher.Hash(p.Password)
 	if err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	id, err := s.q.UserCreate(ctx, queries.UserCreateParams{Username: p.Username, Email: p.Email, PasswordHash: hash,
 		IsActive: true, IsStaff: p.Staff || p.Superuser, IsSuperuser: p.Superuser, Data: "{}"})
 	if errors.Is(err, queries.ErrUniqueViolation) {
-		return queries.QuarryUser{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
+		return User{}, fmt.Errorf("%w: %s", ErrUsernameTaken, p.Username)
 	} else if err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	// Record when the password was set (UserCreate leaves it NULL).
 	if _, err := s.q.UserSetPassword(ctx, queries.UserSetPasswordParams{ID: id, PasswordHash: hash,
 		ChangedAt: sql.NullTime{Time: time.Now().UTC(), Valid: true}}); err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
-	return s.q.UserGetByID(ctx, id)
+	return s.UserByID(ctx, id)
+}
+
+// UserByID returns the user with id; ErrNoSuchUser when there is none.
+func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
+	r, err := s.q.UserGetByID(ctx, id)
+	if errors.Is(err, queries.ErrNotFound) {
+		return User{}, fmt.Errorf("%w: id %d", ErrNoSuchUser, id)
+	} else if err != nil {
+		return User{}, err
+	}
+	return userFromRow(r), nil
 }
 
 // SetPassword checks the new password's strength and stores its hash.
@@ -105,10 +116,10 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 // user can have (see CheckUsername's length, invalid UTF-8, NUL) is such
 // an unknown user, and never reaches a query. A hash made with weaker
 // parameters is replaced on success.
-func (s *Service) Authenticate(ctx context.Context, username, password string) (queries.QuarryUser, error) {
+func (s *Service) Authenticate(ctx context.Context, username, password string) (User, error) {
 	u, found, err := s.findUser(ctx, username)
 	if err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	return s.verify(ctx, u, found, password)
 }
@@ -130,19 +141,19 @@ func (s *Service) findUser(ctx context.Context, username string) (u queries.Quar
 
 // verify is Authenticate's check of the password against the user
 // findUser returned (against a dummy hash when there is none).
-func (s *Service) verify(ctx context.Context, u queries.QuarryUser, found bool, password string) (queries.QuarryUser, error) {
+func (s *Service) verify(ctx context.Context, u queries.QuarryUser, found bool, password string) (User, error) {
 	if !found {
 		s.hasher.VerifyDummy(password)
-		return queries.QuarryUser{}, ErrInvalidCredentials
+		return User{}, ErrInvalidCredentials
 	}
 	ok, rehash, err := s.hasher.Verify(password, u.PasswordHash)
 	if errors.Is(err, ErrBadHash) {
 		s.hasher.VerifyDummy(password) // an unusable hash must not answer faster
 	} else if err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	if !ok || !u.IsActive {
-		return queries.QuarryUser{}, ErrInvalidCredentials
+		return User{}, ErrInvalidCredentials
 	}
 	if rehash {
 		if hash, err := s.hasher.Hash(password); err == nil {
@@ -152,16 +163,16 @@ func (s *Service) verify(ctx context.Context, u queries.QuarryUser, found bool, 
 	}
 	now := time.Now().UTC()
 	if _, err := s.q.UserSetLastLogin(ctx, queries.UserSetLastLoginParams{ID: u.ID, LastLogin: sql.NullTime{Time: now, Valid: true}}); err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	u.LastLogin = sql.NullTime{Time: now, Valid: true}
-	return u, nil
+	return userFromRow(u), nil
 }
 
 // Permissions returns the user's effective permission codenames: for an
 // inactive user none, otherwise the grants (direct or through groups)
 // minus explicit denials. A superuser's set is every permission.
-func (s *Service) Permissions(ctx context.Context, u queries.QuarryUser) ([]string, error) {
+func (s *Service) Permissions(ctx context.Context, u User) ([]string, error) {
 	switch {
 	case !u.IsActive:
 		return nil, nil
@@ -177,7 +188,7 @@ func (s *Service) Permissions(ctx context.Context, u queries.QuarryUser) ([]stri
 }
 
 // HasPerm reports whether the user holds codename ("<table>.<action>").
-func (s *Service) HasPerm(ctx context.Context, u queries.QuarryUser, codename string) (bool, error) {
+func (s *Service) HasPerm(ctx context.Context, u User, codename string) (bool, error) {
 	if !u.IsActive {
 		return false, nil
 	}

@@ -119,11 +119,12 @@ func possibleUsername(name string) bool {
 	return name != "" && textinput.Check("username", name, maxUsernameChars) == nil
 }
 
-// accountName is the throttle's name for the account a login names.
-func accountName(u queries.QuarryUser, found bool, username string) string {
+// accountName is the throttle's name for the account a login names: the
+// user id when found, else the username.
+func accountName(id int64, found bool, username string) string {
 	switch {
 	case found:
-		return "id:" + strconv.FormatInt(u.ID, 10)
+		return "id:" + strconv.FormatInt(id, 10)
 	case possibleUsername(username):
 		return "u:" + username
 	}
@@ -414,39 +415,49 @@ func (t *Throttle) inTx(ctx context.Context, fn func(q queries.LoginFailuresQuer
 // is refused with a *ThrottledError before the password is checked, every
 // other attempt is counted before the check, and a username that cannot
 // exist is answered like any wrong password.
-func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip string) (queries.QuarryUser, error) {
-	u, found, err := s.findUser(ctx, username)
+func (s *Service) Login(ctx context.Context, t *Throttle, username, password, ip string) (User, error) {
+	row, found, err := s.findUser(ctx, username)
 	if err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
-	a := newAttempt(accountName(u, found, username), ip)
+	a := newAttempt(accountName(row.ID, found, username), ip)
 	if err := t.begin(ctx, a); err != nil {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
-	u, err = s.verify(ctx, u, found, password)
+	u, err := s.verify(ctx, row, found, password)
 	if err != nil && !errors.Is(err, ErrInvalidCredentials) {
-		return queries.QuarryUser{}, err
+		return User{}, err
 	}
 	if endErr := t.end(ctx, a, err == nil); endErr != nil {
-		return queries.QuarryUser{}, endErr
+		return User{}, endErr
 	}
 	return u, err
 }
 
 // CheckPassword reports whether password is the user's, throttled like a
 // login to the same account, without recording a login (for
-// re-authentication such as a password change). A wrong password is
-// ErrInvalidCredentials.
-func (s *Service) CheckPassword(ctx context.Context, t *Throttle, u queries.QuarryUser, password, ip string) error {
-	a := newAttempt(accountName(u, true, u.Username), ip)
+// re-authentication such as a password change). The password is checked
+// against the hash stored now; a wrong password, or a user that no longer
+// exists, is ErrInvalidCredentials.
+func (s *Service) CheckPassword(ctx context.Context, t *Throttle, u User, password, ip string) error {
+	a := newAttempt(accountName(u.ID, true, u.Username), ip)
 	if err := t.begin(ctx, a); err != nil {
 		return err
 	}
-	ok, _, err := s.hasher.Verify(password, u.PasswordHash)
-	if errors.Is(err, ErrBadHash) {
-		s.hasher.VerifyDummy(password)
-	} else if err != nil {
+	var ok bool
+	row, err := s.q.UserGetByID(ctx, u.ID)
+	switch {
+	case errors.Is(err, queries.ErrNotFound):
+		s.hasher.VerifyDummy(password) // gone: as slow as a wrong password
+	case err != nil:
 		return err
+	default:
+		ok, _, err = s.hasher.Verify(password, row.PasswordHash)
+		if errors.Is(err, ErrBadHash) {
+			s.hasher.VerifyDummy(password)
+		} else if err != nil {
+			return err
+		}
 	}
 	if err := t.end(ctx, a, ok); err != nil {
 		return err

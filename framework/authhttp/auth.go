@@ -17,9 +17,9 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/signing"
-	"github.com/quarry-go/quarry/queries"
 )
 
 // Session keys.
@@ -100,8 +100,8 @@ func New(opts Options) (*Auth, error) {
 type userKey struct{}
 
 // UserFrom returns the logged-in user, if any.
-func UserFrom(ctx context.Context) (queries.QuarryUser, bool) {
-	u, ok := ctx.Value(userKey{}).(queries.QuarryUser)
+func UserFrom(ctx context.Context) (auth.User, bool) {
+	u, ok := ctx.Value(userKey{}).(auth.User)
 	return u, ok
 }
 
@@ -164,47 +164,46 @@ func (a *Auth) LogoutPath() string { return a.opts.LogoutPath }
 // loadUser returns the session's user, logging the session out when the
 // account is gone or deactivated or its password changed since the login.
 // A database error leaves the session alone.
-func (a *Auth) loadUser(r *http.Request) (queries.QuarryUser, bool, error) {
+func (a *Auth) loadUser(r *http.Request) (auth.User, bool, error) {
 	sm := a.opts.Sessions
 	id := sm.GetInt64(r.Context(), keyUserID)
 	if id == 0 {
-		return queries.QuarryUser{}, false, nil
+		return auth.User{}, false, nil
 	}
-	var u queries.QuarryUser
+	var u auth.User
 	var err error
 	if l, _ := r.Context().Value(loadedUserKey{}).(*session.Loaded); l != nil && l.Found && l.User.ID == id {
 		u = l.User // read with the session, in its query
 	} else {
-		d := framework.DatabaseFrom(r.Context())
-		u, err = d.Queries().UserGetByID(r.Context(), id)
-		if err != nil && !errors.Is(err, queries.ErrNotFound) {
-			return queries.QuarryUser{}, false, err
+		u, err = auth.New(framework.DatabaseFrom(r.Context())).UserByID(r.Context(), id)
+		if err != nil && !errors.Is(err, auth.ErrNoSuchUser) {
+			return auth.User{}, false, err
 		}
 	}
 	if err != nil || !u.IsActive || sm.GetInt64(r.Context(), keyPwChanged) != pwStamp(u) {
 		sm.Remove(r.Context(), keyUserID)
 		sm.Remove(r.Context(), keyPwChanged)
-		return queries.QuarryUser{}, false, nil
+		return auth.User{}, false, nil
 	}
 	// A change of privilege (staff, superuser) gets a new session token.
 	if p := privilege(u); sm.GetString(r.Context(), keyPrivilege) != p {
 		if err := sm.RenewToken(r.Context()); err != nil {
-			return queries.QuarryUser{}, false, err
+			return auth.User{}, false, err
 		}
 		sm.Put(r.Context(), keyPrivilege, p)
 	}
 	return u, true, nil
 }
 
-func privilege(u queries.QuarryUser) string {
+func privilege(u auth.User) string {
 	return fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser)
 }
 
-func pwStamp(u queries.QuarryUser) int64 {
-	if !u.PasswordChangedAt.Valid {
+func pwStamp(u auth.User) int64 {
+	if u.PasswordChangedAt.IsZero() {
 		return -1
 	}
-	return u.PasswordChangedAt.Time.UnixMicro()
+	return u.PasswordChangedAt.UnixMicro()
 }
 
 type jsonAnswersKey struct{}
@@ -265,17 +264,17 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 
 // RequirePerm lets through users holding codename ("<table>.<action>").
 func (a *Auth) RequirePerm(codename string) func(http.Handler) http.Handler {
-	return a.require(func(r *http.Request, u queries.QuarryUser) (bool, error) {
+	return a.require(func(r *http.Request, u auth.User) (bool, error) {
 		return a.HasPerm(r, u, codename)
 	})
 }
 
 // RequireSuperuser lets through active superusers only.
 func (a *Auth) RequireSuperuser(next http.Handler) http.Handler {
-	return a.require(func(_ *http.Request, u queries.QuarryUser) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)
+	return a.require(func(_ *http.Request, u auth.User) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)
 }
 
-func (a *Auth) require(allowed func(*http.Request, queries.QuarryUser) (bool, error)) func(http.Handler) http.Handler {
+func (a *Auth) require(allowed func(*http.Request, auth.User) (bool, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u, ok := UserFrom(r.Context())

@@ -192,7 +192,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 		framework.ServerError(w, r, a.log, "change password", err)
 		return
 	}
-	fresh, err := d.Queries().UserGetByID(r.Context(), u.ID)
+	fresh, err := svc.UserByID(r.Context(), u.ID)
 	if err == nil {
 		err = a.opts.Sessions.RenewToken(r.Context())
 	}

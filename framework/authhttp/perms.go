@@ -11,7 +11,6 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/session"
-	"github.com/quarry-go/quarry/queries"
 )
 
 // Permission sets are cached per user in the process, tagged with the
@@ -102,7 +101,7 @@ func (a *Auth) Permissions(r *http.Request) ([]string, error) {
 
 // HasPerm reports whether the request's user holds codename
 // ("<table>.<action>"); superusers hold every one.
-func (a *Auth) HasPerm(r *http.Request, u queries.QuarryUser, codename string) (bool, error) {
+func (a *Auth) HasPerm(r *http.Request, u auth.User, codename string) (bool, error) {
 	switch {
 	case !u.IsActive:
 		return false, nil

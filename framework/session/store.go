@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/queries"
 )
 
@@ -45,7 +47,7 @@ type Loaded struct {
 	// as the session's own query read it, and AuthVersion the permissions
 	// version (quarry_auth_version; 0 before any change) read with it.
 	Found       bool
-	User        queries.QuarryUser
+	User        auth.User
 	AuthVersion int64
 }
 
@@ -75,6 +77,26 @@ func NewStore(db *framework.Database) *Store {
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
+// sessionUser is the user columns of a session's row as an auth.User, the
+// way auth converts its own user row (package auth's userFromRow, which
+// this must follow: the tests compare the two).
+func sessionUser(r queries.SessionFindUserRow) auth.User {
+	return auth.User{
+		ID: r.ID, Username: r.Username, Email: r.Email,
+		IsActive: r.IsActive, IsStaff: r.IsStaff, IsSuperuser: r.IsSuperuser,
+		LastLogin: utcOrZero(r.LastLogin), PasswordChangedAt: utcOrZero(r.PasswordChangedAt),
+		CreatedAt: r.CreatedAt.UTC(), Data: json.RawMessage(r.Data),
+	}
+}
+
+// utcOrZero is t in UTC, or the zero time for NULL.
+func utcOrZero(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
 // FindCtx returns the data of a live session. Under a context from
 // WithUser, a logged-in user's session is read with its user in one query.
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
@@ -83,10 +105,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		if err != nil && !errors.Is(err, queries.ErrNotFound) {
 			return nil, false, err
 		} else if err == nil {
-			l.Found, l.AuthVersion = true, row.AuthVersion.Int64
-			l.User = queries.QuarryUser{ID: row.ID, Username: row.Username, Email: row.Email, PasswordHash: row.PasswordHash,
-				IsActive: row.IsActive, IsStaff: row.IsStaff, IsSuperuser: row.IsSuperuser, LastLogin: row.LastLogin,
-				PasswordChangedAt: row.PasswordChangedAt, CreatedAt: row.CreatedAt, Data: row.Data}
+			l.Found, l.User, l.AuthVersion = true, sessionUser(row), row.AuthVersion.Int64
 			s.touch(ctx, token, row.SessionData, row.Expiry)
 			return row.SessionData, true, nil
 		}
