@@ -32,14 +32,8 @@ type Capabilities struct {
 	// Returning: INSERT/UPDATE/DELETE … RETURNING. False on MySQL 8 (MariaDB
 	// has it for INSERT and DELETE only, so the family is treated as lacking it).
 	Returning bool
-	// SkipLocked: SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL, MySQL 8, MariaDB 10.6+).
-	SkipLocked bool
-	// Schemas: named schemas inside one database (PostgreSQL).
-	Schemas bool
 	// TransactionalDDL: DDL inside a transaction is rolled back with it.
 	TransactionalDDL bool
-	// AdvisoryLocks: session-level named locks (pg_advisory_lock, GET_LOCK).
-	AdvisoryLocks bool
 	// ListenNotify: LISTEN/NOTIFY for low-latency wake-ups (PostgreSQL).
 	ListenNotify bool
 	// ConcurrentWriters: more than one connection can write at once. False on

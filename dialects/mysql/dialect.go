@@ -40,8 +40,7 @@ func (Dialect) DriverName() string { return "mysql" }
 // the family is treated as lacking it), no transactional DDL; decimals and
 // enums compared with text parameters as doubles and as text.
 func (Dialect) Capabilities() dialects.Capabilities {
-	return dialects.Capabilities{SkipLocked: true, AdvisoryLocks: true, ConcurrentWriters: true,
-		ServerDatabases: true, OrderedDatetimeCompare: true}
+	return dialects.Capabilities{ConcurrentWriters: true, ServerDatabases: true, OrderedDatetimeCompare: true}
 }
 
 // FoldCase is LOWER, which folds by Unicode rules.

@@ -43,9 +43,9 @@ func (Dialect) DriverName() string { return "pgx" }
 
 // Capabilities: PostgreSQL can do everything Quarry asks.
 func (Dialect) Capabilities() dialects.Capabilities {
-	return dialects.Capabilities{Returning: true, SkipLocked: true, Schemas: true, TransactionalDDL: true,
-		AdvisoryLocks: true, ListenNotify: true, ConcurrentWriters: true, ConcurrentIndexes: true,
-		ServerDatabases: true, ExactDecimalCompare: true, OrderedEnumCompare: true, OrderedDatetimeCompare: true}
+	return dialects.Capabilities{Returning: true, TransactionalDDL: true, ListenNotify: true,
+		ConcurrentWriters: true, ConcurrentIndexes: true, ServerDatabases: true,
+		ExactDecimalCompare: true, OrderedEnumCompare: true, OrderedDatetimeCompare: true}
 }
 
 // FoldCase is LOWER, which folds by Unicode rules.
