@@ -311,7 +311,7 @@ func TestGenerateDispatcher(t *testing.T) {
 		`"github.com/quarry-go/quarry/dialects"`,
 		"func RegisterAdapter(dialect dialects.Name, newQueries func(DBTX) Querier) {",
 		"func Queries(h dialects.Handle) Querier {",
-		"case dialects.Postgres:\n\t\treturn `db: no adapter for dialect \"postgres\" is linked into this program: import _ \"example.com/app/db/postgres\"`",
+		"case \"postgres\":\n\t\treturn `db: no adapter for dialect \"postgres\" is linked into this program: import _ \"example.com/app/db/postgres\"`",
 	} {
 		if !strings.Contains(string(types), want) {
 			t.Errorf("types file lacks %q:\n%s", want, types)

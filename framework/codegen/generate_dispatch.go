@@ -24,9 +24,6 @@ type adapterRef struct {
 	Import string
 }
 
-// dialectConst is the dialects constant of each dialect name.
-var dialectConst = map[string]string{"postgres": "Postgres", "mysql": "MySQL", "sqlite": "SQLite"}
-
 // writeDispatcher renders the dispatcher of the types package pkg: a
 // registry the adapters fill from their init functions (the types package
 // cannot import them: they import it), RegisterAdapter, and Queries,
@@ -77,7 +74,7 @@ func noAdapter(dialect dialects.Name) string {
 	switch dialect {
 `, pkg)
 	for _, r := range refs {
-		fmt.Fprintf(b, "\tcase dialects.%s:\n\t\treturn %s\n", dialectConst[r.Dialect],
+		fmt.Fprintf(b, "\tcase %q:\n\t\treturn %s\n", r.Dialect,
 			goString(fmt.Sprintf("%s: no adapter for dialect %q is linked into this program: import _ %q", pkg, r.Dialect, r.Import)))
 	}
 	fmt.Fprintf(b, "\t}\n\treturn fmt.Sprintf(%s, dialect)\n}\n\n",

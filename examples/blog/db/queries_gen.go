@@ -86,11 +86,11 @@ func Queries(h dialects.Handle) Querier {
 // noAdapter is the message of Queries when dialect has no adapter.
 func noAdapter(dialect dialects.Name) string {
 	switch dialect {
-	case dialects.MySQL:
+	case "mysql":
 		return `db: no adapter for dialect "mysql" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/mysql"`
-	case dialects.Postgres:
+	case "postgres":
 		return `db: no adapter for dialect "postgres" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/postgres"`
-	case dialects.SQLite:
+	case "sqlite":
 		return `db: no adapter for dialect "sqlite" is linked into this program: import _ "github.com/quarry-go/quarry/examples/blog/db/sqlite"`
 	}
 	return fmt.Sprintf(`db: no adapter for dialect %q: quarry gen wrote adapters for mysql, postgres and sqlite only (one per sql: entry of sqlc.yaml)`, dialect)
