@@ -45,6 +45,7 @@ func Run(t *testing.T, open Open) {
 		{"Transactions", testTransactions},
 		{"Introspection", testIntrospection},
 		{"HostileIdentifiers", testHostileIdentifiers},
+		{"SchemaTools", testSchemaTools},
 		{"Fragments", testFragments},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -82,7 +82,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if bad := unsupportedObjects(opts.Dialect.Name(), ddl); len(bad) > 0 {
+	if bad := unsupportedObjects(opts.Dialect, ddl); len(bad) > 0 {
 		return nil, fmt.Errorf("%w: on %s, makemigrations cannot carry these through yet, and will not drop them silently: %s; write their migrations by hand (quarry migrate create) and keep them out of %s",
 			ErrUnsupported, opts.Dialect.Name(), strings.Join(bad, ", "), opts.SchemaDir)
 	}
@@ -146,7 +146,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	objUp = diffObjects(fromObjects, toObjects, dependsOnTables(opts.Dialect.Name(), upChanges))
+	objUp = diffObjects(fromObjects, toObjects, dependsOnTables(opts.Dialect, upChanges))
 	res := &Result{}
 	if len(upChanges) == 0 && objUp.empty() {
 		return res, nil
@@ -170,7 +170,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 		return nil, err
 	}
 	downChanges, downNotes := withoutEnumNarrowing(downChanges)
-	objDown = diffObjects(toObjects, fromObjects, dependsOnTables(opts.Dialect.Name(), downChanges))
+	objDown = diffObjects(toObjects, fromObjects, dependsOnTables(opts.Dialect, downChanges))
 	backfill, problems := backfills(opts.Dialect, upChanges)
 	if len(problems) > 0 {
 		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
@@ -199,19 +199,22 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 }
 
 // dependsOnTables returns which unchanged objects a set of table changes
-// forces to be dropped and created again: on PostgreSQL and SQLite every
-// view when any table changes (a view pins the columns it reads), and on
-// SQLite every trigger too (a rebuilt table loses its triggers).
-func dependsOnTables(d dialects.Name, changes []schema.Change) func(object) bool {
-	if len(changes) == 0 || d == dialects.MySQL {
+// forces to be dropped and created again: when any table changes, every
+// object of a kind the dialect recreates around table changes
+// (dialects.SchemaTools.RecreateAroundTableChanges: PostgreSQL's views,
+// SQLite's views and triggers).
+func dependsOnTables(d dialects.Dialect, changes []schema.Change) func(object) bool {
+	if len(changes) == 0 {
 		return nil
 	}
-	return func(o object) bool { return o.Kind == "view" || d == dialects.SQLite && o.Kind == "trigger" }
+	return func(o object) bool { return d.RecreateAroundTableChanges(o.Kind) }
 }
 
 // backfills returns, for each column that becomes NOT NULL with a default,
-// the UPDATE that gives its NULLs that default first (SQLite's rebuild does
-// it with IFNULL), and refuses a column that becomes NOT NULL without one.
+// the UPDATE that gives its NULLs that default first, and refuses a column
+// that becomes NOT NULL without one. Where a column change rebuilds the
+// table (SQLite), Atlas's rebuild copies the rows with IFNULL(column,
+// default) and needs no UPDATE.
 func backfills(d dialects.Dialect, changes []schema.Change) (stmts, problems []string) {
 	for _, c := range changes {
 		mt, ok := c.(*schema.ModifyTable)
@@ -235,7 +238,7 @@ func backfills(d dialects.Dialect, changes []schema.Change) (stmts, problems []s
 					"Give it a DEFAULT (its NULLs are then filled with it), or fill them in an earlier migration", mt.T.Name, mc.To.Name))
 				continue
 			}
-			if d.Name() == dialects.SQLite {
+			if d.ColumnChangesRebuildTable() {
 				continue
 			}
 			col := d.QuoteIdent(mc.To.Name)
@@ -266,14 +269,13 @@ func diffWithRenames(ctx context.Context, fromDB *scratch, hints *renames, from,
 	return append(renames, rest...), nil
 }
 
-// dropImplicitFKIndexes adds, on MySQL, the drop of the index the server
-// created for a foreign key (named after it) when the foreign key is
+// dropImplicitFKIndexes adds the drop of the index the database created
+// for a foreign key (MySQL, named after it; see
+// dialects.SchemaTools.ImplicitForeignKeyIndex) when the foreign key is
 // dropped and the index is not wanted. Atlas hides such an index while the
 // key exists and leaves it behind, so the schema would not match.
 func dropImplicitFKIndexes(ctx context.Context, fromDB *scratch, changes []schema.Change, to *schema.Schema) error {
-	if fromDB.url.Dialect.Name() != dialects.MySQL {
-		return nil
-	}
+	d := fromDB.url.Dialect
 	for _, c := range changes {
 		mt, ok := c.(*schema.ModifyTable)
 		if !ok {
@@ -290,13 +292,11 @@ func dropImplicitFKIndexes(ctx context.Context, fromDB *scratch, changes []schem
 					continue
 				}
 			}
-			var n int
-			err := fromDB.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.STATISTICS
-				WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?`, mt.T.Name, fk.F.Symbol).Scan(&n)
+			has, err := d.ImplicitForeignKeyIndex(ctx, fromDB.db, mt.T.Name, fk.F.Symbol)
 			if err != nil {
 				return fmt.Errorf("look up the index of foreign key %s: %w", fk.F.Symbol, err)
 			}
-			if n > 0 {
+			if has {
 				// With its parts: Atlas's MySQL planner skips a part-less drop.
 				idx := &schema.Index{Name: fk.F.Symbol, Table: mt.T}
 				for _, col := range fk.F.Columns {

@@ -78,17 +78,12 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 	for _, o := range list {
 		fmt.Fprintf(&b, "\n%s;\n", strings.TrimSuffix(strings.TrimSpace(o.Create), ";"))
 	}
-	if d.Name() == dialects.MySQL {
-		var routines, triggers int
-		err := db.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),
-			(SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE())`).Scan(&routines, &triggers)
-		if err != nil {
-			return "", fmt.Errorf("count routines and triggers: %w", err)
-		}
-		if routines+triggers > 0 {
-			fmt.Fprintf(&b, "\n-- Not included: %d function(s) or procedure(s) and %d trigger(s); on MySQL, keep them in\n-- hand-written migrations (quarry migrate create).\n", routines, triggers)
-		}
+	unlisted, err := d.UnlistedObjects(ctx, db)
+	if err != nil {
+		return "", fmt.Errorf("the objects inspectdb leaves out: %w", err)
+	}
+	if unlisted != "" {
+		fmt.Fprintf(&b, "\n-- Not included: %s; on %s, keep them in\n-- hand-written migrations (quarry migrate create).\n", unlisted, d.ProductName())
 	}
 	return b.String(), nil
 }

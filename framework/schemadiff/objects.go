@@ -22,57 +22,19 @@ type object struct {
 func (o object) key() string { return o.Kind + " " + o.Name }
 
 // objects lists the scratch database's views, functions, triggers and
-// extensions. Kinds a dialect cannot report are refused where the DDL uses
-// them (see unsupportedObjects).
+// extensions (dialects.SchemaTools.SchemaObjects). Kinds a dialect cannot
+// report are refused where the DDL uses them (see unsupportedObjects).
 func (s *scratch) objects(ctx context.Context) (map[string]object, error) {
-	var q string
-	switch s.url.Dialect.Name() {
-	case dialects.SQLite:
-		q = `SELECT type, name, sql, 'DROP ' || upper(type) || ' ' || '"' || name || '"', rowid
-			FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL`
-	case dialects.Postgres:
-		q = `SELECT 'view', c.relname, 'CREATE VIEW ' || quote_ident(c.relname) || ' AS' || chr(10) || pg_get_viewdef(c.oid),
-				'DROP VIEW ' || quote_ident(c.relname), c.oid::bigint
-			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE c.relkind = 'v' AND n.nspname = current_schema()
-			  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-			UNION ALL
-			SELECT 'function', p.oid::regprocedure::text, pg_get_functiondef(p.oid), 'DROP FUNCTION ' || p.oid::regprocedure::text, p.oid::bigint
-			FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-			WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p')
-			  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-			UNION ALL
-			SELECT 'trigger', t.tgname || ' ON ' || c.relname, pg_get_triggerdef(t.oid),
-				'DROP TRIGGER ' || quote_ident(t.tgname) || ' ON ' || quote_ident(c.relname), t.oid::bigint
-			FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE NOT t.tgisinternal AND n.nspname = current_schema()
-			UNION ALL
-			SELECT 'extension', e.extname, 'CREATE EXTENSION IF NOT EXISTS ' || quote_ident(e.extname),
-				'DROP EXTENSION IF EXISTS ' || quote_ident(e.extname), e.oid::bigint
-			FROM pg_extension e WHERE e.extname <> 'plpgsql'`
-	case dialects.MySQL:
-		q = `SELECT 'view', TABLE_NAME, CONCAT('CREATE VIEW ', CHAR(96), TABLE_NAME, CHAR(96), ' AS ', VIEW_DEFINITION),
-				CONCAT('DROP VIEW ', CHAR(96), TABLE_NAME, CHAR(96)), 0
-			FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()`
-	}
-	rows, err := s.db.QueryContext(ctx, q)
+	list, err := s.url.Dialect.SchemaObjects(ctx, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("list views and functions: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]object{}
-	for rows.Next() {
-		var o object
-		if err := rows.Scan(&o.Kind, &o.Name, &o.Create, &o.Drop, &o.order); err != nil {
-			return nil, err
-		}
-		if s.url.Dialect.Name() == dialects.MySQL {
-			// MySQL qualifies every name with the (scratch) database's.
-			o.Create = strings.ReplaceAll(o.Create, "`"+s.url.Database+"`.", "")
-		}
+	for _, so := range list {
+		o := object{Kind: so.Kind, Name: so.Name, Create: so.Create, Drop: so.Drop, order: int(so.Order)}
 		out[o.key()] = o
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // objectChanges are the statements that carry the objects from one state
@@ -165,12 +127,11 @@ func sortedKeys(m map[string]object) []string {
 
 // unsupportedObjects names the DDL statements that create objects the
 // differ cannot carry through on dialect d, so they are refused instead of
-// being left out silently.
-func unsupportedObjects(d dialects.Name, stmts []located) []string {
+// being left out silently: those no dialect lists, and those d does not
+// (dialects.SchemaTools.UnlistedObjectKinds).
+func unsupportedObjects(d dialects.Dialect, stmts []located) []string {
 	kinds := []string{"VIRTUAL TABLE", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "RULE", "POLICY", "SCHEMA", "AGGREGATE", "OPERATOR"}
-	if d == dialects.MySQL {
-		kinds = append(kinds, "FUNCTION", "PROCEDURE", "TRIGGER", "EVENT")
-	}
+	kinds = append(kinds, d.UnlistedObjectKinds()...)
 	var out []string
 	for _, st := range stmts {
 		var words []string // the statement's words without modifiers

@@ -7,8 +7,6 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/schema"
-
-	"github.com/quarry-go/quarry/dialects"
 )
 
 // render writes the goose migration file for the up and down plans, with
@@ -29,8 +27,8 @@ func render(opts Options, summary []string, up, down *migrate.Plan, objUp, objDo
 	case hasConcurrently(up) || hasConcurrently(down):
 		b.WriteString("-- Indexes are built CONCURRENTLY, which PostgreSQL cannot do in a\n" +
 			"-- transaction: this migration is not atomic.\n-- +goose NO TRANSACTION\n")
-	case opts.Dialect.Name() == dialects.MySQL:
-		b.WriteString("-- MySQL commits each DDL statement on its own: this migration is not atomic.\n")
+	case !opts.Dialect.Capabilities().TransactionalDDL:
+		fmt.Fprintf(&b, "-- %s commits each DDL statement on its own: this migration is not atomic.\n", opts.Dialect.ProductName())
 	case rebuild:
 		b.WriteString("-- SQLite rebuilds a table here: foreign keys are switched off outside the\n" +
 			"-- transaction (a PRAGMA inside one is ignored), the rebuild runs in one\n" +

@@ -33,11 +33,16 @@ type scratch struct {
 	drop  func() error
 }
 
-// newScratch creates an empty scratch database of dialect d. devURL names
-// the server for PostgreSQL and MySQL (any database on it).
+// newScratch creates an empty scratch database of dialect d (see
+// dialects.SchemaTools.CreateScratch). devURL names the server when d's
+// databases live on one (any database on it); otherwise it is unused.
 func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratch, error) {
-	if d.Name() == dialects.SQLite {
-		db, u, err := dialects.Open(ctx, "sqlite::memory:")
+	if !d.Capabilities().ServerDatabases {
+		u, err := d.CreateScratch(ctx, nil, nil, "")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrScratch, err)
+		}
+		db, err := dialects.OpenURL(ctx, u)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrScratch, err)
 		}
@@ -61,53 +66,22 @@ func newScratch(ctx context.Context, d dialects.Dialect, devURL string) (*scratc
 		// Dropped even when ctx was cancelled (Ctrl-C) or failed.
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		q := "DROP DATABASE IF EXISTS " + d.QuoteIdent(name)
-		if d.Name() == dialects.Postgres {
-			q += " WITH (FORCE)"
-		}
-		_, err := admin.ExecContext(dctx, q)
+		err := d.DropScratch(dctx, admin, name)
 		if err != nil {
 			err = fmt.Errorf("drop scratch database %s on the dev server (drop it by hand): %w", name, err)
 		}
 		return errors.Join(err, admin.Close())
 	}
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)+scratchCharset(ctx, admin, d, server)); err != nil {
+	u, err := d.CreateScratch(ctx, admin, server, name)
+	if err != nil {
 		// An interrupted CREATE may still have created it.
 		return nil, errors.Join(fmt.Errorf("%w: create %s on the dev server: %w", ErrScratch, name, err), drop())
 	}
-	u, err := server.WithDatabase(name)
-	if err == nil {
-		var db *sql.DB
-		if db, err = dialects.OpenURL(ctx, u); err == nil {
-			return newScratchOn(db, u, func() error { return errors.Join(db.Close(), drop()) })
-		}
+	db, err := dialects.OpenURL(ctx, u)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%w: %w", ErrScratch, err), drop())
 	}
-	return nil, errors.Join(fmt.Errorf("%w: %w", ErrScratch, err), drop())
-}
-
-// scratchCharset is, on MySQL, the character set and collation of the
-// database the dev URL names, so that tables planned on the scratch
-// database carry the target's defaults, not the server's.
-func scratchCharset(ctx context.Context, admin *sql.DB, d dialects.Dialect, server *dialects.URL) string {
-	if d.Name() != dialects.MySQL || server.Database == "" {
-		return ""
-	}
-	var charset, collation string
-	err := admin.QueryRowContext(ctx, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME
-		FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, server.Database).Scan(&charset, &collation)
-	if err != nil || !plainWord(charset) || !plainWord(collation) {
-		return ""
-	}
-	return " CHARACTER SET " + charset + " COLLATE " + collation
-}
-
-func plainWord(s string) bool {
-	for _, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return s != ""
+	return newScratchOn(db, u, func() error { return errors.Join(db.Close(), drop()) })
 }
 
 func newScratchOn(db *sql.DB, u *dialects.URL, drop func() error) (*scratch, error) {
