@@ -9,7 +9,8 @@ import (
 
 // testIntrospection creates two tables with DDL built from QuoteIdent
 // (an integer primary key, NOT NULL text, a nullable timestamp, a foreign
-// key, a unique index) and reads them back with introspect.Load.
+// key, a unique index) and reads them back with introspect.Load, then
+// through the dialect's Catalog methods (testCatalogRows).
 func testIntrospection(t *testing.T, open Open) {
 	e := newEnv(t, open)
 	q := e.db.Dialect.QuoteIdent
@@ -90,6 +91,7 @@ func testIntrospection(t *testing.T, open Open) {
 	if !ok || !slices.Equal(parent.PrimaryKey, []string{"id"}) || len(parent.ForeignKeys) != 0 {
 		t.Errorf("dt_parent: %+v (found %v)", parent, ok)
 	}
+	testCatalogRows(e)
 }
 
 func tableNames(s *introspect.Schema) []string {

@@ -185,156 +185,21 @@ func (s *Schema) ReferencesTo(table string) []Reference {
 // or a *framework.Tx to read it inside a transaction.
 func Load(ctx context.Context, h dialects.Handle) (*Schema, error) {
 	db, d := h.Handle()
-	var (
-		s   *Schema
-		err error
-	)
-	switch d.Name() {
-	case dialects.Postgres:
-		s, err = loadPostgres(ctx, db)
-	case dialects.MySQL:
-		s, err = loadMySQL(ctx, db)
-	case dialects.SQLite:
-		s, err = loadSQLite(ctx, db)
-	default:
-		return nil, fmt.Errorf("introspect: unsupported dialect %q", d.Name())
-	}
+	rows, err := readCatalog(ctx, db, d)
 	if err != nil {
 		return nil, fmt.Errorf("introspect %s: %w", d.Name(), err)
 	}
+	s := build(rows)
 	s.Dialect = d.Name()
-	slices.SortFunc(s.Tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })
-	for _, t := range s.Tables {
-		for _, ix := range t.Indexes {
-			if ix.Primary && len(t.PrimaryKey) == 0 {
-				t.PrimaryKey = ix.Columns
-			}
-		}
-	}
 	return s, nil
-}
-
-// builder collects rows of per-dialect catalog queries into tables.
-type builder struct {
-	tables map[string]*Table
-	order  []string
-}
-
-func newBuilder() *builder { return &builder{tables: map[string]*Table{}} }
-
-func (b *builder) add(name string, estimate int64) {
-	if _, ok := b.tables[name]; !ok {
-		b.tables[name] = &Table{Name: name, RowEstimate: estimate}
-		b.order = append(b.order, name)
-	}
-}
-
-func (b *builder) schema() *Schema {
-	s := &Schema{}
-	for _, n := range b.order {
-		s.Tables = append(s.Tables, b.tables[n])
-	}
-	return s
-}
-
-// addFK appends a column pair to the table's foreign key called name.
-func (b *builder) addFK(table, name, col, refTable, refCol, onDelete string) {
-	t, ok := b.tables[table]
-	if !ok {
-		return
-	}
-	if n := len(t.ForeignKeys); n > 0 && t.ForeignKeys[n-1].Name == name {
-		fk := &t.ForeignKeys[n-1]
-		fk.Columns = append(fk.Columns, col)
-		fk.RefColumns = append(fk.RefColumns, refCol)
-		return
-	}
-	t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Name: name, Columns: []string{col}, RefTable: refTable, RefColumns: []string{refCol}, OnDelete: strings.ToUpper(onDelete)})
-}
-
-// scanFK reads one row of a foreign-key catalog query (table, constraint,
-// column, referenced table, referenced column, ON DELETE action).
-func (b *builder) scanFK(scan func(...any) error) error {
-	var table, name, col, refTable, refCol, onDelete string
-	if err := scan(&table, &name, &col, &refTable, &refCol, &onDelete); err != nil {
-		return err
-	}
-	b.addFK(table, name, col, refTable, refCol, onDelete)
-	return nil
-}
-
-// addIndexColumn appends a column to the table's index called name.
-func (b *builder) addIndexColumn(table, name, col string, unique, primary bool) {
-	t, ok := b.tables[table]
-	if !ok {
-		return
-	}
-	if n := len(t.Indexes); n > 0 && t.Indexes[n-1].Name == name {
-		t.Indexes[n-1].Columns = append(t.Indexes[n-1].Columns, col)
-		return
-	}
-	t.Indexes = append(t.Indexes, Index{Name: name, Columns: []string{col}, Unique: unique, Primary: primary})
-}
-
-// literalDefault recognises a default that is a plain value: a quoted
-// string (optionally cast, as PostgreSQL reports it), a number or a boolean.
-func literalDefault(expr string) (string, bool) {
-	e := strings.TrimSpace(expr)
-	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
-		e = strings.TrimSpace(e[1 : len(e)-1])
-	}
-	if strings.HasPrefix(e, "'") {
-		end := strings.LastIndex(e, "'")
-		if end == 0 {
-			return "", false
-		}
-		rest := e[end+1:]
-		if rest != "" && !strings.HasPrefix(rest, "::") {
-			return "", false
-		}
-		return strings.ReplaceAll(e[1:end], "''", "'"), true
-	}
-	switch strings.ToLower(e) {
-	case "true":
-		return "true", true
-	case "false":
-		return "false", true
-	}
-	if _, err := strconv.ParseFloat(strings.TrimSuffix(e, "::numeric"), 64); err == nil {
-		return strings.TrimSuffix(e, "::numeric"), true
-	}
-	return "", false
-}
-
-func queryRows(ctx context.Context, db queries.DBTX, q string, scan func(sc func(...any) error) error, args ...any) error {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // Estimate returns the database's current estimate of table's row count,
 // or -1 when it keeps none (SQLite) or has not gathered one yet. It costs
 // one catalog lookup, not a count.
 func Estimate(ctx context.Context, db queries.DBTX, d dialects.Dialect, table string) (int64, error) {
-	var q string
-	switch d.Name() {
-	case dialects.Postgres:
-		q = `SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = $1`
-	case dialects.MySQL:
-		q = `SELECT COALESCE(table_rows, -1) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`
-	default:
-		return -1, nil
-	}
-	var n int64
-	if err := db.QueryRowContext(ctx, q, table).Scan(&n); err != nil {
+	n, err := d.RowEstimate(ctx, db, table)
+	if err != nil {
 		return -1, fmt.Errorf("introspect: estimate %s: %w", table, err)
 	}
 	return n, nil
