@@ -13,12 +13,13 @@ QUARRY := go run ./cmd/quarry
 
 all: gen lint test
 
-## gen: run sqlc, check dialect parity, write shared types and adapters (framework and demo)
+## gen: run sqlc, check dialect parity, write shared types and adapters (framework, tenant registry and demo)
 gen:
 	$(QUARRY) gen --types queries
+	cd tenancy && go run ../cmd/quarry gen --types registrydb
 	cd examples/blog && go run ../../cmd/quarry gen --types db
 
-## migrations: write the migrations that catch the framework's and the demo's migrations up
+## migrations: write the migrations that catch the framework's, the tenant registry's and the demo's migrations up
 ## with their DDL, on every dialect (needs the PostgreSQL and MySQL servers)
 migrations:
 	@$(MAKE) --no-print-directory makemigrations MM_FLAGS=
@@ -33,6 +34,9 @@ makemigrations:
 		echo "framework ($$d):"; \
 		$(QUARRY) makemigrations $(MM_FLAGS) --framework-schema --dialect $$d --dev-url "$$dev" \
 			--schema sql/$$d --dir dialects/$$d/migrations || exit 1; \
+		echo "tenant registry ($$d):"; \
+		(cd tenancy && go run ../cmd/quarry makemigrations $(MM_FLAGS) --framework-schema --dialect $$d --dev-url "$$dev" \
+			--schema sql/$$d --dir migrations/$$d) || exit 1; \
 		echo "demo ($$d):"; \
 		(cd examples/blog && go run ../../cmd/quarry makemigrations $(MM_FLAGS) --dialect $$d --dev-url "$$dev") || exit 1; \
 	done

@@ -39,6 +39,9 @@ type Status string
 const (
 	StatusActive    Status = "active"
 	StatusSuspended Status = "suspended"
+	// StatusProvisioning: the Registry is still creating the tenant's
+	// database (or a Create was killed part-way). No lookup returns it.
+	StatusProvisioning Status = "provisioning"
 )
 
 // Tenant is one organisation served by the app.
@@ -66,14 +69,21 @@ var (
 	// ErrUnsupported: the mode cannot be had on this dialect (the error
 	// says why).
 	ErrUnsupported = errors.New("tenancy: unsupported")
+	// ErrInvalid: a slug, host, name, mode or status the registry refuses
+	// (the error says which and why).
+	ErrInvalid = errors.New("tenancy: invalid")
+	// ErrExists: the slug, host or database is taken already.
+	ErrExists = errors.New("tenancy: already exists")
 )
 
 // Lookup finds tenants; the Registry implements it, and a cache wraps it.
 type Lookup interface {
-	// TenantBySlug returns the tenant with slug, or ErrNoTenant.
+	// TenantBySlug returns the active tenant with slug, or an error
+	// wrapping ErrNoTenant (none, or still being created) or ErrSuspended.
 	TenantBySlug(ctx context.Context, slug string) (*Tenant, error)
-	// TenantByHost returns the tenant a custom domain (lower case, no port)
-	// is registered to, or ErrNoTenant.
+	// TenantByHost returns the active tenant a custom domain (lower case,
+	// no port) is registered to, or an error wrapping ErrNoTenant or
+	// ErrSuspended.
 	TenantByHost(ctx context.Context, host string) (*Tenant, error)
 }
 
