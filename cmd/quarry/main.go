@@ -39,7 +39,12 @@ func (e *exitError) Unwrap() error { return e.err }
 // run executes the CLI and returns the process exit code: 0 on success, 1
 // on failure, 2 on a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	return runRoot(ctx, newRootCmd(stdout, stderr), args, stderr)
+}
+
+// runRoot is run with the root command built by the caller (a test sets
+// its stdin).
+func runRoot(ctx context.Context, root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -71,6 +76,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
   quarry migrate up     apply the framework's migrations, then the app's
   quarry serve          serve the framework router (health checks) on QUARRY_BIND
   quarry worker         run the job queue maintenance; --status prints counts
+  quarry tenant         create, list, suspend, migrate and delete tenants
 
 Configuration comes from the environment: DATABASE_URL (sqlite:./var/app.db,
 postgres://…, mysql://…), QUARRY_BIND, QUARRY_SECRET_KEY (and QUARRY_SECRET_KEY_FALLBACKS
@@ -82,7 +88,7 @@ for rotation), QUARRY_TRUSTED_PROXIES, QUARRY_ENV.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newGenCmd(), newMakeMigrationsCmd(), newMigrateCmd(), newInspectDBCmd(), newServeCmd(), newVersionCmd(),
-		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd(), newWorkerCmd())
+		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd(), newWorkerCmd(), newTenantCmd())
 	return root
 }
 

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/tenancy"
+)
+
+// tenantFlags are shared by every tenant verb.
+type tenantFlags struct {
+	databaseURL, sqliteDir, prefix, dir string
+}
+
+func newTenantCmd() *cobra.Command {
+	f := &tenantFlags{}
+	cmd := &cobra.Command{
+		Use:   "tenant",
+		Short: "Create, list, suspend, migrate and delete tenants (multi-tenancy)",
+		Long: `tenant manages the tenant registry kept in DATABASE_URL's database (its tables
+are created on first use, versioned in quarry_tenancy_migrations). Each tenant
+has a database of its own: a SQLite file under --sqlite-dir when the registry
+is on SQLite, else a database named <prefix><slug> on the registry's server,
+or wherever --tenant-database-url says. create and migrate apply the
+framework's migrations and the app's (--dir, as for quarry migrate) to it.
+Database passwords are never printed.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown tenant verb %q (want create, list, show, suspend, resume, delete, migrate, adddomain or removedomain)", args[0])}
+			}
+			return usageError{errors.New("tenant needs a verb: create, list, show, suspend, resume, delete, migrate, adddomain or removedomain")}
+		},
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.databaseURL, "database-url", "", "the registry's database URL (default: $DATABASE_URL)")
+	pf.StringVar(&f.sqliteDir, "sqlite-dir", tenancy.DefaultSQLiteDir, "directory of SQLite tenants' files")
+	pf.StringVar(&f.prefix, "database-prefix", tenancy.DefaultDatabasePrefix, "start of the names of tenant databases made on a server")
+	pf.StringVar(&f.dir, "dir", "migrations", "directory of the app's migrations (default: migrations/<dialect> when it exists, else migrations)")
+
+	var name, mode, tenantURL string
+	create := &cobra.Command{
+		Use: "create SLUG", Short: "Register a tenant, create its database and migrate it", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+				t, err := reg.Create(cmd.Context(), tenancy.CreateParams{Slug: args[0], Name: name, Mode: tenancy.Mode(mode), DatabaseURL: tenantURL})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "created tenant %s (id %d) in %s\n", t.Slug, t.ID, dialects.Redact(t.DatabaseURL))
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
+	create.Flags().StringVar(&mode, "mode", string(tenancy.ModeDatabase), "storage mode (database)")
+	create.Flags().StringVar(&tenantURL, "tenant-database-url", "", "URL of the database to create for the tenant, e.g. on another server (default: beside the registry)")
+
+	var all bool
+	var concurrency int
+	migrateCmd := &cobra.Command{
+		Use: "migrate [SLUG]", Short: "Apply pending migrations to one tenant, or to all with --all",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all == (len(args) == 1) || len(args) > 1 {
+				return usageError{errors.New("name one tenant, or pass --all")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+				out := cmd.OutOrStdout()
+				if !all {
+					t, err := reg.Show(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					if err := reg.MigrateTenant(cmd.Context(), t); err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "%s: up to date\n", t.Slug)
+					return nil
+				}
+				start := time.Now()
+				n := 0
+				err := reg.MigrateAll(cmd.Context(), concurrency, func(slug string, err error) {
+					n++
+					if err != nil {
+						fmt.Fprintf(out, "%s: FAILED: %v\n", slug, err)
+						return
+					}
+					fmt.Fprintf(out, "%s: up to date\n", slug)
+				})
+				fmt.Fprintf(out, "%d tenants in %s\n", n, time.Since(start).Round(time.Millisecond))
+				return err
+			})
+		},
+	}
+	migrateCmd.Flags().BoolVar(&all, "all", false, "migrate every tenant (a failure does not stop the others)")
+	migrateCmd.Flags().IntVar(&concurrency, "concurrency", 4, "tenants migrated at once with --all")
+
+	var yes, keepData bool
+	deleteCmd := &cobra.Command{
+		Use: "delete SLUG", Short: "Delete a tenant and drop its database (asks first unless --yes)", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+				t, err := reg.Show(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if !yes {
+					what := "and DROP its database " + dialects.Redact(t.DatabaseURL)
+					if keepData {
+						what = "(its database " + dialects.Redact(t.DatabaseURL) + " is kept)"
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "Delete tenant %s %s? Type the slug to confirm: ", t.Slug, what)
+					line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+					if strings.TrimSpace(line) != t.Slug {
+						fmt.Fprintln(cmd.ErrOrStderr())
+						return &exitError{code: 1, err: errors.New("not confirmed; nothing deleted (pass --yes to skip the question)")}
+					}
+				}
+				if err := reg.Delete(cmd.Context(), t.Slug, !keepData); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted tenant %s\n", t.Slug)
+				return nil
+			})
+		},
+	}
+	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	deleteCmd.Flags().BoolVar(&keepData, "keep-data", false, "leave the tenant's database in place")
+
+	status := func(use, short string, s tenancy.Status, done string) *cobra.Command {
+		return &cobra.Command{
+			Use: use + " SLUG", Short: short, Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+					if err := reg.SetStatus(cmd.Context(), args[0], s); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
+					return nil
+				})
+			},
+		}
+	}
+	domain := func(use, short string, fn func(*tenancy.Registry, *cobra.Command, string, string) error, done string) *cobra.Command {
+		return &cobra.Command{
+			Use: use + " SLUG HOST", Short: short, Args: exactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+					if err := fn(reg, cmd, args[0], args[1]); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s\n", done, strings.ToLower(args[1]), args[0])
+					return nil
+				})
+			},
+		}
+	}
+
+	cmd.AddCommand(create,
+		&cobra.Command{
+			Use: "list", Short: "List every tenant", Args: exactArgs(0),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+					ts, err := reg.List(cmd.Context())
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "SLUG\tNAME\tMODE\tSTATUS\tDATABASE\tCREATED")
+					for _, t := range ts {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Mode, t.Status, dialects.Redact(t.DatabaseURL), t.CreatedAt.UTC().Format(time.RFC3339))
+					}
+					return tw.Flush()
+				})
+			},
+		},
+		&cobra.Command{
+			Use: "show SLUG", Short: "Show one tenant and its domains", Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+					t, err := reg.Show(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					hosts, err := reg.Domains(cmd.Context(), t.Slug)
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+					for _, kv := range [][2]string{{"slug", t.Slug}, {"name", t.Name}, {"id", fmt.Sprint(t.ID)}, {"mode", string(t.Mode)},
+						{"status", string(t.Status)}, {"database", dialects.Redact(t.DatabaseURL)}, {"domains", strings.Join(hosts, " ")},
+						{"created", t.CreatedAt.UTC().Format(time.RFC3339)}, {"updated", t.UpdatedAt.UTC().Format(time.RFC3339)}} {
+						fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
+					}
+					return tw.Flush()
+				})
+			},
+		},
+		status("suspend", "Suspend a tenant: its requests are answered 404", tenancy.StatusSuspended, "suspended"),
+		status("resume", "Resume a suspended tenant", tenancy.StatusActive, "resumed"),
+		deleteCmd,
+		migrateCmd,
+		domain("adddomain", "Register a custom domain for a tenant", func(reg *tenancy.Registry, cmd *cobra.Command, slug, host string) error {
+			return reg.AddDomain(cmd.Context(), slug, host)
+		}, "added"),
+		domain("removedomain", "Unregister a tenant's custom domain", func(reg *tenancy.Registry, cmd *cobra.Command, slug, host string) error {
+			return reg.RemoveDomain(cmd.Context(), slug, host)
+		}, "removed"),
+	)
+	return cmd
+}
+
+// withRegistry opens the registry's database, brings its tables up to date
+// and runs fn with the registry.
+func (f *tenantFlags) withRegistry(cmd *cobra.Command, fn func(*tenancy.Registry) error) error {
+	raw, err := databaseURL(f.databaseURL)
+	if err != nil {
+		return err
+	}
+	if _, err := dialects.ParseURL(raw); err != nil {
+		return usageError{err}
+	}
+	db, err := framework.OpenDatabase(cmd.Context(), raw)
+	if err != nil {
+		return err
+	}
+	defer db.DB.Close()
+	reg := tenancy.NewRegistry(db, tenancy.RegistryOptions{SQLiteDir: f.sqliteDir, DatabasePrefix: f.prefix, AppMigrations: f.appMigrations(cmd)})
+	if err := reg.Migrate(cmd.Context()); err != nil {
+		return err
+	}
+	return fn(reg)
+}
+
+// appMigrations reads the app's migrations for a tenant's dialect as
+// quarry migrate does: --dir/<dialect> when it exists, else --dir; a
+// missing default directory means the app has none.
+func (f *tenantFlags) appMigrations(cmd *cobra.Command) func(dialects.Name) (fs.FS, error) {
+	return func(d dialects.Name) (fs.FS, error) {
+		dir := f.dir
+		if st, err := os.Stat(filepath.Join(f.dir, string(d))); err == nil && st.IsDir() {
+			dir = filepath.Join(f.dir, string(d))
+		}
+		st, err := os.Stat(dir)
+		switch {
+		case err == nil && st.IsDir():
+			return os.DirFS(dir), nil
+		case err == nil:
+			return nil, fmt.Errorf("--dir %s is not a directory", dir)
+		case errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("dir"):
+			return nil, nil
+		}
+		return nil, fmt.Errorf("migrations directory: %w", err)
+	}
+}
