@@ -123,8 +123,6 @@ var reserved = map[string]bool{
 	"localhost": true, "quarry": true, "root": true, "system": true, "tenant": true, "tenants": true,
 }
 
-var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // ValidateSlug reports whether s can be a tenant's slug: 1 to 63
 // lower-case ASCII letters, digits and hyphens, not starting or ending with
 // a hyphen (a DNS label, so it works as a subdomain and a path segment),
@@ -142,6 +140,8 @@ func ValidateSlug(s string) error {
 	}
 	return nil
 }
+
+var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
 var labelRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
@@ -334,9 +334,22 @@ func (r *Registry) createData(ctx context.Context, target *dialects.URL) error {
 		return err
 	}
 	return r.onServer(ctx, target, func(admin *sql.DB) error {
+		var n int
+		if err := admin.QueryRowContext(ctx, existsSQL[target.Dialect.Name()], target.Database).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: the database %s exists", ErrExists, target.Database)
+		}
 		_, err := admin.ExecContext(ctx, stmt)
 		return target.Dialect.ClassifyError(err)
 	})
+}
+
+// existsSQL counts the databases of a server named $1.
+var existsSQL = map[dialects.Name]string{
+	dialects.Postgres: `SELECT COUNT(*) FROM pg_database WHERE datname = $1`,
+	dialects.MySQL:    `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
 }
 
 // dropData drops the database at target (removes a SQLite file and its

@@ -370,3 +370,44 @@ func TestValidateSlugAndHost(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryTenantOnAnotherServer: a registry on SQLite puts tenants on
+// a PostgreSQL and a MySQL server named by their DatabaseURL, creating and
+// dropping the databases through the server's maintenance database.
+func TestRegistryTenantOnAnotherServer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, prefix := newRegistry(t, dbtest.New(t, dialects.SQLite), nil)
+	for _, name := range []dialects.Name{dialects.Postgres, dialects.MySQL} {
+		server := dbtest.New(t, name)
+		target, err := server.Parsed.WithDatabase(prefix + "far_" + string(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slug := "far-" + string(name)
+		tn, err := reg.Create(ctx, tenancy.CreateParams{Slug: slug, DatabaseURL: target.Raw})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if tn.DatabaseURL != target.Raw || !dataExists(t, server, target.Raw) {
+			t.Fatalf("%s: tenant at %s", name, dialects.Redact(tn.DatabaseURL))
+		}
+		h, err := reg.Open(ctx, tn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Queries(h).AuthorCreate(ctx, db.AuthorCreateParams{Name: "far", Email: "far@example.com", Bio: ""}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		h.DB.Close()
+		if _, err := reg.Create(ctx, tenancy.CreateParams{Slug: slug + "-again", DatabaseURL: target.Raw}); !errors.Is(err, tenancy.ErrExists) {
+			t.Errorf("%s: a second tenant in the same database: %v", name, err)
+		}
+		if err := reg.Delete(ctx, slug, true); err != nil {
+			t.Fatal(err)
+		}
+		if dataExists(t, server, target.Raw) {
+			t.Errorf("%s: the database survived Delete", name)
+		}
+	}
+}
