@@ -46,6 +46,7 @@ type App struct {
 	log             *slog.Logger
 	shutdownTimeout time.Duration
 	drainDelay      time.Duration
+	middleware      []func(http.Handler) http.Handler
 	draining        atomic.Bool
 }
 
@@ -106,15 +107,33 @@ func (a *App) URL() *dialects.URL { return a.db.URL }
 // signing what clients must hand back unchanged.
 func (a *App) Keys() *signing.Keyring { return a.keys }
 
+// WrapRouter wraps the router in mw, applied in the order given (the
+// first is outermost), inside the standard middleware: after the request
+// id, client address, access log, panic recovery and URL text check, and
+// before the router matches the request. So a middleware given here may
+// rewrite the request's path before routing (tenancy.Middleware strips
+// its /t/<slug>/ prefix) or replace the database in the request's context
+// (WithDatabase), and the request id, access log and recovery still cover
+// it; the access log records the path as the client sent it. (Middleware
+// added with Router().Use runs only once a route has matched.) Call it
+// before Handler, Serve or Run; it is a method rather than an Option
+// because such a middleware is usually built on the app's database.
+func (a *App) WrapRouter(mw ...func(http.Handler) http.Handler) {
+	a.middleware = append(a.middleware, mw...)
+}
+
 // Logger returns the app's logger.
 func (a *App) Logger() *slog.Logger { return a.log }
 
 // Handler is the router wrapped in the standard middleware, outermost
 // first: the database in context, request id, client address (behind
 // Config.TrustedProxies), access log, panic recovery, URL text check (see
-// package textinput).
+// package textinput), then the app's own (WrapRouter).
 func (a *App) Handler() http.Handler {
 	var h http.Handler = a.router
+	for i := len(a.middleware) - 1; i >= 0; i-- {
+		h = a.middleware[i](h)
+	}
 	h = urlTextMiddleware(h)
 	h = middleware.Recover(a.log)(h)
 	h = middleware.AccessLog(a.log)(h)

@@ -105,11 +105,11 @@ func parseHost(h string) (host string, ip bool, ok bool) {
 	return string(b), false, true
 }
 
-// ValidSlug reports whether s can be a tenant's slug as the resolvers read
+// validSlug is ValidateSlug's character rule without its reserved names, allocation-free for the resolvers: whether s can be a tenant's slug as they read
 // it: 1 to 63 lower-case ASCII letters, digits and hyphens, not starting
 // or ending with a hyphen (a DNS label, so that every slug is also a
 // subdomain).
-func ValidSlug(s string) bool {
+func validSlug(s string) bool {
 	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -129,7 +129,7 @@ func noTenant(format string, args ...any) error {
 
 // bySlug looks slug up, refusing malformed slugs before any query.
 func bySlug(ctx context.Context, l Lookup, slug string) (*Tenant, error) {
-	if !ValidSlug(slug) {
+	if !validSlug(slug) {
 		return nil, noTenant("malformed slug %q", truncate(slug))
 	}
 	t, err := l.TenantBySlug(ctx, slug)
@@ -223,7 +223,7 @@ func PathPrefix(prefix string) Resolver {
 		}
 		rest := ep[len(prefix):]
 		slug, tail, _ := strings.Cut(rest, "/")
-		if !ValidSlug(slug) {
+		if !validSlug(slug) {
 			return nil, r, noTenant("malformed slug in path %q", truncate(ep))
 		}
 		tail = "/" + tail

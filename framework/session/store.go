@@ -20,9 +20,14 @@ import (
 // its session and its user in one query (see WithUser).
 const UserIDKey = "quarry.user_id"
 
-// Store keeps scs sessions in quarry_sessions.
+// Store keeps scs sessions in quarry_sessions: in the request's database
+// (framework.DatabaseFrom of the context scs passes) when there is one,
+// else in the database the store was made with. So under a tenant
+// resolver each tenant's sessions live in the tenant's database, and a
+// session cookie of one tenant is unknown to every other.
 type Store struct {
-	q queries.SessionsQueries
+	db *framework.Database
+	q  queries.SessionsQueries
 	// IdleTimeout ends a session unused for that long (default 24 hours;
 	// 0 for none): a row's expiry is at most IdleTimeout ahead, and a
 	// request moves it forward (one UPDATE of the expiry alone) only once
@@ -69,10 +74,19 @@ var (
 	_ scs.IterableCtxStore = (*Store)(nil)
 )
 
-// NewStore returns a store over db's pool (sessions are not written inside
-// the caller's transactions).
+// NewStore returns a store over db's pool, used when a request's context
+// carries no database of its own (sessions are not written inside the
+// caller's transactions).
 func NewStore(db *framework.Database) *Store {
-	return &Store{q: db.Queries(), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
+	return &Store{db: db, q: db.Queries(), IdleTimeout: 24 * time.Hour, Codec: scs.GobCodec{}, Now: time.Now}
+}
+
+// queries returns the queries of ctx's database, or of the store's own.
+func (s *Store) queries(ctx context.Context) queries.SessionsQueries {
+	if d := framework.DatabaseFrom(ctx); d != nil && d != s.db && d.DB != s.db.DB {
+		return d.Queries()
+	}
+	return s.q
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
@@ -101,7 +115,7 @@ func utcOrZero(t sql.NullTime) time.Time {
 // WithUser, a logged-in user's session is read with its user in one query.
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	if l, ok := ctx.Value(loadedKey{}).(*Loaded); ok {
-		row, err := s.q.SessionFindUser(ctx, queries.SessionFindUserParams{Token: token, Now: s.now()})
+		row, err := s.queries(ctx).SessionFindUser(ctx, queries.SessionFindUserParams{Token: token, Now: s.now()})
 		if err != nil && !errors.Is(err, queries.ErrNotFound) {
 			return nil, false, err
 		} else if err == nil {
@@ -111,7 +125,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		}
 		// No user: an anonymous session, or none; read it alone.
 	}
-	row, err := s.q.SessionFind(ctx, queries.SessionFindParams{Token: token, Now: s.now()})
+	row, err := s.queries(ctx).SessionFind(ctx, queries.SessionFindParams{Token: token, Now: s.now()})
 	if errors.Is(err, queries.ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
@@ -135,7 +149,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 			expiry = idle
 		}
 	}
-	return s.q.SessionCommit(ctx, queries.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC(), UserID: user})
+	return s.queries(ctx).SessionCommit(ctx, queries.SessionCommitParams{Token: token, Data: b, Expiry: expiry.UTC(), UserID: user})
 }
 
 // touch moves a live session's expiry to IdleTimeout from now (but not
@@ -155,19 +169,19 @@ func (s *Store) touch(ctx context.Context, token string, data []byte, expiry tim
 	if !target.After(expiry) {
 		return
 	}
-	if err := s.q.SessionTouch(ctx, queries.SessionTouchParams{Token: token, Expiry: target.UTC()}); err != nil && ctx.Err() == nil {
+	if err := s.queries(ctx).SessionTouch(ctx, queries.SessionTouchParams{Token: token, Expiry: target.UTC()}); err != nil && ctx.Err() == nil {
 		s.logger().WarnContext(ctx, "session touch", "error", err)
 	}
 }
 
 // DeleteCtx removes a session; a missing one is not an error.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
-	return s.q.SessionDelete(ctx, token)
+	return s.queries(ctx).SessionDelete(ctx, token)
 }
 
 // AllCtx returns every live session by token.
 func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	rows, err := s.q.SessionListLive(ctx, s.now())
+	rows, err := s.queries(ctx).SessionListLive(ctx, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +194,7 @@ func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
 
 // DeleteExpired removes expired sessions and returns how many.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	return s.q.SessionDeleteExpired(ctx, s.now())
+	return s.queries(ctx).SessionDeleteExpired(ctx, s.now())
 }
 
 // StartCleanup deletes expired sessions every interval until the returned
