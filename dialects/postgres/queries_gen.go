@@ -12,10 +12,11 @@ import (
 )
 
 // Queries runs the postgres queries and returns the shared queries types.
-type Queries struct{ q *sqlcdb.Queries }
+// (sqlc's Queries is held by value: one allocation per New, not two.)
+type Queries struct{ q sqlcdb.Queries }
 
 // New returns the postgres queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
-func New(db queries.DBTX) *Queries { return &Queries{q: sqlcdb.New(db)} }
+func New(db queries.DBTX) *Queries { return &Queries{q: *sqlcdb.New(db)} }
 
 var _ queries.Querier = (*Queries)(nil)
 

@@ -98,10 +98,11 @@ func adapterFile(p, ref *pkgInfo, typesPkg, typesImport, sqlcImport, adapterImpo
 	}
 	fmt.Fprintf(&b, "\t%s %q\n\t%s %q\n)\n\n", typesPkg, typesImport, sqlcPkg, sqlcImport)
 	fmt.Fprintf(&b, `// Queries runs the %[1]s queries and returns the shared %[2]s types.
-type Queries struct{ q *%[3]s.Queries }
+// (sqlc's Queries is held by value: one allocation per New, not two.)
+type Queries struct{ q %[3]s.Queries }
 
 // New returns the %[1]s queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
-func New(db %[2]s.DBTX) *Queries { return &Queries{q: %[3]s.New(db)} }
+func New(db %[2]s.DBTX) *Queries { return &Queries{q: *%[3]s.New(db)} }
 
 var _ %[2]s.Querier = (*Queries)(nil)
 

@@ -26,10 +26,13 @@ func (e *classified) Unwrap() []error { return []error{e.sentinel, e.err} }
 // picks for it (nil for none). Other errors, and errors already tagged
 // (wrapped or not), are returned unchanged.
 func Classify[E error](err error, sentinel func(E) error) error {
+	if err == nil {
+		return nil // before the variables below, which escape: no allocation on success
+	}
 	var c *classified
 	var driverErr E
 	switch {
-	case err == nil || errors.As(err, &c):
+	case errors.As(err, &c):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return tag(queries.ErrNotFound, err)

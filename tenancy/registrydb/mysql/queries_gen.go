@@ -11,10 +11,11 @@ import (
 )
 
 // Queries runs the mysql queries and returns the shared registrydb types.
-type Queries struct{ q *sqlcdb.Queries }
+// (sqlc's Queries is held by value: one allocation per New, not two.)
+type Queries struct{ q sqlcdb.Queries }
 
 // New returns the mysql queries over db (a *sql.DB, *sql.Tx or *sql.Conn).
-func New(db registrydb.DBTX) *Queries { return &Queries{q: sqlcdb.New(db)} }
+func New(db registrydb.DBTX) *Queries { return &Queries{q: *sqlcdb.New(db)} }
 
 var _ registrydb.Querier = (*Queries)(nil)
 
