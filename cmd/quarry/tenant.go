@@ -15,6 +15,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/tenancy"
 )
 
@@ -33,13 +34,14 @@ are created on first use, versioned in quarry_tenancy_migrations). Each tenant
 has a database of its own: a SQLite file under --sqlite-dir when the registry
 is on SQLite, else a database named <prefix><slug> on the registry's server,
 or wherever --tenant-database-url says. create and migrate apply the
-framework's migrations and the app's (--dir, as for quarry migrate) to it.
+framework's migrations and the app's (--dir, as for quarry migrate) to it;
+createsuperuser makes a superuser in one tenant's database only.
 Database passwords are never printed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Errorf("unknown tenant verb %q (want create, list, show, suspend, resume, delete, migrate, adddomain or removedomain)", args[0])}
+				return usageError{fmt.Errorf("unknown tenant verb %q (want create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain or removedomain)", args[0])}
 			}
-			return usageError{errors.New("tenant needs a verb: create, list, show, suspend, resume, delete, migrate, adddomain or removedomain")}
+			return usageError{errors.New("tenant needs a verb: create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain or removedomain")}
 		},
 	}
 	pf := cmd.PersistentFlags()
@@ -140,6 +142,35 @@ Database passwords are never printed.`,
 	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	deleteCmd.Flags().BoolVar(&keepData, "keep-data", false, "leave the tenant's database in place")
 
+	var uf userFlags
+	var suUsername, suEmail string
+	superuserCmd := &cobra.Command{
+		Use:   "createsuperuser SLUG",
+		Short: "Create a superuser in a tenant's database (interactive, or with --username and --password/--generate)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+				t, err := reg.Show(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if t.Status == tenancy.StatusProvisioning {
+					return fmt.Errorf("tenant %s is still being created (or its creation was cut off: delete it and create it again)", t.Slug)
+				}
+				return createSuperuser(cmd, &uf, suUsername, suEmail, func() (*auth.Service, func(), error) {
+					db, err := reg.Open(cmd.Context(), t)
+					if err != nil {
+						return nil, nil, err
+					}
+					return auth.New(db), func() { db.DB.Close() }, nil
+				})
+			})
+		},
+	}
+	uf.registerPassword(superuserCmd)
+	superuserCmd.Flags().StringVar(&suUsername, "username", "", "the username")
+	superuserCmd.Flags().StringVar(&suEmail, "email", "", "the email address")
+
 	status := func(use, short string, s tenancy.Status, done string) *cobra.Command {
 		return &cobra.Command{
 			Use: use + " SLUG", Short: short, Args: exactArgs(1),
@@ -213,6 +244,7 @@ Database passwords are never printed.`,
 		status("resume", "Resume a suspended tenant", tenancy.StatusActive, "resumed"),
 		deleteCmd,
 		migrateCmd,
+		superuserCmd,
 		domain("adddomain", "Register a custom domain for a tenant", func(reg *tenancy.Registry, cmd *cobra.Command, slug, host string) error {
 			return reg.AddDomain(cmd.Context(), slug, host)
 		}, "added"),

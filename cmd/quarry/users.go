@@ -27,6 +27,12 @@ type userFlags struct {
 
 func (f *userFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.databaseURL, "database-url", "", "database URL (default: $DATABASE_URL)")
+	f.registerPassword(cmd)
+}
+
+// registerPassword adds --password and --generate only (quarry tenant
+// createsuperuser has its --database-url from tenant, the registry's).
+func (f *userFlags) registerPassword(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.password, "password", "", "the password (visible to other local users in the process list; prefer the prompt or --generate)")
 	cmd.Flags().BoolVar(&f.generate, "generate", false, "generate a strong random password and print it once")
 	cmd.MarkFlagsMutuallyExclusive("password", "generate")
@@ -89,46 +95,59 @@ func newCreateSuperuserCmd() *cobra.Command {
 		Short: "Create a superuser (interactive, or with --username and --password/--generate)",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in := newPrompter(cmd)
-			if username == "" {
-				if !in.interactive {
-					return usageError{errors.New("--username is required when stdin is not a terminal")}
+			return createSuperuser(cmd, &f, username, email, func() (*auth.Service, func(), error) {
+				svc, db, err := f.open(cmd)
+				if err != nil {
+					return nil, nil, err
 				}
-				var err error
-				if username, err = in.line("Username: "); err != nil {
-					return err
-				}
-				if email == "" {
-					if email, err = in.line("Email (optional): "); err != nil {
-						return err
-					}
-				}
-			}
-			if f.password == "" && !f.generate && !in.interactive {
-				return usageError{errors.New("pass --password or --generate when stdin is not a terminal")}
-			}
-			svc, db, err := f.open(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			pw, err := f.newPassword(in)
-			if err != nil {
-				return err
-			}
-			u, err := svc.CreateUser(cmd.Context(), auth.CreateUserParams{Username: username, Email: email, Password: pw, Superuser: true})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d)\n", u.Username, u.ID)
-			f.showGenerated(cmd, u.Username, pw)
-			return nil
+				return svc, func() { db.Close() }, nil
+			})
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&username, "username", "", "the username")
 	cmd.Flags().StringVar(&email, "email", "", "the email address")
 	return cmd
+}
+
+// createSuperuser asks for what the flags do not give (the username and
+// email on a terminal, the password as f says), then creates the
+// superuser through the service open returns (and closes it after).
+func createSuperuser(cmd *cobra.Command, f *userFlags, username, email string, open func() (*auth.Service, func(), error)) error {
+	in := newPrompter(cmd)
+	if username == "" {
+		if !in.interactive {
+			return usageError{errors.New("--username is required when stdin is not a terminal")}
+		}
+		var err error
+		if username, err = in.line("Username: "); err != nil {
+			return err
+		}
+		if email == "" {
+			if email, err = in.line("Email (optional): "); err != nil {
+				return err
+			}
+		}
+	}
+	if f.password == "" && !f.generate && !in.interactive {
+		return usageError{errors.New("pass --password or --generate when stdin is not a terminal")}
+	}
+	svc, closeDB, err := open()
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	pw, err := f.newPassword(in)
+	if err != nil {
+		return err
+	}
+	u, err := svc.CreateUser(cmd.Context(), auth.CreateUserParams{Username: username, Email: email, Password: pw, Superuser: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "created superuser %s (id %d)\n", u.Username, u.ID)
+	f.showGenerated(cmd, u.Username, pw)
+	return nil
 }
 
 func newChangePasswordCmd() *cobra.Command {

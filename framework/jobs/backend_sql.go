@@ -21,6 +21,17 @@ const notifyChannel = "quarry_jobs"
 const allQueues = "*"
 
 // SQLBackend keeps jobs in quarry_jobs through the framework's queries.
+//
+// The operations a request makes — Insert outside a transaction, Get,
+// Cancel, Retry, Delete, SetPaused, Queues and Counts — run on the
+// database of the request's context (framework.DatabaseFrom) when it
+// carries one, as session.Store does: inside a tenant (package tenancy)
+// a job is enqueued in, and looked up from, the tenant's database, even
+// through a client built on the main database. The operations of workers
+// (Fetch, Complete, SetOutcome, Heartbeat, ListExpired, Rescue, Promote,
+// DeleteFinished, Wake) always run on the backend's own database: a
+// client works the queues of the database it was made with
+// (tenancy.Workers runs one client per tenant database).
 type SQLBackend struct {
 	db *framework.Database
 }
@@ -33,12 +44,29 @@ func NewSQL(db *framework.Database) *SQLBackend {
 	return &SQLBackend{db: db}
 }
 
+// Database returns the database the backend was made with (its workers'
+// database).
+func (b *SQLBackend) Database() *framework.Database { return b.db }
+
+// on returns the backend for ctx: over the context's database when it
+// carries one other than b's, else b.
+func (b *SQLBackend) on(ctx context.Context) *SQLBackend {
+	if d := framework.DatabaseFrom(ctx); d != nil && d != b.db && d.DB != b.db.DB {
+		return &SQLBackend{db: d}
+	}
+	return b
+}
+
 func (b *SQLBackend) q(db queries.DBTX) queries.Querier { return b.db.Dialect.Queries(db) }
 
-// Insert implements Backend. Without tx, several jobs go in one
+// Insert implements Backend. Without tx, the jobs go to the context's
+// database (see [SQLBackend]), several in one
 // transaction of their own. On PostgreSQL each queue that gained an
 // available job is notified, inside the same transaction.
 func (b *SQLBackend) Insert(ctx context.Context, tx *sql.Tx, jobs []*InsertParams) ([]InsertResult, error) {
+	if tx == nil {
+		b = b.on(ctx)
+	}
 	if tx != nil {
 		return b.insert(ctx, tx, jobs)
 	}
@@ -347,6 +375,7 @@ func (b *SQLBackend) DeleteFinished(ctx context.Context, state State, before tim
 
 // Get implements Backend.
 func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
+	b = b.on(ctx)
 	r, err := b.db.Queries().JobGet(ctx, id)
 	if errors.Is(err, queries.ErrNotFound) {
 		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
@@ -358,24 +387,28 @@ func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 
 // Cancel implements Backend.
 func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
+	b = b.on(ctx)
 	n, err := b.db.Queries().JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
 	return n == 1, err
 }
 
 // Retry implements Backend.
 func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
+	b = b.on(ctx)
 	n, err := b.db.Queries().JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
 	return n == 1, err
 }
 
 // Delete implements Backend.
 func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
+	b = b.on(ctx)
 	n, err := b.db.Queries().JobDelete(ctx, id)
 	return n == 1, err
 }
 
 // SetPaused implements Backend.
 func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, at time.Time) error {
+	b = b.on(ctx)
 	p := queries.JobQueueSetPausedParams{Name: queue, UpdatedAt: at}
 	if paused {
 		p.PausedAt = nullTime(at)
@@ -391,6 +424,7 @@ func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, a
 
 // Queues implements Backend.
 func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
+	b = b.on(ctx)
 	rows, err := b.db.Queries().JobQueueList(ctx)
 	if err != nil {
 		return nil, err
@@ -404,6 +438,7 @@ func (b *SQLBackend) Queues(ctx context.Context) ([]QueueInfo, error) {
 
 // Counts implements Backend.
 func (b *SQLBackend) Counts(ctx context.Context) ([]Count, error) {
+	b = b.on(ctx)
 	rows, err := b.db.Queries().JobCountByState(ctx)
 	if err != nil {
 		return nil, err

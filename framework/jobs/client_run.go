@@ -98,7 +98,11 @@ func (e *execution) end() {
 
 // Start begins working the configured queues, maintenance (promotion of
 // due jobs, rescue of expired leases, retention) and periodic jobs, in
-// goroutines; it returns at once. Stop ends them.
+// goroutines; it returns at once. Stop ends them. The values of ctx (not
+// its cancellation) reach every job's context: a client started on
+// framework.WithDatabase(ctx, db) — and, inside a tenant,
+// tenancy.WithTenant — runs its jobs with that database and tenant, as a
+// request handler has them.
 func (c *Client) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
