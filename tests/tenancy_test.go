@@ -21,6 +21,7 @@ import (
 	"github.com/quarry-go/quarry/examples/blog/site"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tenancy"
 	"github.com/quarry-go/quarry/tests/dbtest"
@@ -37,6 +38,7 @@ type tenantSite struct {
 	pools   *tenancy.Pools
 	srv     *httptest.Server
 	tenants map[string]*framework.Database // by slug, for the assertions
+	auth    *authhttp.Auth                 // the site's identity layer, for handlers tests mount
 }
 
 const tenantPassword = "tenant-test-secret-1"
@@ -134,6 +136,7 @@ func newTenantSite(t *testing.T, db *dbtest.DB) *tenantSite {
 		t.Fatal(err)
 	}
 	api.Mount(app.Router(), app.Logger(), a)
+	s.auth = a
 	s.srv = httptest.NewServer(app.Handler())
 	t.Cleanup(s.srv.Close)
 	return s
