@@ -43,9 +43,12 @@ const (
 	// KeyImpersonator holds, in an impersonation session, the operator's
 	// username in the main database, for pages that show a banner.
 	KeyImpersonator = "quarry.impersonator"
-	// authhttp's keys of a login (see authhttp.Auth.Middleware): the
-	// password stamp, which a login records and loadUser compares.
+	// authhttp's keys of a login (see authhttp's login and loadUser): the
+	// password stamp, which a login records and every request compares,
+	// and the privilege, whose change renews the session token (and with
+	// it the session's deadline). The console's tests fail if they drift.
 	keyPwChanged = "quarry.pw_changed"
+	keyPrivilege = "quarry.privilege"
 )
 
 // Grant is what an impersonation grant carries, signed: the tenant it is
@@ -245,7 +248,7 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Record the login as authhttp's login page does: a new session token
-	// (against fixation), the user id and password stamp.
+	// (against fixation), the user id, password stamp and privilege.
 	sm := c.auth.Sessions()
 	if err := sm.RenewToken(ctx); err != nil {
 		framework.ServerError(w, r, c.log, "tenancy: renew session", err)
@@ -253,6 +256,7 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 	}
 	sm.Put(ctx, session.UserIDKey, u.ID)
 	sm.Put(ctx, keyPwChanged, pwStamp(u))
+	sm.Put(ctx, keyPrivilege, fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser))
 	sm.Put(ctx, KeyImpersonator, g.Operator)
 	sm.SetDeadline(ctx, c.opts.Now().Add(c.opts.ImpersonationLifetime))
 	c.log.InfoContext(ctx, "tenancy: operator entered tenant", "slug", t.Slug, "operator", g.Operator, "tenant_user", u.ID)
