@@ -8,17 +8,24 @@
 // It applies the framework's and its own migrations at start-up, seeds a
 // few rows into an empty database, and serves on QUARRY_BIND (default
 // 127.0.0.1:8000) against DATABASE_URL (default sqlite:./var/app.db).
+//
+// QUARRY_TENANCY=on adds the tenant mode (package tenants): two tenants,
+// acme and globex, each with a database of its own, served as
+// http://acme.localhost:8000/ and http://localhost:8000/t/globex/ beside
+// the main site.
 package main
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
 	"github.com/quarry-go/quarry/examples/blog/api"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/examples/blog/site"
+	"github.com/quarry-go/quarry/examples/blog/tenants"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
 
@@ -41,6 +48,10 @@ func main() {
 
 func run(ctx context.Context) error {
 	cfg, err := framework.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	tenancyOn, err := tenants.Enabled(os.Getenv("QUARRY_TENANCY"))
 	if err != nil {
 		return err
 	}
@@ -67,6 +78,13 @@ func run(ctx context.Context) error {
 	if err := site.EnsureSuperuser(ctx, app, os.Stderr); err != nil {
 		return err
 	}
+	var tm *tenants.Mode
+	if tenancyOn { // before the routes: the tenancy middleware wraps the router
+		if tm, err = tenants.Setup(ctx, app, tenants.Options{Out: os.Stderr}); err != nil {
+			return err
+		}
+		defer tm.Close()
+	}
 	auth, err := site.Mount(ctx, app)
 	if err != nil {
 		return err
@@ -81,6 +99,11 @@ func run(ctx context.Context) error {
 		defer cancel()
 		_ = worker.Stop(stopCtx)
 	}()
+	if tm != nil {
+		tm.Start(ctx) // stopped by tm.Close, after the app's client
+		_, port, _ := net.SplitHostPort(cfg.Bind)
+		fmt.Fprintf(os.Stderr, "Tenants: http://acme.localhost:%s/ (admin: /admin/) and http://localhost:%s/t/globex/ (registry in %s)\n", port, port, app.URL())
+	}
 	fmt.Fprintf(os.Stderr, "Quarry blog demo: http://%s/  admin: http://%s/admin/  (database %s; Ctrl-C stops)\n", cfg.Bind, cfg.Bind, app.URL())
 	return app.Run(ctx)
 }

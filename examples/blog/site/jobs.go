@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
@@ -33,37 +34,53 @@ func (PostPublishedArgs) Kind() string { return "blog.post_published" }
 // every 10 minutes (once per slot however many instances run). Stop it with Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
-	sessions := session.NewStore(d)
+	c, err := NewJobsClient(d, app.Logger())
+	if err != nil {
+		return nil, err
+	}
+	return c, c.Start(framework.WithDatabase(ctx, d))
+}
+
+// NewJobsClient returns the demo's jobs client over d, not started: the
+// app's own (StartJobs) and, in the tenant mode, each tenant's
+// (tenancy.Workers). Its workers use the database of the job's context
+// (framework.DatabaseFrom: the tenant's inside a tenant), and d when the
+// context has none.
+func NewJobsClient(d *framework.Database, logger *slog.Logger) (*jobs.Client, error) {
+	dbOf := func(ctx context.Context) *framework.Database {
+		if cd := framework.DatabaseFrom(ctx); cd != nil {
+			return cd
+		}
+		return d
+	}
+	sessions := session.NewStore(d) // uses the context's database
 	reg := jobs.NewRegistry()
 	jobs.Register[PurgeSessionsArgs](reg, jobs.WorkFunc[PurgeSessionsArgs](func(ctx context.Context, _ *jobs.Job[PurgeSessionsArgs]) error {
 		n, err := sessions.DeleteExpired(ctx)
 		if err != nil {
 			return err
 		}
-		stale, err := auth.NewThrottle(d).DeleteStale(ctx)
+		stale, err := auth.NewThrottle(dbOf(ctx)).DeleteStale(ctx)
 		if n > 0 || stale > 0 {
-			app.Logger().Info("purged expired sessions and stale login-throttle rows", "sessions", n, "throttle_rows", stale)
+			logger.Info("purged expired sessions and stale login-throttle rows", "sessions", n, "throttle_rows", stale)
 		}
 		return err
 	}))
 	jobs.Register[PostPublishedArgs](reg, jobs.WorkFunc[PostPublishedArgs](func(ctx context.Context, j *jobs.Job[PostPublishedArgs]) error {
+		jd := dbOf(ctx)
 		var title string
-		q := "SELECT title FROM posts WHERE id = " + d.Dialect.Placeholder(1)
-		if err := d.DB.QueryRowContext(ctx, q, j.Args.PostID).Scan(&title); err != nil {
+		q := "SELECT title FROM posts WHERE id = " + jd.Dialect.Placeholder(1)
+		if err := jd.DB.QueryRowContext(ctx, q, j.Args.PostID).Scan(&title); err != nil {
 			return err
 		}
-		app.Logger().Info("post published: subscribers would be notified now", "post", j.Args.PostID, "title", title)
+		logger.Info("post published: subscribers would be notified now", "post", j.Args.PostID, "title", title)
 		return nil
 	}))
-	c, err := jobs.New(jobs.NewSQL(d), jobs.Config{
+	return jobs.New(jobs.NewSQL(d), jobs.Config{
 		Registry: reg,
 		Queues:   map[string]jobs.QueueConfig{"default": {MaxWorkers: 10}},
 		Periodic: []jobs.PeriodicJob{{Schedule: jobs.Every(10 * time.Minute),
 			Args: func(time.Time) jobs.Args { return PurgeSessionsArgs{} }}},
-		Logger: app.Logger(),
+		Logger: logger,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, c.Start(ctx)
 }

@@ -101,19 +101,26 @@ func publish(enq *jobs.Client) func(context.Context, *sql.Tx, admin.Selection) (
 // database has no user yet, and prints the credentials to out once. It
 // also seeds the table permissions.
 func EnsureSuperuser(ctx context.Context, app *framework.App, out io.Writer) error {
-	d := app.Database()
+	_, err := EnsureSuperuserIn(ctx, app.Database(), "the admin", out)
+	return err
+}
+
+// EnsureSuperuserIn is EnsureSuperuser on d (a tenant's database in the
+// tenant mode); where names it in the message. It reports whether it
+// created the user.
+func EnsureSuperuserIn(ctx context.Context, d *framework.Database, where string, out io.Writer) (bool, error) {
 	svc := auth.New(d)
 	if _, err := svc.SeedPermissions(ctx); err != nil {
-		return fmt.Errorf("seed permissions: %w", err)
+		return false, fmt.Errorf("seed permissions: %w", err)
 	}
 	n, err := d.Queries().UserCount(ctx)
 	if err != nil || n > 0 {
-		return err
+		return false, err
 	}
 	pw := "demo-" + rand.Text()[:16]
 	if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "admin", Email: "admin@example.com", Password: pw, Superuser: true}); err != nil {
-		return fmt.Errorf("create the demo superuser: %w", err)
+		return false, fmt.Errorf("create the demo superuser: %w", err)
 	}
-	fmt.Fprintf(out, "Created the superuser for the admin (shown once; change it at /password):\n  username: admin\n  password: %s\n", pw)
-	return nil
+	fmt.Fprintf(out, "Created the superuser for %s (shown once; change it at /password):\n  username: admin\n  password: %s\n", where, pw)
+	return true, nil
 }
