@@ -9,6 +9,14 @@
 // arrives in a URL or a form is checked against the introspected schema,
 // and every value is a bound parameter.
 //
+// Inside a tenant (package tenancy) the admin serves the request's
+// database (framework.DatabaseFrom) with the schema introspected once per
+// dialect (tenants are migrated from one set), never shows the tenancy
+// registry's tables, and keeps the request's base path
+// (framework.BasePath, /t/acme) in front of every link, form action and
+// redirect; [Options.Branding] names, colours and illustrates it per
+// request.
+//
 // Pages need a logged-in, active staff user. The permissions
 // "<table>.view", "<table>.add", "<table>.change" and "<table>.delete" of
 // the identity layer decide what each user sees and may do (superusers may
@@ -29,8 +37,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
+	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
@@ -46,22 +56,30 @@ const staticDir = "/-/static/"
 type Admin struct {
 	opts    Options
 	log     *slog.Logger
-	db      *framework.Database
+	db      *framework.Database // introspected: Options.Schema or the app's
 	prefix  string
 	state   atomic.Pointer[siteState]
 	handler http.Handler
 	pages   *pages
+
+	// others are the schemas of the dialects other than db's, each
+	// introspected from the first request served on a database of that
+	// dialect (a tenant on another kind of server), dropped by Reload.
+	othersMu sync.Mutex
+	others   map[dialects.Name]*siteState
 }
 
 // siteState is one introspection of the schema and the models built on it.
 type siteState struct {
-	schema *introspect.Schema
-	models map[string]*model
-	order  []*model // by group, then label
+	dialect dialects.Name
+	schema  *introspect.Schema
+	models  map[string]*model
+	order   []*model // by group, then label
 }
 
-// New introspects app's database and returns the admin. It fails when an
-// option names a table or column the schema does not have.
+// New introspects app's database (or Options.Schema) and returns the
+// admin. It fails when an option names a table or column the schema does
+// not have.
 func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) {
 	if opts.Auth == nil {
 		return nil, errors.New("admin: Options.Auth is required")
@@ -74,6 +92,9 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 		opts.Title = "Quarry admin"
 	}
 	a := &Admin{opts: opts, log: opts.Logger, db: app.Database(), prefix: opts.Prefix}
+	if opts.Schema != nil {
+		a.db = opts.Schema
+	}
 	if a.log == nil {
 		a.log = app.Logger()
 	}
@@ -108,7 +129,7 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == pre:
-			http.Redirect(w, r, pre+"/", http.StatusMovedPermanently)
+			http.Redirect(w, r, framework.BasePath(r.Context())+pre+"/", http.StatusMovedPermanently)
 		case strings.HasPrefix(r.URL.Path, pre+staticDir) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			static.ServeHTTP(w, r)
 		default:
@@ -118,20 +139,60 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 	return a, nil
 }
 
-// Reload introspects the database again, after a migration changed it.
-// Requests in flight finish on the schema they started with.
+// Reload introspects the database again, after a migration changed it
+// (and forgets the schemas of other dialects, read again on their next
+// request). Requests in flight finish on the schema they started with.
 func (a *Admin) Reload(ctx context.Context) error {
-	s, err := introspect.Load(ctx, a.db)
+	st, err := a.load(ctx, a.db)
 	if err != nil {
-		return fmt.Errorf("admin: %w", err)
-	}
-	if err := checkOptions(s, a.opts.Tables); err != nil {
 		return err
 	}
-	st := &siteState{schema: s, models: map[string]*model{}}
+	a.othersMu.Lock()
+	a.others = nil
+	a.state.Store(st)
+	a.othersMu.Unlock()
+	return nil
+}
+
+// stateFor returns the schema for a request served on d: the introspected
+// one when d has its dialect, else the one of d's dialect, introspected
+// from d on first use.
+func (a *Admin) stateFor(ctx context.Context, d *framework.Database) (*siteState, error) {
+	st := a.state.Load()
+	name := d.Dialect.Name()
+	if name == st.dialect {
+		return st, nil
+	}
+	a.othersMu.Lock()
+	defer a.othersMu.Unlock()
+	if o := a.others[name]; o != nil {
+		return o, nil
+	}
+	o, err := a.load(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if a.others == nil {
+		a.others = map[dialects.Name]*siteState{}
+	}
+	a.others[name] = o
+	return o, nil
+}
+
+// load introspects d and builds the models, leaving out hidden and
+// excluded tables.
+func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, error) {
+	s, err := introspect.Load(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	if err := checkOptions(s, a.opts.Tables); err != nil {
+		return nil, err
+	}
+	st := &siteState{dialect: d.Dialect.Name(), schema: s, models: map[string]*model{}}
 	for _, t := range s.Tables {
 		cfg := configFor(t.Name, a.opts.Tables)
-		if cfg.Hidden {
+		if cfg.Hidden || slices.Contains(a.opts.ExcludeTables, t.Name) {
 			continue
 		}
 		m := newModel(t, cfg, !a.opts.NoDefaultValidators)
@@ -150,8 +211,7 @@ func (a *Admin) Reload(ctx context.Context) error {
 		}
 		return strings.Compare(x.label, y.label)
 	})
-	a.state.Store(st)
-	return nil
+	return st, nil
 }
 
 // ServeHTTP serves the admin's pages.
@@ -175,7 +235,7 @@ type request struct {
 // logged-in, active staff user and a database in the context.
 func (a *Admin) page(h func(*request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq := &request{a: a, w: w, r: r, st: a.state.Load()}
+		rq := &request{a: a, w: w, r: r}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -187,7 +247,7 @@ func (a *Admin) page(h func(*request)) http.Handler {
 		authhttp.SetPageHeaders(w.Header())
 		u, ok := authhttp.UserFrom(r.Context())
 		if !ok {
-			http.Redirect(w, r, a.opts.Auth.LoginPath()+"?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, a.opts.Auth.LoginURL(r)+"?next="+urlQueryEscape(framework.BasePath(r.Context())+r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		rq.user = u
@@ -211,6 +271,12 @@ func (a *Admin) page(h func(*request)) http.Handler {
 			rq.internal(errors.New("admin: no database in the request context (serve the admin through the framework App's handler)"))
 			return
 		}
+		st, err := a.stateFor(r.Context(), rq.db)
+		if err != nil {
+			rq.internal(err)
+			return
+		}
+		rq.st = st
 		if !u.IsSuperuser {
 			codes, err := a.opts.Auth.Permissions(r)
 			if err != nil {

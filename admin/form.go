@@ -577,7 +577,7 @@ func (rq *request) afterSave(row map[string]cell) {
 		rq.redirect(rq.tableURL(m) + "add/")
 	case rq.r.PostForm.Has("_continue"):
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
-	case m.name == usersTable && rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
+	case m.name == usersTable && framework.BasePath(rq.ctx())+rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
 		rq.flash("Now set a password: until then the user cannot log in.")
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "password"))
 	default:

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 )
@@ -22,6 +24,24 @@ type Options struct {
 	Prefix string
 	// Title is shown in the header. Default: "Quarry admin".
 	Title string
+	// Branding, when set, is asked on every page for the request's title,
+	// logo and accent colour, e.g. a tenant's (tenancy.AdminBranding).
+	// Values that fail the checks of [Branding] are ignored.
+	Branding func(r *http.Request) Branding
+	// Schema is the database whose schema the admin shows, introspected
+	// at New and Reload. Default: the app's database. Requests are still
+	// served on their own database (framework.DatabaseFrom); one served on
+	// a database of another dialect gets that dialect's schema, read from
+	// the first such request's database and kept until Reload. In a
+	// multi-tenant app whose main database does not hold the app's tables,
+	// pass a database migrated like every tenant's.
+	Schema *framework.Database
+	// ExcludeTables are left out of the admin entirely: not listed, not
+	// counted, and 404 by URL. Names that are not in the schema are
+	// allowed. The tenancy registry's tables (tenancy.RegistryTables) and
+	// the framework's secrets (sessions, migrations) are left out
+	// always.
+	ExcludeTables []string
 	// Stylesheets are URLs of style sheets loaded after the admin's own,
 	// to theme it: they may set the CSS variables of admin/static/admin.css
 	// (--accent, --bg, --fg, --card, … for light and dark).
@@ -138,8 +158,14 @@ var frameworkDefaults = map[string]Table{
 	"quarry_migrate_lock":   {Hidden: true},
 	"goose_db_version":      {Hidden: true},
 	"goose_lock":            {Hidden: true},
-	"quarry_jobs":           jobsTable,
-	"quarry_job_queues":     jobQueuesTable,
+	// The tenancy registry (tenancy.RegistryTables): edited through the
+	// registry (which invalidates the lookup caches), never here.
+	"quarry_tenants":            {Hidden: true},
+	"quarry_tenant_domains":     {Hidden: true},
+	"quarry_tenancy_generation": {Hidden: true},
+	"quarry_tenancy_migrations": {Hidden: true},
+	"quarry_jobs":               jobsTable,
+	"quarry_job_queues":         jobQueuesTable,
 }
 
 // configFor merges the user's options over the framework's defaults for

@@ -55,7 +55,7 @@ func (rq *request) password() {
 	}
 	if row["id"].Text == strconv.FormatInt(rq.user.ID, 10) {
 		// Your own: through the page that keeps you logged in.
-		rq.redirect(rq.a.opts.Auth.PasswordPath())
+		rq.redirect(rq.a.opts.Auth.PasswordURL(rq.r))
 		return
 	}
 	username := row["username"].Text

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/quarry-go/quarry/framework"
 )
 
 //go:embed templates/*.html
@@ -55,6 +57,9 @@ func loadPages() (*pages, error) {
 type base struct {
 	Title       string
 	Site        string
+	Logo        string // a checked logo URL, or ""
+	Accent      string // a checked #rrggbb, or ""
+	AccentFG    string // text on the accent: #ffffff or #0d1020
 	Stylesheets []string
 	Prefix      string
 	Username    string
@@ -93,8 +98,9 @@ func (rq *request) flash(msg string) {
 }
 
 func (rq *request) base(title string, crumbs ...crumb) *base {
-	b := &base{Title: title, Site: rq.a.opts.Title, Stylesheets: rq.a.opts.Stylesheets, Prefix: rq.a.prefix, CSRF: rq.a.opts.Auth.CSRFToken(rq.ctx()),
-		LogoutPath: rq.a.opts.Auth.LogoutPath(), Crumbs: append([]crumb{{"Home", rq.a.prefix + "/"}}, crumbs...)}
+	b := &base{Title: title, Stylesheets: rq.a.opts.Stylesheets, Prefix: rq.prefix(), CSRF: rq.a.opts.Auth.CSRFToken(rq.ctx()),
+		LogoutPath: rq.a.opts.Auth.LogoutURL(rq.r), Crumbs: append([]crumb{{"Home", rq.prefix() + "/"}}, crumbs...)}
+	rq.brand(b)
 	if rq.user.ID != 0 {
 		b.Username = rq.user.Username
 	}
@@ -149,9 +155,10 @@ func (rq *request) fail(status int, msg string) {
 	if rq.user.ID != 0 && (status != http.StatusInternalServerError) {
 		b = rq.base(title)
 	} else {
-		b = &base{Title: title, Site: rq.a.opts.Title, Prefix: rq.a.prefix, Crumbs: []crumb{{"Home", rq.a.prefix + "/"}}}
+		b = &base{Title: title, Prefix: rq.prefix(), Crumbs: []crumb{{"Home", rq.prefix() + "/"}}}
+		rq.brand(b)
 		if rq.user.ID != 0 {
-			b.Username, b.LogoutPath = rq.user.Username, rq.a.opts.Auth.LogoutPath()
+			b.Username, b.LogoutPath = rq.user.Username, rq.a.opts.Auth.LogoutURL(rq.r)
 			b.CSRF = rq.a.opts.Auth.CSRFToken(rq.ctx())
 		}
 	}
@@ -161,7 +168,12 @@ func (rq *request) fail(status int, msg string) {
 // redirect answers a form post with 303 See Other.
 func (rq *request) redirect(to string) { http.Redirect(rq.w, rq.r, to, http.StatusSeeOther) }
 
-func (rq *request) tableURL(m *model) string { return rq.a.prefix + "/" + url.PathEscape(m.name) + "/" }
+// prefix is where the admin is, as the browser sees it: Options.Prefix
+// under the request's base path (framework.BasePath: /t/acme/admin in a
+// tenant served under a path prefix).
+func (rq *request) prefix() string { return framework.BasePath(rq.ctx()) + rq.a.prefix }
+
+func (rq *request) tableURL(m *model) string { return rq.prefix() + "/" + url.PathEscape(m.name) + "/" }
 
 func (rq *request) rowURL(m *model, key string, what string) string {
 	return rq.tableURL(m) + url.PathEscape(key) + "/" + what + "/"

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/quarry-go/quarry/framework"
 )
 
 // A Resolver names the tenant of a request. The middleware asks its
@@ -204,7 +206,10 @@ func Domain() Resolver {
 // PathPrefix resolves paths under prefix (which must start and end with
 // "/", e.g. "/t/"): /t/acme/posts/ is tenant acme, routed as /posts/ (the
 // prefix and slug are stripped from r.URL.Path and RawPath before the
-// router sees the request; /t/acme alone is routed as /). Paths outside
+// router sees the request; /t/acme alone is routed as /), and the request's
+// context carries the base path "/t/acme" (framework.BasePath), which the
+// admin and the login pages put in front of their links, redirects and
+// cookie paths. Paths outside
 // the prefix name no tenant. Under it, an empty or malformed slug, a
 // percent-encoded character in the slug, a dot segment (/t/acme/../x) or
 // an encoded slash or backslash anywhere in the rest is an unknown tenant,
@@ -244,7 +249,9 @@ func PathPrefix(prefix string) Resolver {
 		if err != nil {
 			return nil, r, err
 		}
-		r2 := r.Clone(r.Context())
+		// Links and redirects of the pages served keep the prefix.
+		base := framework.BasePath(r.Context()) + prefix + slug
+		r2 := r.Clone(framework.WithBasePath(r.Context(), base))
 		r2.URL.Path = decoded
 		if r.URL.RawPath != "" {
 			r2.URL.RawPath = tail

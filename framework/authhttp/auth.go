@@ -120,8 +120,9 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	// The CSRF writer sits inside the session's, so that headers written
 	// early (a flush) still carry the session cookie as well as its own.
 	inner := a.opts.Sessions.LoadAndSave(http.HandlerFunc(func(sw http.ResponseWriter, r *http.Request) {
-		st := readCSRF(r, a.csrfCookieName())
-		w := &csrfWriter{ResponseWriter: sw, a: a, st: st}
+		base := framework.BasePath(r.Context())
+		st := readCSRF(r, a.csrfCookieName(base))
+		w := &csrfWriter{ResponseWriter: sw, a: a, st: st, base: base}
 		defer w.finish() // the cookie, when the handler wrote nothing
 		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), loadedKey{}, a), csrfKey{}, st))
 		if err := a.checkCSRF(w, r); err != nil {
@@ -144,9 +145,92 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		ctx, loaded := session.WithUser(r.Context())
-		inner.ServeHTTP(w, r.WithContext(context.WithValue(ctx, loadedUserKey{}, loaded)))
+		r = r.WithContext(context.WithValue(ctx, loadedUserKey{}, loaded))
+		base := framework.BasePath(ctx)
+		if base == "" || strings.HasPrefix(a.opts.Sessions.Cookie.Name, "__Host-") {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		cw := &cookiePathWriter{ResponseWriter: w, name: a.opts.Sessions.Cookie.Name, path: base + strings.TrimRight(a.opts.Sessions.Cookie.Path, "/")}
+		inner.ServeHTTP(cw, r)
+		cw.fix() // the session cookie added after a handler that wrote nothing
 	})
 }
+
+// cookiePathWriter scopes the session cookie to the request's base path
+// (base path + the manager's Cookie.Path): scs writes it with the
+// manager's fixed Cookie.Path, the same for every request, so its Set-Cookie
+// header is rewritten here before the headers go out. Under /t/acme the
+// session cookie's path is then /t/acme, and two tenants served under
+// path prefixes on one host each keep their own cookie.
+type cookiePathWriter struct {
+	http.ResponseWriter
+	name, path string
+	done       bool
+}
+
+// fix rewrites the session cookie's path in the headers, once, before
+// they are written.
+func (cw *cookiePathWriter) fix() {
+	if cw.done {
+		return
+	}
+	cw.done = true
+	vals := cw.Header()["Set-Cookie"]
+	for i, v := range vals {
+		c, err := http.ParseSetCookie(v)
+		if err != nil || c.Name != cw.name {
+			continue
+		}
+		c.Path = cw.path
+		vals[i] = c.String()
+	}
+}
+
+func (cw *cookiePathWriter) WriteHeader(code int) {
+	cw.fix()
+	cw.ResponseWriter.WriteHeader(code)
+}
+
+func (cw *cookiePathWriter) Write(b []byte) (int, error) {
+	cw.fix()
+	return cw.ResponseWriter.Write(b)
+}
+
+// Flush fixes the headers, then flushes.
+func (cw *cookiePathWriter) Flush() {
+	cw.fix()
+	_ = http.NewResponseController(cw.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (cw *cookiePathWriter) Unwrap() http.ResponseWriter { return cw.ResponseWriter }
+
+// at is p under the request's base path (framework.BasePath).
+func at(r *http.Request, p string) string { return framework.BasePath(r.Context()) + p }
+
+// safeNext is SafeNext kept under the request's base path: a next outside
+// it (or none) sends the user to the base path's root, so that a login
+// inside a tenant served under /t/acme stays inside it.
+func safeNext(r *http.Request, next string) string {
+	base := framework.BasePath(r.Context())
+	loc := SafeNext(next)
+	if base != "" && (next == "" || !framework.Within(base, strings.SplitN(loc, "?", 2)[0])) {
+		return base + "/"
+	}
+	return loc
+}
+
+// LoginURL is the login page's path for r: LoginPath under the request's
+// base path (framework.BasePath), e.g. /t/acme/login in a tenant served
+// under a path prefix. LogoutURL and PasswordURL likewise.
+func (a *Auth) LoginURL(r *http.Request) string { return at(r, a.opts.LoginPath) }
+
+// LogoutURL is where the logout form posts, under r's base path.
+func (a *Auth) LogoutURL(r *http.Request) string { return at(r, a.opts.LogoutPath) }
+
+// PasswordURL is the change-password page, under r's base path.
+func (a *Auth) PasswordURL(r *http.Request) string { return at(r, a.opts.PasswordPath) }
 
 // Sessions returns the session manager, for handlers that keep their own
 // values (such as one-time messages) in the user's session.
@@ -259,7 +343,7 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 		framework.WriteError(w, r, http.StatusUnauthorized, "login required")
 		return
 	}
-	http.Redirect(w, r, a.opts.LoginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	http.Redirect(w, r, at(r, a.opts.LoginPath)+"?next="+url.QueryEscape(at(r, r.URL.RequestURI())), http.StatusSeeOther)
 }
 
 // RequirePerm lets through users holding codename ("<table>.<action>").

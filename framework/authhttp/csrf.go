@@ -21,7 +21,9 @@ import (
 // value planted in a victim's browser yields no token for the victim's
 // account. The token lives in a signed cookie rather than in the session
 // so that an anonymous visitor's login form writes no session row; the
-// value is replaced at login and logout.
+// value is replaced at login and logout. Under a base path (a tenant's
+// /t/acme, framework.BasePath) the cookie's Path is the base path, named
+// __Secure-quarry_csrf when Secure (__Host- requires the path /).
 
 // CSRFCookie is the name of the cookie holding the CSRF value (with the
 // __Host- prefix when the session cookie is Secure and has no Domain).
@@ -51,8 +53,14 @@ func newCSRFValue() string {
 	return b64.EncodeToString(b)
 }
 
-func (a *Auth) csrfCookieName() string {
+// csrfCookieName is the CSRF cookie's name for requests under base (see
+// framework.BasePath): __Host- demands the path "/", so a cookie scoped
+// to a base path is __Secure- instead.
+func (a *Auth) csrfCookieName(base string) string {
 	if c := a.opts.Sessions.Cookie; c.Secure && c.Domain == "" {
+		if base != "" {
+			return "__Secure-" + CSRFCookie
+		}
 		return "__Host-" + CSRFCookie
 	}
 	return CSRFCookie
@@ -140,8 +148,9 @@ type csrfWriter struct {
 	http.ResponseWriter
 	a          *Auth
 	st         *csrfState
-	cookieDone bool // the cookie is added, or not needed
-	sent       bool // the status is written
+	base       string // the request's base path: the cookie's path
+	cookieDone bool   // the cookie is added, or not needed
+	sent       bool   // the status is written
 }
 
 func (cw *csrfWriter) WriteHeader(code int) {
@@ -158,8 +167,12 @@ func (cw *csrfWriter) finish() {
 	cw.cookieDone = true
 	if cw.st.rotated || cw.st.fresh && cw.st.used {
 		sc := cw.a.opts.Sessions.Cookie
+		path := cw.base
+		if path == "" {
+			path = "/"
+		}
 		http.SetCookie(cw.ResponseWriter, &http.Cookie{
-			Name: cw.a.csrfCookieName(), Value: cw.st.value, Path: "/", Domain: sc.Domain,
+			Name: cw.a.csrfCookieName(cw.base), Value: cw.st.value, Path: path, Domain: sc.Domain,
 			MaxAge: int(cw.a.opts.Sessions.Lifetime.Seconds()), HttpOnly: true, Secure: sc.Secure, SameSite: http.SameSiteLaxMode,
 		})
 	}

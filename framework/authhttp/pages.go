@@ -60,7 +60,7 @@ func (a *Auth) render(w http.ResponseWriter, r *http.Request, status int, d page
 }
 
 func (a *Auth) loginPage(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: SafeNext(r.URL.Query().Get("next"))})
+	a.render(w, r, http.StatusOK, pageData{Kind: "login", Title: "Log in", Action: at(r, a.opts.LoginPath), Next: safeNext(r, r.URL.Query().Get("next"))})
 }
 
 func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
@@ -73,11 +73,11 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		a.deny(w, r, http.StatusBadRequest, "malformed form")
 		return
 	}
-	username, password, next := r.PostForm.Get("username"), r.PostForm.Get("password"), SafeNext(r.PostForm.Get("next"))
+	username, password, next := r.PostForm.Get("username"), r.PostForm.Get("password"), safeNext(r, r.PostForm.Get("next"))
 	d := framework.DatabaseFrom(r.Context())
 	svc := auth.New(d)
 	u, err := svc.Login(r.Context(), auth.NewThrottle(d), username, password, middleware.ClientIPFrom(r))
-	page := pageData{Kind: "login", Title: "Log in", Action: a.opts.LoginPath, Next: next, Username: username}
+	page := pageData{Kind: "login", Title: "Log in", Action: at(r, a.opts.LoginPath), Next: next, Username: username}
 	var throttled *auth.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
@@ -144,11 +144,11 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	http.Redirect(w, r, a.opts.LoginPath, http.StatusSeeOther)
+	http.Redirect(w, r, at(r, a.opts.LoginPath), http.StatusSeeOther)
 }
 
 func (a *Auth) passwordPage(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath})
+	a.render(w, r, http.StatusOK, pageData{Kind: "password", Title: "Change password", Action: at(r, a.opts.PasswordPath)})
 }
 
 // changePassword needs the current password; on success every other
@@ -161,7 +161,7 @@ func (a *Auth) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := UserFrom(r.Context())
-	page := pageData{Kind: "password", Title: "Change password", Action: a.opts.PasswordPath}
+	page := pageData{Kind: "password", Title: "Change password", Action: at(r, a.opts.PasswordPath)}
 	d := framework.DatabaseFrom(r.Context())
 	svc := auth.New(d)
 	err := svc.CheckPassword(r.Context(), auth.NewThrottle(d), u, r.PostForm.Get("current"), middleware.ClientIPFrom(r))

@@ -18,6 +18,13 @@ import (
 // (*session.Store) the idle timeout is the store's (session.Store's
 // IdleTimeout), which does not rewrite the session on every request;
 // on another store it is scs's.
+//
+// Under a base path (framework.BasePath: a tenant served under /t/acme)
+// Auth.Middleware writes the session cookie with the base path in front
+// of Cookie.Path, so that tenants sharing a host under path prefixes keep
+// a cookie each; scs's cookie settings are fixed per manager, so the
+// Set-Cookie header scs writes is rewritten. A cookie named __Host-…
+// must have the path "/" and is left unscoped.
 func NewSessions(cfg framework.Config, store scs.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
