@@ -32,6 +32,12 @@ type Capabilities struct {
 	// Returning: INSERT/UPDATE/DELETE … RETURNING. False on MySQL 8 (MariaDB
 	// has it for INSERT and DELETE only, so the family is treated as lacking it).
 	Returning bool
+	// Schemas: a database holds named schemas, each a namespace of tables
+	// of its own that the connection's search path chooses between, so
+	// that tenants can share one database a schema each (PostgreSQL; the
+	// tenant registry's schema mode asks it). False on MySQL, whose
+	// schemas are its databases, and on SQLite.
+	Schemas bool
 	// TransactionalDDL: DDL inside a transaction is rolled back with it.
 	TransactionalDDL bool
 	// ListenNotify: LISTEN/NOTIFY for low-latency wake-ups (PostgreSQL).
@@ -77,6 +83,7 @@ type Dialect interface {
 	Fragments
 	SchemaTools
 	Catalog
+	Databases
 
 	// Name is the dialect's canonical name.
 	Name() Name

@@ -24,19 +24,22 @@ type SchemaTools interface {
 	// CreateScratch creates an empty database named name, for the schema
 	// differ to build a schema in, inspect and throw away, and returns its
 	// URL. With server databases (Capabilities.ServerDatabases) it creates
-	// it through admin, a pool on the development server, beside server's
-	// database, whose settings it takes where they decide how tables are
-	// built (MySQL: the character set and collation), so that the plan
-	// made on it fits the target; the caller drops it with DropScratch,
-	// also when CreateScratch fails (an interrupted CREATE may have
-	// created it). Without them, admin and server are nil, name is unused
-	// and the database lives in memory (SQLite), private to the one pool
-	// that opens the URL and gone when that pool closes.
+	// it as Databases.CreateDatabase does (name is checked by
+	// ValidateDatabaseName), through admin, a pool on the development
+	// server, beside server's database, whose settings it takes where
+	// they decide how tables are built (MySQL: the character set and
+	// collation), so that the plan made on it fits the target; the caller
+	// drops it with DropScratch, also when CreateScratch fails (an
+	// interrupted CREATE may have created it). Without them, admin and
+	// server are nil, name is unused and the database lives in memory
+	// (SQLite), private to the one pool that opens the URL and gone when
+	// that pool closes.
 	CreateScratch(ctx context.Context, admin *sql.DB, server *URL, name string) (*URL, error)
 	// DropScratch drops the scratch database name through admin, if it
 	// exists, even while connections to it remain open (PostgreSQL: WITH
-	// (FORCE)): the differ drops its scratch databases after an error or
-	// an interruption too. Without server databases it does nothing.
+	// (FORCE)), as Databases.DropDatabase does: the differ drops its
+	// scratch databases after an error or an interruption too. Without
+	// server databases it does nothing.
 	DropScratch(ctx context.Context, admin *sql.DB, name string) error
 
 	// SchemaObjects lists the views, functions, triggers and extensions of

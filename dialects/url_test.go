@@ -158,13 +158,13 @@ func TestRedact(t *testing.T) {
 func TestQuotingAndPlaceholders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name               dialects.Name
-		quoted, p1, p3     string
-		returning, servers bool
+		name                        dialects.Name
+		quoted, p1, p3              string
+		returning, servers, schemas bool
 	}{
-		{dialects.Postgres, `"we""ird"`, "$1", "$3", true, true},
-		{dialects.MySQL, "`we``ird`", "?", "?", false, true},
-		{dialects.SQLite, `"we""ird"`, "?", "?", true, false},
+		{dialects.Postgres, `"we""ird"`, "$1", "$3", true, true, true},
+		{dialects.MySQL, "`we``ird`", "?", "?", false, true, false},
+		{dialects.SQLite, `"we""ird"`, "?", "?", true, false, false},
 	}
 	for _, tt := range tests {
 		d, err := dialects.Lookup(tt.name)
@@ -180,7 +180,7 @@ func TestQuotingAndPlaceholders(t *testing.T) {
 		if d.Placeholder(1) != tt.p1 || d.Placeholder(3) != tt.p3 {
 			t.Errorf("%s placeholders %s %s", tt.name, d.Placeholder(1), d.Placeholder(3))
 		}
-		if c := d.Capabilities(); c.Returning != tt.returning || c.ServerDatabases != tt.servers {
+		if c := d.Capabilities(); c.Returning != tt.returning || c.ServerDatabases != tt.servers || c.Schemas != tt.schemas {
 			t.Errorf("%s capabilities %+v", tt.name, c)
 		}
 		files, err := fs.Glob(d.Migrations(), "*.sql")

@@ -52,7 +52,9 @@ const DefaultDatabasePrefix = "quarry_t_"
 // RegistryOptions configures a [Registry].
 type RegistryOptions struct {
 	// SQLiteDir is the directory of SQLite tenants' files, <SQLiteDir>/<slug>.db.
-	// Default DefaultSQLiteDir.
+	// Default DefaultSQLiteDir. A relative directory is taken from the
+	// working directory when NewRegistry is called, and tenants' URLs hold
+	// its absolute path.
 	SQLiteDir string
 	// DatabasePrefix starts the names of the databases Create makes on a
 	// server (default DefaultDatabasePrefix). Two apps sharing a database
@@ -80,10 +82,17 @@ var _ Lookup = (*Registry)(nil)
 
 // NewRegistry returns the registry kept in db (the main database; db.URL
 // must be set, as framework.OpenDatabase and the App do). Call Migrate
-// once to create its tables.
+// once to create its tables. A relative opts.SQLiteDir is made absolute
+// against the working directory now, and SQLite tenants' URLs are
+// written with the absolute path.
 func NewRegistry(db *framework.Database, opts RegistryOptions) *Registry {
 	if opts.SQLiteDir == "" {
 		opts.SQLiteDir = DefaultSQLiteDir
+	}
+	// Tenants' URLs hold the absolute path, so that the CLI and the server
+	// find the files from whatever directory they run in.
+	if abs, err := filepath.Abs(opts.SQLiteDir); err == nil {
+		opts.SQLiteDir = abs
 	}
 	if opts.DatabasePrefix == "" {
 		opts.DatabasePrefix = DefaultDatabasePrefix
@@ -95,7 +104,7 @@ func NewRegistry(db *framework.Database, opts RegistryOptions) *Registry {
 	return &Registry{db: db, opts: opts, log: log}
 }
 
-// SQLiteDir is the directory SQLite tenants' files go to.
+// SQLiteDir is the directory SQLite tenants' files go to, absolute.
 func (r *Registry) SQLiteDir() string { return r.opts.SQLiteDir }
 
 // Migrate creates or updates the registry's tables in the main database
@@ -208,10 +217,11 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	switch p.Mode {
 	case ModeDatabase:
 	case ModeSchema:
-		if r.db.Dialect.Name() != dialects.Postgres {
-			return nil, fmt.Errorf("%w: schema per tenant needs PostgreSQL schemas; the registry is on %s: use mode %q", ErrUnsupported, r.db.Dialect.Name(), ModeDatabase)
+		if !r.db.Dialect.Capabilities().Schemas {
+			return nil, fmt.Errorf("%w: schema per tenant needs a database with named schemas, as PostgreSQL has; the registry is on %s: use mode %q",
+				ErrUnsupported, r.db.Dialect.ProductName(), ModeDatabase)
 		}
-		return nil, fmt.Errorf("%w: schema per tenant on PostgreSQL is not built yet: use mode %q", ErrUnsupported, ModeDatabase)
+		return nil, fmt.Errorf("%w: schema per tenant is not built yet: use mode %q", ErrUnsupported, ModeDatabase)
 	default:
 		return nil, fmt.Errorf("%w: mode %q (want %q)", ErrInvalid, p.Mode, ModeDatabase)
 	}
@@ -295,8 +305,8 @@ func (r *Registry) targetURL(p CreateParams) (*dialects.URL, error) {
 		}
 	}
 	if target.Dialect.Capabilities().ServerDatabases {
-		if !dbNameRe.MatchString(target.Database) {
-			return nil, fmt.Errorf("%w: database name %q: want 1 to 63 letters, digits and underscores (a shorter slug, or a DatabaseURL naming one)", ErrInvalid, target.Database)
+		if err := dialects.ValidateDatabaseName(target.Database); err != nil {
+			return nil, fmt.Errorf("%w: %w (a shorter slug, or a DatabaseURL naming one)", ErrInvalid, err)
 		}
 		if sameServer(r.db.URL, target) && target.Database == r.db.URL.Database {
 			return nil, fmt.Errorf("%w: the tenant's database would be the registry's own", ErrInvalid)
@@ -304,8 +314,6 @@ func (r *Registry) targetURL(p CreateParams) (*dialects.URL, error) {
 	}
 	return target, nil
 }
-
-var dbNameRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,63}$`)
 
 // provision creates the tenant's database and migrates it. created says
 // whether the database was made (and so must be dropped on failure).
@@ -329,27 +337,17 @@ func (r *Registry) createData(ctx context.Context, target *dialects.URL) error {
 		}
 		return nil // the first connection creates the file
 	}
-	stmt, err := createDatabaseSQL(target)
-	if err != nil {
-		return err
-	}
+	d := target.Dialect
 	return r.onServer(ctx, target, func(admin *sql.DB) error {
-		var n int
-		if err := admin.QueryRowContext(ctx, existsSQL[target.Dialect.Name()], target.Database).Scan(&n); err != nil {
+		exists, err := d.DatabaseExists(ctx, admin, target.Database)
+		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if exists {
 			return fmt.Errorf("%w: the database %s exists", ErrExists, target.Database)
 		}
-		_, err := admin.ExecContext(ctx, stmt)
-		return target.Dialect.ClassifyError(err)
+		return d.CreateDatabase(ctx, admin, target.Database)
 	})
-}
-
-// existsSQL counts the databases of a server named $1.
-var existsSQL = map[dialects.Name]string{
-	dialects.Postgres: `SELECT COUNT(*) FROM pg_database WHERE datname = $1`,
-	dialects.MySQL:    `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
 }
 
 // dropData drops the database at target (removes a SQLite file and its
@@ -364,53 +362,19 @@ func (r *Registry) dropData(ctx context.Context, target *dialects.URL) error {
 		}
 		return errors.Join(errs...)
 	}
-	stmt, err := dropDatabaseSQL(target)
-	if err != nil {
-		return err
-	}
 	return r.onServer(ctx, target, func(admin *sql.DB) error {
-		_, err := admin.ExecContext(ctx, stmt)
-		return err
+		return target.Dialect.DropDatabase(ctx, admin, target.Database)
 	})
 }
 
-// createDatabaseSQL and dropDatabaseSQL are the statements that create and
-// drop a tenant's database; the name was checked against dbNameRe and is
-// quoted besides.
-func createDatabaseSQL(u *dialects.URL) (string, error) {
-	q := u.Dialect.QuoteIdent(u.Database)
-	switch u.Dialect.Name() {
-	case dialects.Postgres:
-		return "CREATE DATABASE " + q, nil
-	case dialects.MySQL:
-		return "CREATE DATABASE " + q + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", nil
-	}
-	return "", fmt.Errorf("%w: creating databases on %s", ErrUnsupported, u.Dialect.Name())
-}
-
-func dropDatabaseSQL(u *dialects.URL) (string, error) {
-	q := u.Dialect.QuoteIdent(u.Database)
-	switch u.Dialect.Name() {
-	case dialects.Postgres:
-		return "DROP DATABASE IF EXISTS " + q + " WITH (FORCE)", nil
-	case dialects.MySQL:
-		return "DROP DATABASE IF EXISTS " + q, nil
-	}
-	return "", fmt.Errorf("%w: dropping databases on %s", ErrUnsupported, u.Dialect.Name())
-}
-
-// maintenanceDB is a database every server of the dialect has, to connect
-// to when creating or dropping another.
-var maintenanceDB = map[dialects.Name]string{dialects.Postgres: "postgres", dialects.MySQL: "information_schema"}
-
 // onServer runs fn with a pool on target's server: the registry's own when
 // target is on the same server, else a short-lived one on the server's
-// maintenance database.
+// maintenance database (Dialect.MaintenanceURL).
 func (r *Registry) onServer(ctx context.Context, target *dialects.URL, fn func(*sql.DB) error) error {
 	if sameServer(r.db.URL, target) {
 		return fn(r.db.DB)
 	}
-	u, err := target.WithDatabase(maintenanceDB[target.Dialect.Name()])
+	u, err := target.Dialect.MaintenanceURL(target)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -59,28 +60,22 @@ func newRegistry(t *testing.T, tdb *dbtest.DB, app func(dialects.Name) (fs.FS, e
 }
 
 // dataExists reports whether the tenant database at rawURL exists, asked
-// of the registry's server (a SQLite file: on disk).
+// of tdb's server (Dialect.DatabaseExists; a SQLite file: on disk).
 func dataExists(t *testing.T, tdb *dbtest.DB, rawURL string) bool {
 	t.Helper()
 	u, err := dialects.ParseURL(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var q string
-	switch u.Dialect.Name() {
-	case dialects.SQLite:
+	if !u.Dialect.Capabilities().ServerDatabases {
 		_, err := os.Stat(u.Database)
 		return err == nil
-	case dialects.Postgres:
-		q = `SELECT COUNT(*) FROM pg_database WHERE datname = $1`
-	case dialects.MySQL:
-		q = `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`
 	}
-	var n int
-	if err := tdb.SQL.QueryRowContext(context.Background(), q, u.Database).Scan(&n); err != nil {
+	exists, err := u.Dialect.DatabaseExists(context.Background(), tdb.SQL, u.Database)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return n == 1
+	return exists
 }
 
 func generation(t *testing.T, reg *tenancy.Registry) int64 {
@@ -318,7 +313,7 @@ func TestRegistryRefusals(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{tenancy.CreateParams{Slug: "acme", Mode: tenancy.ModeSchema}, tenancy.ErrUnsupported, "needs PostgreSQL schemas"},
+		{tenancy.CreateParams{Slug: "acme", Mode: tenancy.ModeSchema}, tenancy.ErrUnsupported, "needs a database with named schemas"},
 		{tenancy.CreateParams{Slug: "acme", Mode: "rows"}, tenancy.ErrInvalid, `mode "rows"`},
 		{tenancy.CreateParams{Slug: "Acme"}, tenancy.ErrInvalid, "lower-case"},
 		{tenancy.CreateParams{Slug: "admin"}, tenancy.ErrInvalid, "reserved"},
@@ -409,5 +404,62 @@ func TestRegistryTenantOnAnotherServer(t *testing.T) {
 		if dataExists(t, server, target.Raw) {
 			t.Errorf("%s: the database survived Delete", name)
 		}
+	}
+}
+
+// TestRegistrySQLiteDirAbsolute: a relative SQLiteDir (the default too) is
+// taken from the working directory at NewRegistry and tenants' URLs hold
+// the absolute path, so that a process running elsewhere — the server
+// after the CLI created the tenant — opens the same file. Not parallel:
+// it changes the working directory.
+func TestRegistrySQLiteDirAbsolute(t *testing.T) {
+	ctx := context.Background()
+	tdb := dbtest.New(t, dialects.SQLite)
+	t.Chdir(t.TempDir())
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tenancy.NewRegistry(tdb.Database(), tenancy.RegistryOptions{}).SQLiteDir(), filepath.Join(wd, "var", "tenants"); got != want {
+		t.Errorf("default SQLiteDir = %q, want %q", got, want)
+	}
+	reg := tenancy.NewRegistry(tdb.Database(), tenancy.RegistryOptions{SQLiteDir: "tenants", AppMigrations: blogmigrations.For})
+	if got, want := reg.SQLiteDir(), filepath.Join(wd, "tenants"); got != want {
+		t.Errorf("SQLiteDir = %q, want %q", got, want)
+	}
+	if err := reg.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tn, err := reg.Create(ctx, tenancy.CreateParams{Slug: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := reg.Delete(context.Background(), "acme", true); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	u, err := dialects.ParseURL(tn.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(wd, "tenants", "acme.db"); u.Database != want {
+		t.Errorf("the tenant's URL %s names %q, want %q", tn.DatabaseURL, u.Database, want)
+	}
+
+	// From another directory, the tenant's URL finds its migrated file
+	// (a relative one would open a new, empty database there).
+	elsewhere := t.TempDir()
+	t.Chdir(elsewhere)
+	h, err := reg.Open(ctx, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.DB.Close()
+	if _, err := db.Queries(h).PostCount(ctx); err != nil {
+		t.Errorf("the tenant's database, opened from another directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("opening the tenant from another directory made %v there", entries)
 	}
 }

@@ -130,7 +130,7 @@ func TestTenantCLIErrors(t *testing.T) {
 		{[]string{"tenant", "create"}, 2, "accepts 1 arg(s), received 0"},
 		{append([]string{"tenant", "create", "acme", "--tenant-database-url", "postgres://u:topsecret@127.0.0.1:1/db?connect_timeout=2"}, reg...), 1, "127.0.0.1:1"},
 		{append([]string{"tenant", "create", "acme", "--tenant-database-url", "mysql://u:topsecret@127.0.0.1:1/db?timeout=2s"}, reg...), 1, "127.0.0.1:1"},
-		{append([]string{"tenant", "create", "acme", "--mode", "schema"}, reg...), 1, "needs PostgreSQL schemas"},
+		{append([]string{"tenant", "create", "acme", "--mode", "schema"}, reg...), 1, "needs a database with named schemas"},
 		{[]string{"tenant", "list", "--database-url", "oracle://x/y"}, 2, "unknown database dialect"},
 	} {
 		r := quarryIn(t, "", tt.args...)

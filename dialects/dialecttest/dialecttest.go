@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"Introspection", testIntrospection},
 		{"HostileIdentifiers", testHostileIdentifiers},
 		{"SchemaTools", testSchemaTools},
+		{"Databases", testDatabases},
 		{"Fragments", testFragments},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/quarry-go/quarry/dialects"
@@ -143,5 +145,109 @@ func testSchemaTools(t *testing.T, open Open) {
 	if db, err := dialects.OpenURL(e.ctx, u); err == nil {
 		db.Close()
 		t.Errorf("the scratch database %s still answers after DropScratch", name)
+	}
+}
+
+// testDatabases runs the dialect's Databases methods on the real server:
+// a database CreateDatabase makes exists, opens empty at the URL naming
+// it and cannot be created again; a pool on MaintenanceURL sees it and
+// drops it with DropDatabase, even while a connection to it is open,
+// after which it is gone, and dropping it again is no error; names that
+// ValidateDatabaseName refuses are refused by every method. Without
+// server databases every method refuses with ErrNoServerDatabases.
+func testDatabases(t *testing.T, open Open) {
+	e := newEnv(t, open)
+	d := e.db.Dialect
+	if !d.Capabilities().ServerDatabases {
+		_, existsErr := d.DatabaseExists(e.ctx, e.db.DB, "quarry_dt_db")
+		_, urlErr := d.MaintenanceURL(e.db.URL)
+		for what, err := range map[string]error{
+			"CreateDatabase": d.CreateDatabase(e.ctx, e.db.DB, "quarry_dt_db"),
+			"DropDatabase":   d.DropDatabase(e.ctx, e.db.DB, "quarry_dt_db"),
+			"DatabaseExists": existsErr,
+			"MaintenanceURL": urlErr,
+		} {
+			if !errors.Is(err, dialects.ErrNoServerDatabases) {
+				t.Errorf("%s without server databases: %v, want ErrNoServerDatabases", what, err)
+			}
+		}
+		return
+	}
+	if e.db.URL == nil {
+		t.Skip("the handle carries no URL: no server to create a database on")
+	}
+	admin := e.db.DB
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "quarry_dt_db_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		if err := d.DropDatabase(e.ctx, admin, name); err != nil {
+			t.Errorf("DropDatabase at cleanup: %v", err)
+		}
+	})
+	exists := func(t *testing.T, db *sql.DB) bool {
+		t.Helper()
+		ok, err := d.DatabaseExists(e.ctx, db, name)
+		e.must("DatabaseExists", err)
+		return ok
+	}
+	if exists(t, admin) {
+		t.Fatalf("DatabaseExists(%s) before CreateDatabase is true", name)
+	}
+	e.must("CreateDatabase", d.CreateDatabase(e.ctx, admin, name))
+	if !exists(t, admin) {
+		t.Fatalf("DatabaseExists(%s) after CreateDatabase is false", name)
+	}
+	if err := d.CreateDatabase(e.ctx, admin, name); err == nil {
+		t.Errorf("CreateDatabase(%s) a second time succeeded", name)
+	}
+	u, err := e.db.URL.WithDatabase(name)
+	e.must("URL of the new database", err)
+	created, err := dialects.OpenURL(e.ctx, u)
+	e.must("open the new database", err)
+	defer created.Close()
+	if tables, err := d.TableNames(e.ctx, created); err != nil || len(tables) != 0 {
+		t.Errorf("the new database holds %v (%v), want nothing", tables, err)
+	}
+
+	// Through the maintenance database, as on a server the caller has no
+	// other database on.
+	mu, err := d.MaintenanceURL(e.db.URL)
+	e.must("MaintenanceURL", err)
+	if mu.Dialect.Name() != d.Name() || mu.Database == e.db.URL.Database || mu.Database == "" {
+		t.Errorf("MaintenanceURL(%s) = %s", dialects.Redact(e.db.URL.Raw), dialects.Redact(mu.Raw))
+	}
+	maint, err := dialects.OpenURL(e.ctx, mu)
+	e.must("open the maintenance database", err)
+	defer maint.Close()
+	if !exists(t, maint) {
+		t.Errorf("a pool on the maintenance database does not see %s", name)
+	}
+	conn, err := created.Conn(e.ctx)
+	e.must("hold a connection to the new database", err)
+	defer conn.Close()
+	e.must("DropDatabase", d.DropDatabase(e.ctx, maint, name))
+	if exists(t, admin) {
+		t.Errorf("DatabaseExists(%s) after DropDatabase is true", name)
+	}
+	if db, err := dialects.OpenURL(e.ctx, u); err == nil {
+		db.Close()
+		t.Errorf("the database %s still answers after DropDatabase", name)
+	}
+	e.must("DropDatabase of a database that is gone", d.DropDatabase(e.ctx, admin, name))
+
+	// Names refused before any SQL runs: the one checked by the
+	// statements' quoting would be the only defence otherwise.
+	for _, bad := range []string{"", "a b", "a;b", `a"b`, "a`b", "a-b", "a.b", "é", "a\x00", strings.Repeat("x", 64)} {
+		_, existsErr := d.DatabaseExists(e.ctx, admin, bad)
+		for what, err := range map[string]error{
+			"CreateDatabase": d.CreateDatabase(e.ctx, admin, bad),
+			"DropDatabase":   d.DropDatabase(e.ctx, admin, bad),
+			"DatabaseExists": existsErr,
+		} {
+			if !errors.Is(err, dialects.ErrBadDatabaseName) {
+				t.Errorf("%s(%q): %v, want ErrBadDatabaseName", what, bad, err)
+			}
+		}
 	}
 }

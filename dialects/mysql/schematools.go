@@ -14,12 +14,13 @@ import (
 // ProductName is "MySQL", for MariaDB too.
 func (Dialect) ProductName() string { return "MySQL" }
 
-// CreateScratch runs CREATE DATABASE with the character set and collation
-// of server's database, so that tables planned on the scratch database
-// carry the target's defaults, not the server's. Without a database in
-// server, or when they cannot be read, the server's defaults apply.
+// CreateScratch runs CREATE DATABASE as CreateDatabase does, but with the
+// character set and collation of server's database, so that tables
+// planned on the scratch database carry the target's defaults, not the
+// server's or utf8mb4_unicode_ci. Without a database in server, or when
+// they cannot be read, the server's defaults apply.
 func (d Dialect) CreateScratch(ctx context.Context, admin *sql.DB, server *dialects.URL, name string) (*dialects.URL, error) {
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)+charsetOf(ctx, admin, server.Database)); err != nil {
+	if err := d.createDatabase(ctx, admin, name, charsetOf(ctx, admin, server.Database)); err != nil {
 		return nil, err
 	}
 	return server.WithDatabase(name)
@@ -51,11 +52,10 @@ func plainWord(s string) bool {
 	return s != ""
 }
 
-// DropScratch runs DROP DATABASE, which does not wait for the sessions
-// connected to it unless one holds a lock in it.
+// DropScratch is DropDatabase: DROP DATABASE IF EXISTS, which does not
+// wait for the sessions connected to it unless one holds a lock in it.
 func (d Dialect) DropScratch(ctx context.Context, admin *sql.DB, name string) error {
-	_, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+d.QuoteIdent(name))
-	return err
+	return d.DropDatabase(ctx, admin, name)
 }
 
 // objectsQuery lists the views of the current database. MySQL keeps no

@@ -12,20 +12,19 @@ import (
 // ProductName is "PostgreSQL".
 func (Dialect) ProductName() string { return "PostgreSQL" }
 
-// CreateScratch runs CREATE DATABASE on the server; nothing of server's
-// database decides how tables are built.
+// CreateScratch creates the database with CreateDatabase; nothing of
+// server's database decides how tables are built.
 func (d Dialect) CreateScratch(ctx context.Context, admin *sql.DB, server *dialects.URL, name string) (*dialects.URL, error) {
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.QuoteIdent(name)); err != nil {
+	if err := d.CreateDatabase(ctx, admin, name); err != nil {
 		return nil, err
 	}
 	return server.WithDatabase(name)
 }
 
-// DropScratch runs DROP DATABASE … WITH (FORCE), which ends the sessions
-// still connected to it (PostgreSQL 13 and later).
+// DropScratch is DropDatabase: DROP DATABASE IF EXISTS … WITH (FORCE),
+// which ends the sessions still connected to it (PostgreSQL 13 and later).
 func (d Dialect) DropScratch(ctx context.Context, admin *sql.DB, name string) error {
-	_, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+d.QuoteIdent(name)+" WITH (FORCE)")
-	return err
+	return d.DropDatabase(ctx, admin, name)
 }
 
 // objectsQuery lists the current schema's views, functions and procedures,

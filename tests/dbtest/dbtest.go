@@ -15,7 +15,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -93,18 +92,17 @@ func NewURL(t testing.TB, name dialects.Name) string {
 	case dialects.SQLite:
 		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	case dialects.Postgres:
-		return serverDatabase(t, name, EnvPostgres, `CREATE DATABASE %s`, `DROP DATABASE IF EXISTS %s WITH (FORCE)`)
+		return serverDatabase(t, name, EnvPostgres)
 	case dialects.MySQL:
-		return serverDatabase(t, name, EnvMySQL,
-			"CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", "DROP DATABASE IF EXISTS %s")
+		return serverDatabase(t, name, EnvMySQL)
 	}
 	t.Fatalf("dbtest: unknown dialect %q", name)
 	return ""
 }
 
 // serverDatabase creates a uniquely named database on the server at $env
-// and drops it at cleanup.
-func serverDatabase(t testing.TB, name dialects.Name, env, create, drop string) string {
+// (Dialect.CreateDatabase) and drops it at cleanup (DropDatabase).
+func serverDatabase(t testing.TB, name dialects.Name, env string) string {
 	t.Helper()
 	base := os.Getenv(env)
 	if base == "" {
@@ -123,7 +121,7 @@ func serverDatabase(t testing.TB, name dialects.Name, env, create, drop string) 
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	dbName := "quarry_t_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, fmt.Sprintf(create, dbName)); err != nil {
+	if err := u.Dialect.CreateDatabase(ctx, admin, dbName); err != nil {
 		t.Fatalf("dbtest: create %s database: %v", name, err)
 	}
 	t.Cleanup(func() {
@@ -135,7 +133,7 @@ func serverDatabase(t testing.TB, name dialects.Name, env, create, drop string) 
 			return
 		}
 		defer admin.Close()
-		if _, err := admin.ExecContext(ctx, fmt.Sprintf(drop, dbName)); err != nil {
+		if err := u.Dialect.DropDatabase(ctx, admin, dbName); err != nil {
 			t.Errorf("dbtest: drop %s: %v", dbName, err)
 		}
 	})

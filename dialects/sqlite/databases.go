@@ -1,0 +1,29 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/quarry-go/quarry/dialects"
+)
+
+var _ dialects.Databases = Dialect{}
+
+// errNoServer is what every Databases method answers: a SQLite database
+// is a file (Capabilities.ServerDatabases is false).
+var errNoServer = fmt.Errorf("%w: a SQLite database is a file, created by opening it and dropped by removing it", dialects.ErrNoServerDatabases)
+
+// CreateDatabase refuses: see errNoServer.
+func (Dialect) CreateDatabase(context.Context, *sql.DB, string) error { return errNoServer }
+
+// DropDatabase refuses: see errNoServer.
+func (Dialect) DropDatabase(context.Context, *sql.DB, string) error { return errNoServer }
+
+// DatabaseExists refuses: see errNoServer.
+func (Dialect) DatabaseExists(context.Context, *sql.DB, string) (bool, error) {
+	return false, errNoServer
+}
+
+// MaintenanceURL refuses: see errNoServer.
+func (Dialect) MaintenanceURL(*dialects.URL) (*dialects.URL, error) { return nil, errNoServer }
