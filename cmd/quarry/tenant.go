@@ -92,18 +92,7 @@ Database passwords are never printed.`,
 					fmt.Fprintf(out, "%s: up to date\n", t.Slug)
 					return nil
 				}
-				start := time.Now()
-				n := 0
-				err := reg.MigrateAll(cmd.Context(), concurrency, func(slug string, err error) {
-					n++
-					if err != nil {
-						fmt.Fprintf(out, "%s: FAILED: %v\n", slug, err)
-						return
-					}
-					fmt.Fprintf(out, "%s: up to date\n", slug)
-				})
-				fmt.Fprintf(out, "%d tenants in %s\n", n, time.Since(start).Round(time.Millisecond))
-				return err
+				return migrateAllTenants(cmd, reg, concurrency)
 			})
 		},
 	}
