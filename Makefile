@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-stack bench-admin bench-django bench-jobs fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-stack bench-admin bench-django bench-jobs bench-tenancy bench-tenancy-postgres fuzz
 
 all: gen lint test
 
@@ -59,11 +59,23 @@ lint:
 	go vet ./...
 
 ## bench: per-dialect query round trips, middleware cost, a one-query handler through the handle, session + user loading, and makemigrations on a 50-table
-## schema with 20 pending changes, each beside its baseline; then bench-stack (needs wrk)
+## schema with 20 pending changes, each beside its baseline; then bench-stack (needs wrk) and bench-tenancy
 bench:
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'UserGetByID|Handler|HandleQuery|SessionUser' -benchmem -count=1 ./tests/
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
 	@$(MAKE) --no-print-directory bench-stack
+	@$(MAKE) --no-print-directory bench-tenancy
+
+## bench-tenancy: 1,000 SQLite tenants (under a minute): migrate --all with nothing pending and with one pending
+## migration, each beside a sequential MigrateTenant loop; a request to one of the tenants (resolve, route, one
+## typed query) beside the same request without tenancy, and the first request to a cold tenant (go run ./bench/tenancy -h)
+bench-tenancy:
+	go run ./bench/tenancy -n 1000 -dialects sqlite
+
+## bench-tenancy-postgres: the same migrations over 1,000 PostgreSQL databases, made from a template and dropped
+## at the end; not in bench: it takes several minutes and ~10 GB of disk (QUARRY_TEST_POSTGRES_URL's server)
+bench-tenancy-postgres:
+	go run ./bench/tenancy -n 1000 -dialects postgres -postgres-url "$(QUARRY_TEST_POSTGRES_URL)"
 
 ## bench-stack: the default App stack end to end — a one-query JSON endpoint (20 rows, PostgreSQL) served by
 ## bare net/http + database/sql and by app.Handler(), each loaded by wrk -t2 -c8 -d10s, alternated twice, best
