@@ -122,7 +122,9 @@ func (r *Registry) MigrateAll(ctx context.Context, concurrency int, report func(
 // records a version newer than the binary's newest, the tenant is
 // reported ahead (ErrAhead) and left alone. Otherwise (something pending,
 // a version table missing, anything unexpected) goose's full Up runs, as
-// in MigrateTenant. Tenants of other modes go through MigrateTenant.
+// in MigrateTenant. Tenants of other modes (a PostgreSQL schema) are
+// checked the same way on the pool Open gives them and, when something is
+// pending, migrated by MigrateTenant.
 func (r *Registry) MigrateTenants(ctx context.Context, opts MigrateAllOptions) (MigrateSummary, error) {
 	start := time.Now()
 	tenants, err := r.List(ctx)
@@ -174,6 +176,7 @@ func (r *Registry) MigrateTenants(ctx context.Context, opts MigrateAllOptions) (
 func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, opts MigrateAllOptions) (m TenantMigration) {
 	start := time.Now()
 	m.Tenant = t
+	applied := false // by MigrateTenant, which does not list what it applied
 	defer func() {
 		m.Duration = time.Since(start)
 		switch {
@@ -181,22 +184,30 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 			m.Outcome = MigrateAhead
 		case m.Err != nil:
 			m.Outcome = MigrateFailed
-		case len(m.Applied) > 0:
+		case len(m.Applied) > 0 || applied:
 			m.Outcome = MigrateApplied
 		default:
 			m.Outcome = MigrateUpToDate
 		}
 	}()
-	if t.Mode != ModeDatabase {
-		m.Err = r.MigrateTenant(ctx, t)
-		return m
-	}
 	fail := func(err error) TenantMigration {
 		m.Err = fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 		return m
 	}
+	// Tenants of other modes than a database of their own are checked
+	// the same way on the pool Open gives (pinned to their schema, say),
+	// and migrated by MigrateTenant.
+	other := func(known bool) TenantMigration {
+		if m.Err = r.MigrateTenant(ctx, t); m.Err == nil {
+			applied = known
+		}
+		return m
+	}
 	u, err := dialects.ParseURL(t.DatabaseURL)
 	if err != nil {
+		if t.Mode != ModeDatabase {
+			return other(false)
+		}
 		return fail(err)
 	}
 	want, err := ex.of(u.Dialect)
@@ -211,7 +222,10 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 		}
 	}
 	if db == nil {
-		if db, err = framework.OpenDatabase(ctx, t.DatabaseURL); err != nil {
+		if db, err = r.Open(ctx, t); err != nil {
+			if t.Mode != ModeDatabase {
+				return other(false)
+			}
 			return fail(err)
 		}
 		defer db.DB.Close()
@@ -223,9 +237,17 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 			return fail(err)
 		case err != nil:
 			// A version table missing, say: goose's full path decides.
+			if t.Mode != ModeDatabase {
+				return other(false)
+			}
 		case state == stateUpToDate:
 			return m
+		case t.Mode != ModeDatabase:
+			return other(true)
 		}
+	}
+	if t.Mode != ModeDatabase {
+		return other(false)
 	}
 	mg, err := migrate.New(db, migrate.Options{AppFS: want.appFS, Logger: r.log.With("tenant", t.Slug)})
 	if err != nil {
