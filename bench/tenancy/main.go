@@ -240,7 +240,7 @@ func run(ctx context.Context, name dialects.Name) (out []string, err error) {
 		fmt.Sprintf("%s, migrate --all, nothing pending (target < 10 s):", label),
 		fmt.Sprintf("  baseline, MigrateTenant one by one (goose's full Up): %8s", seq.Round(time.Millisecond)),
 		fmt.Sprintf("  MigrateTenants, concurrency 1:                        %8s  (%.1fx)", fast1.Round(time.Millisecond), seq.Seconds()/fast1.Seconds()),
-		fmt.Sprintf("  MigrateTenants, concurrency %-2d:                       %8s  (%.1fx)", *concurrency, fastC.Round(time.Millisecond), seq.Seconds()/fastC.Seconds()))
+		fmt.Sprintf("  %-53s %8s  (%.1fx)", fmt.Sprintf("MigrateTenants, concurrency %d:", *concurrency), fastC.Round(time.Millisecond), seq.Seconds()/fastC.Seconds()))
 
 	// 2. One pending migration: the baseline applies one, MigrateTenants the next.
 	app.add("90000001_bench_a.sql")
@@ -256,7 +256,7 @@ func run(ctx context.Context, name dialects.Name) (out []string, err error) {
 	out = append(out,
 		fmt.Sprintf("%s, one pending migration applied to every tenant (target < 2 min):", label),
 		fmt.Sprintf("  baseline, MigrateTenant one by one:                   %8s", seqP.Round(time.Millisecond)),
-		fmt.Sprintf("  MigrateTenants, concurrency %-2d:                       %8s  (%.1fx)", *concurrency, fastP.Round(time.Millisecond), seqP.Seconds()/fastP.Seconds()))
+		fmt.Sprintf("  %-53s %8s  (%.1fx)", fmt.Sprintf("MigrateTenants, concurrency %d:", *concurrency), fastP.Round(time.Millisecond), seqP.Seconds()/fastP.Seconds()))
 
 	// 3. Requests (SQLite).
 	if name == dialects.SQLite {
