@@ -16,13 +16,17 @@
 //     go run ./bench/tenancy                              # 1,000 SQLite tenants
 //     go run ./bench/tenancy -dialects sqlite,postgres    # and 1,000 PostgreSQL databases
 //     go run ./bench/tenancy -n 200 -concurrency 4
+//     go run ./bench/tenancy -dialects postgres-schema     # 1,000 schemas in one database (schema mode)
 //
 // Bench shortcut: only the first tenant is made by Registry.Create; the
 // others are copies of it — its SQLite file copied, or on PostgreSQL
 // CREATE DATABASE … TEMPLATE it — registered in one transaction of
 // TenantCreate rows. What is measured is migrating and serving them, not
 // creating them. PostgreSQL uses QUARRY_TEST_POSTGRES_URL's server (or
-// -postgres-url); its databases are dropped at the end.
+// -postgres-url); its databases are dropped at the end. With
+// postgres-schema every tenant is a schema made by Registry.Create (no
+// shortcut: schemas have no templates), in the registry's scratch
+// database, dropped with it.
 package main
 
 import (
@@ -64,7 +68,7 @@ import (
 var (
 	n           = flag.Int("n", 1000, "tenants")
 	concurrency = flag.Int("concurrency", 8, "tenants migrated at once by MigrateTenants")
-	dialectList = flag.String("dialects", "sqlite", "dialects: sqlite, postgres (N databases on the server)")
+	dialectList = flag.String("dialects", "sqlite", "dialects: sqlite, postgres (N databases on the server), postgres-schema (N schemas in one database)")
 	pgURL       = flag.String("postgres-url", os.Getenv("QUARRY_TEST_POSTGRES_URL"), "PostgreSQL server (a scratch registry database and N tenant databases are made and dropped)")
 	cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the request bench")
 	reqRounds   = flag.Int("rounds", 20, "request bench: rounds of one block without tenancy and one with")
@@ -77,7 +81,12 @@ func main() {
 	ctx := context.Background()
 	var lines []string
 	for _, d := range strings.Split(*dialectList, ",") {
-		out, err := run(ctx, dialects.Name(strings.TrimSpace(d)))
+		d = strings.TrimSpace(d)
+		schemas := d == "postgres-schema"
+		if schemas {
+			d = string(dialects.Postgres)
+		}
+		out, err := run(ctx, dialects.Name(d), schemas)
 		lines = append(lines, out...)
 		if err != nil {
 			log.Fatalf("%s: %v", d, err)
@@ -165,7 +174,7 @@ func (o overlay) file(name string) string {
 	return p
 }
 
-func run(ctx context.Context, name dialects.Name) (out []string, err error) {
+func run(ctx context.Context, name dialects.Name, schemas bool) (out []string, err error) {
 	var regURL string
 	var cleanup []func() error
 	defer func() {
@@ -211,10 +220,19 @@ func run(ctx context.Context, name dialects.Name) (out []string, err error) {
 		return nil, err
 	}
 	label := map[dialects.Name]string{dialects.SQLite: "SQLite files", dialects.Postgres: "PostgreSQL databases"}[name]
+	if schemas {
+		label = "PostgreSQL schemas (one database)"
+	}
 
 	// Setup: one tenant made by Create, the others copied from it.
 	start := time.Now()
-	tenants, dropAll, err := bulkCreate(ctx, reg, regDB, name, prefix)
+	var tenants []*tenancy.Tenant
+	var dropAll func() error
+	if schemas {
+		tenants, err = createSchemas(ctx, reg)
+	} else {
+		tenants, dropAll, err = bulkCreate(ctx, reg, regDB, name, prefix)
+	}
 	if dropAll != nil {
 		cleanup = append(cleanup, dropAll)
 	}
@@ -259,7 +277,7 @@ func run(ctx context.Context, name dialects.Name) (out []string, err error) {
 		fmt.Sprintf("  %-53s %8s  (%.1fx)", fmt.Sprintf("MigrateTenants, concurrency %d:", *concurrency), fastP.Round(time.Millisecond), seqP.Seconds()/fastP.Seconds()))
 
 	// 3. Requests (SQLite).
-	if name == dialects.SQLite {
+	if name == dialects.SQLite && !schemas {
 		lines, err := requests(ctx, reg, tenants)
 		if err != nil {
 			return out, fmt.Errorf("requests: %w", err)
@@ -369,6 +387,29 @@ func bulkCreate(ctx context.Context, reg *tenancy.Registry, regDB *framework.Dat
 	return ts, dropAll, err
 }
 
+// createSchemas creates the n schema tenants with Registry.Create, four at
+// a time (a schema cannot be copied from a template; they are dropped
+// with the registry's scratch database).
+func createSchemas(ctx context.Context, reg *tenancy.Registry) ([]*tenancy.Tenant, error) {
+	idx := make([]int, *n)
+	for i := range idx {
+		idx[i] = i
+	}
+	var failed atomic.Value
+	parallel(idx, 4, func(i int) {
+		if failed.Load() != nil {
+			return
+		}
+		if _, err := reg.Create(ctx, tenancy.CreateParams{Slug: fmt.Sprintf("t%04d", i), Mode: tenancy.ModeSchema}); err != nil {
+			failed.Store(err)
+		}
+	})
+	if err, _ := failed.Load().(error); err != nil {
+		return nil, err
+	}
+	return reg.List(ctx)
+}
+
 func parallel[T any](items []T, k int, fn func(T)) {
 	sem := make(chan struct{}, k)
 	var wg sync.WaitGroup
@@ -394,11 +435,12 @@ func sequential(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant
 }
 
 // fast runs MigrateTenants and checks that every tenant had the outcome
-// want (and that migrated tenants got exactly one migration).
+// want (and that migrated database tenants got exactly one migration;
+// MigrateTenant, which migrates the other modes, does not list them).
 func fast(ctx context.Context, reg *tenancy.Registry, c, _ int, want tenancy.MigrateOutcome) (time.Duration, error) {
 	var bad error
 	sum, err := reg.MigrateTenants(ctx, tenancy.MigrateAllOptions{Concurrency: c, Report: func(m tenancy.TenantMigration) {
-		if bad == nil && (m.Outcome != want || (want == tenancy.MigrateApplied && len(m.Applied) != 1)) {
+		if bad == nil && (m.Outcome != want || (want == tenancy.MigrateApplied && m.Tenant.Mode == tenancy.ModeDatabase && len(m.Applied) != 1)) {
 			bad = fmt.Errorf("%s: %s (%d applied), want %s: %v", m.Tenant.Slug, m.Outcome, len(m.Applied), want, m.Err)
 		}
 	}})
