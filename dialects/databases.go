@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Databases creates, drops and finds the named databases of a server
@@ -61,6 +62,49 @@ func ValidateDatabaseName(name string) error {
 		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
 			return fmt.Errorf("%w: %q: want 1 to 63 letters, digits and underscores", ErrBadDatabaseName, name)
 		}
+	}
+	return nil
+}
+
+// Schemas creates, drops and finds the named schemas of one database, and
+// pins a pool to one of them, for a database that has them
+// (Capabilities.Schemas: PostgreSQL). The tenant registry's schema mode
+// keeps a tenant per schema with it. It is not part of Dialect: callers
+// check Capabilities().Schemas and assert the dialect to Schemas.
+//
+// Each method takes db, a pool on the database that holds (or is to hold)
+// the schema, whose user may create schemas in it, and name, the schema's
+// name, which it checks with ValidateSchemaName and quotes; values are
+// bound as parameters.
+type Schemas interface {
+	// CreateSchema creates the empty schema name, which must not exist.
+	CreateSchema(ctx context.Context, db *sql.DB, name string) error
+	// DropSchema drops the schema name, if it exists, with everything in
+	// it (CASCADE).
+	DropSchema(ctx context.Context, db *sql.DB, name string) error
+	// SchemaExists reports whether the database has a schema name.
+	SchemaExists(ctx context.Context, db *sql.DB, name string) (bool, error)
+	// SchemaURL returns u with the schema name as the only schema of every
+	// connection's search path, set when the connection is made (so RESET
+	// returns to it): unqualified names, in queries as in CREATE TABLE,
+	// resolve in that schema and nowhere else (the system catalogs
+	// excepted), and a table missing from it is an error rather than
+	// another schema's table of the same name. A search path u sets is
+	// replaced; one set through u's options parameter is refused.
+	SchemaURL(u *URL, name string) (*URL, error)
+}
+
+// ValidateSchemaName checks a schema name for the Schemas methods: the
+// rules of ValidateDatabaseName, and not a name the server keeps for
+// itself (pg_…, information_schema) nor public, the schema every
+// database starts with. The error wraps ErrBadDatabaseName.
+func ValidateSchemaName(name string) error {
+	if err := ValidateDatabaseName(name); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	switch lower := strings.ToLower(name); {
+	case strings.HasPrefix(lower, "pg_"), lower == "information_schema", lower == "public":
+		return fmt.Errorf("%w: schema %q is reserved", ErrBadDatabaseName, name)
 	}
 	return nil
 }

@@ -425,6 +425,9 @@ func (c *Console) stats(ctx context.Context, t *Tenant) (versions, size string) 
 		q = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
 	case dialects.Postgres:
 		q = "SELECT pg_database_size(current_database())"
+		if t.Mode == ModeSchema { // its tables, indexes and TOAST, not the whole database's
+			q = "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm', 'p')"
+		}
 	case dialects.MySQL:
 		q = "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE()"
 	default:

@@ -56,8 +56,9 @@ type RegistryOptions struct {
 	// its absolute path.
 	SQLiteDir string
 	// DatabasePrefix starts the names of the databases Create makes on a
-	// server (default DefaultDatabasePrefix). Two apps sharing a database
-	// server need different prefixes.
+	// server, and of the schemas it makes for ModeSchema tenants (default
+	// DefaultDatabasePrefix). Two apps sharing a database server need
+	// different prefixes.
 	DatabasePrefix string
 	// AppMigrations returns the app's migrations for a dialect, applied to
 	// every tenant after the framework's (nil: the framework's only).
@@ -179,7 +180,8 @@ type CreateParams struct {
 	Slug string
 	// Name is the display name (default: the slug).
 	Name string
-	// Mode defaults to ModeDatabase.
+	// Mode defaults to ModeDatabase. ModeSchema needs a database with
+	// named schemas (PostgreSQL).
 	Mode Mode
 	// DatabaseURL, for ModeDatabase, is where the tenant's database is to
 	// be created: a database on another server than the registry's
@@ -188,14 +190,20 @@ type CreateParams struct {
 	// <DatabasePrefix><slug> on the registry's server, or
 	// <SQLiteDir>/<slug>.db when the registry is on SQLite. The database
 	// must not exist yet.
+	//
+	// For ModeSchema it names the existing PostgreSQL database the
+	// tenant's schema, <DatabasePrefix><slug>, is to be created in (whose
+	// user may CREATE SCHEMA there); empty: the registry's own database.
+	// The schema must not exist yet.
 	DatabaseURL string
 }
 
 // Create registers and provisions a tenant: it reserves the slug with a
-// registry row of status "provisioning", creates the tenant's database,
-// applies the framework's and the app's migrations to it, and marks it
-// active. When any step fails, Create undoes the others — it drops the
-// database it created (or removes the SQLite file) and deletes the row —
+// registry row of status "provisioning", creates the tenant's database
+// (ModeSchema: its schema), applies the framework's and the app's
+// migrations to it, and marks it active. When any step fails, Create
+// undoes the others — it drops the database or schema (CASCADE) it
+// created (or removes the SQLite file) and deletes the row —
 // so a failed Create leaves no tenant behind, and the error says what
 // failed (and what could not be undone, if anything). Only a process
 // killed part-way leaves a "provisioning" row, which no lookup returns and
@@ -213,18 +221,19 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	if p.Mode == "" {
 		p.Mode = ModeDatabase
 	}
+	var (
+		target *dialects.URL
+		schema string // ModeSchema: the tenant's schema in target
+		err    error
+	)
 	switch p.Mode {
 	case ModeDatabase:
+		target, err = r.targetURL(p)
 	case ModeSchema:
-		if !r.db.Dialect.Capabilities().Schemas {
-			return nil, fmt.Errorf("%w: schema per tenant needs a database with named schemas, as PostgreSQL has; the registry is on %s: use mode %q",
-				ErrUnsupported, r.db.Dialect.ProductName(), ModeDatabase)
-		}
-		return nil, fmt.Errorf("%w: schema per tenant is not built yet: use mode %q", ErrUnsupported, ModeDatabase)
+		target, schema, err = r.schemaTarget(p)
 	default:
-		return nil, fmt.Errorf("%w: mode %q (want %q)", ErrInvalid, p.Mode, ModeDatabase)
+		return nil, fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalid, p.Mode, ModeDatabase, ModeSchema)
 	}
-	target, err := r.targetURL(p)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +242,7 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	err = r.write(ctx, func(q registrydb.Querier) error {
 		var err error
 		id, err = q.TenantCreate(ctx, registrydb.TenantCreateParams{Slug: p.Slug, Name: p.Name, Mode: string(p.Mode),
-			DatabaseUrl: target.Raw, SchemaName: "", Status: string(StatusProvisioning)})
+			DatabaseUrl: target.Raw, SchemaName: schema, Status: string(StatusProvisioning)})
 		return err
 	})
 	if errors.Is(err, queries.ErrUniqueViolation) {
@@ -242,9 +251,9 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("tenancy: register %s: %w", p.Slug, err)
 	}
-	r.log.Info("tenant provisioning", "slug", p.Slug, "database", target.String())
+	r.log.Info("tenant provisioning", "slug", p.Slug, "database", target.String(), "schema", schema)
 
-	created, err := r.provision(ctx, p.Slug, target)
+	created, err := r.provision(ctx, p.Slug, target, schema)
 	if err == nil {
 		err = r.write(ctx, func(q registrydb.Querier) error {
 			_, err := q.TenantSetStatus(ctx, registrydb.TenantSetStatusParams{Slug: p.Slug, Status: string(StatusActive)})
@@ -257,8 +266,8 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 		defer cancel()
 		var undo []error
 		if created {
-			if derr := r.dropData(cctx, target); derr != nil {
-				undo = append(undo, fmt.Errorf("drop its database %s: %w", target, derr))
+			if derr := r.dropData(cctx, target, schema); derr != nil {
+				undo = append(undo, fmt.Errorf("drop its %s: %w", dataName(target, schema), derr))
 			}
 		}
 		if derr := r.write(cctx, func(q registrydb.Querier) error {
@@ -314,13 +323,92 @@ func (r *Registry) targetURL(p CreateParams) (*dialects.URL, error) {
 	return target, nil
 }
 
-// provision creates the tenant's database and migrates it. created says
-// whether the database was made (and so must be dropped on failure).
-func (r *Registry) provision(ctx context.Context, slug string, target *dialects.URL) (created bool, err error) {
+// schemaTarget is the database a ModeSchema tenant's schema is to be
+// made in, and the schema's name.
+func (r *Registry) schemaTarget(p CreateParams) (*dialects.URL, string, error) {
+	target := r.db.URL
+	on := "the registry is on"
+	if p.DatabaseURL != "" {
+		var err error
+		if target, err = dialects.ParseURL(p.DatabaseURL); err != nil {
+			return nil, "", fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		on = "the database URL is for"
+	}
+	sd, ok := target.Dialect.(dialects.Schemas)
+	if !ok || !target.Dialect.Capabilities().Schemas {
+		return nil, "", fmt.Errorf("%w: schema per tenant needs a database with named schemas, as PostgreSQL has; %s %s: use mode %q",
+			ErrUnsupported, on, target.Dialect.ProductName(), ModeDatabase)
+	}
+	schema := r.opts.DatabasePrefix + strings.ReplaceAll(p.Slug, "-", "_")
+	if err := dialects.ValidateSchemaName(schema); err != nil {
+		return nil, "", fmt.Errorf("%w: %w (a shorter slug, or another DatabasePrefix)", ErrInvalid, err)
+	}
+	if _, err := sd.SchemaURL(target, schema); err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return target, schema, nil
+}
+
+// dataName names a tenant's data for errors: its database, or its schema in
+// a database.
+func dataName(target *dialects.URL, schema string) string {
+	if schema != "" {
+		return fmt.Sprintf("schema %s in %s", schema, target)
+	}
+	return "database " + target.String()
+}
+
+// provision creates the tenant's database (or, with a schema, the schema
+// in the database at target) and migrates it. created says whether the
+// database or schema was made (and so must be dropped on failure).
+func (r *Registry) provision(ctx context.Context, slug string, target *dialects.URL, schema string) (created bool, err error) {
+	if schema != "" {
+		if err := r.createSchema(ctx, target, schema); err != nil {
+			return false, fmt.Errorf("create its %s: %w", dataName(target, schema), err)
+		}
+		pinned, err := target.Dialect.(dialects.Schemas).SchemaURL(target, schema)
+		if err != nil {
+			return true, err
+		}
+		// The pool's connections see the schema alone, so goose's version
+		// and lock tables and every unqualified CREATE land in it.
+		return true, r.migrateURL(ctx, slug, pinned)
+	}
 	if err := r.createData(ctx, target); err != nil {
 		return false, fmt.Errorf("create its database %s: %w", target, err)
 	}
 	return true, r.migrateURL(ctx, slug, target)
+}
+
+// createSchema creates the schema in the database at target, which must
+// not have it.
+func (r *Registry) createSchema(ctx context.Context, target *dialects.URL, schema string) error {
+	sd := target.Dialect.(dialects.Schemas)
+	return r.onDatabase(ctx, target, func(db *sql.DB) error {
+		exists, err := sd.SchemaExists(ctx, db, schema)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%w: the schema %s exists", ErrExists, schema)
+		}
+		return sd.CreateSchema(ctx, db, schema)
+	})
+}
+
+// onDatabase runs fn with a pool on the database at target: the
+// registry's own when it is that database, else a short-lived one.
+func (r *Registry) onDatabase(ctx context.Context, target *dialects.URL, fn func(*sql.DB) error) error {
+	if sameServer(r.db.URL, target) && target.Database == r.db.URL.Database {
+		return fn(r.db.DB)
+	}
+	db, err := dialects.OpenURL(ctx, target)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
 }
 
 // createData creates the database at target, which must not exist.
@@ -350,8 +438,18 @@ func (r *Registry) createData(ctx context.Context, target *dialects.URL) error {
 }
 
 // dropData drops the database at target (removes a SQLite file and its
-// journal files), if it exists.
-func (r *Registry) dropData(ctx context.Context, target *dialects.URL) error {
+// journal files), if it exists; with a schema, it drops that schema of
+// the database at target, CASCADE, if it exists.
+func (r *Registry) dropData(ctx context.Context, target *dialects.URL, schema string) error {
+	if schema != "" {
+		sd, ok := target.Dialect.(dialects.Schemas)
+		if !ok {
+			return fmt.Errorf("%w: %s has no schemas", ErrUnsupported, target.Dialect.ProductName())
+		}
+		return r.onDatabase(ctx, target, func(db *sql.DB) error {
+			return sd.DropSchema(ctx, db, schema)
+		})
+	}
 	if !target.Dialect.Capabilities().ServerDatabases {
 		var errs []error
 		for _, suffix := range []string{"", "-wal", "-shm", "-journal", ".migrate.lock"} {
@@ -586,7 +684,7 @@ func (r *Registry) RemoveDomain(ctx context.Context, slug, host string) error {
 
 // Delete removes the tenant with slug from the registry, with its domains.
 // With dropData it first drops the tenant's database (removes its SQLite
-// file); when that fails the tenant stays registered, so Delete can be run
+// file; ModeSchema: drops its schema, CASCADE); when that fails the tenant stays registered, so Delete can be run
 // again. Without dropData the database is left where it is (the error-free
 // way to archive it for now). Pools the caller holds on the tenant must be
 // closed by the caller.
@@ -595,13 +693,17 @@ func (r *Registry) Delete(ctx context.Context, slug string, dropData bool) error
 	if err != nil {
 		return err
 	}
-	if dropData && t.Mode == ModeDatabase {
+	if dropData && (t.Mode == ModeDatabase || t.Mode == ModeSchema) {
 		u, err := dialects.ParseURL(t.DatabaseURL)
 		if err != nil {
 			return fmt.Errorf("tenancy: delete %s: its database URL: %w", slug, err)
 		}
-		if err := r.dropData(ctx, u); err != nil {
-			return fmt.Errorf("tenancy: delete %s: drop its database %s: %w", slug, u, err)
+		schema := ""
+		if t.Mode == ModeSchema {
+			schema = t.Schema
+		}
+		if err := r.dropData(ctx, u, schema); err != nil {
+			return fmt.Errorf("tenancy: delete %s: drop its %s: %w", slug, dataName(u, schema), err)
 		}
 	}
 	err = r.write(ctx, func(q registrydb.Querier) error {
@@ -616,13 +718,17 @@ func (r *Registry) Delete(ctx context.Context, slug string, dropData bool) error
 }
 
 // Open opens a pool on the tenant's database (the caller closes it, or
-// hands it to a pool manager that does). It does not check the tenant's
-// status.
+// hands it to a pool manager that does). A ModeSchema tenant's pool is
+// pinned to its schema: every connection's search path is that schema
+// alone (see dialects.Schemas.SchemaURL), so an unqualified name never
+// reaches another tenant's tables nor public's. It does not check the
+// tenant's status.
 func (r *Registry) Open(ctx context.Context, t *Tenant) (*framework.Database, error) {
-	if t.Mode != ModeDatabase {
-		return nil, fmt.Errorf("%w: opening a tenant of mode %q", ErrUnsupported, t.Mode)
+	u, err := tenantURL(t)
+	if err != nil {
+		return nil, fmt.Errorf("tenancy: open %s: %w", t.Slug, err)
 	}
-	db, err := framework.OpenDatabase(ctx, t.DatabaseURL)
+	db, err := framework.OpenDatabase(ctx, u.Raw)
 	if err != nil {
 		return nil, fmt.Errorf("tenancy: open %s: %w", t.Slug, err)
 	}
@@ -632,10 +738,7 @@ func (r *Registry) Open(ctx context.Context, t *Tenant) (*framework.Database, er
 // MigrateTenant applies the framework's and the app's pending migrations
 // to the tenant's database.
 func (r *Registry) MigrateTenant(ctx context.Context, t *Tenant) error {
-	if t.Mode != ModeDatabase {
-		return fmt.Errorf("%w: migrating a tenant of mode %q", ErrUnsupported, t.Mode)
-	}
-	u, err := dialects.ParseURL(t.DatabaseURL)
+	u, err := tenantURL(t)
 	if err != nil {
 		return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 	}
@@ -643,6 +746,25 @@ func (r *Registry) MigrateTenant(ctx context.Context, t *Tenant) error {
 		return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 	}
 	return nil
+}
+
+// tenantURL is the URL the tenant's pools connect with: its database's,
+// pinned to its schema for a ModeSchema tenant.
+func tenantURL(t *Tenant) (*dialects.URL, error) {
+	switch t.Mode {
+	case ModeDatabase, ModeSchema:
+	default:
+		return nil, fmt.Errorf("%w: a tenant of mode %q", ErrUnsupported, t.Mode)
+	}
+	u, err := dialects.ParseURL(t.DatabaseURL)
+	if err != nil || t.Mode == ModeDatabase {
+		return u, err
+	}
+	sd, ok := u.Dialect.(dialects.Schemas)
+	if !ok || !u.Dialect.Capabilities().Schemas {
+		return nil, fmt.Errorf("%w: a tenant of mode %q on %s, which has no schemas", ErrUnsupported, t.Mode, u.Dialect.ProductName())
+	}
+	return sd.SchemaURL(u, t.Schema)
 }
 
 // Generation returns the registry's generation, which every write moves

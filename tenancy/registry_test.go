@@ -94,168 +94,201 @@ func generation(t *testing.T, reg *tenancy.Registry) int64 {
 func TestRegistryTenants(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, tdb *dbtest.DB) {
-		ctx := context.Background()
-		reg, prefix := newRegistry(t, tdb, nil)
-		if g := generation(t, reg); g != 0 {
-			t.Errorf("generation of an empty registry: %d", g)
-		}
+		registryTenants(t, tdb, tenancy.ModeDatabase)
+	})
+}
 
-		handles := map[string]*framework.Database{}
-		for _, slug := range []string{"acme", "globex-2"} {
-			g := generation(t, reg)
-			tn, err := reg.Create(ctx, tenancy.CreateParams{Slug: slug, Name: strings.ToUpper(slug) + " Inc."})
-			if err != nil {
-				t.Fatalf("Create %s: %v", slug, err)
-			}
-			if tn.Status != tenancy.StatusActive || tn.Mode != tenancy.ModeDatabase || tn.Name != strings.ToUpper(slug)+" Inc." || tn.ID == 0 || tn.CreatedAt.IsZero() {
-				t.Errorf("created %+v", tn)
-			}
-			if generation(t, reg) <= g {
-				t.Errorf("Create did not move the generation on")
-			}
-			if tdb.Name != dialects.SQLite && !strings.Contains(tn.DatabaseURL, "/"+prefix+strings.ReplaceAll(slug, "-", "_")) {
-				t.Errorf("%s: database URL %s", slug, dialects.Redact(tn.DatabaseURL))
-			}
-			if !dataExists(t, tdb, tn.DatabaseURL) {
-				t.Fatalf("%s: no database at %s", slug, dialects.Redact(tn.DatabaseURL))
-			}
-			h, err := reg.Open(ctx, tn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { h.DB.Close() })
-			handles[slug] = h
-		}
-		if _, err := reg.Create(ctx, tenancy.CreateParams{Slug: "acme"}); !errors.Is(err, tenancy.ErrExists) {
-			t.Errorf("second acme: %v, want ErrExists", err)
-		}
+// TestRegistryTenantsSchema is TestRegistryTenants with a schema per
+// tenant, in the registry's PostgreSQL database.
+func TestRegistryTenantsSchema(t *testing.T) {
+	t.Parallel()
+	registryTenants(t, dbtest.New(t, dialects.Postgres), tenancy.ModeSchema)
+}
 
-		// The same username and the same ids in both, each seen only by its own handle.
-		for slug, h := range handles {
-			u, err := auth.New(h).CreateUser(ctx, auth.CreateUserParams{Username: "alice", Password: "correct horse " + slug + " battery staple"})
-			if err != nil {
-				t.Fatalf("%s: CreateUser: %v", slug, err)
-			}
-			id, err := db.Queries(h).AuthorCreate(ctx, db.AuthorCreateParams{Name: "author of " + slug, Email: "a@" + slug + ".example", Bio: slug})
-			if err != nil {
-				t.Fatalf("%s: AuthorCreate: %v", slug, err)
-			}
-			if u.ID != 1 || id != 1 {
-				t.Errorf("%s: user id %d, author id %d: want 1 and 1 (overlapping ids)", slug, u.ID, id)
-			}
-		}
-		for slug, h := range handles {
-			authors, err := db.Queries(h).AuthorList(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(authors) != 1 || authors[0].Name != "author of "+slug {
-				t.Errorf("%s sees authors %+v", slug, authors)
-			}
-			for other := range handles {
-				_, err := auth.New(h).Authenticate(ctx, "alice", "correct horse "+other+" battery staple")
-				if (other == slug) != (err == nil) {
-					t.Errorf("alice of %s with %s's password on %s: %v", other, other, slug, err)
-				}
-			}
-		}
+// tenantDataExists reports whether the tenant's data exists: its database
+// (dataExists), or its schema in the database of its URL.
+func tenantDataExists(t *testing.T, tdb *dbtest.DB, tn *tenancy.Tenant) bool {
+	t.Helper()
+	if tn.Mode != tenancy.ModeSchema {
+		return dataExists(t, tdb, tn.DatabaseURL)
+	}
+	if tn.DatabaseURL != tdb.URL {
+		t.Fatalf("%s: schema in %s, want the registry's database", tn.Slug, dialects.Redact(tn.DatabaseURL))
+	}
+	exists, err := tdb.Dialect().(dialects.Schemas).SchemaExists(context.Background(), tdb.SQL, tn.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exists
+}
 
-		// Lookups, domains.
-		if tn, err := reg.TenantBySlug(ctx, "acme"); err != nil || tn.Slug != "acme" {
-			t.Errorf("TenantBySlug: %v %v", tn, err)
-		}
-		if _, err := reg.TenantBySlug(ctx, "nobody"); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("unknown slug: %v", err)
-		}
-		if err := reg.AddDomain(ctx, "acme", "Shop.ACME.example."); err != nil {
-			t.Fatal(err)
-		}
-		if err := reg.AddDomain(ctx, "globex-2", "shop.acme.example"); !errors.Is(err, tenancy.ErrExists) {
-			t.Errorf("a host twice: %v", err)
-		}
-		if err := reg.AddDomain(ctx, "acme", "../etc"); !errors.Is(err, tenancy.ErrInvalid) {
-			t.Errorf("bad host: %v", err)
-		}
-		if err := reg.AddDomain(ctx, "nobody", "x.example"); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("domain of nobody: %v", err)
-		}
-		if tn, err := reg.TenantByHost(ctx, "shop.acme.example"); err != nil || tn.Slug != "acme" {
-			t.Errorf("TenantByHost: %v %v", tn, err)
-		}
-		if hosts, err := reg.Domains(ctx, "acme"); err != nil || len(hosts) != 1 || hosts[0] != "shop.acme.example" {
-			t.Errorf("Domains: %v %v", hosts, err)
-		}
-		if err := reg.RemoveDomain(ctx, "globex-2", "shop.acme.example"); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("removing another tenant's host: %v", err)
-		}
+// registryTenants is TestRegistryTenants on tdb, its tenants of mode.
+func registryTenants(t *testing.T, tdb *dbtest.DB, mode tenancy.Mode) {
+	ctx := context.Background()
+	reg, prefix := newRegistry(t, tdb, nil)
+	if g := generation(t, reg); g != 0 {
+		t.Errorf("generation of an empty registry: %d", g)
+	}
 
-		// Suspend and resume.
+	handles := map[string]*framework.Database{}
+	for _, slug := range []string{"acme", "globex-2"} {
 		g := generation(t, reg)
-		if err := reg.SetStatus(ctx, "acme", tenancy.StatusSuspended); err != nil {
-			t.Fatal(err)
+		tn, err := reg.Create(ctx, tenancy.CreateParams{Slug: slug, Name: strings.ToUpper(slug) + " Inc.", Mode: mode})
+		if err != nil {
+			t.Fatalf("Create %s: %v", slug, err)
+		}
+		if tn.Status != tenancy.StatusActive || tn.Mode != mode || tn.Name != strings.ToUpper(slug)+" Inc." || tn.ID == 0 || tn.CreatedAt.IsZero() {
+			t.Errorf("created %+v", tn)
 		}
 		if generation(t, reg) <= g {
-			t.Errorf("SetStatus did not move the generation on")
+			t.Errorf("Create did not move the generation on")
 		}
-		if _, err := reg.TenantBySlug(ctx, "acme"); !errors.Is(err, tenancy.ErrSuspended) {
-			t.Errorf("suspended by slug: %v", err)
+		if mode == tenancy.ModeSchema {
+			if tn.Schema != prefix+strings.ReplaceAll(slug, "-", "_") {
+				t.Errorf("%s: schema %q", slug, tn.Schema)
+			}
+		} else if tdb.Name != dialects.SQLite && !strings.Contains(tn.DatabaseURL, "/"+prefix+strings.ReplaceAll(slug, "-", "_")) {
+			t.Errorf("%s: database URL %s", slug, dialects.Redact(tn.DatabaseURL))
 		}
-		if _, err := reg.TenantByHost(ctx, "shop.acme.example"); !errors.Is(err, tenancy.ErrSuspended) {
-			t.Errorf("suspended by host: %v", err)
+		if !tenantDataExists(t, tdb, tn) {
+			t.Fatalf("%s: no database at %s", slug, dialects.Redact(tn.DatabaseURL))
 		}
-		if tn, err := reg.Show(ctx, "acme"); err != nil || tn.Status != tenancy.StatusSuspended {
-			t.Errorf("Show suspended: %v %v", tn, err)
-		}
-		if err := reg.SetStatus(ctx, "acme", "frozen"); !errors.Is(err, tenancy.ErrInvalid) {
-			t.Errorf("bad status: %v", err)
-		}
-		if err := reg.SetStatus(ctx, "acme", tenancy.StatusActive); err != nil {
+		h, err := reg.Open(ctx, tn)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := reg.TenantBySlug(ctx, "acme"); err != nil {
-			t.Errorf("resumed: %v", err)
-		}
+		t.Cleanup(func() { h.DB.Close() })
+		handles[slug] = h
+	}
+	if _, err := reg.Create(ctx, tenancy.CreateParams{Slug: "acme"}); !errors.Is(err, tenancy.ErrExists) {
+		t.Errorf("second acme: %v, want ErrExists", err)
+	}
 
-		// Migrations: nothing pending, every tenant reported.
-		var mu sync.Mutex
-		reported := map[string]error{}
-		if err := reg.MigrateAll(ctx, 2, func(slug string, err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			reported[slug] = err
-		}); err != nil {
-			t.Errorf("MigrateAll: %v", err)
+	// The same username and the same ids in both, each seen only by its own handle.
+	for slug, h := range handles {
+		u, err := auth.New(h).CreateUser(ctx, auth.CreateUserParams{Username: "alice", Password: "correct horse " + slug + " battery staple"})
+		if err != nil {
+			t.Fatalf("%s: CreateUser: %v", slug, err)
 		}
-		if len(reported) != 2 || reported["acme"] != nil || reported["globex-2"] != nil {
-			t.Errorf("MigrateAll reported %v", reported)
+		id, err := db.Queries(h).AuthorCreate(ctx, db.AuthorCreateParams{Name: "author of " + slug, Email: "a@" + slug + ".example", Bio: slug})
+		if err != nil {
+			t.Fatalf("%s: AuthorCreate: %v", slug, err)
 		}
-
-		// Delete with the data: the database and the domains go.
-		acme, _ := reg.Show(ctx, "acme")
-		handles["acme"].DB.Close()
-		if err := reg.Delete(ctx, "acme", true); err != nil {
+		if u.ID != 1 || id != 1 {
+			t.Errorf("%s: user id %d, author id %d: want 1 and 1 (overlapping ids)", slug, u.ID, id)
+		}
+	}
+	for slug, h := range handles {
+		authors, err := db.Queries(h).AuthorList(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if dataExists(t, tdb, acme.DatabaseURL) {
-			t.Errorf("acme's database survived Delete")
+		if len(authors) != 1 || authors[0].Name != "author of "+slug {
+			t.Errorf("%s sees authors %+v", slug, authors)
 		}
-		if _, err := reg.Show(ctx, "acme"); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("deleted acme: %v", err)
+		for other := range handles {
+			_, err := auth.New(h).Authenticate(ctx, "alice", "correct horse "+other+" battery staple")
+			if (other == slug) != (err == nil) {
+				t.Errorf("alice of %s with %s's password on %s: %v", other, other, slug, err)
+			}
 		}
-		if _, err := reg.TenantByHost(ctx, "shop.acme.example"); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("deleted acme's host: %v", err)
-		}
-		if err := reg.Delete(ctx, "acme", true); !errors.Is(err, tenancy.ErrNoTenant) {
-			t.Errorf("Delete twice: %v", err)
-		}
-		if ts, err := reg.List(ctx); err != nil || len(ts) != 1 || ts[0].Slug != "globex-2" {
-			t.Errorf("List after Delete: %v %v", ts, err)
-		}
-		// globex's data is untouched.
-		if n, err := db.Queries(handles["globex-2"]).PostCount(ctx); err != nil || n != 0 {
-			t.Errorf("globex after acme's deletion: %d %v", n, err)
-		}
-	})
+	}
+
+	// Lookups, domains.
+	if tn, err := reg.TenantBySlug(ctx, "acme"); err != nil || tn.Slug != "acme" {
+		t.Errorf("TenantBySlug: %v %v", tn, err)
+	}
+	if _, err := reg.TenantBySlug(ctx, "nobody"); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("unknown slug: %v", err)
+	}
+	if err := reg.AddDomain(ctx, "acme", "Shop.ACME.example."); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.AddDomain(ctx, "globex-2", "shop.acme.example"); !errors.Is(err, tenancy.ErrExists) {
+		t.Errorf("a host twice: %v", err)
+	}
+	if err := reg.AddDomain(ctx, "acme", "../etc"); !errors.Is(err, tenancy.ErrInvalid) {
+		t.Errorf("bad host: %v", err)
+	}
+	if err := reg.AddDomain(ctx, "nobody", "x.example"); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("domain of nobody: %v", err)
+	}
+	if tn, err := reg.TenantByHost(ctx, "shop.acme.example"); err != nil || tn.Slug != "acme" {
+		t.Errorf("TenantByHost: %v %v", tn, err)
+	}
+	if hosts, err := reg.Domains(ctx, "acme"); err != nil || len(hosts) != 1 || hosts[0] != "shop.acme.example" {
+		t.Errorf("Domains: %v %v", hosts, err)
+	}
+	if err := reg.RemoveDomain(ctx, "globex-2", "shop.acme.example"); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("removing another tenant's host: %v", err)
+	}
+
+	// Suspend and resume.
+	g := generation(t, reg)
+	if err := reg.SetStatus(ctx, "acme", tenancy.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if generation(t, reg) <= g {
+		t.Errorf("SetStatus did not move the generation on")
+	}
+	if _, err := reg.TenantBySlug(ctx, "acme"); !errors.Is(err, tenancy.ErrSuspended) {
+		t.Errorf("suspended by slug: %v", err)
+	}
+	if _, err := reg.TenantByHost(ctx, "shop.acme.example"); !errors.Is(err, tenancy.ErrSuspended) {
+		t.Errorf("suspended by host: %v", err)
+	}
+	if tn, err := reg.Show(ctx, "acme"); err != nil || tn.Status != tenancy.StatusSuspended {
+		t.Errorf("Show suspended: %v %v", tn, err)
+	}
+	if err := reg.SetStatus(ctx, "acme", "frozen"); !errors.Is(err, tenancy.ErrInvalid) {
+		t.Errorf("bad status: %v", err)
+	}
+	if err := reg.SetStatus(ctx, "acme", tenancy.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.TenantBySlug(ctx, "acme"); err != nil {
+		t.Errorf("resumed: %v", err)
+	}
+
+	// Migrations: nothing pending, every tenant reported.
+	var mu sync.Mutex
+	reported := map[string]error{}
+	if err := reg.MigrateAll(ctx, 2, func(slug string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported[slug] = err
+	}); err != nil {
+		t.Errorf("MigrateAll: %v", err)
+	}
+	if len(reported) != 2 || reported["acme"] != nil || reported["globex-2"] != nil {
+		t.Errorf("MigrateAll reported %v", reported)
+	}
+
+	// Delete with the data: the database and the domains go.
+	acme, _ := reg.Show(ctx, "acme")
+	handles["acme"].DB.Close()
+	if err := reg.Delete(ctx, "acme", true); err != nil {
+		t.Fatal(err)
+	}
+	if tenantDataExists(t, tdb, acme) {
+		t.Errorf("acme's database survived Delete")
+	}
+	if _, err := reg.Show(ctx, "acme"); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("deleted acme: %v", err)
+	}
+	if _, err := reg.TenantByHost(ctx, "shop.acme.example"); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("deleted acme's host: %v", err)
+	}
+	if err := reg.Delete(ctx, "acme", true); !errors.Is(err, tenancy.ErrNoTenant) {
+		t.Errorf("Delete twice: %v", err)
+	}
+	if ts, err := reg.List(ctx); err != nil || len(ts) != 1 || ts[0].Slug != "globex-2" {
+		t.Errorf("List after Delete: %v %v", ts, err)
+	}
+	// globex's data is untouched.
+	if n, err := db.Queries(handles["globex-2"]).PostCount(ctx); err != nil || n != 0 {
+		t.Errorf("globex after acme's deletion: %d %v", n, err)
+	}
 }
 
 // TestRegistryCreateFailure: a migration that fails part-way leaves no

@@ -28,7 +28,9 @@ const (
 	// ModeDatabase: a database of its own (PostgreSQL or MySQL database,
 	// SQLite file), possibly on another server than the registry's.
 	ModeDatabase Mode = "database"
-	// ModeSchema: a schema of its own in the registry's PostgreSQL database.
+	// ModeSchema: a schema of its own in a PostgreSQL database (the
+	// registry's, or the one CreateParams.DatabaseURL names), its pools
+	// pinned to that schema alone.
 	ModeSchema Mode = "schema"
 )
 
@@ -50,8 +52,9 @@ type Tenant struct {
 	Slug string // lower-case letters, digits and hyphens; the subdomain and path segment
 	Name string // display name
 	Mode Mode
-	// DatabaseURL is where a ModeDatabase tenant's data lives. It may hold
-	// a password: never log it, use dialects.Redact.
+	// DatabaseURL is where a ModeDatabase tenant's data lives, or the
+	// database that holds a ModeSchema tenant's schema. It may hold a
+	// password: never log it, use dialects.Redact.
 	DatabaseURL string
 	// Schema is a ModeSchema tenant's PostgreSQL schema.
 	Schema    string

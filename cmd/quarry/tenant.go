@@ -59,14 +59,14 @@ Database passwords are never printed.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "created tenant %s (id %d) in %s\n", t.Slug, t.ID, dialects.Redact(t.DatabaseURL))
+				fmt.Fprintf(cmd.OutOrStdout(), "created tenant %s (id %d) in %s\n", t.Slug, t.ID, tenantData(t))
 				return nil
 			})
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
-	create.Flags().StringVar(&mode, "mode", string(tenancy.ModeDatabase), "storage mode (database)")
-	create.Flags().StringVar(&tenantURL, "tenant-database-url", "", "URL of the database to create for the tenant, e.g. on another server (default: beside the registry)")
+	create.Flags().StringVar(&mode, "mode", string(tenancy.ModeDatabase), "storage mode: database, or schema (a PostgreSQL schema in the registry's database, or in --tenant-database-url's)")
+	create.Flags().StringVar(&tenantURL, "tenant-database-url", "", "URL of the database to create for the tenant, e.g. on another server (default: beside the registry); with --mode schema, of the existing database to create its schema in")
 
 	var all bool
 	var concurrency int
@@ -109,9 +109,12 @@ Database passwords are never printed.`,
 					return err
 				}
 				if !yes {
-					what := "and DROP its database " + dialects.Redact(t.DatabaseURL)
+					what := "and DROP its " + tenantData(t)
+					if t.Mode == tenancy.ModeSchema {
+						what += " (CASCADE)"
+					}
 					if keepData {
-						what = "(its database " + dialects.Redact(t.DatabaseURL) + " is kept)"
+						what = "(its " + tenantData(t) + " is kept)"
 					}
 					fmt.Fprintf(cmd.ErrOrStderr(), "Delete tenant %s %s? Type the slug to confirm: ", t.Slug, what)
 					line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
@@ -221,7 +224,7 @@ Database passwords are never printed.`,
 					}
 					tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 					for _, kv := range [][2]string{{"slug", t.Slug}, {"name", t.Name}, {"id", fmt.Sprint(t.ID)}, {"mode", string(t.Mode)},
-						{"status", string(t.Status)}, {"database", dialects.Redact(t.DatabaseURL)}, {"domains", strings.Join(hosts, " ")},
+						{"status", string(t.Status)}, {"database", dialects.Redact(t.DatabaseURL)}, {"schema", t.Schema}, {"domains", strings.Join(hosts, " ")},
 						{"created", t.CreatedAt.UTC().Format(time.RFC3339)}, {"updated", t.UpdatedAt.UTC().Format(time.RFC3339)}} {
 						fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 					}
@@ -286,4 +289,13 @@ func (f *tenantFlags) appMigrations(cmd *cobra.Command) func(dialects.Name) (fs.
 		}
 		return nil, fmt.Errorf("migrations directory: %w", err)
 	}
+}
+
+// tenantData names where a tenant's data lives, its URL redacted: its
+// database, or its schema in a database.
+func tenantData(t *tenancy.Tenant) string {
+	if t.Mode == tenancy.ModeSchema {
+		return "schema " + t.Schema + " in " + dialects.Redact(t.DatabaseURL)
+	}
+	return "database " + dialects.Redact(t.DatabaseURL)
 }
