@@ -89,7 +89,7 @@ func (s MigrateSummary) Err() error {
 		parts = append(parts, fmt.Sprintf("%d failed to migrate", s.Failed))
 	}
 	if s.Ahead > 0 {
-		parts = append(parts, fmt.Sprintf("%d are ahead of this binary's migrations", s.Ahead))
+		parts = append(parts, fmt.Sprintf("%d ahead of this binary's migrations", s.Ahead))
 	}
 	return fmt.Errorf("tenancy: of %d tenants, %s", s.Tenants, strings.Join(parts, " and "))
 }

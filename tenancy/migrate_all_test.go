@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/migrate"
@@ -116,6 +118,39 @@ func TestMigrateTenantsFastPath(t *testing.T) {
 		if pools.Len() != 1 {
 			t.Errorf("pools open after MigrateTenants: %d, want the one open before", pools.Len())
 		}
+
+		// The fast path takes no migration lock: with "up"'s lock held
+		// (as by a migration running elsewhere), "up" is still found up to
+		// date.
+		u, err := dialects.ParseURL(ts["up"].DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locker, err := u.Dialect.MigrationLocker(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, err := reg.Open(ctx, ts["up"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := locker.Lock(ctx, held.DB); err != nil {
+			t.Fatal(err)
+		}
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err = reg.MigrateTenants(lctx, tenancy.MigrateAllOptions{Report: func(m tenancy.TenantMigration) {
+			if m.Tenant.Slug == "up" && m.Outcome != tenancy.MigrateUpToDate {
+				t.Errorf("up, its lock held: %+v", m)
+			}
+		}})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "1 ahead of") {
+			t.Errorf("with a lock held: %v", err)
+		}
+		if err := locker.Unlock(ctx, held.DB); err != nil {
+			t.Fatal(err)
+		}
+		held.DB.Close()
 
 		// One migration more: applied where it can be; "broken" fails (its
 		// table exists already) and the others go on; "ahead" is left alone.
