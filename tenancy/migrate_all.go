@@ -122,9 +122,8 @@ func (r *Registry) MigrateAll(ctx context.Context, concurrency int, report func(
 // records a version newer than the binary's newest, the tenant is
 // reported ahead (ErrAhead) and left alone. Otherwise (something pending,
 // a version table missing, anything unexpected) goose's full Up runs, as
-// in MigrateTenant. Tenants of other modes (a PostgreSQL schema) are
-// checked the same way on the pool Open gives them and, when something is
-// pending, migrated by MigrateTenant.
+// in MigrateTenant. A schema tenant is checked and migrated the same way
+// on the pool Open gives it, pinned to its schema.
 func (r *Registry) MigrateTenants(ctx context.Context, opts MigrateAllOptions) (MigrateSummary, error) {
 	start := time.Now()
 	tenants, err := r.List(ctx)
@@ -194,9 +193,10 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 		m.Err = fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 		return m
 	}
-	// Tenants of other modes than a database of their own are checked
-	// the same way on the pool Open gives (pinned to their schema, say),
-	// and migrated by MigrateTenant.
+	// A database of its own or a schema: the pool Open gives (pinned to
+	// the schema) is checked and migrated, as MigrateTenant does. A mode
+	// Open cannot serve goes through MigrateTenant.
+	direct := t.Mode == ModeDatabase || t.Mode == ModeSchema
 	other := func(known bool) TenantMigration {
 		if m.Err = r.MigrateTenant(ctx, t); m.Err == nil {
 			applied = known
@@ -205,7 +205,7 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 	}
 	u, err := dialects.ParseURL(t.DatabaseURL)
 	if err != nil {
-		if t.Mode != ModeDatabase {
+		if !direct {
 			return other(false)
 		}
 		return fail(err)
@@ -223,7 +223,7 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 	}
 	if db == nil {
 		if db, err = r.Open(ctx, t); err != nil {
-			if t.Mode != ModeDatabase {
+			if !direct {
 				return other(false)
 			}
 			return fail(err)
@@ -237,16 +237,16 @@ func (r *Registry) migrateOne(ctx context.Context, t *Tenant, ex *expectations, 
 			return fail(err)
 		case err != nil:
 			// A version table missing, say: goose's full path decides.
-			if t.Mode != ModeDatabase {
+			if !direct {
 				return other(false)
 			}
 		case state == stateUpToDate:
 			return m
-		case t.Mode != ModeDatabase:
+		case !direct:
 			return other(true)
 		}
 	}
-	if t.Mode != ModeDatabase {
+	if !direct {
 		return other(false)
 	}
 	mg, err := migrate.New(db, migrate.Options{AppFS: want.appFS, Logger: r.log.With("tenant", t.Slug)})
