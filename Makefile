@@ -72,10 +72,11 @@ bench:
 bench-tenancy:
 	go run ./bench/tenancy -n 1000 -dialects sqlite
 
-## bench-tenancy-postgres: the same migrations over 1,000 PostgreSQL databases, made from a template and dropped
-## at the end; not in bench: it takes several minutes and ~10 GB of disk (QUARRY_TEST_POSTGRES_URL's server)
+## bench-tenancy-postgres: the same migrations over 1,000 PostgreSQL databases (made from a template) and then
+## 1,000 schemas in one database (schema mode), all dropped at the end; not in bench: it takes about six minutes
+## and ~8 GB of disk (QUARRY_TEST_POSTGRES_URL's server)
 bench-tenancy-postgres:
-	go run ./bench/tenancy -n 1000 -dialects postgres -postgres-url "$(QUARRY_TEST_POSTGRES_URL)"
+	go run ./bench/tenancy -n 1000 -dialects postgres,postgres-schema -postgres-url "$(QUARRY_TEST_POSTGRES_URL)"
 
 ## bench-stack: the default App stack end to end — a one-query JSON endpoint (20 rows, PostgreSQL) served by
 ## bare net/http + database/sql and by app.Handler(), each loaded by wrk -t2 -c8 -d10s, alternated twice, best
