@@ -38,6 +38,11 @@ type Capabilities struct {
 	// tenant registry's schema mode asks it). False on MySQL, whose
 	// schemas are its databases, and on SQLite.
 	Schemas bool
+	// RowSecurity: row-level security policies (CREATE POLICY, ENABLE and
+	// FORCE ROW LEVEL SECURITY), roles a session can SET ROLE to, and
+	// custom settings (quarry.tenant_id) a policy reads with
+	// current_setting (PostgreSQL; the tenant registry's RLS mode asks it).
+	RowSecurity bool
 	// TransactionalDDL: DDL inside a transaction is rolled back with it.
 	TransactionalDDL bool
 	// ListenNotify: LISTEN/NOTIFY for low-latency wake-ups (PostgreSQL).

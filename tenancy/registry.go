@@ -60,6 +60,12 @@ type RegistryOptions struct {
 	// DefaultDatabasePrefix). Two apps sharing a database server need
 	// different prefixes.
 	DatabasePrefix string
+	// RLSRole is the role ModeRLS tenants' connections become (default
+	// DefaultRLSRole), created by Create when missing: NOLOGIN,
+	// NOSUPERUSER, NOBYPASSRLS, granted to the registry's user. The
+	// app's tenant-scoped tables grant it their privileges
+	// (RLSStatements).
+	RLSRole string
 	// AppMigrations returns the app's migrations for a dialect, applied to
 	// every tenant after the framework's (nil: the framework's only).
 	AppMigrations func(dialects.Name) (fs.FS, error)
@@ -96,6 +102,9 @@ func NewRegistry(db *framework.Database, opts RegistryOptions) *Registry {
 	}
 	if opts.DatabasePrefix == "" {
 		opts.DatabasePrefix = DefaultDatabasePrefix
+	}
+	if opts.RLSRole == "" {
+		opts.RLSRole = DefaultRLSRole
 	}
 	log := opts.Logger
 	if log == nil {
@@ -195,6 +204,9 @@ type CreateParams struct {
 	// tenant's schema, <DatabasePrefix><slug>, is to be created in (whose
 	// user may CREATE SCHEMA there); empty: the registry's own database.
 	// The schema must not exist yet.
+	//
+	// For ModeRLS it names the PostgreSQL database whose shared tables
+	// hold the tenant's rows; empty: the registry's own database.
 	DatabaseURL string
 }
 
@@ -231,8 +243,10 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 		target, err = r.targetURL(p)
 	case ModeSchema:
 		target, schema, err = r.schemaTarget(p)
+	case ModeRLS:
+		target, err = r.rlsTarget(p)
 	default:
-		return nil, fmt.Errorf("%w: mode %q (want %q or %q)", ErrInvalid, p.Mode, ModeDatabase, ModeSchema)
+		return nil, fmt.Errorf("%w: mode %q (want %q, %q or %q)", ErrInvalid, p.Mode, ModeDatabase, ModeSchema, ModeRLS)
 	}
 	if err != nil {
 		return nil, err
@@ -253,7 +267,14 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	}
 	r.log.Info("tenant provisioning", "slug", p.Slug, "database", target.String(), "schema", schema)
 
-	created, err := r.provision(ctx, p.Slug, target, schema)
+	var created bool
+	if p.Mode == ModeRLS {
+		// Its rows go into the shared tables, migrated with their
+		// database: only the role its connections become is needed.
+		err = r.ensureRLSRole(ctx, target)
+	} else {
+		created, err = r.provision(ctx, p.Slug, target, schema)
+	}
 	if err == nil {
 		err = r.write(ctx, func(q registrydb.Querier) error {
 			_, err := q.TenantSetStatus(ctx, registrydb.TenantSetStatusParams{Slug: p.Slug, Status: string(StatusActive)})
@@ -693,6 +714,15 @@ func (r *Registry) Delete(ctx context.Context, slug string, dropData bool) error
 	if err != nil {
 		return err
 	}
+	if dropData && t.Mode == ModeRLS {
+		u, err := dialects.ParseURL(t.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("tenancy: delete %s: its database URL: %w", slug, err)
+		}
+		if err := r.deleteRLSRows(ctx, u, t.ID); err != nil {
+			return fmt.Errorf("tenancy: delete %s: %w", slug, err)
+		}
+	}
 	if dropData && (t.Mode == ModeDatabase || t.Mode == ModeSchema) {
 		u, err := dialects.ParseURL(t.DatabaseURL)
 		if err != nil {
@@ -724,7 +754,7 @@ func (r *Registry) Delete(ctx context.Context, slug string, dropData bool) error
 // reaches another tenant's tables nor public's. It does not check the
 // tenant's status.
 func (r *Registry) Open(ctx context.Context, t *Tenant) (*framework.Database, error) {
-	u, err := tenantURL(t)
+	u, err := r.tenantURL(t)
 	if err != nil {
 		return nil, fmt.Errorf("tenancy: open %s: %w", t.Slug, err)
 	}
@@ -738,7 +768,10 @@ func (r *Registry) Open(ctx context.Context, t *Tenant) (*framework.Database, er
 // MigrateTenant applies the framework's and the app's pending migrations
 // to the tenant's database.
 func (r *Registry) MigrateTenant(ctx context.Context, t *Tenant) error {
-	u, err := tenantURL(t)
+	if t.Mode == ModeRLS {
+		return nil // its rows live in shared tables, migrated with their database
+	}
+	u, err := r.tenantURL(t)
 	if err != nil {
 		return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 	}
@@ -749,16 +782,23 @@ func (r *Registry) MigrateTenant(ctx context.Context, t *Tenant) error {
 }
 
 // tenantURL is the URL the tenant's pools connect with: its database's,
-// pinned to its schema for a ModeSchema tenant.
-func tenantURL(t *Tenant) (*dialects.URL, error) {
+// pinned to its schema for a ModeSchema tenant, to the RLS role and its
+// id for a ModeRLS tenant.
+func (r *Registry) tenantURL(t *Tenant) (*dialects.URL, error) {
 	switch t.Mode {
-	case ModeDatabase, ModeSchema:
+	case ModeDatabase, ModeSchema, ModeRLS:
 	default:
 		return nil, fmt.Errorf("%w: a tenant of mode %q", ErrUnsupported, t.Mode)
 	}
 	u, err := dialects.ParseURL(t.DatabaseURL)
 	if err != nil || t.Mode == ModeDatabase {
 		return u, err
+	}
+	if t.Mode == ModeRLS {
+		if !u.Dialect.Capabilities().RowSecurity {
+			return nil, fmt.Errorf("%w: a tenant of mode %q on %s, which has no row-level security", ErrUnsupported, t.Mode, u.Dialect.ProductName())
+		}
+		return rlsURL(u, r.opts.RLSRole, t.ID)
 	}
 	sd, ok := u.Dialect.(dialects.Schemas)
 	if !ok || !u.Dialect.Capabilities().Schemas {

@@ -32,6 +32,11 @@ const (
 	// registry's, or the one CreateParams.DatabaseURL names), its pools
 	// pinned to that schema alone.
 	ModeSchema Mode = "schema"
+	// ModeRLS: rows in tables shared with the other ModeRLS tenants of a
+	// PostgreSQL database, kept apart by row-level security: its pools'
+	// connections become RegistryOptions.RLSRole with quarry.tenant_id
+	// set to its id (see RLSStatements).
+	ModeRLS Mode = "rls"
 )
 
 // Status is a tenant's state.

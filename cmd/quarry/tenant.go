@@ -21,7 +21,7 @@ import (
 
 // tenantFlags are shared by every tenant verb.
 type tenantFlags struct {
-	databaseURL, sqliteDir, prefix, dir string
+	databaseURL, sqliteDir, prefix, dir, rlsRole string
 }
 
 func newTenantCmd() *cobra.Command {
@@ -48,6 +48,7 @@ Database passwords are never printed.`,
 	pf.StringVar(&f.databaseURL, "database-url", "", "the registry's database URL (default: $DATABASE_URL)")
 	pf.StringVar(&f.sqliteDir, "sqlite-dir", tenancy.DefaultSQLiteDir, "directory of SQLite tenants' files")
 	pf.StringVar(&f.prefix, "database-prefix", tenancy.DefaultDatabasePrefix, "start of the names of tenant databases made on a server")
+	pf.StringVar(&f.rlsRole, "rls-role", tenancy.DefaultRLSRole, "the role rls tenants' connections become (created when missing)")
 	pf.StringVar(&f.dir, "dir", "migrations", "directory of the app's migrations (default: migrations/<dialect> when it exists, else migrations)")
 
 	var name, mode, tenantURL string
@@ -65,7 +66,7 @@ Database passwords are never printed.`,
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "display name (default: the slug)")
-	create.Flags().StringVar(&mode, "mode", string(tenancy.ModeDatabase), "storage mode: database, or schema (a PostgreSQL schema in the registry's database, or in --tenant-database-url's)")
+	create.Flags().StringVar(&mode, "mode", string(tenancy.ModeDatabase), "storage mode: database; schema (a PostgreSQL schema in the registry's database, or in --tenant-database-url's); rls (rows in that database's tables shared under row-level security)")
 	create.Flags().StringVar(&tenantURL, "tenant-database-url", "", "URL of the database to create for the tenant, e.g. on another server (default: beside the registry); with --mode schema, of the existing database to create its schema in")
 
 	var all bool
@@ -262,7 +263,7 @@ func (f *tenantFlags) withRegistry(cmd *cobra.Command, fn func(*tenancy.Registry
 		return err
 	}
 	defer db.DB.Close()
-	reg := tenancy.NewRegistry(db, tenancy.RegistryOptions{SQLiteDir: f.sqliteDir, DatabasePrefix: f.prefix, AppMigrations: f.appMigrations(cmd)})
+	reg := tenancy.NewRegistry(db, tenancy.RegistryOptions{SQLiteDir: f.sqliteDir, DatabasePrefix: f.prefix, RLSRole: f.rlsRole, AppMigrations: f.appMigrations(cmd)})
 	if err := reg.Migrate(cmd.Context()); err != nil {
 		return err
 	}
@@ -294,8 +295,11 @@ func (f *tenantFlags) appMigrations(cmd *cobra.Command) func(dialects.Name) (fs.
 // tenantData names where a tenant's data lives, its URL redacted: its
 // database, or its schema in a database.
 func tenantData(t *tenancy.Tenant) string {
-	if t.Mode == tenancy.ModeSchema {
+	switch t.Mode {
+	case tenancy.ModeSchema:
 		return "schema " + t.Schema + " in " + dialects.Redact(t.DatabaseURL)
+	case tenancy.ModeRLS:
+		return "rows in the shared tables of " + dialects.Redact(t.DatabaseURL)
 	}
 	return "database " + dialects.Redact(t.DatabaseURL)
 }

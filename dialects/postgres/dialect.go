@@ -43,7 +43,7 @@ func (Dialect) DriverName() string { return "pgx" }
 
 // Capabilities: PostgreSQL can do everything Quarry asks.
 func (Dialect) Capabilities() dialects.Capabilities {
-	return dialects.Capabilities{Returning: true, Schemas: true, TransactionalDDL: true, ListenNotify: true,
+	return dialects.Capabilities{Returning: true, Schemas: true, RowSecurity: true, TransactionalDDL: true, ListenNotify: true,
 		ConcurrentWriters: true, ConcurrentIndexes: true, ServerDatabases: true,
 		ExactDecimalCompare: true, OrderedEnumCompare: true, OrderedDatetimeCompare: true}
 }

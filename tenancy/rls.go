@@ -1,0 +1,212 @@
+package tenancy
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/quarry-go/quarry/dialects"
+)
+
+// DefaultRLSRole is the role ModeRLS tenants' connections SET ROLE to
+// unless RegistryOptions.RLSRole says otherwise.
+const DefaultRLSRole = "quarry_tenant"
+
+// TenantIDSetting is the custom setting that holds, on every connection
+// of a ModeRLS tenant's pool, the tenant's id: the tenant_isolation
+// policy of RLSStatements compares each row's tenant_id with it.
+const TenantIDSetting = "quarry.tenant_id"
+
+// RLSStatements returns the PostgreSQL statements that put table, which
+// has a tenant_id BIGINT column, under row-level security for ModeRLS
+// tenants, to be put in the app's migration that creates the table (the
+// differ does not write them yet):
+//
+//	ALTER TABLE "posts" ENABLE ROW LEVEL SECURITY;
+//	ALTER TABLE "posts" FORCE ROW LEVEL SECURITY;
+//	CREATE POLICY "tenant_isolation" ON "posts"
+//	    USING (tenant_id = current_setting('quarry.tenant_id', true)::bigint)
+//	    WITH CHECK (tenant_id = current_setting('quarry.tenant_id', true)::bigint);
+//	GRANT SELECT, INSERT, UPDATE, DELETE ON "posts" TO "quarry_tenant";
+//
+// A connection sees and writes only the rows of the tenant its
+// quarry.tenant_id names, and none where it is unset (FORCE: the table's
+// owner too; superusers and BYPASSRLS roles are never subject to a
+// policy). table is a name or schema.name and role the registry's
+// RLSRole (empty: DefaultRLSRole); each is checked (letters, digits,
+// underscores) and quoted. An id column should be an identity column
+// (GENERATED … AS IDENTITY), which needs no grant on its sequence; a
+// serial column's sequence needs GRANT USAGE to the role as well.
+func RLSStatements(table, role string) ([]string, error) {
+	if role == "" {
+		role = DefaultRLSRole
+	}
+	if err := validateRole(role); err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, p := range strings.SplitN(table, ".", 2) {
+		if err := dialects.ValidateDatabaseName(p); err != nil {
+			return nil, fmt.Errorf("%w: table %q: %w", ErrInvalid, table, err)
+		}
+		parts = append(parts, quoteIdent(p))
+	}
+	t := strings.Join(parts, ".")
+	check := "tenant_id = current_setting('" + TenantIDSetting + "', true)::bigint"
+	return []string{
+		"ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY",
+		"ALTER TABLE " + t + " FORCE ROW LEVEL SECURITY",
+		"CREATE POLICY " + quoteIdent("tenant_isolation") + " ON " + t + " USING (" + check + ") WITH CHECK (" + check + ")",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON " + t + " TO " + quoteIdent(role),
+	}, nil
+}
+
+// quoteIdent quotes a validated PostgreSQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// validateRole checks a role name: identifier rules, not pg_….
+func validateRole(role string) error {
+	if err := dialects.ValidateDatabaseName(role); err != nil {
+		return fmt.Errorf("%w: role: %w", ErrInvalid, err)
+	}
+	if strings.HasPrefix(strings.ToLower(role), "pg_") {
+		return fmt.Errorf("%w: role %q is reserved", ErrInvalid, role)
+	}
+	return nil
+}
+
+// rlsTarget is the shared database a ModeRLS tenant's rows live in.
+func (r *Registry) rlsTarget(p CreateParams) (*dialects.URL, error) {
+	target := r.db.URL
+	on := "the registry is on"
+	if p.DatabaseURL != "" {
+		var err error
+		if target, err = dialects.ParseURL(p.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		on = "the database URL is for"
+	}
+	if !target.Dialect.Capabilities().RowSecurity {
+		return nil, fmt.Errorf("%w: shared tables with row-level security need a database with row-level security policies, as PostgreSQL has; %s %s: use mode %q",
+			ErrUnsupported, on, target.Dialect.ProductName(), ModeDatabase)
+	}
+	if err := validateRole(r.opts.RLSRole); err != nil {
+		return nil, err
+	}
+	if _, err := rlsURL(target, r.opts.RLSRole, 1); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return target, nil
+}
+
+// rlsURL is u for a ModeRLS tenant's pool: every connection starts as
+// role, with quarry.tenant_id set to id, both sent in the startup
+// message, so that RESET ALL returns to them.
+func rlsURL(u *dialects.URL, role string, id int64) (*dialects.URL, error) {
+	pu, err := url.Parse(u.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", dialects.ErrBadURL, u)
+	}
+	q := pu.Query()
+	if o := strings.ToLower(q.Get("options")); strings.Contains(o, "role") || strings.Contains(o, TenantIDSetting) {
+		return nil, fmt.Errorf("%w: %s sets the role or %s in its options parameter", dialects.ErrBadURL, u, TenantIDSetting)
+	}
+	// The role is validated (letters, digits, underscores): the setting
+	// takes the name as it is.
+	q.Set("role", role)
+	q.Set(TenantIDSetting, strconv.FormatInt(id, 10))
+	pu.RawQuery = q.Encode()
+	return dialects.ParseURL(pu.String())
+}
+
+// ensureRLSRole creates the registry's RLS role in target's server when
+// it does not exist — NOLOGIN, NOSUPERUSER, NOBYPASSRLS, NOINHERIT —
+// refuses one that bypasses row-level security, and grants it to the
+// connecting user, so that its sessions may become it.
+func (r *Registry) ensureRLSRole(ctx context.Context, target *dialects.URL) error {
+	role := r.opts.RLSRole
+	return r.onDatabase(ctx, target, func(db *sql.DB) error {
+		var exists, bypasses bool
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) > 0, COALESCE(BOOL_OR(rolsuper OR rolbypassrls), false) FROM pg_roles WHERE rolname = $1`, role).Scan(&exists, &bypasses); err != nil {
+			return err
+		}
+		if bypasses {
+			return fmt.Errorf("%w: the role %s is a superuser or bypasses row-level security", ErrInvalid, role)
+		}
+		if !exists {
+			_, err := db.ExecContext(ctx, "CREATE ROLE "+quoteIdent(role)+" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT")
+			if err != nil && !strings.Contains(err.Error(), "42710") { // created meanwhile
+				return fmt.Errorf("create role %s: %w", role, err)
+			}
+		}
+		var member bool
+		if err := db.QueryRowContext(ctx, `SELECT pg_has_role(current_user, $1, 'MEMBER')`, role).Scan(&member); err != nil {
+			return err
+		}
+		if !member {
+			if _, err := db.ExecContext(ctx, "GRANT "+quoteIdent(role)+" TO CURRENT_USER"); err != nil {
+				return fmt.Errorf("grant role %s: %w", role, err)
+			}
+		}
+		return nil
+	})
+}
+
+// deleteRLSRows deletes the tenant's rows from every table of the current
+// schema of the database at u that has row-level security and a tenant_id
+// column, in one transaction with quarry.tenant_id set to the tenant's.
+func (r *Registry) deleteRLSRows(ctx context.Context, u *dialects.URL, id int64) error {
+	return r.onDatabase(ctx, u, func(db *sql.DB) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, `SELECT set_config($1, $2, true)`, TenantIDSetting, strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+			WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND c.relrowsecurity ORDER BY c.relname`)
+		if err != nil {
+			return err
+		}
+		var tables []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Tables referring to others go first when they fail: a pass
+		// deletes what it can, until nothing is left or nothing moves.
+		for pending := tables; len(pending) > 0; {
+			var next []string
+			var last error
+			for _, t := range pending {
+				if _, err := tx.ExecContext(ctx, "SAVEPOINT quarry_rls_delete"); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(t)+" WHERE tenant_id = $1", id); err != nil {
+					if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT quarry_rls_delete"); rerr != nil {
+						return rerr
+					}
+					next, last = append(next, t), fmt.Errorf("delete the tenant's rows of %s: %w", t, err)
+				}
+			}
+			if len(next) == len(pending) {
+				return last
+			}
+			pending = next
+		}
+		return tx.Commit()
+	})
+}
