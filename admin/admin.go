@@ -179,6 +179,22 @@ func (a *Admin) stateFor(ctx context.Context, d *framework.Database) (*siteState
 	return o, nil
 }
 
+// without returns st less the tables named in ex (st itself when it has
+// none of them), for one request.
+func (st *siteState) without(ex []string) *siteState {
+	if !slices.ContainsFunc(ex, func(name string) bool { return st.models[name] != nil }) {
+		return st
+	}
+	o := &siteState{dialect: st.dialect, schema: st.schema, models: make(map[string]*model, len(st.models))}
+	for _, m := range st.order {
+		if !slices.Contains(ex, m.name) {
+			o.models[m.name] = m
+			o.order = append(o.order, m)
+		}
+	}
+	return o
+}
+
 // load introspects d and builds the models, leaving out hidden and
 // excluded tables.
 func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, error) {
@@ -275,6 +291,11 @@ func (a *Admin) page(h func(*request)) http.Handler {
 		if err != nil {
 			rq.internal(err)
 			return
+		}
+		if f := a.opts.ExcludeTablesFor; f != nil {
+			if ex := f(r); len(ex) > 0 {
+				st = st.without(ex)
+			}
 		}
 		rq.st = st
 		if !u.IsSuperuser {

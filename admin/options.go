@@ -42,6 +42,12 @@ type Options struct {
 	// the framework's secrets (sessions, migrations) are left out
 	// always.
 	ExcludeTables []string
+	// ExcludeTablesFor, when set, is asked on every page for more tables
+	// to leave out of this request's admin, the way ExcludeTables does
+	// (not listed, not counted, not linked to, 404 by URL), e.g. the
+	// shared tables inside a tenant (tenancy.HideSharedTables). Names
+	// that are not in the schema are allowed.
+	ExcludeTablesFor func(r *http.Request) []string
 	// Stylesheets are URLs of style sheets loaded after the admin's own,
 	// to theme it: they may set the CSS variables of admin/static/admin.css
 	// (--accent, --bg, --fg, --card, … for light and dark).

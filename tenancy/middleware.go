@@ -1,12 +1,14 @@
 package tenancy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html"
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/quarry-go/quarry/framework"
@@ -35,6 +37,14 @@ type Options struct {
 	NoApex bool
 	// Logger receives lookup and pool errors. Default slog.Default().
 	Logger *slog.Logger
+	// SharedTables are the app's tables that live once, in the main
+	// database (a product catalogue, plans), rather than per tenant. A
+	// handler in a tenant request reaches them through Shared(ctx);
+	// HideSharedTables leaves them out of a tenant's admin. Every table,
+	// shared or not, is created by the one migration set in the main
+	// database and in every tenant's, so the shared tables exist, empty,
+	// in each tenant's database too.
+	SharedTables []string
 }
 
 // Middleware resolves each request's tenant and serves the request inside
@@ -47,7 +57,9 @@ type Options struct {
 // answered 404 (a problem JSON to a client that accepts JSON, else a
 // small HTML page); it is never served from another tenant's database or
 // the main one. A request naming no tenant on an apex host passes through
-// untouched, with the main database (unless NoApex).
+// untouched, with the main database (unless NoApex). In a tenant request
+// the main database stays reachable through Shared, for the app's shared
+// tables (Options.SharedTables).
 func Middleware(opts Options) (func(http.Handler) http.Handler, error) {
 	if opts.Lookup == nil {
 		return nil, errors.New("tenancy: Options.Lookup is required")
@@ -65,6 +77,12 @@ func Middleware(opts Options) (func(http.Handler) http.Handler, error) {
 			return nil, fmt.Errorf("tenancy: apex host %q is not a host name", h)
 		}
 		apex[host] = true
+	}
+	sharedTables := slices.Clone(opts.SharedTables)
+	for _, name := range sharedTables {
+		if name == "" {
+			return nil, errors.New("tenancy: Options.SharedTables has an empty name")
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -104,7 +122,8 @@ func Middleware(opts Options) (func(http.Handler) http.Handler, error) {
 				return
 			}
 			defer release()
-			ctx := framework.WithDatabase(WithTenant(r2.Context(), t), d)
+			ctx := context.WithValue(r2.Context(), sharedKey{}, &shared{db: framework.DatabaseFrom(r2.Context()), tables: sharedTables})
+			ctx = framework.WithDatabase(WithTenant(ctx, t), d)
 			next.ServeHTTP(w, r2.WithContext(ctx))
 		})
 	}, nil
