@@ -9,21 +9,24 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/dialects/postgres"
 )
 
 // DefaultRLSRole is the role ModeRLS tenants' connections SET ROLE to
 // unless RegistryOptions.RLSRole says otherwise.
-const DefaultRLSRole = "quarry_tenant"
+const DefaultRLSRole = postgres.DefaultRLSRole
 
 // TenantIDSetting is the custom setting that holds, on every connection
 // of a ModeRLS tenant's pool, the tenant's id: the tenant_isolation
 // policy of RLSStatements compares each row's tenant_id with it.
-const TenantIDSetting = "quarry.tenant_id"
+const TenantIDSetting = postgres.TenantIDSetting
 
 // RLSStatements returns the PostgreSQL statements that put table, which
 // has a tenant_id BIGINT column, under row-level security for ModeRLS
-// tenants, to be put in the app's migration that creates the table (the
-// differ does not write them yet):
+// tenants. quarry makemigrations writes them itself for a CREATE TABLE
+// with a "-- quarry:tenant-scoped" hint (see docs/tenancy.md); this is
+// for migrations written by hand. The statements are built by
+// postgres.RLSStatements, their one source:
 //
 //	ALTER TABLE "posts" ENABLE ROW LEVEL SECURITY;
 //	ALTER TABLE "posts" FORCE ROW LEVEL SECURITY;
@@ -37,31 +40,16 @@ const TenantIDSetting = "quarry.tenant_id"
 // owner too; superusers and BYPASSRLS roles are never subject to a
 // policy). table is a name or schema.name and role the registry's
 // RLSRole (empty: DefaultRLSRole); each is checked (letters, digits,
-// underscores) and quoted. An id column should be an identity column
-// (GENERATED … AS IDENTITY), which needs no grant on its sequence; a
-// serial column's sequence needs GRANT USAGE to the role as well.
+// underscores) and quoted, and a refused name wraps ErrInvalid. An id
+// column should be an identity column (GENERATED … AS IDENTITY), which
+// needs no grant on its sequence; a serial column's sequence needs GRANT
+// USAGE to the role as well.
 func RLSStatements(table, role string) ([]string, error) {
-	if role == "" {
-		role = DefaultRLSRole
+	stmts, err := postgres.RLSStatements(table, role)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := validateRole(role); err != nil {
-		return nil, err
-	}
-	var parts []string
-	for _, p := range strings.SplitN(table, ".", 2) {
-		if err := dialects.ValidateDatabaseName(p); err != nil {
-			return nil, fmt.Errorf("%w: table %q: %w", ErrInvalid, table, err)
-		}
-		parts = append(parts, quoteIdent(p))
-	}
-	t := strings.Join(parts, ".")
-	check := "tenant_id = current_setting('" + TenantIDSetting + "', true)::bigint"
-	return []string{
-		"ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY",
-		"ALTER TABLE " + t + " FORCE ROW LEVEL SECURITY",
-		"CREATE POLICY " + quoteIdent("tenant_isolation") + " ON " + t + " USING (" + check + ") WITH CHECK (" + check + ")",
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON " + t + " TO " + quoteIdent(role),
-	}, nil
+	return stmts, nil
 }
 
 // quoteIdent quotes a validated PostgreSQL identifier.
@@ -69,11 +57,8 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // validateRole checks a role name: identifier rules, not pg_….
 func validateRole(role string) error {
-	if err := dialects.ValidateDatabaseName(role); err != nil {
-		return fmt.Errorf("%w: role: %w", ErrInvalid, err)
-	}
-	if strings.HasPrefix(strings.ToLower(role), "pg_") {
-		return fmt.Errorf("%w: role %q is reserved", ErrInvalid, role)
+	if err := postgres.ValidateRLSRole(role); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 
@@ -86,6 +87,13 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 		return nil, fmt.Errorf("%w: on %s, makemigrations cannot carry these through yet, and will not drop them silently: %s; write their migrations by hand (quarry migrate create) and keep them out of %s",
 			ErrUnsupported, opts.Dialect.Name(), strings.Join(bad, ", "), opts.SchemaDir)
 	}
+	scoped, err := readTenantScoped(opts.SchemaDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTenantScoped(opts.Dialect, scoped, nil); err != nil {
+		return nil, err
+	}
 	current, err := newScratch(ctx, opts.Dialect, opts.DevURL)
 	if err != nil {
 		return nil, err
@@ -142,11 +150,30 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTenantScoped(opts.Dialect, scoped, to); err != nil {
+		return nil, err
+	}
+	var fromRLS map[string]string // nil: no row-level security on this dialect
+	var rls rlsChanges
+	if opts.Dialect.Capabilities().RowSecurity {
+		if fromRLS, err = current.rlsState(ctx); err != nil {
+			return nil, err
+		}
+		maps.DeleteFunc(fromRLS, func(t, _ string) bool {
+			return slices.Contains(skip, t) || slices.ContainsFunc(skipPrefixes, func(p string) bool { return strings.HasPrefix(t, p) })
+		})
+		if rls, err = diffRLS(fromRLS, scoped, hints.tables, from, to); err != nil {
+			return nil, err
+		}
+	} else {
+		scoped = nil
+	}
 	upChanges, err := diffWithRenames(ctx, current, hints, fromRenamed, to)
 	if err != nil {
 		return nil, err
 	}
 	objUp = diffObjects(fromObjects, toObjects, dependsOnTables(opts.Dialect, upChanges))
+	objUp.rlsFirst, objUp.rlsLast = rls.up.rlsFirst, rls.up.rlsLast
 	res := &Result{}
 	if len(upChanges) == 0 && objUp.empty() {
 		return res, nil
@@ -157,7 +184,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 				"create a new type, move the columns to it and drop the old one in a migration written by hand (quarry migrate create)", ErrUnsupported, removed, name)
 		}
 	}
-	res.Summary = append(summarize(upChanges), objUp.summary...)
+	res.Summary = append(append(summarize(upChanges), objUp.summary...), rls.summary...)
 	res.Destructive = destructive(upChanges)
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w (pass --allow-destructive if you mean it):\n  - %s", ErrDestructive, strings.Join(res.Destructive, "\n  - "))
@@ -171,6 +198,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	}
 	downChanges, downNotes := withoutEnumNarrowing(downChanges)
 	objDown = diffObjects(toObjects, fromObjects, dependsOnTables(opts.Dialect, downChanges))
+	objDown.rlsFirst, objDown.rlsLast = rls.down.rlsFirst, rls.down.rlsLast
 	backfill, problems := backfills(opts.Dialect, upChanges)
 	if len(problems) > 0 {
 		return res, fmt.Errorf("%w:\n  - %s", ErrUnsafe, strings.Join(problems, "\n  - "))
@@ -191,7 +219,10 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	res.File = render(opts, res.Summary, up, down, objUp, objDown)
 	res.Up = append(append(objUp.before(), statements(up)...), objUp.after()...)
 	res.Down = append(append(objDown.before(), statements(down)...), objDown.after()...)
-	states := [2]state{{from, fromObjects}, {to, toObjects}}
+	if err := current.ensureRoles(ctx, rls.roles); err != nil {
+		return res, err
+	}
+	states := [2]state{{from, fromObjects, fromRLS}, {to, toObjects, scoped}}
 	if err := verify(ctx, current, table, opts.Migrations, res.File, states, skip, skipPrefixes); err != nil {
 		return res, err
 	}
@@ -252,6 +283,9 @@ func backfills(d dialects.Dialect, changes []schema.Change) (stmts, problems []s
 type state struct {
 	schema  *schema.Schema
 	objects map[string]object
+	// rls maps the tenant-scoped tables to their role; nil where the
+	// dialect has no row-level security.
+	rls map[string]string
 }
 
 // diffWithRenames applies the hinted renames to from (a copy it may change)

@@ -20,6 +20,9 @@ var (
 	// ErrUnsupported: the DDL creates objects the differ cannot carry
 	// through on this dialect (MySQL functions, procedures, triggers).
 	ErrUnsupported = errors.New("unsupported schema objects")
+	// ErrHint: a DDL hint is malformed or does not fit its table (a
+	// -- quarry:tenant-scoped table without a tenant_id column).
+	ErrHint = errors.New("invalid DDL hint")
 	// ErrScratch: a scratch database could not be created or reached.
 	ErrScratch = errors.New("no scratch database")
 )

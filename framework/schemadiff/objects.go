@@ -47,6 +47,9 @@ type objectChanges struct {
 	lateCreates, lateDrops   []string
 	summary                  []string
 	notes                    []string // comments for the file: what this direction cannot undo
+	// rlsFirst and rlsLast carry row-level security (the
+	// -- quarry:tenant-scoped hint): undone first, applied last.
+	rlsFirst, rlsLast []string
 }
 
 // early reports whether objects of kind are created before the table
@@ -104,16 +107,16 @@ func diffObjects(from, to map[string]object, recreate func(object) bool) objectC
 }
 
 func (c objectChanges) empty() bool {
-	return len(c.earlyDrops)+len(c.earlyCreates)+len(c.lateCreates)+len(c.lateDrops) == 0
+	return len(c.earlyDrops)+len(c.earlyCreates)+len(c.lateCreates)+len(c.lateDrops)+len(c.rlsFirst)+len(c.rlsLast) == 0
 }
 
 // before and after are the statements around the table changes.
 func (c objectChanges) before() []string {
-	return append(append(append([]string{}, c.earlyDrops...), c.earlyCreates...), c.backfill...)
+	return append(append(append(append([]string{}, c.rlsFirst...), c.earlyDrops...), c.earlyCreates...), c.backfill...)
 }
 
 func (c objectChanges) after() []string {
-	return append(append([]string{}, c.lateCreates...), c.lateDrops...)
+	return append(append(append([]string{}, c.lateCreates...), c.lateDrops...), c.rlsLast...)
 }
 
 func sortedKeys(m map[string]object) []string {

@@ -49,10 +49,21 @@ func verify(ctx context.Context, s *scratch, table string, existing fs.FS, file 
 	if err := s.sameAs(ctx, to, skip, prefixes, "after up, the schema differs from the DDL"); err != nil {
 		return err
 	}
+	if to.rls != nil {
+		if err := s.sameRLS(ctx, to.rls, "after up, row-level security differs from the DDL's -- quarry:tenant-scoped hints"); err != nil {
+			return err
+		}
+	}
 	if _, err := p.Down(ctx); err != nil {
 		return fmt.Errorf("%w: the down migration fails on %s: %w", ErrVerify, s.url.Dialect.Name(), log.Explain(err))
 	}
-	return s.sameAs(ctx, from, skip, prefixes, "after down, the schema differs from the previous migrations'")
+	if err := s.sameAs(ctx, from, skip, prefixes, "after down, the schema differs from the previous migrations'"); err != nil {
+		return err
+	}
+	if from.rls != nil {
+		return s.sameRLS(ctx, from.rls, "after down, row-level security differs from the previous migrations'")
+	}
+	return nil
 }
 
 // sameAs inspects s and fails with what differs from want.
