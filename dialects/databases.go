@@ -31,6 +31,14 @@ type Databases interface {
 	// connections to it remain open (PostgreSQL: WITH (FORCE), which ends
 	// them).
 	DropDatabase(ctx context.Context, admin *sql.DB, name string) error
+	// RenameDatabase renames the database from, which must exist, to to,
+	// which must not, ending the sessions still connected to from
+	// (PostgreSQL: ALTER DATABASE … RENAME TO, which refuses while any
+	// remain). A dialect that cannot rename a database
+	// (Capabilities.RenameDatabase false: MySQL and MariaDB have no such
+	// statement; SQLite has no server databases) answers an error wrapping
+	// ErrUnsupported.
+	RenameDatabase(ctx context.Context, admin *sql.DB, from, to string) error
 	// DatabaseExists reports whether the server has a database name.
 	DatabaseExists(ctx context.Context, admin *sql.DB, name string) (bool, error)
 	// MaintenanceURL returns the URL of a database every server of the
@@ -44,6 +52,10 @@ type Databases interface {
 // whose database is not one of a server's named databases
 // (Capabilities.ServerDatabases is false: SQLite).
 var ErrNoServerDatabases = errors.New("dialects: this database has no named databases on a server")
+
+// ErrUnsupported is wrapped by the errors of a method the dialect cannot
+// do at all (RenameDatabase on MySQL and SQLite), whatever its arguments.
+var ErrUnsupported = errors.New("dialects: not supported by this database")
 
 // ErrBadDatabaseName is wrapped by the errors of ValidateDatabaseName,
 // and so of the Databases methods given a name it refuses.
@@ -82,6 +94,9 @@ type Schemas interface {
 	// DropSchema drops the schema name, if it exists, with everything in
 	// it (CASCADE).
 	DropSchema(ctx context.Context, db *sql.DB, name string) error
+	// RenameSchema renames the schema from, which must exist, to to, which
+	// must not, with everything in it.
+	RenameSchema(ctx context.Context, db *sql.DB, from, to string) error
 	// SchemaExists reports whether the database has a schema name.
 	SchemaExists(ctx context.Context, db *sql.DB, name string) (bool, error)
 	// SchemaURL returns u with the schema name as the only schema of every

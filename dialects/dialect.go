@@ -62,6 +62,10 @@ type Capabilities struct {
 	// (PostgreSQL, MySQL). False on SQLite, whose database is a file or
 	// in memory.
 	ServerDatabases bool
+	// RenameDatabase: Databases.RenameDatabase renames a server's database
+	// (PostgreSQL). False on MySQL and MariaDB, which have no statement
+	// for it, and on SQLite, whose database is a file (rename the file).
+	RenameDatabase bool
 	// ExactDecimalCompare: a DECIMAL column compares exactly with a decimal
 	// bound as text, in the order ORDER BY sorts it (PostgreSQL). False on
 	// MySQL, which compares them as doubles unless the parameter is cast

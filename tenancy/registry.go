@@ -705,46 +705,15 @@ func (r *Registry) RemoveDomain(ctx context.Context, slug, host string) error {
 
 // Delete removes the tenant with slug from the registry, with its domains.
 // With dropData it first drops the tenant's database (removes its SQLite
-// file; ModeSchema: drops its schema, CASCADE); when that fails the tenant stays registered, so Delete can be run
-// again. Without dropData the database is left where it is (the error-free
-// way to archive it for now). Pools the caller holds on the tenant must be
-// closed by the caller.
+// file; ModeSchema: drops its schema, CASCADE; ModeRLS: deletes its rows),
+// without archiving it; when that fails the tenant stays registered, so
+// Delete can be run again. Without dropData the database is left where it
+// is. DeleteTenant archives the data instead of dropping it where the
+// database allows (what `quarry tenant delete` does). Pools the caller
+// holds on the tenant must be closed by the caller.
 func (r *Registry) Delete(ctx context.Context, slug string, dropData bool) error {
-	t, err := r.tenantBySlug(ctx, slug)
-	if err != nil {
-		return err
-	}
-	if dropData && t.Mode == ModeRLS {
-		u, err := dialects.ParseURL(t.DatabaseURL)
-		if err != nil {
-			return fmt.Errorf("tenancy: delete %s: its database URL: %w", slug, err)
-		}
-		if err := r.deleteRLSRows(ctx, u, t.ID); err != nil {
-			return fmt.Errorf("tenancy: delete %s: %w", slug, err)
-		}
-	}
-	if dropData && (t.Mode == ModeDatabase || t.Mode == ModeSchema) {
-		u, err := dialects.ParseURL(t.DatabaseURL)
-		if err != nil {
-			return fmt.Errorf("tenancy: delete %s: its database URL: %w", slug, err)
-		}
-		schema := ""
-		if t.Mode == ModeSchema {
-			schema = t.Schema
-		}
-		if err := r.dropData(ctx, u, schema); err != nil {
-			return fmt.Errorf("tenancy: delete %s: drop its %s: %w", slug, dataName(u, schema), err)
-		}
-	}
-	err = r.write(ctx, func(q registrydb.Querier) error {
-		_, err := q.TenantDelete(ctx, slug)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("tenancy: delete %s: %w", slug, err)
-	}
-	r.log.Info("tenant deleted", "slug", slug, "data dropped", dropData)
-	return nil
+	_, err := r.DeleteTenant(ctx, slug, DeleteOptions{KeepData: !dropData, NoArchive: true})
+	return err
 }
 
 // Open opens a pool on the tenant's database (the caller closes it, or

@@ -100,19 +100,33 @@ Database passwords are never printed.`,
 	migrateCmd.Flags().BoolVar(&all, "all", false, "migrate every tenant (a failure does not stop the others)")
 	migrateCmd.Flags().IntVar(&concurrency, "concurrency", 4, "tenants migrated at once with --all")
 
-	var yes, keepData bool
+	var yes, keepData, noArchive bool
 	deleteCmd := &cobra.Command{
-		Use: "delete SLUG", Short: "Delete a tenant and drop its database (asks first unless --yes)", Args: exactArgs(1),
+		Use:   "delete SLUG",
+		Short: "Delete a tenant, archiving its database first where the database allows (asks first unless --yes)",
+		Long: `Delete a tenant from the registry. Its data is archived first where the database allows:
+a SQLite file is moved to <sqlite-dir>/archive/<slug>-<yyyymmddhhmmss>.db (with its -wal and -shm
+files); a PostgreSQL database or schema is renamed quarry_a_<slug>_<yyyymmddhhmmss> (UTC), ending
+the sessions connected to it. MySQL and MariaDB cannot rename a database: there it is dropped, and
+the output says so. --no-archive drops the data everywhere; --keep-data leaves it in place.
+A tenant with row-level security has its rows deleted from the shared tables.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keepData && noArchive {
+				return usageError{errors.New("--keep-data and --no-archive exclude each other")}
+			}
 			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
 				t, err := reg.Show(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
 				if !yes {
-					what := "and DROP its " + tenantData(t)
-					if t.Mode == tenancy.ModeSchema {
-						what += " (CASCADE)"
+					what := "and ARCHIVE its " + tenantData(t) + " (dropped instead where the database cannot rename it)"
+					if noArchive || t.Mode == tenancy.ModeRLS {
+						what = "and DROP its " + tenantData(t)
+						if t.Mode == tenancy.ModeSchema {
+							what += " (CASCADE)"
+						}
 					}
 					if keepData {
 						what = "(its " + tenantData(t) + " is kept)"
@@ -124,16 +138,35 @@ Database passwords are never printed.`,
 						return &exitError{code: 1, err: errors.New("not confirmed; nothing deleted (pass --yes to skip the question)")}
 					}
 				}
-				if err := reg.Delete(cmd.Context(), t.Slug, !keepData); err != nil {
+				res, err := reg.DeleteTenant(cmd.Context(), t.Slug, tenancy.DeleteOptions{KeepData: keepData, NoArchive: noArchive})
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "deleted tenant %s\n", t.Slug)
+				out := cmd.OutOrStdout()
+				switch {
+				case res.Archive != "" && t.Mode == tenancy.ModeSchema:
+					fmt.Fprintf(out, "archived its schema %s as schema %s in %s\n", t.Schema, res.Archive, dialects.Redact(t.DatabaseURL))
+				case res.Archive != "" && strings.HasPrefix(res.Archive, tenancy.ArchivePrefix):
+					fmt.Fprintf(out, "archived its database as %s on the server of %s\n", res.Archive, dialects.Redact(t.DatabaseURL))
+				case res.Archive != "":
+					fmt.Fprintf(out, "archived its database file to %s\n", res.Archive)
+				case res.Dropped && res.NotArchived != "":
+					fmt.Fprintf(out, "not archived (%s): dropped its %s\n", res.NotArchived, tenantData(t))
+				case res.Dropped:
+					fmt.Fprintf(out, "dropped its %s\n", tenantData(t))
+				case keepData:
+					fmt.Fprintf(out, "kept its %s\n", tenantData(t))
+				default:
+					fmt.Fprintln(out, "it had no data to archive")
+				}
+				fmt.Fprintf(out, "deleted tenant %s\n", t.Slug)
 				return nil
 			})
 		},
 	}
 	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	deleteCmd.Flags().BoolVar(&keepData, "keep-data", false, "leave the tenant's database in place")
+	deleteCmd.Flags().BoolVar(&noArchive, "no-archive", false, "drop the tenant's database rather than archive it")
 
 	var uf userFlags
 	var suUsername, suEmail string

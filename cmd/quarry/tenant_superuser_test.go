@@ -38,7 +38,7 @@ func TestTenantCreateSuperuser(t *testing.T) {
 			}
 			t.Cleanup(func() {
 				for _, slug := range []string{"acme", "globex"} {
-					quarryIn(t, "", append([]string{"tenant", "delete", slug, "--yes"}, common...)...)
+					quarryIn(t, "", append([]string{"tenant", "delete", slug, "--yes", "--no-archive"}, common...)...)
 				}
 			})
 			q(0, "tenant", "create", "acme")

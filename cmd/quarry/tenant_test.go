@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestTenantCLI(t *testing.T) {
 			}
 			t.Cleanup(func() {
 				for _, slug := range []string{"acme", "globex"} {
-					quarryIn(t, "", append([]string{"tenant", "delete", slug, "--yes"}, common...)...)
+					quarryIn(t, "", append([]string{"tenant", "delete", slug, "--yes", "--no-archive"}, common...)...)
 				}
 			})
 
@@ -102,8 +103,29 @@ func TestTenantCLI(t *testing.T) {
 				t.Errorf("unconfirmed delete: %q", r.stderr)
 			}
 			q(0, "", "tenant", "show", "acme")
-			q(0, "acme\n", "tenant", "delete", "acme")
-			q(0, "", "tenant", "delete", "globex", "--yes")
+			r = q(0, "acme\n", "tenant", "delete", "acme")
+			if !strings.Contains(r.stderr, "ARCHIVE its database") {
+				t.Errorf("delete's question: %q", r.stderr)
+			}
+			switch archive := archiveRe.FindString(r.stdout); {
+			case name == dialects.SQLite:
+				if !strings.Contains(r.stdout, "archived its database file to ") || !strings.Contains(r.stdout, filepath.Join("archive", "acme-")) {
+					t.Errorf("delete on SQLite: %q", r.stdout)
+				}
+			case name == dialects.Postgres:
+				if archive == "" || !strings.Contains(r.stdout, "archived its database as "+archive) {
+					t.Fatalf("delete on PostgreSQL: %q", r.stdout)
+				}
+				dropArchive(t, common[1], archive)
+			default:
+				if archive != "" || !strings.Contains(r.stdout, "not archived (") || !strings.Contains(r.stdout, "cannot rename a database): dropped its database") {
+					t.Errorf("delete on %s: %q", name, r.stdout)
+				}
+			}
+			if r := q(0, "", "tenant", "delete", "globex", "--yes", "--no-archive"); !strings.Contains(r.stdout, "dropped its database") || strings.Contains(r.stdout, "archived") {
+				t.Errorf("delete --no-archive: %q", r.stdout)
+			}
+			q(2, "", "tenant", "delete", "globex", "--keep-data", "--no-archive")
 			if r := q(0, "", "tenant", "list"); strings.Contains(r.stdout, "acme") || strings.Contains(r.stdout, "globex") {
 				t.Errorf("list after delete: %q", r.stdout)
 			}
@@ -111,6 +133,25 @@ func TestTenantCLI(t *testing.T) {
 				t.Errorf("show deleted: %q", r.stderr)
 			}
 		})
+	}
+}
+
+var archiveRe = regexp.MustCompile(`quarry_a_acme_[0-9]{14}`)
+
+// dropArchive drops the archive database name on the server of rawURL.
+func dropArchive(t *testing.T, rawURL, name string) {
+	t.Helper()
+	u, err := dialects.ParseURL(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := dialects.OpenURL(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := u.Dialect.DropDatabase(context.Background(), db, name); err != nil {
+		t.Errorf("drop the archive %s: %v", name, err)
 	}
 }
 

@@ -164,12 +164,16 @@ func testDatabases(t *testing.T, open Open) {
 		for what, err := range map[string]error{
 			"CreateDatabase": d.CreateDatabase(e.ctx, e.db.DB, "quarry_dt_db"),
 			"DropDatabase":   d.DropDatabase(e.ctx, e.db.DB, "quarry_dt_db"),
+			"RenameDatabase": d.RenameDatabase(e.ctx, e.db.DB, "quarry_dt_db", "quarry_dt_db2"),
 			"DatabaseExists": existsErr,
 			"MaintenanceURL": urlErr,
 		} {
 			if !errors.Is(err, dialects.ErrNoServerDatabases) {
 				t.Errorf("%s without server databases: %v, want ErrNoServerDatabases", what, err)
 			}
+		}
+		if err := d.RenameDatabase(e.ctx, e.db.DB, "quarry_dt_db", "quarry_dt_db2"); !errors.Is(err, dialects.ErrUnsupported) {
+			t.Errorf("RenameDatabase without server databases: %v, want ErrUnsupported", err)
 		}
 		return
 	}
@@ -208,6 +212,32 @@ func testDatabases(t *testing.T, open Open) {
 	defer created.Close()
 	if tables, err := d.TableNames(e.ctx, created); err != nil || len(tables) != 0 {
 		t.Errorf("the new database holds %v (%v), want nothing", tables, err)
+	}
+
+	// Renamed (where the dialect can) while another pool holds a
+	// connection to it, then renamed back; elsewhere refused.
+	renamed := name + "_r"
+	if d.Capabilities().RenameDatabase {
+		t.Cleanup(func() { _ = d.DropDatabase(e.ctx, admin, renamed) })
+		other, err := dialects.OpenURL(e.ctx, u)
+		e.must("open the new database again", err)
+		held, err := other.Conn(e.ctx)
+		e.must("hold a connection to the new database", err)
+		e.must("RenameDatabase", d.RenameDatabase(e.ctx, admin, name, renamed))
+		held.Close()
+		other.Close()
+		if exists(t, admin) {
+			t.Errorf("DatabaseExists(%s) after RenameDatabase to %s is true", name, renamed)
+		}
+		if ok, err := d.DatabaseExists(e.ctx, admin, renamed); err != nil || !ok {
+			t.Errorf("DatabaseExists(%s) after RenameDatabase = %v, %v", renamed, ok, err)
+		}
+		if err := d.RenameDatabase(e.ctx, admin, name, renamed); err == nil {
+			t.Errorf("RenameDatabase of a database that is gone succeeded")
+		}
+		e.must("RenameDatabase back", d.RenameDatabase(e.ctx, admin, renamed, name))
+	} else if err := d.RenameDatabase(e.ctx, admin, name, renamed); !errors.Is(err, dialects.ErrUnsupported) {
+		t.Errorf("RenameDatabase without the capability: %v, want ErrUnsupported", err)
 	}
 
 	// Through the maintenance database, as on a server the caller has no

@@ -47,6 +47,14 @@ func (d Dialect) DropDatabase(ctx context.Context, admin *sql.DB, name string) e
 	return ClassifyError(err)
 }
 
+// RenameDatabase refuses: MySQL and MariaDB have no statement that
+// renames a database (RENAME DATABASE was removed in MySQL 5.1.23), and
+// moving every table with RENAME TABLE would leave views, routines,
+// triggers, events and grants behind.
+func (Dialect) RenameDatabase(context.Context, *sql.DB, string, string) error {
+	return fmt.Errorf("%w: MySQL and MariaDB cannot rename a database", dialects.ErrUnsupported)
+}
+
 // DatabaseExists looks name up in information_schema.SCHEMATA.
 func (Dialect) DatabaseExists(ctx context.Context, admin *sql.DB, name string) (bool, error) {
 	if err := dialects.ValidateDatabaseName(name); err != nil {

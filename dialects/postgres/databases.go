@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
 )
@@ -32,6 +33,33 @@ func (d Dialect) DropDatabase(ctx context.Context, admin *sql.DB, name string) e
 	}
 	_, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+d.QuoteIdent(name)+" WITH (FORCE)")
 	return ClassifyError(err)
+}
+
+// RenameDatabase ends the other sessions connected to from, then runs
+// ALTER DATABASE … RENAME TO, which PostgreSQL refuses while any remain
+// (and on the database the connection is in); a session that connects in
+// between is ended and the rename tried again, a few times.
+func (d Dialect) RenameDatabase(ctx context.Context, admin *sql.DB, from, to string) error {
+	if err := dialects.ValidateDatabaseName(from); err != nil {
+		return err
+	}
+	if err := dialects.ValidateDatabaseName(to); err != nil {
+		return err
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return ClassifyError(err)
+	}
+	defer conn.Close()
+	for attempt := 0; ; attempt++ {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, from); err != nil {
+			return ClassifyError(err)
+		}
+		_, err = conn.ExecContext(ctx, "ALTER DATABASE "+d.QuoteIdent(from)+" RENAME TO "+d.QuoteIdent(to))
+		if err == nil || attempt == 4 || !strings.Contains(err.Error(), "being accessed by other users") {
+			return ClassifyError(err)
+		}
+	}
 }
 
 // DatabaseExists looks name up in pg_database.

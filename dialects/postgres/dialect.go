@@ -44,7 +44,7 @@ func (Dialect) DriverName() string { return "pgx" }
 // Capabilities: PostgreSQL can do everything Quarry asks.
 func (Dialect) Capabilities() dialects.Capabilities {
 	return dialects.Capabilities{Returning: true, Schemas: true, RowSecurity: true, TransactionalDDL: true, ListenNotify: true,
-		ConcurrentWriters: true, ConcurrentIndexes: true, ServerDatabases: true,
+		ConcurrentWriters: true, ConcurrentIndexes: true, ServerDatabases: true, RenameDatabase: true,
 		ExactDecimalCompare: true, OrderedEnumCompare: true, OrderedDatetimeCompare: true}
 }
 

@@ -30,6 +30,18 @@ func (d Dialect) DropSchema(ctx context.Context, db *sql.DB, name string) error 
 	return ClassifyError(err)
 }
 
+// RenameSchema runs ALTER SCHEMA … RENAME TO.
+func (d Dialect) RenameSchema(ctx context.Context, db *sql.DB, from, to string) error {
+	if err := dialects.ValidateSchemaName(from); err != nil {
+		return err
+	}
+	if err := dialects.ValidateSchemaName(to); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, "ALTER SCHEMA "+d.QuoteIdent(from)+" RENAME TO "+d.QuoteIdent(to))
+	return ClassifyError(err)
+}
+
 // SchemaExists looks name up in pg_namespace.
 func (Dialect) SchemaExists(ctx context.Context, db *sql.DB, name string) (bool, error) {
 	if err := dialects.ValidateSchemaName(name); err != nil {

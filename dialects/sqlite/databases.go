@@ -20,6 +20,12 @@ func (Dialect) CreateDatabase(context.Context, *sql.DB, string) error { return e
 // DropDatabase refuses: see errNoServer.
 func (Dialect) DropDatabase(context.Context, *sql.DB, string) error { return errNoServer }
 
+// RenameDatabase refuses (ErrUnsupported and ErrNoServerDatabases): rename
+// the file instead.
+func (Dialect) RenameDatabase(context.Context, *sql.DB, string, string) error {
+	return fmt.Errorf("%w: %w", dialects.ErrUnsupported, errNoServer)
+}
+
 // DatabaseExists refuses: see errNoServer.
 func (Dialect) DatabaseExists(context.Context, *sql.DB, string) (bool, error) {
 	return false, errNoServer
