@@ -76,7 +76,12 @@ func deleteArchives(t *testing.T, tdb *dbtest.DB, mode tenancy.Mode) {
 	}
 	switch {
 	case mode == tenancy.ModeSchema:
-		t.Cleanup(func() { _ = tdb.Dialect().(dialects.Schemas).DropSchema(context.Background(), tdb.SQL, res.Archive) })
+		archive := res.Archive // res is reused below
+		t.Cleanup(func() {
+			if err := tdb.Dialect().(dialects.Schemas).DropSchema(context.Background(), tdb.SQL, archive); err != nil {
+				t.Errorf("drop the archive schema %s: %v", archive, err)
+			}
+		})
 		wantArchiveName(t, res, slug, before)
 		if !tableIn(t, tdb, res.Archive, "authors") {
 			t.Errorf("the archived schema %s has no authors", res.Archive)
@@ -101,7 +106,12 @@ func deleteArchives(t *testing.T, tdb *dbtest.DB, mode tenancy.Mode) {
 		}
 		countKept(t, "sqlite:"+res.Archive)
 	case tdb.Dialect().Capabilities().RenameDatabase:
-		t.Cleanup(func() { _ = tdb.Dialect().DropDatabase(context.Background(), tdb.SQL, res.Archive) })
+		archive := res.Archive // res is reused below
+		t.Cleanup(func() {
+			if err := tdb.Dialect().DropDatabase(context.Background(), tdb.SQL, archive); err != nil {
+				t.Errorf("drop the archive database %s: %v", archive, err)
+			}
+		})
 		wantArchiveName(t, res, slug, before)
 		if ok, err := tdb.Dialect().DatabaseExists(ctx, tdb.SQL, res.Archive); err != nil || !ok {
 			t.Fatalf("the archive database %s: %v %v", res.Archive, ok, err)
