@@ -73,7 +73,8 @@ bench-tenancy:
 	go run ./bench/tenancy -n 1000 -dialects sqlite
 
 ## bench-tenancy-postgres: the same migrations over 1,000 PostgreSQL databases (made from a template) and then
-## 1,000 schemas in one database (schema mode), all dropped at the end; not in bench: it takes about six minutes
+## 1,000 schemas in one database (schema mode) and a request to them (as bench-tenancy's, spread over 30 schemas
+## with warm pools: a pool holds a backend), all dropped at the end; not in bench: it takes about six minutes
 ## and ~8 GB of disk (QUARRY_TEST_POSTGRES_URL's server)
 bench-tenancy-postgres:
 	go run ./bench/tenancy -n 1000 -dialects postgres,postgres-schema -postgres-url "$(QUARRY_TEST_POSTGRES_URL)"

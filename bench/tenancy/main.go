@@ -9,9 +9,13 @@
 //  2. one pending migration applied to N tenants: MigrateTenants beside
 //     the sequential MigrateTenant loop applying another one;
 //
-//  3. (SQLite) a request resolved to one of N tenants, routed, answered
-//     with one typed query, beside the same request without tenancy, on
-//     warm pools; and the first request to a cold tenant apart.
+//  3. a request resolved to one of N tenants, routed, answered with one
+//     typed query, beside the same request without tenancy, on warm
+//     pools; and the first request to a cold tenant apart. On SQLite
+//     files the requests go to all N tenants in turn; on PostgreSQL
+//     schemas to -warm of them (a warm pool holds a backend, and the
+//     server's max_connections is far below N), each resolved among N.
+//     Not run on PostgreSQL databases.
 //
 //     go run ./bench/tenancy                              # 1,000 SQLite tenants
 //     go run ./bench/tenancy -dialects sqlite,postgres    # and 1,000 PostgreSQL databases
@@ -73,6 +77,7 @@ var (
 	cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the request bench")
 	reqRounds   = flag.Int("rounds", 20, "request bench: rounds of one block without tenancy and one with")
 	coldN       = flag.Int("cold", 200, "request bench: cold tenants, one first request each")
+	warmN       = flag.Int("warm", 30, "request bench on PostgreSQL schemas: tenants served in turn on warm pools (each pool holds a backend)")
 )
 
 func main() {
@@ -276,9 +281,13 @@ func run(ctx context.Context, name dialects.Name, schemas bool) (out []string, e
 		fmt.Sprintf("  baseline, MigrateTenant one by one:                   %8s", seqP.Round(time.Millisecond)),
 		fmt.Sprintf("  %-53s %8s  (%.1fx)", fmt.Sprintf("MigrateTenants, concurrency %d:", *concurrency), fastP.Round(time.Millisecond), seqP.Seconds()/fastP.Seconds()))
 
-	// 3. Requests (SQLite).
-	if name == dialects.SQLite && !schemas {
-		lines, err := requests(ctx, reg, tenants)
+	// 3. Requests (SQLite files, PostgreSQL schemas).
+	if name == dialects.SQLite || schemas {
+		warm, maxCold := len(tenants), len(tenants)+10
+		if schemas { // a warm pool holds a backend: stay under max_connections
+			warm, maxCold = min(*warmN, len(tenants)), 10
+		}
+		lines, err := requests(ctx, reg, tenants, label, warm, maxCold)
 		if err != nil {
 			return out, fmt.Errorf("requests: %w", err)
 		}
@@ -457,9 +466,10 @@ func fast(ctx context.Context, reg *tenancy.Registry, c, _ int, want tenancy.Mig
 // registry behind a Cache, a Pools holding every tenant's pool), routed
 // by a gorilla/mux router to a handler running one typed query
 // (PostGetBySlug), beside the same router and handler on one database
-// without tenancy; blocks of each alternate. Then the first request to
-// cold tenants (new Cache and Pools).
-func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) ([]string, error) {
+// without tenancy; blocks of each alternate. The requests go to the
+// first warm tenants in turn (resolved among all of ts). Then the first
+// request to cold tenants (new Cache and Pools, at most maxCold pools).
+func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant, label string, warm, maxCold int) ([]string, error) {
 	router := mux.NewRouter()
 	router.HandleFunc("/posts/{slug}", func(w http.ResponseWriter, r *http.Request) {
 		_, err := blogdb.Queries(framework.DatabaseFrom(r.Context())).PostGetBySlug(r.Context(), mux.Vars(r)["slug"])
@@ -491,7 +501,7 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 		}
 		return mw(router), pools, nil
 	}
-	tenanted, pools, err := newStack(len(ts) + 10)
+	tenanted, pools, err := newStack(warm + 10)
 	if err != nil {
 		return nil, err
 	}
@@ -499,8 +509,8 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 
 	// The same databases without tenancy: one pool per tenant, picked by
 	// index, no resolver, cache or Pools.
-	direct := make([]*framework.Database, len(ts))
-	for i, t := range ts {
+	direct := make([]*framework.Database, warm)
+	for i, t := range ts[:warm] {
 		if direct[i], err = reg.Open(ctx, t); err != nil {
 			return nil, err
 		}
@@ -530,6 +540,8 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 	for i, t := range ts {
 		hosts[i] = t.Slug + ".example.com"
 	}
+	allHosts := hosts
+	hosts = hosts[:warm]
 	// Warm every tenant's pool and cache entry, and the plain database.
 	for _, h := range hosts {
 		if err := serve(tenanted, h, false); err != nil {
@@ -541,7 +553,7 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 			return nil, err
 		}
 	}
-	block := len(hosts)
+	block := max(len(hosts), 1000) // requests a block; tenants in turn
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -555,11 +567,11 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 			return nil, err
 		}
 	}
-	var plainT, tenT, directT []time.Duration
+	var plainT, tenT, directT, oneT []time.Duration
 	for range *reqRounds {
 		start := time.Now()
 		for i := range block {
-			if err := serveOn(router, "example.com", direct[i]); err != nil {
+			if err := serveOn(router, "example.com", direct[i%warm]); err != nil {
 				return nil, err
 			}
 		}
@@ -572,17 +584,13 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 		}
 		plainT = append(plainT, time.Since(start)/time.Duration(block))
 		start = time.Now()
-		for _, h := range hosts {
-			if err := serve(tenanted, h, false); err != nil {
+		for i := range block {
+			if err := serve(tenanted, hosts[i%warm], false); err != nil {
 				return nil, err
 			}
 		}
 		tenT = append(tenT, time.Since(start)/time.Duration(block))
-	}
-	mp, mt, md := median(plainT), median(tenT), median(directT)
-	var oneT []time.Duration
-	for range *reqRounds {
-		start := time.Now()
+		start = time.Now()
 		for range block {
 			if err := serve(tenanted, hosts[0], false); err != nil {
 				return nil, err
@@ -590,17 +598,17 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 		}
 		oneT = append(oneT, time.Since(start)/time.Duration(block))
 	}
-	mo := median(oneT)
+	mp, mt, md, mo := median(plainT), median(tenT), median(directT), median(oneT)
 
 	// Cold: a new cache and new pools; the first request to each tenant.
-	cold, coldPools, err := newStack(len(ts) + 10)
+	cold, coldPools, err := newStack(maxCold)
 	if err != nil {
 		return nil, err
 	}
 	defer coldPools.Close()
 	var first, second []time.Duration
-	for i := 0; i < min(*coldN, len(hosts)); i++ {
-		h := hosts[(i*7919)%len(hosts)]
+	for i := 0; i < min(*coldN, len(allHosts)); i++ {
+		h := allHosts[(i*7919)%len(allHosts)]
 		start := time.Now()
 		if err := serve(cold, h, false); err != nil {
 			return nil, err
@@ -612,14 +620,18 @@ func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant) 
 		}
 		second = append(second, time.Since(start))
 	}
+	one, same := "one database", "databases"
+	if warm < len(ts) {
+		one, same = "one schema's pool", "schemas"
+	}
 	return []string{
-		fmt.Sprintf("SQLite, a request (subdomain → tenant, route, one typed query), median of %d blocks of %d requests (target: tenancy adds < 10%%):", *reqRounds, block),
-		fmt.Sprintf("  without tenancy (one database):                       %8.1f µs", us(mp)),
-		fmt.Sprintf("  without tenancy, the same %d databases in turn:      %8.1f µs  (+%.1f%%: many databases, no tenancy code)", len(ts), us(md), 100*(us(md)/us(mp)-1)),
-		fmt.Sprintf("  with tenancy, one of %d tenants in turn, warm pools: %8.1f µs  (+%.1f%%; +%.1f%% over the same databases in turn)", len(ts), us(mt), 100*(us(mt)/us(mp)-1), 100*(us(mt)/us(md)-1)),
-		fmt.Sprintf("  with tenancy, always the same tenant:                 %8.1f µs  (+%.1f%%)", us(mo), 100*(us(mo)/us(mp)-1)),
-		fmt.Sprintf("  first request to a cold tenant (median of %d; p90):   %8.1f µs  (p90 %.1f µs; its second request %.1f µs)",
-			len(first), us(median(first)), us(pct(first, 0.9)), us(median(second))),
+		fmt.Sprintf("%s, a request (subdomain → tenant, route, one typed query), median of %d blocks of %d requests (target: tenancy adds < 10%%):", label, *reqRounds, block),
+		fmt.Sprintf("  %-53s %8.1f µs", "without tenancy ("+one+"):", us(mp)),
+		fmt.Sprintf("  %-53s %8.1f µs  (%+.1f%%: many pools, no tenancy code)", fmt.Sprintf("without tenancy, the same %d %s in turn:", warm, same), us(md), 100*(us(md)/us(mp)-1)),
+		fmt.Sprintf("  %-53s %8.1f µs  (%+.1f%%; %+.1f%% over the same %s in turn)", fmt.Sprintf("with tenancy, %d of %d tenants in turn, warm pools:", warm, len(ts)), us(mt), 100*(us(mt)/us(mp)-1), 100*(us(mt)/us(md)-1), same),
+		fmt.Sprintf("  %-53s %8.1f µs  (%+.1f%%)", "with tenancy, always the same tenant:", us(mo), 100*(us(mo)/us(mp)-1)),
+		fmt.Sprintf("  %-53s %8.1f µs  (p90 %.1f µs; its second request %.1f µs)", fmt.Sprintf("first request to a cold tenant (median of %d; p90):", len(first)),
+			us(median(first)), us(pct(first, 0.9)), us(median(second))),
 	}, nil
 }
 
