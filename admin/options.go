@@ -28,6 +28,12 @@ type Options struct {
 	// logo and accent colour, e.g. a tenant's (tenancy.AdminBranding).
 	// Values that fail the checks of [Branding] are ignored.
 	Branding func(r *http.Request) Branding
+	// Banner, when set, is asked on every page shown to a signed-in user
+	// for a notice above the page, e.g. that an operator is impersonating
+	// a tenant's user (tenancy.ImpersonationBanner). It is plain text
+	// (escaped), followed by " — sign out", a button that signs the user
+	// out; "" shows no banner.
+	Banner func(r *http.Request) string
 	// Schema is the database whose schema the admin shows, introspected
 	// at New and Reload. Default: the app's database. Requests are still
 	// served on their own database (framework.DatabaseFrom); one served on

@@ -65,6 +65,7 @@ type base struct {
 	Username    string
 	CSRF        string
 	LogoutPath  string
+	Banner      string // Options.Banner's text, or ""
 	Messages    []string
 	Crumbs      []crumb
 	Nav         []navGroup
@@ -103,6 +104,7 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 	rq.brand(b)
 	if rq.user.ID != 0 {
 		b.Username = rq.user.Username
+		rq.banner(b)
 	}
 	if rq.m != nil {
 		b.CurrentName = rq.m.name
@@ -123,6 +125,14 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 		}
 	}
 	return b
+}
+
+// banner fills the page's banner from Options.Banner (signed-in users
+// only).
+func (rq *request) banner(b *base) {
+	if rq.a.opts.Banner != nil {
+		b.Banner = strings.TrimSpace(rq.a.opts.Banner(rq.r))
+	}
 }
 
 // render writes the page, or an error page when the template fails
@@ -160,6 +170,7 @@ func (rq *request) fail(status int, msg string) {
 		if rq.user.ID != 0 {
 			b.Username, b.LogoutPath = rq.user.Username, rq.a.opts.Auth.LogoutURL(rq.r)
 			b.CSRF = rq.a.opts.Auth.CSRFToken(rq.ctx())
+			rq.banner(b)
 		}
 	}
 	rq.render(status, "error", errorPage{base: b, Status: status, Message: msg})

@@ -129,6 +129,8 @@ func TestTenantConsole(t *testing.T) {
 			a := &adminBrowser{browser: s.browserAt(t, "acme.example.test")}
 			expect(t, "login on acme", a.login("alice", tenantPassword, "/"), http.StatusSeeOther, "/")
 			a.get("/operator/", http.StatusNotFound)
+			// A tenant's own superuser gets no impersonation banner.
+			wantAbsent(t, "alice's admin", a.get("/admin/", http.StatusOK), `class="banner"`, "impersonating")
 			if resp, _ := s.browserAt(t, "example.test").do("GET", "/t/acme/operator/", nil, nil); resp.StatusCode != http.StatusNotFound {
 				t.Errorf("/t/acme/operator/: %d, want 404", resp.StatusCode)
 			}
@@ -221,7 +223,8 @@ func TestTenantConsole(t *testing.T) {
 			a := &adminBrowser{browser: s.browserAt(t, "acme.example.test")}
 			resp, _ := a.do("GET", path, nil, nil)
 			expect(t, "redeem the grant", resp, http.StatusSeeOther, "/admin/")
-			wantContains(t, "acme's admin as the operator", a.get("/admin/quarry_users/", http.StatusOK), "operator:ops", "alice")
+			wantContains(t, "acme's admin as the operator", a.get("/admin/quarry_users/", http.StatusOK), "operator:ops", "alice",
+				`<div class="banner" role="status">Signed in as operator ops (impersonating) — <form method="post" action="/logout"`, ">sign out</button>")
 			form := a.get("/admin/authors/1/change/", http.StatusOK)
 			v := url.Values{"name": {"Acme Writer (by ops)"}, "email": {"acme@example.test"}, "bio": {"bio"}, "_save": {"1"}}
 			if m := versionRe.FindStringSubmatch(form); m != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarry-go/quarry/admin"
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/examples/blog/api"
 	"github.com/quarry-go/quarry/examples/blog/migrations"
@@ -139,7 +140,9 @@ func newTenantSiteMode(t *testing.T, db *dbtest.DB, mode tenancy.Mode) *tenantSi
 		t.Fatal(err)
 	}
 	app.WrapRouter(mw)
-	a, err := site.Mount(ctx, app)
+	a, err := site.Mount(ctx, app, func(a *authhttp.Auth, o *admin.Options) {
+		o.Banner = tenancy.ImpersonationBanner(a.Sessions()) // on an operator's impersonation
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

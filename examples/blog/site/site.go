@@ -24,8 +24,10 @@ import (
 // Mount adds the auth middleware (sessions, the current user, CSRF
 // checks) to app's router, the login pages at /login, /logout and
 // /password and the admin at /admin/, and returns the auth layer, for the
-// permission checks of other handlers (such as the API's writes).
-func Mount(ctx context.Context, app *framework.App) (*authhttp.Auth, error) {
+// permission checks of other handlers (such as the API's writes). Each of
+// configure may change the admin's options before the admin is made (e.g.
+// a tenant site's Banner, tenancy.ImpersonationBanner(a.Sessions())).
+func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhttp.Auth, o *admin.Options)) (*authhttp.Auth, error) {
 	d := app.Database()
 	sm := authhttp.NewSessions(app.Config(), session.NewStore(d))
 	a, err := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys(), Logger: app.Logger()})
@@ -40,7 +42,11 @@ func Mount(ctx context.Context, app *framework.App) (*authhttp.Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq)})
+	opts := admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq)}
+	for _, c := range configure {
+		c(a, &opts)
+	}
+	adm, err := admin.New(ctx, app, opts)
 	if err != nil {
 		return nil, err
 	}
