@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Databases creates, drops and finds the named databases of a server
@@ -46,6 +48,11 @@ type Databases interface {
 	// u's server, with u's user and parameters, to connect to when
 	// creating or dropping another database there.
 	MaintenanceURL(u *URL) (*URL, error)
+	// DatabaseSize returns the bytes on disk of the database db is
+	// connected to (its tables and indexes; SQLite: the file's pages),
+	// as the operator console shows it. Unlike the methods above it
+	// works on every dialect.
+	DatabaseSize(ctx context.Context, db queries.DBTX) (int64, error)
 }
 
 // ErrNoServerDatabases is wrapped by the Databases methods of a dialect
@@ -107,6 +114,10 @@ type Schemas interface {
 	// another schema's table of the same name. A search path u sets is
 	// replaced; one set through u's options parameter is refused.
 	SchemaURL(u *URL, name string) (*URL, error)
+	// SchemaSize returns the bytes on disk of the tables, indexes and
+	// TOAST of the current schema of db's connection (the first of its
+	// search path): a schema tenant's share of its database.
+	SchemaSize(ctx context.Context, db queries.DBTX) (int64, error)
 }
 
 // ValidateSchemaName checks a schema name for the Schemas methods: the

@@ -419,22 +419,11 @@ func (c *Console) stats(ctx context.Context, t *Tenant) (versions, size string) 
 		return strconv.FormatInt(*v, 10)
 	}
 	versions = version(migrate.FrameworkTable) + " / " + version(migrate.AppTable)
-	var q string
-	switch d.Dialect.Name() {
-	case dialects.SQLite:
-		q = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-	case dialects.Postgres:
-		q = "SELECT pg_database_size(current_database())"
-		if t.Mode == ModeSchema { // its tables, indexes and TOAST, not the whole database's
-			q = "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm', 'p')"
-		}
-	case dialects.MySQL:
-		q = "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE()"
-	default:
-		return versions, size
+	n, err := d.Dialect.DatabaseSize(ctx, d.DB)
+	if sd, ok := d.Dialect.(dialects.Schemas); ok && t.Mode == ModeSchema {
+		n, err = sd.SchemaSize(ctx, d.DB) // its tables, not the whole database's
 	}
-	var n int64
-	if err := d.DB.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err != nil {
 		c.log.DebugContext(ctx, "tenancy console: read size", "slug", t.Slug, "error", err)
 		return versions, size
 	}

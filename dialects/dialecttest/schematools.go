@@ -154,10 +154,22 @@ func testSchemaTools(t *testing.T, open Open) {
 // drops it with DropDatabase, even while a connection to it is open,
 // after which it is gone, and dropping it again is no error; names that
 // ValidateDatabaseName refuses are refused by every method. Without
-// server databases every method refuses with ErrNoServerDatabases.
+// server databases every method refuses with ErrNoServerDatabases, but
+// DatabaseSize, which every dialect answers (SchemaSize too where the
+// dialect has schemas).
 func testDatabases(t *testing.T, open Open) {
 	e := newEnv(t, open)
 	d := e.db.Dialect
+	// The migrated database has tables, so it takes some room, on every
+	// dialect; a PostgreSQL connection's current schema (public) too.
+	if n, err := d.DatabaseSize(e.ctx, e.db.DB); err != nil || n <= 0 {
+		t.Errorf("DatabaseSize of the migrated database = %d, %v; want bytes > 0", n, err)
+	}
+	if sd, ok := d.(dialects.Schemas); ok {
+		if n, err := sd.SchemaSize(e.ctx, e.db.DB); err != nil || n <= 0 {
+			t.Errorf("SchemaSize of the current schema = %d, %v; want bytes > 0", n, err)
+		}
+	}
 	if !d.Capabilities().ServerDatabases {
 		_, existsErr := d.DatabaseExists(e.ctx, e.db.DB, "quarry_dt_db")
 		_, urlErr := d.MaintenanceURL(e.db.URL)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/queries"
 )
 
 var _ dialects.Databases = Dialect{}
@@ -71,4 +72,15 @@ func (Dialect) MaintenanceURL(u *dialects.URL) (*dialects.URL, error) {
 		return nil, fmt.Errorf("%w: MaintenanceURL of MySQL needs a mysql:// URL", dialects.ErrBadURL)
 	}
 	return u.WithDatabase(maintenanceDatabase)
+}
+
+// DatabaseSize sums the data and index lengths information_schema
+// reports for the current database's tables (InnoDB's estimates).
+func (Dialect) DatabaseSize(ctx context.Context, db queries.DBTX) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("mysql: size: %w", ClassifyError(err))
+	}
+	return n, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/queries"
 )
 
 var _ dialects.Databases = Dialect{}
@@ -78,4 +79,23 @@ func (Dialect) MaintenanceURL(u *dialects.URL) (*dialects.URL, error) {
 		return nil, fmt.Errorf("%w: MaintenanceURL of PostgreSQL needs a postgres:// URL", dialects.ErrBadURL)
 	}
 	return u.WithDatabase(maintenanceDatabase)
+}
+
+// DatabaseSize is pg_database_size of the current database.
+func (Dialect) DatabaseSize(ctx context.Context, db queries.DBTX) (int64, error) {
+	return querySize(ctx, db, "SELECT pg_database_size(current_database())")
+}
+
+// SchemaSize sums pg_total_relation_size (TOAST and indexes included)
+// over the tables and materialized views of the current schema.
+func (Dialect) SchemaSize(ctx context.Context, db queries.DBTX) (int64, error) {
+	return querySize(ctx, db, "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm', 'p')")
+}
+
+func querySize(ctx context.Context, db queries.DBTX, q string) (int64, error) {
+	var n int64
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: size: %w", ClassifyError(err))
+	}
+	return n, nil
 }

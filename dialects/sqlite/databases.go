@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/queries"
 )
 
 var _ dialects.Databases = Dialect{}
@@ -33,3 +34,13 @@ func (Dialect) DatabaseExists(context.Context, *sql.DB, string) (bool, error) {
 
 // MaintenanceURL refuses: see errNoServer.
 func (Dialect) MaintenanceURL(*dialects.URL) (*dialects.URL, error) { return nil, errNoServer }
+
+// DatabaseSize is the file's page count times its page size.
+func (Dialect) DatabaseSize(ctx context.Context, db queries.DBTX) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: size: %w", ClassifyError(err))
+	}
+	return n, nil
+}
