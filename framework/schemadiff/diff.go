@@ -87,7 +87,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 		return nil, fmt.Errorf("%w: on %s, makemigrations cannot carry these through yet, and will not drop them silently: %s; write their migrations by hand (quarry migrate create) and keep them out of %s",
 			ErrUnsupported, opts.Dialect.Name(), strings.Join(bad, ", "), opts.SchemaDir)
 	}
-	scoped, err := readTenantScoped(opts.SchemaDir)
+	scoped, err := readTenantScoped(ddl)
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +130,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	}
 	objUp, objDown := objectChanges{}, objectChanges{}
 
-	hints, err := readRenames(opts.SchemaDir)
-	if err != nil {
-		return nil, err
-	}
+	hints := readRenames(ddl)
 	// Each side is inspected twice: one copy stays as it is (the reference
 	// for verification), the other has the hinted renames applied.
 	inspectBoth := func(s *scratch) (plain, renamed *schema.Schema, err error) {

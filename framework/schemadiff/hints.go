@@ -1,8 +1,6 @@
 package schemadiff
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -23,53 +21,43 @@ var (
 	columnNameRe  = regexp.MustCompile(`^\s*["` + "`" + `]?(\w+)`)
 )
 
-// readRenames collects the hints of every .sql file in dir.
-func readRenames(dir string) (*renames, error) {
+// readRenames collects the hints of the DDL (as readDDL split it).
+func readRenames(ddl []located) *renames {
 	r := &renames{tables: map[string]string{}, columns: map[string]map[string]string{}}
-	files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for _, st := range ddl {
+		m := createTableRe.FindStringSubmatch(st.SQL)
+		if m == nil {
+			continue
 		}
-		for _, st := range splitStatements(string(src)) {
-			m := createTableRe.FindStringSubmatch(st.SQL)
-			if m == nil {
+		table := m[1]
+		head, body, _ := strings.Cut(st.SQL, "(")
+		if h := hintRe.FindStringSubmatch(head); h != nil {
+			r.tables[table] = h[1]
+		}
+		pending := "" // a hint on its own line applies to the next column
+		for _, line := range strings.Split(body, "\n") {
+			h := hintRe.FindStringSubmatch(line)
+			c := columnNameRe.FindStringSubmatch(line)
+			if c == nil {
+				if h != nil {
+					pending = h[1]
+				}
 				continue
 			}
-			table := m[1]
-			head, body, _ := strings.Cut(st.SQL, "(")
-			if h := hintRe.FindStringSubmatch(head); h != nil {
-				r.tables[table] = h[1]
+			if h == nil && pending != "" {
+				h = []string{"", pending}
 			}
-			pending := "" // a hint on its own line applies to the next column
-			for _, line := range strings.Split(body, "\n") {
-				h := hintRe.FindStringSubmatch(line)
-				c := columnNameRe.FindStringSubmatch(line)
-				if c == nil {
-					if h != nil {
-						pending = h[1]
-					}
-					continue
-				}
-				if h == nil && pending != "" {
-					h = []string{"", pending}
-				}
-				pending = ""
-				if h == nil {
-					continue
-				}
-				if r.columns[table] == nil {
-					r.columns[table] = map[string]string{}
-				}
-				r.columns[table][c[1]] = h[1]
+			pending = ""
+			if h == nil {
+				continue
 			}
+			if r.columns[table] == nil {
+				r.columns[table] = map[string]string{}
+			}
+			r.columns[table][c[1]] = h[1]
 		}
 	}
-	return r, nil
+	return r
 }
 
 // apply renames, in from (a fresh copy of the current schema), the tables

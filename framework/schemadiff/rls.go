@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,42 +20,32 @@ import (
 // with an optional "role=NAME" (default postgres.DefaultRLSRole).
 var tenantScopedRe = regexp.MustCompile(`--\s*quarry:tenant-scoped\b([^\n]*)`)
 
-// readTenantScoped returns the tables of dir's DDL with a tenant-scoped
-// hint, each with the role its rows are granted to.
-func readTenantScoped(dir string) (map[string]string, error) {
+// readTenantScoped returns the tables of the DDL (as readDDL split it)
+// with a tenant-scoped hint, each with the role its rows are granted to.
+func readTenantScoped(ddl []located) (map[string]string, error) {
 	out := map[string]string{}
-	files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for _, st := range ddl {
+		m := createTableRe.FindStringSubmatch(st.SQL)
+		if m == nil {
+			continue
 		}
-		for _, st := range splitStatements(string(src)) {
-			m := createTableRe.FindStringSubmatch(st.SQL)
-			if m == nil {
-				continue
-			}
-			head, _, _ := strings.Cut(st.SQL, "(")
-			h := tenantScopedRe.FindStringSubmatch(head)
-			if h == nil {
-				continue
-			}
-			role := postgres.DefaultRLSRole
-			for _, arg := range strings.Fields(h[1]) {
-				v, ok := strings.CutPrefix(arg, "role=")
-				if !ok {
-					return nil, fmt.Errorf("%w: %s: table %s: the -- quarry:tenant-scoped hint takes only role=NAME, not %q", ErrHint, filepath.Base(f), m[1], arg)
-				}
-				if err := postgres.ValidateRLSRole(v); err != nil {
-					return nil, fmt.Errorf("%w: %s: table %s: -- quarry:tenant-scoped: %w", ErrHint, filepath.Base(f), m[1], err)
-				}
-				role = v
-			}
-			out[m[1]] = role
+		head, _, _ := strings.Cut(st.SQL, "(")
+		h := tenantScopedRe.FindStringSubmatch(head)
+		if h == nil {
+			continue
 		}
+		role := postgres.DefaultRLSRole
+		for _, arg := range strings.Fields(h[1]) {
+			v, ok := strings.CutPrefix(arg, "role=")
+			if !ok {
+				return nil, fmt.Errorf("%w: %s: table %s: the -- quarry:tenant-scoped hint takes only role=NAME, not %q", ErrHint, filepath.Base(st.file), m[1], arg)
+			}
+			if err := postgres.ValidateRLSRole(v); err != nil {
+				return nil, fmt.Errorf("%w: %s: table %s: -- quarry:tenant-scoped: %w", ErrHint, filepath.Base(st.file), m[1], err)
+			}
+			role = v
+		}
+		out[m[1]] = role
 	}
 	return out, nil
 }
