@@ -28,7 +28,9 @@ import (
 // middleware, login pages, admin) and the API. It seeds the permissions
 // itself rather than through site.EnsureSuperuser, which TestDemoAdmin
 // runs for the first time.
-func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.App, *httptest.Server) {
+// newBlogApp is a test App (logs discarded) on db, closed at the end of
+// the test, with the framework's and the blog's migrations applied.
+func newBlogApp(t *testing.T, db *dbtest.DB, opts ...framework.Option) *framework.App {
 	t.Helper()
 	ctx := context.Background()
 	opts = append([]framework.Option{framework.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
@@ -48,6 +50,13 @@ func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return app
+}
+
+func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.App, *httptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	app := newBlogApp(t, db, opts...)
 	if err := api.Seed(ctx, app.Database()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -13,11 +12,9 @@ import (
 	"testing"
 
 	"github.com/quarry-go/quarry/examples/blog/api"
-	"github.com/quarry-go/quarry/examples/blog/migrations"
 	"github.com/quarry-go/quarry/examples/blog/site"
 	"github.com/quarry-go/quarry/examples/blog/tenants"
 	"github.com/quarry-go/quarry/framework"
-	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tenancy"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -50,22 +47,7 @@ func TestDemoTenantMode(t *testing.T) {
 		// database, the tenant mode, the routes, the tenants' workers.
 		start := func(out *bytes.Buffer) (*tenants.Mode, *httptest.Server) {
 			t.Helper()
-			app, err := framework.New(ctx, framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest}, framework.WithLogger(slog.New(slog.DiscardHandler)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { app.Close() })
-			blog, err := migrations.For(db.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := migrate.New(app.Database(), migrate.Options{AppFS: blog})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := m.Up(ctx); err != nil {
-				t.Fatal(err)
-			}
+			app := newBlogApp(t, db)
 			if err := api.Seed(ctx, app.Database()); err != nil {
 				t.Fatal(err)
 			}

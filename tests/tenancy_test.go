@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -24,7 +23,6 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
-	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tenancy"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -55,24 +53,9 @@ func newTenantSite(t *testing.T, db *dbtest.DB) *tenantSite {
 func newTenantSiteMode(t *testing.T, db *dbtest.DB, mode tenancy.Mode) *tenantSite {
 	t.Helper()
 	ctx := context.Background()
-	app, err := framework.New(ctx, framework.Config{DatabaseURL: db.URL, Env: framework.EnvTest}, framework.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
 	// The main database has the app's schema too (the admin reads it
 	// there at start-up) and rows of its own, the operator side's.
-	blog, err := migrations.For(db.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrate.New(app.Database(), migrate.Options{AppFS: blog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	app := newBlogApp(t, db)
 	insertAuthor(t, app.Database(), "Main Writer", "main@example.test")
 
 	var b [4]byte
