@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -151,17 +150,13 @@ func ValidateSlug(s string) error {
 		return fmt.Errorf("%w: the slug is empty", ErrInvalid)
 	case len(s) > 63:
 		return fmt.Errorf("%w: slug of %d bytes: at most 63", ErrInvalid, len(s))
-	case !slugRe.MatchString(s):
+	case !isLabel(s):
 		return fmt.Errorf("%w: slug %q: use lower-case letters a-z, digits and hyphens, not at either end", ErrInvalid, s)
 	case reserved[s]:
 		return fmt.Errorf("%w: slug %q is reserved", ErrInvalid, s)
 	}
 	return nil
 }
-
-var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-
-var labelRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // ValidateHost checks a host name for AddDomain and returns it lower-cased,
 // without a trailing dot: ASCII labels of letters, digits and hyphens (an
@@ -174,7 +169,7 @@ func ValidateHost(h string) (string, error) {
 	}
 	labels := strings.Split(h, ".")
 	for _, l := range labels {
-		if !labelRe.MatchString(l) {
+		if !isLabel(l) {
 			return "", fmt.Errorf("%w: host %q: each dot-separated part must be 1 to 63 letters a-z, digits or hyphens (no port; an internationalised name in its xn-- form)", ErrInvalid, h)
 		}
 	}

@@ -107,11 +107,12 @@ func parseHost(h string) (host string, ip bool, ok bool) {
 	return string(b), false, true
 }
 
-// validSlug is ValidateSlug's character rule without its reserved names, allocation-free for the resolvers: whether s can be a tenant's slug as they read
-// it: 1 to 63 lower-case ASCII letters, digits and hyphens, not starting
-// or ending with a hyphen (a DNS label, so that every slug is also a
-// subdomain).
-func validSlug(s string) bool {
+// isLabel reports whether s is a lower-case DNS label: 1 to 63 ASCII
+// letters a-z, digits and hyphens, not starting or ending with a hyphen.
+// It is the character rule of a slug (ValidateSlug adds the reserved
+// names; the resolvers read any label, so that a reserved name is an
+// unknown tenant) and of each label of a host (ValidateHost).
+func isLabel(s string) bool {
 	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -131,7 +132,7 @@ func noTenant(format string, args ...any) error {
 
 // bySlug looks slug up, refusing malformed slugs before any query.
 func bySlug(ctx context.Context, l Lookup, slug string) (*Tenant, error) {
-	if !validSlug(slug) {
+	if !isLabel(slug) {
 		return nil, noTenant("malformed slug %q", truncate(slug))
 	}
 	t, err := l.TenantBySlug(ctx, slug)
@@ -228,7 +229,7 @@ func PathPrefix(prefix string) Resolver {
 		}
 		rest := ep[len(prefix):]
 		slug, tail, _ := strings.Cut(rest, "/")
-		if !validSlug(slug) {
+		if !isLabel(slug) {
 			return nil, r, noTenant("malformed slug in path %q", truncate(ep))
 		}
 		tail = "/" + tail

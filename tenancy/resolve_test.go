@@ -96,8 +96,8 @@ func TestValidSlug(t *testing.T) {
 		"": false, "-acme": false, "acme-": false, "Acme": false, "ac.me": false, "..": false,
 		"ac%2fme": false, "acme/x": false, string(make([]byte, 64)): false,
 	} {
-		if validSlug(s) != want {
-			t.Errorf("validSlug(%q) = %v", s, !want)
+		if isLabel(s) != want {
+			t.Errorf("isLabel(%q) = %v", s, !want)
 		}
 	}
 }
