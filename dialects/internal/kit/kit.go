@@ -62,20 +62,7 @@ func TableLockerOptions() []lock.TableLockerOption {
 
 // QueryStrings runs a query returning one text column.
 func QueryStrings(ctx context.Context, db queries.DBTX, q string, args ...any) ([]string, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return QueryAll(ctx, db, q, func(s *string) []any { return []any{s} }, args...)
 }
 
 // Redact returns the URL with any password — in the user info or in a

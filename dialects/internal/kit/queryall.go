@@ -9,18 +9,14 @@ import (
 // QueryAll runs q and returns a T for each row, whose columns are scanned
 // into the destinations dest returns for it, in order.
 func QueryAll[T any](ctx context.Context, db queries.DBTX, q string, dest func(row *T) []any, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []T
-	for rows.Next() {
+	err := EachRow(ctx, db, q, func(scan func(dest ...any) error) error {
 		var row T
-		if err := rows.Scan(dest(&row)...); err != nil {
-			return nil, err
+		if err := scan(dest(&row)...); err != nil {
+			return err
 		}
 		out = append(out, row)
-	}
-	return out, rows.Err()
+		return nil
+	}, args...)
+	return out, err
 }
