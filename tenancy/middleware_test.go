@@ -23,6 +23,16 @@ func TestMiddlewareOutcomes(t *testing.T) {
 	if _, err := Middleware(Options{Lookup: l, Pools: pools}); err == nil {
 		t.Fatal("no resolvers accepted")
 	}
+	for _, bad := range []Options{
+		{Lookup: l, Resolvers: DefaultResolvers("example.test")},
+		{Lookup: l, Pools: pools, Resolvers: DefaultResolvers("example.test"), ApexHosts: []string{"example.test:80/x"}},
+		{Lookup: l, Pools: pools, Resolvers: DefaultResolvers("example.test"), ApexHosts: []string{""}},
+		{Lookup: l, Pools: pools, Resolvers: DefaultResolvers("example.test"), SharedTables: []string{"tags", ""}},
+	} {
+		if _, err := Middleware(bad); err == nil {
+			t.Errorf("Middleware accepted %+v", bad)
+		}
+	}
 	main := &framework.Database{}
 	final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn, d := From(r.Context()), framework.DatabaseFrom(r.Context())

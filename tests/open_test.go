@@ -2,12 +2,15 @@ package tests
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -121,4 +124,46 @@ func TestSQLiteMemory(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM x").Scan(&n); err != nil || n != 3 {
 		t.Fatalf("count = %d, %v", n, err)
 	}
+}
+
+// TestOpenDatabaseBadInput: framework.OpenDatabase refuses malformed and
+// unknown URLs with the dialects sentinels and never echoes a password,
+// and migrate.New refuses a handle that carries no URL (built by hand),
+// on every dialect.
+func TestOpenDatabaseBadInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for raw, want := range map[string]error{
+		"":                                  dialects.ErrBadURL,
+		"oracle://u:s3cretpw@h/db":          dialects.ErrUnknownDialect,
+		"postgres://u:s3cretpw@h:notaport/": dialects.ErrBadURL,
+		"mysql://u:s3cretpw@/":              dialects.ErrBadURL,
+		"sqlite:":                           dialects.ErrBadURL,
+		"sqlite:app.db?journal=wal":         dialects.ErrBadURL,
+	} {
+		db, err := framework.OpenDatabase(ctx, raw)
+		if db != nil || !errors.Is(err, want) {
+			t.Errorf("OpenDatabase(%q) = %v, %v; want an error wrapping %v", raw, db, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cretpw") {
+			t.Errorf("OpenDatabase(%q) error shows the password: %v", raw, err)
+		}
+	}
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		byHand := &framework.Database{DB: db.SQL, Dialect: db.Dialect()}
+		if m, err := migrate.New(byHand, migrate.Options{}); m != nil || err == nil || !strings.Contains(err.Error(), "no URL") {
+			t.Errorf("migrate.New without a URL = %v, %v; want the no-URL error", m, err)
+		}
+		opened, err := framework.OpenDatabase(ctx, db.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer opened.DB.Close()
+		if opened.URL == nil || opened.URL.Dialect.Name() != db.Name || opened.Dialect.Name() != db.Name {
+			t.Errorf("OpenDatabase(%s) = URL %v, dialect %v", db.Name, opened.URL, opened.Dialect)
+		}
+		if _, err := migrate.New(opened, migrate.Options{}); err != nil {
+			t.Errorf("migrate.New on an opened database: %v", err)
+		}
+	})
 }
