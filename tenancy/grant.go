@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/middleware"
-	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/queries"
 )
@@ -43,12 +43,6 @@ const (
 	// KeyImpersonator holds, in an impersonation session, the operator's
 	// username in the main database, for pages that show a banner.
 	KeyImpersonator = "quarry.impersonator"
-	// authhttp's keys of a login (see authhttp's login and loadUser): the
-	// password stamp, which a login records and every request compares,
-	// and the privilege, whose change renews the session token (and with
-	// it the session's deadline). The console's tests fail if they drift.
-	keyPwChanged = "quarry.pw_changed"
-	keyPrivilege = "quarry.privilege"
 )
 
 // Grant is what an impersonation grant carries, signed: the tenant it is
@@ -247,16 +241,16 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 		framework.ServerError(w, r, c.log, "tenancy: operator user", err)
 		return
 	}
-	// Record the login as authhttp's login page does: a new session token
-	// (against fixation), the user id, password stamp and privilege.
-	sm := c.auth.Sessions()
-	if err := sm.RenewToken(ctx); err != nil {
-		framework.ServerError(w, r, c.log, "tenancy: renew session", err)
+	// Record the login as authhttp's login page does.
+	au, err := auth.New(d).UserByID(ctx, u.ID)
+	if err == nil {
+		err = c.auth.LogIn(ctx, au)
+	}
+	if err != nil {
+		framework.ServerError(w, r, c.log, "tenancy: log the operator in", err)
 		return
 	}
-	sm.Put(ctx, session.UserIDKey, u.ID)
-	sm.Put(ctx, keyPwChanged, pwStamp(u))
-	sm.Put(ctx, keyPrivilege, fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser))
+	sm := c.auth.Sessions()
 	sm.Put(ctx, KeyImpersonator, g.Operator)
 	sm.SetDeadline(ctx, c.opts.Now().Add(c.opts.ImpersonationLifetime))
 	c.log.InfoContext(ctx, "tenancy: operator entered tenant", "slug", t.Slug, "operator", g.Operator, "tenant_user", u.ID)
@@ -265,15 +259,6 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 		admin = strings.TrimSuffix(p, "/") + admin // served under the path prefix
 	}
 	http.Redirect(w, r, admin, http.StatusSeeOther)
-}
-
-// pwStamp is what authhttp's login records of the user's password change
-// time (-1 for none).
-func pwStamp(u queries.QuarryUser) int64 {
-	if !u.PasswordChangedAt.Valid {
-		return -1
-	}
-	return u.PasswordChangedAt.Time.UTC().UnixMicro()
 }
 
 // unusableHash is the operator user's password hash: it is no argon2id

@@ -279,6 +279,26 @@ func (a *Auth) loadUser(r *http.Request) (auth.User, bool, error) {
 	return u, true, nil
 }
 
+// LogIn records u as the user of the session of the request whose
+// context is ctx, as the login page does after a correct password: a new
+// session token (against session fixation), a new CSRF token, and what
+// later requests check the session against (the user's password change
+// time and privilege; a change of either ends or renews the session).
+// It is for logins the login page does not make, such as an operator
+// entering a tenant (package tenancy); ctx must have passed through the
+// session manager (Middleware does that).
+func (a *Auth) LogIn(ctx context.Context, u auth.User) error {
+	sm := a.opts.Sessions
+	if err := sm.RenewToken(ctx); err != nil {
+		return err
+	}
+	rotateCSRF(ctx)
+	sm.Put(ctx, keyUserID, u.ID)
+	sm.Put(ctx, keyPwChanged, pwStamp(u))
+	sm.Put(ctx, keyPrivilege, privilege(u))
+	return nil
+}
+
 func privilege(u auth.User) string {
 	return fmt.Sprintf("staff=%t superuser=%t", u.IsStaff, u.IsSuperuser)
 }

@@ -99,15 +99,10 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new session token at login defeats session fixation; a new CSRF
 	// value too.
-	sm := a.opts.Sessions
-	if err := sm.RenewToken(r.Context()); err != nil {
+	if err := a.LogIn(r.Context(), u); err != nil {
 		framework.ServerError(w, r, a.log, "renew session", err)
 		return
 	}
-	rotateCSRF(r.Context())
-	sm.Put(r.Context(), keyUserID, u.ID)
-	sm.Put(r.Context(), keyPwChanged, pwStamp(u))
-	sm.Put(r.Context(), keyPrivilege, privilege(u))
 	if wantsJSON(r) {
 		framework.WriteJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "next": next})
 		return
