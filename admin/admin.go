@@ -24,7 +24,7 @@
 // audit log with the values before and after.
 //
 //	adm, err := admin.New(ctx, app, admin.Options{Auth: a})
-//	app.Router().PathPrefix("/admin/").Handler(adm)
+//	app.Router().Handle("/admin/", adm)
 package admin
 
 import (

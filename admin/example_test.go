@@ -39,7 +39,7 @@ func Example() {
 		panic(err)
 	}
 	r := app.Router()
-	r.Use(a.Middleware)
+	app.Use(a.Middleware)
 	a.Mount(r)
 	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Tables: map[string]admin.Table{
 		"quarry_groups": {Label: "teams", SearchFields: []string{"name"}},
@@ -47,7 +47,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	r.Handle("/admin/", adm)
 
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()

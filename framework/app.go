@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	pathpkg "path"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/gorilla/mux"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -42,11 +42,12 @@ type App struct {
 	cfg             Config
 	db              *Database
 	keys            *signing.Keyring
-	router          *mux.Router
+	router          *http.ServeMux
 	log             *slog.Logger
 	shutdownTimeout time.Duration
 	drainDelay      time.Duration
-	middleware      []func(http.Handler) http.Handler
+	middleware      []func(http.Handler) http.Handler // WrapRouter's
+	use             []func(http.Handler) http.Handler // Use's
 	draining        atomic.Bool
 }
 
@@ -69,15 +70,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	}
 	a.db = db
 	a.keys = cfg.Keys()
-	a.router = mux.NewRouter()
-	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, http.StatusNotFound, "not found")
-	})
-	a.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, http.StatusMethodNotAllowed, "method not allowed")
-	})
-	a.router.HandleFunc("/healthz", a.healthz).Methods(http.MethodGet, http.MethodHead)
-	a.router.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet, http.MethodHead)
+	a.router = http.NewServeMux()
+	a.router.HandleFunc("GET /healthz", a.healthz) // GET patterns answer HEAD too
+	a.router.HandleFunc("GET /readyz", a.readyz)
 	return a, nil
 }
 
@@ -91,8 +86,12 @@ func defaultLogger(cfg Config) *slog.Logger {
 // Config returns the validated configuration.
 func (a *App) Config() Config { return a.cfg }
 
-// Router is the gorilla/mux router to mount handlers on.
-func (a *App) Router() *mux.Router { return a.router }
+// Router is the net/http ServeMux to mount handlers on, with its patterns
+// ("GET /posts/{slug}", "/admin/"; read wildcards with r.PathValue). A
+// request no pattern matches is answered by the app, not the ServeMux:
+// 404, or 405 with Allow when only the method is wrong, as problem details
+// (see [WriteError]).
+func (a *App) Router() *http.ServeMux { return a.router }
 
 // Database returns the app's database.
 func (a *App) Database() *Database { return a.db }
@@ -115,11 +114,21 @@ func (a *App) Keys() *signing.Keyring { return a.keys }
 // its /t/<slug>/ prefix) or replace the database in the request's context
 // (WithDatabase), and the request id, access log and recovery still cover
 // it; the access log records the path as the client sent it. (Middleware
-// added with Router().Use runs only once a route has matched.) Call it
+// added with [App.Use] runs only once a route has matched.) Call it
 // before Handler, Serve or Run; it is a method rather than an Option
 // because such a middleware is usually built on the app's database.
 func (a *App) WrapRouter(mw ...func(http.Handler) http.Handler) {
 	a.middleware = append(a.middleware, mw...)
+}
+
+// Use wraps the routes in mw, applied in the order given (the first is
+// outermost), once a request has matched a route of the Router: a request
+// answered 404 or 405 never reaches them. It is where the auth layer's
+// Middleware goes (app.Use(a.Middleware)), inside WrapRouter's middleware
+// (so after tenancy has put the tenant's database in the context),
+// whichever was called first. Call it before Handler, Serve or Run.
+func (a *App) Use(mw ...func(http.Handler) http.Handler) {
+	a.use = append(a.use, mw...)
 }
 
 // Logger returns the app's logger.
@@ -128,19 +137,109 @@ func (a *App) Logger() *slog.Logger { return a.log }
 // Handler is the router wrapped in the standard middleware, outermost
 // first: the database in context, request id, client address (behind
 // Config.TrustedProxies), access log, panic recovery, URL text check (see
-// package textinput), then the app's own (WrapRouter).
+// package textinput), then the app's own (WrapRouter), the answer to
+// requests no route matches, and the app's route middleware (Use).
 func (a *App) Handler() http.Handler {
-	var h http.Handler = a.router
+	var h http.Handler = a.routes()
 	for i := len(a.middleware) - 1; i >= 0; i-- {
 		h = a.middleware[i](h)
 	}
 	h = urlTextMiddleware(h)
 	h = middleware.Recover(a.log)(h)
-	h = middleware.AccessLog(a.log)(h)
-	h = middleware.ClientIP(a.cfg.TrustedProxies)(h)
-	h = middleware.RequestID(h)
-	h = databaseMiddleware(a.db)(h)
-	return h
+	return middleware.Observe(a.log, a.cfg.TrustedProxies, func(ctx context.Context) context.Context {
+		return WithDatabase(ctx, a.db)
+	})(h)
+}
+
+// routes is the Router behind Use's middleware, for requests that match
+// one of its patterns; the others get a problem details 404 or 405.
+func (a *App) routes() http.Handler {
+	var matched http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if base := BasePath(r.Context()); base != "" {
+			w = &baseRedirect{ResponseWriter: w, r: r, base: base}
+		}
+		a.router.ServeHTTP(w, r)
+	})
+	for i := len(a.use) - 1; i >= 0; i-- {
+		matched = a.use[i](matched)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := a.router.Handler(r)
+		if pattern == "" {
+			noRoute(w, r, h)
+			return
+		}
+		matched.ServeHTTP(w, r)
+	})
+}
+
+// baseRedirect puts the base path in front of the ServeMux's own
+// redirects (a subtree's path without its slash, an uncleaned path) of a
+// request served under a base path (see [WithBasePath]), which the
+// ServeMux, seeing the stripped path, would send outside it. They are
+// told apart from a handler's own redirect (left as the handler wrote it:
+// base-path-aware handlers prefix theirs) by their target: for a subtree's
+// slash, the ServeMux sets the request's Pattern to the target path; for
+// an uncleaned path, the target is the request's path cleaned.
+type baseRedirect struct {
+	http.ResponseWriter
+	r    *http.Request // the request the ServeMux matched, in place
+	base string
+}
+
+func (b *baseRedirect) WriteHeader(code int) {
+	if code == http.StatusMovedPermanently || code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect {
+		h := b.ResponseWriter.Header()
+		loc := h.Get("Location")
+		path, _, _ := strings.Cut(loc, "?")
+		if strings.HasPrefix(path, "/") && (path == b.r.Pattern || path != b.r.URL.EscapedPath() && path == cleanPath(b.r.URL.EscapedPath())) {
+			h.Set("Location", b.base+loc)
+		}
+	}
+	b.ResponseWriter.WriteHeader(code)
+}
+
+// cleanPath is p as the ServeMux cleans it: path.Clean, keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	c := pathpkg.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// Unwrap lets http.ResponseController reach Flush and friends.
+func (b *baseRedirect) Unwrap() http.ResponseWriter { return b.ResponseWriter }
+
+// noRoute answers a request no pattern matched: the ServeMux's own answer
+// h (404, or 405 with the Allow header) is played into a recorder for its
+// status and Allow header, and answered as problem details.
+func noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &headerRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		if allow := rec.header.Values("Allow"); len(allow) > 0 {
+			w.Header()["Allow"] = allow
+		}
+		WriteError(w, r, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	WriteError(w, r, http.StatusNotFound, "not found")
+}
+
+// headerRecorder keeps a response's headers and status and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
 }
 
 // Close closes the database pool.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"math/rand/v2"
-	"net/http"
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
@@ -133,13 +132,4 @@ func WithDatabase(ctx context.Context, d *Database) context.Context {
 func DatabaseFrom(ctx context.Context) *Database {
 	d, _ := ctx.Value(databaseKey{}).(*Database)
 	return d
-}
-
-// databaseMiddleware puts d into every request's context.
-func databaseMiddleware(d *Database) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(WithDatabase(r.Context(), d)))
-		})
-	}
 }

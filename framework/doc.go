@@ -1,12 +1,12 @@
 // Package framework is the Quarry application: configuration from the
-// environment, the database pool, a gorilla/mux router with the standard
-// middleware (request id, access log, panic recovery), health and
+// environment, the database pool, a net/http ServeMux router with the
+// standard middleware (request id, access log, panic recovery), health and
 // readiness endpoints, and graceful shutdown.
 //
 //	cfg, err := framework.ConfigFromEnv()
 //	app, err := framework.New(ctx, cfg)
 //	defer app.Close()
-//	app.Router().HandleFunc("/hello", hello)
+//	app.Router().HandleFunc("GET /hello", hello)
 //	err = app.Run(ctx) // serves until SIGINT/SIGTERM, then drains
 //
 // Handlers reach the database through the request: [DatabaseFrom] returns

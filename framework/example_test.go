@@ -32,14 +32,14 @@ func Example() {
 		panic(err)
 	}
 
-	app.Router().HandleFunc("/users/count", func(w http.ResponseWriter, r *http.Request) {
+	app.Router().HandleFunc("GET /users/count", func(w http.ResponseWriter, r *http.Request) {
 		n, err := framework.DatabaseFrom(r.Context()).Queries().UserCount(r.Context())
 		if err != nil {
 			framework.WriteError(w, r, http.StatusInternalServerError, "internal error")
 			return
 		}
 		framework.WriteJSON(w, http.StatusOK, map[string]int64{"users": n})
-	}).Methods(http.MethodGet)
+	})
 
 	rec := httptest.NewRecorder()
 	app.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/users/count", nil))

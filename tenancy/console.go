@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
@@ -171,8 +169,8 @@ func NewConsole(ctx context.Context, reg *Registry, opts ConsoleOptions) (*Conso
 // inside a tenant) and the impersonation endpoint at EnterPath (answered
 // inside tenants only: 404 on the apex) on r. Both pass through the
 // Auth's middleware (a no-op when the router applies it already).
-func (c *Console) Mount(r *mux.Router) {
-	r.PathPrefix(c.opts.Path).Handler(c.Handler())
+func (c *Console) Mount(r *http.ServeMux) {
+	r.Handle(c.opts.Path, c.Handler())
 	r.Handle(c.opts.EnterPath, c.EnterHandler())
 }
 

@@ -91,8 +91,8 @@ func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *
 	if os.Getenv("QUARRY_TEST_ADMIN_LOG") != "" {
 		logger = slog.Default()
 	}
+	app.Use(a.Middleware)
 	r := app.Router()
-	r.Use(a.Middleware)
 	a.Mount(r)
 	opts := admin.Options{Auth: a, Logger: logger, Stylesheets: []string{"/static/brand.css"}, Tables: map[string]admin.Table{
 		// An option on a framework table keeps the framework's protections
@@ -119,7 +119,7 @@ func newAdminSite(t *testing.T, db *dbtest.DB, tweaks ...func(*admin.Options)) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	r.Handle("/admin/", adm)
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
 	return &adminSite{t: t, db: db, app: app, auth: a, adm: adm, url: srv.URL}

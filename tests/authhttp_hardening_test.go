@@ -64,7 +64,7 @@ func identityAppAuth(t *testing.T, db *dbtest.DB, cfg framework.Config, keys *si
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.Router().Use(a.Middleware)
+	app.Use(a.Middleware)
 	a.Mount(app.Router())
 	app.Router().Handle("/private", a.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := authhttp.UserFrom(r.Context())

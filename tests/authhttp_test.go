@@ -115,12 +115,12 @@ func TestLoginFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		app.Use(a.Middleware)
 		r := app.Router()
-		r.Use(a.Middleware)
 		a.Mount(r)
 		ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 		r.Handle("/private", a.RequireLogin(ok))
-		r.Handle("/action", a.RequireLogin(ok)).Methods("POST")
+		r.Handle("POST /action", a.RequireLogin(ok))
 		r.Handle("/editors", a.RequirePerm("quarry_users.change")(ok))
 		r.Handle("/root", a.RequireSuperuser(ok))
 		srv := httptest.NewServer(app.Handler())

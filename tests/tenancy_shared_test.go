@@ -137,14 +137,14 @@ func sharedSite(t *testing.T, s *tenantSite, db *dbtest.DB) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app.Use(a.Middleware)
 	r := app.Router()
-	r.Use(a.Middleware)
 	a.Mount(r)
 	adm, err := admin.New(ctx, app, admin.Options{Auth: a, ExcludeTables: tenancy.RegistryTables(), ExcludeTablesFor: tenancy.HideSharedTables})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	r.Handle("/admin/", adm)
 	r.HandleFunc("/catalogue", func(w http.ResponseWriter, r *http.Request) {
 		tags, err := blogdb.Queries(tenancy.Shared(r.Context())).TagList(r.Context())
 		if err != nil {

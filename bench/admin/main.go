@@ -365,8 +365,8 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 	if err != nil {
 		return nil, err
 	}
+	app.Use(a.Middleware)
 	r := app.Router()
-	r.Use(a.Middleware)
 	a.Mount(r)
 	// The admin's own errors go to stderr: a 500 names its cause.
 	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -376,7 +376,7 @@ func benchPages(ctx context.Context, u *dialects.URL, rows, runs int) ([]result,
 	if err != nil {
 		return nil, err
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	r.Handle("/admin/", adm)
 	password := rand.Text()
 	if _, err := auth.New(d).CreateUser(ctx, auth.CreateUserParams{Username: "superuser", Email: "root@example.com", Password: password, Superuser: true}); err != nil {
 		return nil, fmt.Errorf("create superuser: %w", err)

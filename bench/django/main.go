@@ -79,8 +79,8 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 	if err != nil {
 		return err
 	}
+	app.Use(a.Middleware)
 	r := app.Router()
-	r.Use(a.Middleware)
 	a.Mount(r)
 	// The anchor's ModelAdmin options, in Quarry's terms.
 	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -91,7 +91,7 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 	if err != nil {
 		return err
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	r.Handle("/admin/", adm)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

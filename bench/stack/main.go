@@ -5,14 +5,18 @@
 // app.Handler() (request id, client address, access log, recovery, the URL
 // text check, the database handle in the context), the handler reading
 // framework.DatabaseFrom and answering with framework.WriteJSON. wrk loads
-// each in turn (bare, quarry, bare, quarry, …), the best run of each
-// counts, and the ratio quarry/bare is printed. Each run also reports this
-// process's CPU time per request (the servers' own, without wrk and
-// PostgreSQL), which other load on the machine disturbs less than req/s;
-// the least of each side and their difference close the output:
+// each in turn, in rounds of two runs whose order alternates (bare then
+// quarry, quarry then bare, …) so that a drift of the machine's speed
+// favours neither; each round's ratio quarry/bare is printed, and their
+// median is the result (one 10-second run of the same server varies by
+// ±10% on a shared 2-core machine: -aa serves the bare handler on both
+// sides and shows that noise). Each run also reports this process's CPU
+// time per request (the servers' own, without wrk and PostgreSQL); the
+// least of each side and their difference close the output:
 //
-//	go run ./bench/stack                  # wrk -t2 -c8 -d10s, 2 rounds
-//	go run ./bench/stack -d 5s -rounds 3
+//	go run ./bench/stack                  # wrk -t2 -c8 -d10s, 8 rounds
+//	go run ./bench/stack -d 5s -rounds 4
+//	go run ./bench/stack -aa              # bare against bare: the noise floor
 //	go run ./bench/stack -cpuprofile /tmp/quarry.pprof   # then a profiled quarry run and bare run (/tmp/quarry.pprof.bare)
 //
 // Both servers run in this process on 127.0.0.1 ephemeral ports, one at a
@@ -39,6 +43,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -88,19 +93,20 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	threads := flag.Int("t", 2, "wrk threads")
 	conns := flag.Int("c", 8, "wrk connections")
-	rounds := flag.Int("rounds", 2, "bare/quarry alternations; the best run of each counts")
+	rounds := flag.Int("rounds", 8, "rounds of one bare and one quarry run, in alternating order; the median round ratio is the result")
+	aa := flag.Bool("aa", false, "serve the bare handler on the quarry side too (an A/A run: the ratios show the measurement's noise)")
 	cpuprofile := flag.String("cpuprofile", "", "after the measured runs, profile one more quarry run into this file and one more bare run into this file + .bare (CPU of this process)")
 	flag.Parse()
 	log.SetFlags(0)
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("bench/stack needs wrk on PATH: install wrk: apt-get install wrk")
 	}
-	if err := run(*serverURL, *dur, *threads, *conns, *rounds, *cpuprofile); err != nil {
+	if err := run(*serverURL, *dur, *threads, *conns, *rounds, *cpuprofile, *aa); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpuprofile string) (err error) {
+func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpuprofile string, aa bool) (err error) {
 	ctx := context.Background()
 	dbURL, drop, err := createDatabase(ctx, serverURL)
 	if err != nil {
@@ -140,21 +146,25 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 	pool := app.DB().Stats().MaxOpenConnections
 	bareDB.SetMaxOpenConns(pool)
 	bareDB.SetMaxIdleConns(pool)
-	app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
+	app.Router().HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
 		items, err := listItems(r.Context(), framework.DatabaseFrom(r.Context()).DB)
 		if err != nil {
 			framework.WriteError(w, r, http.StatusInternalServerError, "query failed")
 			return
 		}
 		framework.WriteJSON(w, http.StatusOK, items)
-	}).Methods(http.MethodGet)
+	})
 
 	bareAddr, stopBare, err := serve(bareMux)
 	if err != nil {
 		return err
 	}
 	defer stopBare()
-	quarryAddr, stopQuarry, err := serve(app.Handler())
+	quarryHandler := app.Handler()
+	if aa {
+		quarryHandler = bareMux
+	}
+	quarryAddr, stopQuarry, err := serve(quarryHandler)
 	if err != nil {
 		return err
 	}
@@ -165,35 +175,59 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 		}
 	}
 
+	// Warm both up untimed (pools filled, PostgreSQL's caches, the
+	// build that go run just did finished settling), then note the load.
+	for _, addr := range []string{bareAddr, quarryAddr} {
+		if _, _, err := runWrk(addr, 3*time.Second, threads, conns); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
 	load, loadOK := loadAverage()
-	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL, pools of %d; wrk -t%d -c%d -d%s, %d rounds, best of each (machine: %d CPUs, GOMAXPROCS %d)\n",
+	side := "quarry"
+	if aa {
+		side = "bare (A/A)"
+	}
+	fmt.Printf("GET /items (one query, 20 rows, JSON) on PostgreSQL, pools of %d; wrk -t%d -c%d -d%s, %d rounds in alternating order (machine: %d CPUs, GOMAXPROCS %d)\n",
 		pool, threads, conns, dur, rounds, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	var bestBare, bestQuarry float64
 	cpuBare, cpuQuarry := math.Inf(1), math.Inf(1)
 	var lastBare, lastQuarry measurement
+	var ratios []float64
 	for i := 0; i < rounds; i++ {
-		b, err := measure(bareAddr, dur, threads, conns)
-		if err != nil {
-			return fmt.Errorf("bare: %w", err)
+		var b, q measurement
+		var err error
+		if i%2 == 0 {
+			if b, err = measure(bareAddr, dur, threads, conns); err == nil {
+				q, err = measure(quarryAddr, dur, threads, conns)
+			}
+		} else {
+			if q, err = measure(quarryAddr, dur, threads, conns); err == nil {
+				b, err = measure(bareAddr, dur, threads, conns)
+			}
 		}
-		q, err := measure(quarryAddr, dur, threads, conns)
 		if err != nil {
-			return fmt.Errorf("quarry: %w", err)
+			return err
 		}
-		fmt.Printf("  round %d: bare %s req/s (%.1f µs CPU/req)  quarry %s req/s (%.1f µs CPU/req)  ratio %.2f\n",
-			i+1, thousands(b.rps), b.cpuPerReq, thousands(q.rps), q.cpuPerReq, q.rps/b.rps)
+		first := "bare first"
+		if i%2 == 1 {
+			first = side + " first"
+		}
+		fmt.Printf("  round %d (%s): bare %s req/s (%.1f µs CPU/req)  %s %s req/s (%.1f µs CPU/req)  ratio %.3f\n",
+			i+1, first, thousands(b.rps), b.cpuPerReq, side, thousands(q.rps), q.cpuPerReq, q.rps/b.rps)
+		ratios = append(ratios, q.rps/b.rps)
 		bestBare, bestQuarry = max(bestBare, b.rps), max(bestQuarry, q.rps)
 		cpuBare, cpuQuarry = min(cpuBare, b.cpuPerReq), min(cpuQuarry, q.cpuPerReq)
 		lastBare, lastQuarry = b, q
 	}
-	fmt.Printf("bare %s req/s  quarry %s req/s  ratio %.2f\n", thousands(bestBare), thousands(bestQuarry), bestQuarry/bestBare)
+	fmt.Printf("ratio %s/bare: median of the rounds %.3f (target >= 0.95); best run of each: bare %s req/s, %s %s req/s, %.3f\n",
+		side, median(ratios), thousands(bestBare), side, thousands(bestQuarry), bestQuarry/bestBare)
 	if loadOK && load > float64(runtime.NumCPU())/2 {
 		fmt.Printf("warning: load average %.1f on %d CPUs before this run: other processes share the CPUs and the ratio is not reliable\n", load, runtime.NumCPU())
 	}
-	fmt.Printf("server CPU per request (least of each; wrk and PostgreSQL excluded): bare %.1f µs  quarry %.1f µs  stack +%.1f µs\n",
-		cpuBare, cpuQuarry, cpuQuarry-cpuBare)
-	fmt.Printf("heap allocations per request (last round): bare %.1f (%.0f B)  quarry %.1f (%.0f B)\n",
-		lastBare.allocsPerReq, lastBare.bytesPerReq, lastQuarry.allocsPerReq, lastQuarry.bytesPerReq)
+	fmt.Printf("server CPU per request (least of each; wrk and PostgreSQL excluded): bare %.1f µs  %s %.1f µs  difference %+.1f µs\n",
+		cpuBare, side, cpuQuarry, cpuQuarry-cpuBare)
+	fmt.Printf("heap allocations per request (last round): bare %.1f (%.0f B)  %s %.1f (%.0f B)\n",
+		lastBare.allocsPerReq, lastBare.bytesPerReq, side, lastQuarry.allocsPerReq, lastQuarry.bytesPerReq)
 
 	if cpuprofile != "" {
 		for _, p := range []struct{ name, addr, file string }{
@@ -248,6 +282,18 @@ func measure(addr string, dur time.Duration, threads, conns int) (measurement, e
 	}
 	return measurement{rps: rps, cpuPerReq: float64(cpu.Nanoseconds()) / 1e3 / n,
 		allocsPerReq: float64(m1.Mallocs-m0.Mallocs) / n, bytesPerReq: float64(m1.TotalAlloc-m0.TotalAlloc) / n}, nil
+}
+
+// median is the middle value of xs (the mean of the middle two for an
+// even count).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // processCPU is the user and system CPU time of this process so far.

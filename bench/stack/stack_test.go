@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/framework"
 )
 
@@ -23,8 +21,8 @@ func (d *discardWriter) WriteHeader(int)             {}
 
 // BenchmarkStack measures, without a database or a network, the CPU and
 // allocations the default App stack adds to one request: the same handler
-// (a small JSON answer) behind net/http's ServeMux (the baseline), behind
-// a bare gorilla/mux router, and behind app.Handler().
+// (a small JSON answer) behind net/http's ServeMux (the baseline) and
+// behind app.Handler(), with and without the access log.
 //
 //	go test -run '^$' -bench Stack -benchmem ./bench/stack/
 func BenchmarkStack(b *testing.B) {
@@ -32,8 +30,6 @@ func BenchmarkStack(b *testing.B) {
 	h := func(w http.ResponseWriter, r *http.Request) { framework.WriteJSON(w, http.StatusOK, payload) }
 	std := http.NewServeMux()
 	std.HandleFunc("GET /items", h)
-	gm := mux.NewRouter()
-	gm.HandleFunc("/items", h).Methods(http.MethodGet)
 	newApp := func(level slog.Level) *framework.App {
 		logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 		app, err := framework.New(context.Background(), framework.Config{DatabaseURL: "sqlite::memory:", Env: framework.EnvTest}, framework.WithLogger(logger))
@@ -41,19 +37,19 @@ func BenchmarkStack(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { app.Close() })
-		app.Router().HandleFunc("/items", func(w http.ResponseWriter, r *http.Request) {
+		app.Router().HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
 			if framework.DatabaseFrom(r.Context()) == nil {
 				b.Fatal("no database in the context")
 			}
 			h(w, r)
-		}).Methods(http.MethodGet)
+		})
 		return app
 	}
 	app, quiet := newApp(slog.LevelInfo), newApp(slog.LevelWarn)
 	for _, c := range []struct {
 		name string
 		h    http.Handler
-	}{{"servemux", std}, {"gorilla-mux", gm}, {"app", app.Handler()}, {"app-no-access-log", quiet.Handler()}} {
+	}{{"servemux", std}, {"app", app.Handler()}, {"app-no-access-log", quiet.Handler()}} {
 		b.Run(c.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/items", nil)
 			req.RemoteAddr = "127.0.0.1:40000"

@@ -55,8 +55,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/bench/benchdb"
 	"github.com/quarry-go/quarry/dialects"
 	blogdb "github.com/quarry-go/quarry/examples/blog/db"
@@ -464,15 +462,15 @@ func fast(ctx context.Context, reg *tenancy.Registry, c, _ int, want tenancy.Mig
 
 // requests measures a request to one of the tenants (subdomain, the
 // registry behind a Cache, a Pools holding every tenant's pool), routed
-// by a gorilla/mux router to a handler running one typed query
+// by a net/http ServeMux to a handler running one typed query
 // (PostGetBySlug), beside the same router and handler on one database
 // without tenancy; blocks of each alternate. The requests go to the
 // first warm tenants in turn (resolved among all of ts). Then the first
 // request to cold tenants (new Cache and Pools, at most maxCold pools).
 func requests(ctx context.Context, reg *tenancy.Registry, ts []*tenancy.Tenant, label string, warm, maxCold int) ([]string, error) {
-	router := mux.NewRouter()
-	router.HandleFunc("/posts/{slug}", func(w http.ResponseWriter, r *http.Request) {
-		_, err := blogdb.Queries(framework.DatabaseFrom(r.Context())).PostGetBySlug(r.Context(), mux.Vars(r)["slug"])
+	router := http.NewServeMux()
+	router.HandleFunc("GET /posts/{slug}", func(w http.ResponseWriter, r *http.Request) {
+		_, err := blogdb.Queries(framework.DatabaseFrom(r.Context())).PostGetBySlug(r.Context(), r.PathValue("slug"))
 		switch {
 		case errors.Is(err, queries.ErrNotFound):
 			w.WriteHeader(http.StatusNotFound)

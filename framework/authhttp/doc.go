@@ -8,6 +8,6 @@
 //	sm := authhttp.NewSessions(cfg, session.NewStore(app.Database()))
 //	a, _ := authhttp.New(authhttp.Options{Sessions: sm, Keys: app.Keys()})
 //	a.Mount(app.Router())
-//	app.Router().Use(a.Middleware)
-//	app.Router().Handle("/reports", a.RequirePerm("reports.view")(reports))
+//	app.Use(a.Middleware)
+//	app.Router().Handle("GET /reports", a.RequirePerm("reports.view")(reports))
 package authhttp

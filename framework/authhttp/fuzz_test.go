@@ -41,7 +41,7 @@ func FuzzLoginForm(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	app.Router().Use(a.Middleware)
+	app.Use(a.Middleware)
 	a.Mount(app.Router())
 	h := app.Handler()
 

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -23,12 +21,12 @@ type pageData struct {
 }
 
 // Mount registers the login, logout and change-password pages.
-func (a *Auth) Mount(r *mux.Router) {
-	r.HandleFunc(a.opts.LoginPath, pageHeaders(a.loginPage)).Methods(http.MethodGet)
-	r.HandleFunc(a.opts.LoginPath, pageHeaders(a.login)).Methods(http.MethodPost)
-	r.HandleFunc(a.opts.LogoutPath, pageHeaders(a.logout)).Methods(http.MethodPost)
-	r.Handle(a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.passwordPage)).ServeHTTP)).Methods(http.MethodGet)
-	r.Handle(a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.changePassword)).ServeHTTP)).Methods(http.MethodPost)
+func (a *Auth) Mount(r *http.ServeMux) {
+	r.HandleFunc("GET "+a.opts.LoginPath, pageHeaders(a.loginPage))
+	r.HandleFunc("POST "+a.opts.LoginPath, pageHeaders(a.login))
+	r.HandleFunc("POST "+a.opts.LogoutPath, pageHeaders(a.logout))
+	r.HandleFunc("GET "+a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.passwordPage)).ServeHTTP))
+	r.HandleFunc("POST "+a.opts.PasswordPath, pageHeaders(a.RequireLogin(http.HandlerFunc(a.changePassword)).ServeHTTP))
 }
 
 // SetPageHeaders sets the headers of a page that shows or takes private

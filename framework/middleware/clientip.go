@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -32,36 +31,6 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
-}
-
-type clientIPKey struct{}
-
-// ClientIP finds each request's client address and puts it in the context
-// (read it with [ClientIPFrom]). The connection's address is the client's
-// unless it is one of the trusted proxies; then X-Forwarded-For is read
-// from the right, skipping trusted proxies, and the first address that is
-// not one is the client (addresses further left were written by the client
-// itself and prove nothing). With no trusted proxies the header is ignored.
-func ClientIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		if len(trusted) == 0 {
-			return next // ClientIPFrom reads the connection's address
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := clientAddr(r, trusted)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ip)))
-		})
-	}
-}
-
-// ClientIPFrom returns the client address [ClientIP] found for the
-// request, or, for a request that did not pass through it, the address of
-// the connection (without the port).
-func ClientIPFrom(r *http.Request) string {
-	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
-		return ip
-	}
-	return remoteHost(r.RemoteAddr)
 }
 
 func remoteHost(addr string) string {

@@ -1,11 +1,15 @@
 package middleware
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
 )
+
+// quiet logs nothing: tests of Observe's other parts need no access log.
+var quiet = slog.New(slog.DiscardHandler)
 
 func TestClientIP(t *testing.T) {
 	trusted, err := ParseTrustedProxies("10.0.0.0/8, 127.0.0.1, ::1")
@@ -45,7 +49,7 @@ func TestClientIP(t *testing.T) {
 				r.Header.Add("X-Forwarded-For", v)
 			}
 			var got string
-			ClientIP(list)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = ClientIPFrom(r) })).ServeHTTP(httptest.NewRecorder(), r)
+			Observe(quiet, list, nil)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = ClientIPFrom(r) })).ServeHTTP(httptest.NewRecorder(), r)
 			if got != tc.want {
 				t.Fatalf("client = %q, want %q", got, tc.want)
 			}

@@ -1,4 +1,5 @@
 // Package middleware holds the framework's HTTP middleware, each a plain
-// func(http.Handler) http.Handler: request ids, the access log and panic
-// recovery, and the client address behind trusted proxies.
+// func(http.Handler) http.Handler: [Observe] (request ids, the client
+// address behind trusted proxies and the access log, in one layer) and
+// [Recover] (panic recovery).
 package middleware

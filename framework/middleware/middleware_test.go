@@ -14,7 +14,7 @@ import (
 func TestRequestID(t *testing.T) {
 	t.Parallel()
 	var seen string
-	h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = RequestIDFrom(r.Context()) }))
+	h := Observe(quiet, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = RequestIDFrom(r.Context()) }))
 	for _, tt := range []struct {
 		in   string
 		keep bool
@@ -46,7 +46,7 @@ func TestRecover(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	h := RequestID(Recover(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom-detail") })))
+	h := Observe(quiet, nil, nil)(Recover(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom-detail") })))
 	for _, accept := range []string{"", "application/json"} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", "/x", nil)
@@ -76,7 +76,7 @@ func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	h := AccessLog(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Observe(log, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/fail" {
 			w.WriteHeader(503)
 		}
@@ -97,8 +97,12 @@ func TestRequestIDContext(t *testing.T) {
 	type otherKey struct{}
 	var id string
 	var other any
-	h := RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, other = RequestIDFrom(r.Context()), r.Context().Value(otherKey{})
+	type withKey struct{}
+	var with any
+	h := Observe(quiet, nil, func(ctx context.Context) context.Context {
+		return context.WithValue(ctx, withKey{}, "with")
+	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, other, with = RequestIDFrom(r.Context()), r.Context().Value(otherKey{}), r.Context().Value(withKey{})
 	}))
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
@@ -107,15 +111,15 @@ func TestRequestIDContext(t *testing.T) {
 	if len(id) != 24 || rec.Header().Get(RequestIDHeader) != id || rec.Header()["X-Request-Id"][0] != id {
 		t.Errorf("id %q, header %q", id, rec.Header().Values(RequestIDHeader))
 	}
-	if other != "outer" {
-		t.Errorf("context value: %v", other)
+	if other != "outer" || with != "with" {
+		t.Errorf("context values: %v, %v", other, with)
 	}
 	if RequestIDFrom(context.Background()) != "" {
 		t.Error("an id outside a request")
 	}
 	// A handler's own id wins inside it, as with nested context values.
 	var inner string
-	RequestID(RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	Observe(quiet, nil, nil)(Observe(quiet, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inner = RequestIDFrom(r.Context())
 	}))).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	if inner == "" {
@@ -127,7 +131,7 @@ func TestAccessLogJSONAndSource(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{AddSource: true}))
-	h := RequestID(AccessLog(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hi")) })))
+	h := Observe(log, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hi")) }))
 	for range 2 {
 		req := httptest.NewRequest("GET", "/p?q=1", nil)
 		req.Header.Set(RequestIDHeader, "rid-1")
@@ -157,15 +161,15 @@ func TestAccessLogJSONAndSource(t *testing.T) {
 			e.Remote != "192.0.2.7" || e.RequestID != "rid-1" || e.Duration <= 0 {
 			t.Errorf("log line: %s", line)
 		}
-		if !strings.HasSuffix(e.Source.File, "accesslog.go") || !strings.Contains(e.Source.Function, "AccessLog") || e.Source.Line == 0 {
+		if !strings.HasSuffix(e.Source.File, "observe.go") || !strings.Contains(e.Source.Function, "Observe") || e.Source.Line == 0 {
 			t.Errorf("source: %+v", e.Source)
 		}
 	}
 	// Below the handler's level nothing is logged.
-	var quiet bytes.Buffer
-	AccessLog(slog.New(slog.NewJSONHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelError})))(http.NotFoundHandler()).
+	var silent bytes.Buffer
+	Observe(slog.New(slog.NewJSONHandler(&silent, &slog.HandlerOptions{Level: slog.LevelError})), nil, nil)(http.NotFoundHandler()).
 		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
-	if quiet.Len() != 0 {
-		t.Errorf("logged below the level: %s", quiet.String())
+	if silent.Len() != 0 {
+		t.Errorf("logged below the level: %s", silent.String())
 	}
 }

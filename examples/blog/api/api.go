@@ -43,8 +43,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/middleware"
@@ -78,20 +76,18 @@ var endpoints = []struct {
 // Mount registers the API on r. Its writes go through a's RequirePerm, so
 // r must also run a's Middleware (which loads the user and checks CSRF).
 // log receives unexpected errors.
-func Mount(r *mux.Router, log *slog.Logger, a *authhttp.Auth) {
+func Mount(r *http.ServeMux, log *slog.Logger, a *authhttp.Auth) {
 	if a == nil {
 		panic("api.Mount: the auth layer is required: the API's writes need permissions")
 	}
 	h := &handlers{log: log}
-	r.HandleFunc("/", h.index).Methods(http.MethodGet)
-	// Full paths on r rather than a PathPrefix subrouter: gorilla/mux
-	// subrouters answer a wrong method with 404 instead of 405.
+	r.HandleFunc("GET /{$}", h.index)
 	for _, e := range endpoints {
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.handle(h, w, r) })
 		if e.perm != "" {
 			next = authhttp.JSONAnswers(a.RequirePerm(e.perm)(next))
 		}
-		r.Handle(e.path, next).Methods(e.method)
+		r.Handle(e.method+" "+e.path, next)
 	}
 }
 
@@ -202,7 +198,7 @@ func jsonErrorText(err error) string {
 
 // pathID parses the {id} path variable.
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		framework.WriteError(w, r, http.StatusBadRequest, "id must be a positive integer")
 		return 0, false

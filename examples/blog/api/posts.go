@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/textinput"
@@ -81,7 +79,7 @@ func (h *handlers) postPage(w http.ResponseWriter, r *http.Request, limit, offse
 }
 
 func (h *handlers) postGet(w http.ResponseWriter, r *http.Request) {
-	h.writePost(w, r, mux.Vars(r)["slug"], http.StatusOK)
+	h.writePost(w, r, r.PathValue("slug"), http.StatusOK)
 }
 
 // writePost answers with the post at slug, its author and tags.

@@ -34,9 +34,8 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	if err != nil {
 		return nil, err
 	}
-	r := app.Router()
-	r.Use(a.Middleware)
-	a.Mount(r)
+	app.Use(a.Middleware)
+	a.Mount(app.Router())
 	// An insert-only jobs client: the publish action enqueues through it.
 	enq, err := jobs.New(jobs.NewSQL(d), jobs.Config{Logger: app.Logger()})
 	if err != nil {
@@ -50,7 +49,7 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	if err != nil {
 		return nil, err
 	}
-	r.PathPrefix("/admin").Handler(adm)
+	app.Router().Handle("/admin/", adm)
 	return a, nil
 }
 
