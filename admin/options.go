@@ -176,8 +176,10 @@ var frameworkDefaults = map[string]Table{
 	"quarry_tenant_domains":     {Hidden: true},
 	"quarry_tenancy_generation": {Hidden: true},
 	"quarry_tenancy_migrations": {Hidden: true},
-	"quarry_jobs":               jobsTable,
-	"quarry_job_queues":         jobQueuesTable,
+	// Redeemed impersonation grants: a nonce is half of a replay.
+	"quarry_tenancy_grant_nonces": {Hidden: true},
+	"quarry_jobs":                 jobsTable,
+	"quarry_job_queues":           jobQueuesTable,
 }
 
 // configFor merges the user's options over the framework's defaults for

@@ -12,19 +12,27 @@ import (
 // operator side, and a write that bypassed the Registry would not
 // invalidate the lookup caches.
 func RegistryTables() []string {
-	return []string{"quarry_tenants", "quarry_tenant_domains", "quarry_tenancy_generation", MigrationsTable}
+	return []string{"quarry_tenants", "quarry_tenant_domains", "quarry_tenancy_generation", "quarry_tenancy_grant_nonces", MigrationsTable}
 }
 
-// AdminBranding returns an admin.Options.Branding that titles the admin
-// of a tenant with the tenant's display name (escaped by the admin's
-// templates), keeping def's logo and accent colour; outside a tenant (the
-// apex) it returns def. The registry holds no logo or colour per tenant
-// yet: def's apply to every tenant.
+// AdminBranding returns an admin.Options.Branding that brands the admin of
+// a tenant from the registry: titled with the tenant's display name
+// (escaped by the admin's templates), with the tenant's logo and accent
+// colour (Registry.SetBranding, `quarry tenant brand`) where set and
+// def's where not; outside a tenant (the apex) it returns def.
 func AdminBranding(def admin.Branding) func(*http.Request) admin.Branding {
 	return func(r *http.Request) admin.Branding {
 		b := def
-		if t := From(r.Context()); t != nil && t.Name != "" {
-			b.Title = t.Name
+		if t := From(r.Context()); t != nil {
+			if t.Name != "" {
+				b.Title = t.Name
+			}
+			if t.LogoURL != "" {
+				b.LogoURL = t.LogoURL
+			}
+			if t.Accent != "" {
+				b.Accent = t.Accent
+			}
 		}
 		return b
 	}

@@ -70,7 +70,8 @@ type ConsoleOptions struct {
 	// it began, whatever its activity. Default 1 hour.
 	ImpersonationLifetime time.Duration
 	// Nonces records the grants redeemed, so that none is redeemed twice.
-	// Default: an in-process store (see [NewMemoryNonces]).
+	// Default: the registry's table (Registry.GrantNonces), shared by every
+	// instance; NewMemoryNonces keeps them in the process instead.
 	Nonces NonceStore
 	// StatTimeout bounds the reading of one tenant's migration versions
 	// and size for the list. Default 2 seconds.
@@ -136,7 +137,7 @@ func NewConsole(ctx context.Context, reg *Registry, opts ConsoleOptions) (*Conso
 		opts.ImpersonationLifetime = time.Hour
 	}
 	if opts.Nonces == nil {
-		opts.Nonces = NewMemoryNonces(0)
+		opts.Nonces = reg.GrantNonces()
 	}
 	if opts.StatTimeout <= 0 {
 		opts.StatTimeout = 2 * time.Second

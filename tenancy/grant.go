@@ -19,6 +19,7 @@ import (
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/queries"
+	"github.com/quarry-go/quarry/tenancy/registrydb"
 )
 
 // MaxGrantTTL is the longest an impersonation grant may be redeemed.
@@ -107,6 +108,31 @@ type NonceStore interface {
 	// Use records nonce as used until expires and reports true, or
 	// reports false when it was used before.
 	Use(ctx context.Context, nonce string, expires time.Time) (bool, error)
+}
+
+// GrantNonces returns the NonceStore kept in the registry's database (the
+// quarry_tenancy_grant_nonces table), shared by every instance of the app:
+// the console's default. Each nonce is kept until a minute past its
+// grant's expiry (for clocks a little apart); each Use first deletes the
+// expired ones, so the table holds the grants of the last few minutes.
+func (r *Registry) GrantNonces() NonceStore { return registryNonces{r} }
+
+type registryNonces struct{ r *Registry }
+
+// Use implements NonceStore.
+func (n registryNonces) Use(ctx context.Context, nonce string, expires time.Time) (bool, error) {
+	q := registrydb.Queries(n.r.db)
+	if _, err := q.NonceDeleteExpired(ctx, time.Now().UTC()); err != nil {
+		return false, fmt.Errorf("tenancy: expire used grants: %w", err)
+	}
+	err := q.NonceUse(ctx, registrydb.NonceUseParams{Nonce: nonce, ExpiresAt: expires.Add(time.Minute).UTC()})
+	if errors.Is(err, queries.ErrUniqueViolation) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("tenancy: record a used grant: %w", err)
+	}
+	return true, nil
 }
 
 // MemoryNonces is a NonceStore in the process's memory: each nonce is

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-go/quarry/admin"
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/migrate"
@@ -547,7 +548,8 @@ func (r *Registry) write(ctx context.Context, fn func(registrydb.Querier) error)
 
 func toTenant(row registrydb.QuarryTenant) *Tenant {
 	return &Tenant{ID: row.ID, Slug: row.Slug, Name: row.Name, Mode: Mode(row.Mode), DatabaseURL: row.DatabaseUrl,
-		Schema: row.SchemaName, Status: Status(row.Status), CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+		Schema: row.SchemaName, Status: Status(row.Status), LogoURL: row.LogoUrl, Accent: row.Accent,
+		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 }
 
 // tenantBySlug returns the tenant whatever its status.
@@ -650,6 +652,33 @@ func (r *Registry) SetStatus(ctx context.Context, slug string, s Status) error {
 	}
 	return r.write(ctx, func(q registrydb.Querier) error {
 		_, err := q.TenantSetStatus(ctx, registrydb.TenantSetStatusParams{Slug: slug, Status: string(s)})
+		return err
+	})
+}
+
+// SetBranding sets the logo URL and accent colour of the tenant with slug's
+// admin (see AdminBranding); "" clears one, so the app's default applies.
+// logoURL must be an https URL with a host or a path starting with a
+// single "/" (at most 500 characters), accent exactly "#rrggbb": the
+// checks admin.Branding applies, made here so that a bad value is refused
+// with the reason rather than silently ignored on every page.
+func (r *Registry) SetBranding(ctx context.Context, slug, logoURL, accent string) error {
+	if logoURL != "" {
+		if err := textinput.Check("the logo URL", logoURL, 500); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if !admin.LogoURLOK(logoURL) {
+			return fmt.Errorf("%w: logo URL %q: want an https:// URL with a host, or a path starting with a single /", ErrInvalid, logoURL)
+		}
+	}
+	if accent != "" && !admin.AccentOK(accent) {
+		return fmt.Errorf("%w: accent %q: want a colour written #rrggbb (six hex digits)", ErrInvalid, accent)
+	}
+	return r.write(ctx, func(q registrydb.Querier) error {
+		n, err := q.TenantSetBranding(ctx, registrydb.TenantSetBrandingParams{Slug: slug, LogoUrl: logoURL, Accent: strings.ToLower(accent)})
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: %q", ErrNoTenant, slug)
+		}
 		return err
 	})
 }

@@ -62,8 +62,13 @@ type Tenant struct {
 	// password: never log it, use dialects.Redact.
 	DatabaseURL string
 	// Schema is a ModeSchema tenant's PostgreSQL schema.
-	Schema    string
-	Status    Status
+	Schema string
+	Status Status
+	// LogoURL and Accent brand the tenant's admin (see AdminBranding and
+	// Registry.SetBranding): an https URL or a path of the logo, and a
+	// "#rrggbb" accent colour; "" for the app's default.
+	LogoURL   string
+	Accent    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

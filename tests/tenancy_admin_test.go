@@ -189,7 +189,7 @@ func TestTenantAdmin(t *testing.T) {
 			}
 		})
 
-		t.Run("branding: the tenant's name, escaped, and the accent", func(t *testing.T) {
+		t.Run("branding: the tenant's name, escaped, its logo and accent from the registry", func(t *testing.T) {
 			const evilName = `<script>alert(1)</script> Evil & Co`
 			tn, err := s.reg.Create(ctx, tenancy.CreateParams{Slug: "evil", Name: evilName})
 			if err != nil {
@@ -203,11 +203,15 @@ func TestTenantAdmin(t *testing.T) {
 			if _, err := auth.New(d).CreateUser(ctx, auth.CreateUserParams{Username: "alice", Password: tenantPassword, Staff: true, Superuser: true}); err != nil {
 				t.Fatal(err)
 			}
+			// evil's own logo and accent; acme has none and gets the default.
+			if err := s.reg.SetBranding(ctx, "evil", "/media/evil.png", "#123ABC"); err != nil {
+				t.Fatal(err)
+			}
 			srv := brandedAdmin(t, s, db)
-			for _, c := range []struct{ host, base, title string }{
-				{"evil.example.test", "", html.EscapeString(evilName)},
-				{"example.test", "/t/evil", html.EscapeString(evilName)},
-				{"example.test", "/t/acme", "ACME"},
+			for _, c := range []struct{ host, base, title, accent, logo string }{
+				{"evil.example.test", "", html.EscapeString(evilName), "#123abc", "/media/evil.png"},
+				{"example.test", "/t/evil", html.EscapeString(evilName), "#123abc", "/media/evil.png"},
+				{"example.test", "/t/acme", "ACME", "#aa3300", "/static/logo.svg"},
 			} {
 				b := browserOn(t, srv, c.host)
 				expect(t, "login", loginAt(t, b, c.base, "alice", tenantPassword, c.base+"/admin/"), http.StatusSeeOther, c.base+"/admin/")
@@ -221,8 +225,8 @@ func TestTenantAdmin(t *testing.T) {
 				if strings.Contains(body, "<script>alert") {
 					t.Errorf("%s%s/admin/ shows the tenant's name unescaped", c.host, c.base)
 				}
-				if !strings.Contains(body, "--accent: #aa3300;") || !strings.Contains(body, `src="/static/logo.svg"`) {
-					t.Errorf("%s%s/admin/ lacks the accent or the logo", c.host, c.base)
+				if !strings.Contains(body, "--accent: "+c.accent+";") || !strings.Contains(body, `src="`+c.logo+`"`) {
+					t.Errorf("%s%s/admin/ lacks the accent %s or the logo %s", c.host, c.base, c.accent, c.logo)
 				}
 				if strings.Contains(body, "quarry_tenan") {
 					t.Errorf("%s%s/admin/ lists a registry table", c.host, c.base)
@@ -256,7 +260,8 @@ func brandedAdmin(t *testing.T, s *tenantSite, db *dbtest.DB) *httptest.Server {
 	app.Use(a.Middleware)
 	r := app.Router()
 	a.Mount(r)
-	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Tenant admin", ExcludeTables: tenancy.RegistryTables(),
+	// No ExcludeTables: the admin's own defaults must hide the registry.
+	adm, err := admin.New(ctx, app, admin.Options{Auth: a, Title: "Tenant admin",
 		Branding: tenancy.AdminBranding(admin.Branding{Accent: "#AA3300", LogoURL: "/static/logo.svg"})})
 	if err != nil {
 		t.Fatal(err)

@@ -39,9 +39,9 @@ createsuperuser makes a superuser in one tenant's database only.
 Database passwords are never printed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Errorf("unknown tenant verb %q (want create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain or removedomain)", args[0])}
+				return usageError{fmt.Errorf("unknown tenant verb %q (want create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain, removedomain or brand)", args[0])}
 			}
-			return usageError{errors.New("tenant needs a verb: create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain or removedomain")}
+			return usageError{errors.New("tenant needs a verb: create, list, show, suspend, resume, delete, migrate, createsuperuser, adddomain, removedomain or brand")}
 		},
 	}
 	pf := cmd.PersistentFlags()
@@ -226,6 +226,39 @@ A tenant with row-level security has its rows deleted from the shared tables.`,
 		}
 	}
 
+	var logoURL, accent string
+	brandCmd := &cobra.Command{
+		Use:   "brand SLUG",
+		Short: "Set a tenant's admin logo (--logo-url) and accent colour (--accent #rrggbb); \"\" clears one",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			if !fl.Changed("logo-url") && !fl.Changed("accent") {
+				return usageError{errors.New("brand needs --logo-url, --accent or both (\"\" clears one)")}
+			}
+			return f.withRegistry(cmd, func(reg *tenancy.Registry) error {
+				t, err := reg.Show(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				logo, acc := t.LogoURL, t.Accent
+				if fl.Changed("logo-url") {
+					logo = logoURL
+				}
+				if fl.Changed("accent") {
+					acc = accent
+				}
+				if err := reg.SetBranding(cmd.Context(), t.Slug, logo, acc); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "branded %s: logo %q, accent %q\n", t.Slug, logo, strings.ToLower(acc))
+				return nil
+			})
+		},
+	}
+	brandCmd.Flags().StringVar(&logoURL, "logo-url", "", "the logo: an https:// URL or a path starting with /")
+	brandCmd.Flags().StringVar(&accent, "accent", "", "the accent colour, #rrggbb")
+
 	cmd.AddCommand(create,
 		&cobra.Command{
 			Use: "list", Short: "List every tenant", Args: exactArgs(0),
@@ -259,6 +292,7 @@ A tenant with row-level security has its rows deleted from the shared tables.`,
 					tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 					for _, kv := range [][2]string{{"slug", t.Slug}, {"name", t.Name}, {"id", fmt.Sprint(t.ID)}, {"mode", string(t.Mode)},
 						{"status", string(t.Status)}, {"database", dialects.Redact(t.DatabaseURL)}, {"schema", t.Schema}, {"domains", strings.Join(hosts, " ")},
+						{"logo", t.LogoURL}, {"accent", t.Accent},
 						{"created", t.CreatedAt.UTC().Format(time.RFC3339)}, {"updated", t.UpdatedAt.UTC().Format(time.RFC3339)}} {
 						fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 					}
@@ -277,6 +311,7 @@ A tenant with row-level security has its rows deleted from the shared tables.`,
 		domain("removedomain", "Unregister a tenant's custom domain", func(reg *tenancy.Registry, cmd *cobra.Command, slug, host string) error {
 			return reg.RemoveDomain(cmd.Context(), slug, host)
 		}, "removed"),
+		brandCmd,
 	)
 	return cmd
 }
@@ -284,23 +319,39 @@ A tenant with row-level security has its rows deleted from the shared tables.`,
 // withRegistry opens the registry's database, brings its tables up to date
 // and runs fn with the registry.
 func (f *tenantFlags) withRegistry(cmd *cobra.Command, fn func(*tenancy.Registry) error) error {
-	raw, err := databaseURL(f.databaseURL)
-	if err != nil {
-		return err
-	}
-	if _, err := dialects.ParseURL(raw); err != nil {
-		return usageError{err}
-	}
-	db, err := framework.OpenDatabase(cmd.Context(), raw)
+	db, err := openDatabaseFlag(cmd, f.databaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.DB.Close()
-	reg := tenancy.NewRegistry(db, tenancy.RegistryOptions{SQLiteDir: f.sqliteDir, DatabasePrefix: f.prefix, RLSRole: f.rlsRole, AppMigrations: f.appMigrations(cmd)})
-	if err := reg.Migrate(cmd.Context()); err != nil {
+	reg, err := f.registry(cmd, db)
+	if err != nil {
 		return err
 	}
 	return fn(reg)
+}
+
+// openDatabaseFlag opens the database at --database-url, else
+// $DATABASE_URL (see databaseURL); a malformed URL is a usage error.
+func openDatabaseFlag(cmd *cobra.Command, flag string) (*framework.Database, error) {
+	raw, err := databaseURL(flag)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dialects.ParseURL(raw); err != nil {
+		return nil, usageError{err}
+	}
+	return framework.OpenDatabase(cmd.Context(), raw)
+}
+
+// registry returns the registry kept in db, with the flags' options, its
+// tables brought up to date.
+func (f *tenantFlags) registry(cmd *cobra.Command, db *framework.Database) (*tenancy.Registry, error) {
+	reg := tenancy.NewRegistry(db, tenancy.RegistryOptions{SQLiteDir: f.sqliteDir, DatabasePrefix: f.prefix, RLSRole: f.rlsRole, AppMigrations: f.appMigrations(cmd)})
+	if err := reg.Migrate(cmd.Context()); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 // appMigrations reads the app's migrations for a tenant's dialect as

@@ -81,9 +81,16 @@ func TestTenantCLI(t *testing.T) {
 				t.Errorf("list: %q", r.stdout)
 			}
 			q(0, "", "tenant", "adddomain", "acme", "Shop.Acme.Example")
+			q(0, "", "tenant", "brand", "acme", "--logo-url", "https://cdn.example.com/acme.svg", "--accent", "#2F7D4A")
+			q(0, "", "tenant", "brand", "acme", "--accent", "#112233") // the logo kept
+			if r := q(1, "", "tenant", "brand", "acme", "--accent", "red"); !strings.Contains(r.stderr, "#rrggbb") {
+				t.Errorf("bad accent: %q", r.stderr)
+			}
+			q(2, "", "tenant", "brand", "acme")
 			q(0, "", "tenant", "suspend", "acme")
 			r = q(0, "", "tenant", "show", "acme")
-			for _, want := range []string{"status: suspended", "domains: shop.acme.example", "name: Acme Corp"} {
+			for _, want := range []string{"status: suspended", "domains: shop.acme.example", "name: Acme Corp",
+				"logo: https://cdn.example.com/acme.svg", "accent: #112233"} {
 				if !strings.Contains(collapse(r.stdout), want) {
 					t.Errorf("show: %q lacks %q", r.stdout, want)
 				}

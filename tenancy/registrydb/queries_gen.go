@@ -40,12 +40,17 @@ type RegistryQueries interface {
 	// GenerationBump moves the registry's generation on; every write runs it in
 	// its transaction.
 	GenerationBump(ctx context.Context) error
+	NonceDeleteExpired(ctx context.Context, now time.Time) (int64, error)
+	// NonceUse records a redeemed grant's nonce; a second use of the same
+	// nonce is a unique violation.
+	NonceUse(ctx context.Context, arg NonceUseParams) error
 	// TenantByHost returns the tenant a custom domain is registered to.
 	TenantByHost(ctx context.Context, host string) (QuarryTenant, error)
 	TenantBySlug(ctx context.Context, slug string) (QuarryTenant, error)
 	TenantCreate(ctx context.Context, arg TenantCreateParams) (int64, error)
 	TenantDelete(ctx context.Context, slug string) (int64, error)
 	TenantList(ctx context.Context) ([]QuarryTenant, error)
+	TenantSetBranding(ctx context.Context, arg TenantSetBrandingParams) (int64, error)
 	TenantSetStatus(ctx context.Context, arg TenantSetStatusParams) (int64, error)
 }
 
@@ -106,10 +111,22 @@ type DomainRemoveParams struct {
 	TenantID int64
 }
 
+// NonceUseParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type NonceUseParams struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
 // QuarryTenancyGeneration is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type QuarryTenancyGeneration struct {
 	ID         int64
 	Generation int64
+}
+
+// QuarryTenancyGrantNonce is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryTenancyGrantNonce struct {
+	Nonce     string
+	ExpiresAt time.Time
 }
 
 // QuarryTenant is generated from the schema and queries; every dialect's sqlc output has the same fields.
@@ -121,6 +138,8 @@ type QuarryTenant struct {
 	DatabaseUrl string
 	SchemaName  string
 	Status      string
+	LogoUrl     string
+	Accent      string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -139,6 +158,13 @@ type TenantCreateParams struct {
 	DatabaseUrl string
 	SchemaName  string
 	Status      string
+}
+
+// TenantSetBrandingParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type TenantSetBrandingParams struct {
+	LogoUrl string
+	Accent  string
+	Slug    string
 }
 
 // TenantSetStatusParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

@@ -41,3 +41,15 @@ ON DUPLICATE KEY UPDATE generation = generation + 1;
 
 -- name: Generation :one
 SELECT generation FROM quarry_tenancy_generation WHERE id = 1;
+
+-- name: TenantSetBranding :execrows
+UPDATE quarry_tenants SET logo_url = sqlc.arg(logo_url), accent = sqlc.arg(accent), updated_at = CURRENT_TIMESTAMP
+WHERE slug = sqlc.arg(slug);
+
+-- NonceUse records a redeemed grant's nonce; a second use of the same
+-- nonce is a unique violation.
+-- name: NonceUse :exec
+INSERT INTO quarry_tenancy_grant_nonces (nonce, expires_at) VALUES (sqlc.arg(nonce), sqlc.arg(expires_at));
+
+-- name: NonceDeleteExpired :execrows
+DELETE FROM quarry_tenancy_grant_nonces WHERE expires_at < sqlc.arg(now);

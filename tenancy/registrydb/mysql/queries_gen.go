@@ -4,6 +4,7 @@ package mysql
 
 import (
 	"context"
+	"time"
 
 	quarrymysql "github.com/quarry-go/quarry/dialects/mysql"
 	registrydb "github.com/quarry-go/quarry/tenancy/registrydb"
@@ -53,6 +54,17 @@ func (a *Queries) GenerationBump(ctx context.Context) error {
 	return quarrymysql.ClassifyError(a.q.GenerationBump(ctx))
 }
 
+// NonceDeleteExpired runs the mysql query queries/mysql/registry.sql.
+func (a *Queries) NonceDeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	out, err := a.q.NonceDeleteExpired(ctx, now)
+	return out, quarrymysql.ClassifyError(err)
+}
+
+// NonceUse runs the mysql query queries/mysql/registry.sql.
+func (a *Queries) NonceUse(ctx context.Context, arg registrydb.NonceUseParams) error {
+	return quarrymysql.ClassifyError(a.q.NonceUse(ctx, toDBNonceUseParams(arg)))
+}
+
 // TenantByHost runs the mysql query queries/mysql/registry.sql.
 func (a *Queries) TenantByHost(ctx context.Context, host string) (registrydb.QuarryTenant, error) {
 	row, err := a.q.TenantByHost(ctx, host)
@@ -90,6 +102,12 @@ func (a *Queries) TenantList(ctx context.Context) ([]registrydb.QuarryTenant, er
 	return out, nil
 }
 
+// TenantSetBranding runs the mysql query queries/mysql/registry.sql.
+func (a *Queries) TenantSetBranding(ctx context.Context, arg registrydb.TenantSetBrandingParams) (int64, error) {
+	out, err := a.q.TenantSetBranding(ctx, toDBTenantSetBrandingParams(arg))
+	return out, quarrymysql.ClassifyError(err)
+}
+
 // TenantSetStatus runs the mysql query queries/mysql/registry.sql.
 func (a *Queries) TenantSetStatus(ctx context.Context, arg registrydb.TenantSetStatusParams) (int64, error) {
 	out, err := a.q.TenantSetStatus(ctx, toDBTenantSetStatusParams(arg))
@@ -104,8 +122,16 @@ func toDBDomainRemoveParams(v registrydb.DomainRemoveParams) sqlcdb.DomainRemove
 	return sqlcdb.DomainRemoveParams{Host: v.Host, TenantID: v.TenantID}
 }
 
+func toDBNonceUseParams(v registrydb.NonceUseParams) sqlcdb.NonceUseParams {
+	return sqlcdb.NonceUseParams{Nonce: v.Nonce, ExpiresAt: v.ExpiresAt}
+}
+
 func toDBTenantCreateParams(v registrydb.TenantCreateParams) sqlcdb.TenantCreateParams {
 	return sqlcdb.TenantCreateParams{Slug: v.Slug, Name: v.Name, Mode: v.Mode, DatabaseUrl: v.DatabaseUrl, SchemaName: v.SchemaName, Status: v.Status}
+}
+
+func toDBTenantSetBrandingParams(v registrydb.TenantSetBrandingParams) sqlcdb.TenantSetBrandingParams {
+	return sqlcdb.TenantSetBrandingParams{LogoUrl: v.LogoUrl, Accent: v.Accent, Slug: v.Slug}
 }
 
 func toDBTenantSetStatusParams(v registrydb.TenantSetStatusParams) sqlcdb.TenantSetStatusParams {
@@ -113,5 +139,5 @@ func toDBTenantSetStatusParams(v registrydb.TenantSetStatusParams) sqlcdb.Tenant
 }
 
 func fromDBQuarryTenant(v sqlcdb.QuarryTenant) registrydb.QuarryTenant {
-	return registrydb.QuarryTenant{ID: v.ID, Slug: v.Slug, Name: v.Name, Mode: v.Mode, DatabaseUrl: v.DatabaseUrl, SchemaName: v.SchemaName, Status: v.Status, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	return registrydb.QuarryTenant{ID: v.ID, Slug: v.Slug, Name: v.Name, Mode: v.Mode, DatabaseUrl: v.DatabaseUrl, SchemaName: v.SchemaName, Status: v.Status, LogoUrl: v.LogoUrl, Accent: v.Accent, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
 }

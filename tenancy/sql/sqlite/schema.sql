@@ -12,6 +12,8 @@ CREATE TABLE quarry_tenants (
     database_url TEXT         NOT NULL,
     schema_name  VARCHAR(63)  NOT NULL,
     status       VARCHAR(16)  NOT NULL,
+    logo_url     VARCHAR(500) NOT NULL DEFAULT '',
+    accent       VARCHAR(7)   NOT NULL DEFAULT '',
     created_at   DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
     updated_at   DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT quarry_tenants_slug_key UNIQUE (slug)
@@ -28,4 +30,11 @@ CREATE INDEX quarry_tenant_domains_tenant_idx ON quarry_tenant_domains (tenant_i
 CREATE TABLE quarry_tenancy_generation (
     id         INTEGER NOT NULL PRIMARY KEY,
     generation BIGINT  NOT NULL
+);
+
+-- Impersonation grants redeemed (their nonces), kept until they expire so
+-- that none is redeemed twice, on whichever instance it is presented.
+CREATE TABLE quarry_tenancy_grant_nonces (
+    nonce      VARCHAR(64) NOT NULL PRIMARY KEY,
+    expires_at DATETIME NOT NULL
 );

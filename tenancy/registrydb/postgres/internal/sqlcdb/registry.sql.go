@@ -7,6 +7,7 @@ package sqlcdb
 
 import (
 	"context"
+	"time"
 )
 
 const domainAdd = `-- name: DomainAdd :exec
@@ -90,8 +91,36 @@ func (q *Queries) GenerationBump(ctx context.Context) error {
 	return err
 }
 
+const nonceDeleteExpired = `-- name: NonceDeleteExpired :execrows
+DELETE FROM quarry_tenancy_grant_nonces WHERE expires_at < $1
+`
+
+func (q *Queries) NonceDeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	result, err := q.db.ExecContext(ctx, nonceDeleteExpired, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const nonceUse = `-- name: NonceUse :exec
+INSERT INTO quarry_tenancy_grant_nonces (nonce, expires_at) VALUES ($1, $2)
+`
+
+type NonceUseParams struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+// NonceUse records a redeemed grant's nonce; a second use of the same
+// nonce is a unique violation.
+func (q *Queries) NonceUse(ctx context.Context, arg NonceUseParams) error {
+	_, err := q.db.ExecContext(ctx, nonceUse, arg.Nonce, arg.ExpiresAt)
+	return err
+}
+
 const tenantByHost = `-- name: TenantByHost :one
-SELECT id, slug, name, mode, database_url, schema_name, status, created_at, updated_at FROM quarry_tenants
+SELECT id, slug, name, mode, database_url, schema_name, status, logo_url, accent, created_at, updated_at FROM quarry_tenants
 WHERE id = (SELECT tenant_id FROM quarry_tenant_domains WHERE host = $1)
 `
 
@@ -107,6 +136,8 @@ func (q *Queries) TenantByHost(ctx context.Context, host string) (QuarryTenant, 
 		&i.DatabaseUrl,
 		&i.SchemaName,
 		&i.Status,
+		&i.LogoUrl,
+		&i.Accent,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -114,7 +145,7 @@ func (q *Queries) TenantByHost(ctx context.Context, host string) (QuarryTenant, 
 }
 
 const tenantBySlug = `-- name: TenantBySlug :one
-SELECT id, slug, name, mode, database_url, schema_name, status, created_at, updated_at FROM quarry_tenants WHERE slug = $1
+SELECT id, slug, name, mode, database_url, schema_name, status, logo_url, accent, created_at, updated_at FROM quarry_tenants WHERE slug = $1
 `
 
 func (q *Queries) TenantBySlug(ctx context.Context, slug string) (QuarryTenant, error) {
@@ -128,6 +159,8 @@ func (q *Queries) TenantBySlug(ctx context.Context, slug string) (QuarryTenant, 
 		&i.DatabaseUrl,
 		&i.SchemaName,
 		&i.Status,
+		&i.LogoUrl,
+		&i.Accent,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -179,7 +212,7 @@ func (q *Queries) TenantDelete(ctx context.Context, slug string) (int64, error) 
 }
 
 const tenantList = `-- name: TenantList :many
-SELECT id, slug, name, mode, database_url, schema_name, status, created_at, updated_at FROM quarry_tenants ORDER BY slug
+SELECT id, slug, name, mode, database_url, schema_name, status, logo_url, accent, created_at, updated_at FROM quarry_tenants ORDER BY slug
 `
 
 func (q *Queries) TenantList(ctx context.Context) ([]QuarryTenant, error) {
@@ -199,6 +232,8 @@ func (q *Queries) TenantList(ctx context.Context) ([]QuarryTenant, error) {
 			&i.DatabaseUrl,
 			&i.SchemaName,
 			&i.Status,
+			&i.LogoUrl,
+			&i.Accent,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 		); err != nil {
@@ -213,6 +248,25 @@ func (q *Queries) TenantList(ctx context.Context) ([]QuarryTenant, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const tenantSetBranding = `-- name: TenantSetBranding :execrows
+UPDATE quarry_tenants SET logo_url = $1, accent = $2, updated_at = CURRENT_TIMESTAMP
+WHERE slug = $3
+`
+
+type TenantSetBrandingParams struct {
+	LogoUrl string
+	Accent  string
+	Slug    string
+}
+
+func (q *Queries) TenantSetBranding(ctx context.Context, arg TenantSetBrandingParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, tenantSetBranding, arg.LogoUrl, arg.Accent, arg.Slug)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const tenantSetStatus = `-- name: TenantSetStatus :execrows

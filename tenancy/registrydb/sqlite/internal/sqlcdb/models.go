@@ -13,6 +13,11 @@ type QuarryTenancyGeneration struct {
 	Generation int64
 }
 
+type QuarryTenancyGrantNonce struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
 type QuarryTenant struct {
 	ID          int64
 	Slug        string
@@ -21,6 +26,8 @@ type QuarryTenant struct {
 	DatabaseUrl string
 	SchemaName  string
 	Status      string
+	LogoUrl     string
+	Accent      string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
