@@ -78,6 +78,11 @@ func (r *Registry) DeleteTenant(ctx context.Context, slug string, opts DeleteOpt
 			if err := r.deleteRLSRows(ctx, u, t.ID); err != nil {
 				return nil, fmt.Errorf("tenancy: delete %s: %w", slug, err)
 			}
+			if t.Schema != "" { // its framework tables
+				if err := r.dropData(ctx, u, t.Schema); err != nil {
+					return nil, fmt.Errorf("tenancy: delete %s: drop its %s: %w", slug, dataName(u, t.Schema), err)
+				}
+			}
 			res.Dropped = true
 			if !opts.NoArchive {
 				res.NotArchived = "a tenant with row-level security keeps its rows in shared tables"

@@ -60,10 +60,8 @@ func forTenant(ctx context.Context, pools *Pools, t *Tenant, fn func(context.Con
 // DeleteExpiredSessions deletes the expired sessions of every active
 // tenant (ForEachTenant) with store (session.NewStore over the main
 // database: its DeleteExpired works on the context's database) and
-// returns how many it deleted in all. ModeRLS tenants are skipped: the
-// framework's tables, sessions among them, are not tenant-scoped, so they
-// have no sessions of their own (their role may not touch the table).
-// The main database's sessions are not touched: store.StartCleanup, or
+// returns how many it deleted in all (a ModeRLS tenant's are in its
+// schema). The main database's sessions are not touched: store.StartCleanup, or
 // store.DeleteExpired without a tenant, does those. Run it every few
 // minutes:
 //
@@ -77,9 +75,6 @@ func forTenant(ctx context.Context, pools *Pools, t *Tenant, fn func(context.Con
 func DeleteExpiredSessions(ctx context.Context, reg Lister, pools *Pools, store *session.Store) (int64, error) {
 	var total int64
 	err := ForEachTenant(ctx, reg, pools, func(ctx context.Context, t *Tenant, _ *framework.Database) error {
-		if t.Mode == ModeRLS {
-			return nil
-		}
 		n, err := store.DeleteExpired(ctx)
 		total += n
 		return err

@@ -240,7 +240,9 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 	case ModeSchema:
 		target, schema, err = r.schemaTarget(p)
 	case ModeRLS:
-		target, err = r.rlsTarget(p)
+		if target, err = r.rlsTarget(p); err == nil {
+			schema, err = r.tenantSchema(target, p.Slug) // its framework tables
+		}
 	default:
 		return nil, fmt.Errorf("%w: mode %q (want %q, %q or %q)", ErrInvalid, p.Mode, ModeDatabase, ModeSchema, ModeRLS)
 	}
@@ -265,9 +267,12 @@ func (r *Registry) Create(ctx context.Context, p CreateParams) (*Tenant, error) 
 
 	var created bool
 	if p.Mode == ModeRLS {
-		// Its rows go into the shared tables, migrated with their
-		// database: only the role its connections become is needed.
-		err = r.ensureRLSRole(ctx, target)
+		// Its rows go into the app's shared tables, migrated with their
+		// database; its framework tables (users, sessions, jobs, …) into
+		// a schema of its own, which its connections' role may use.
+		if err = r.ensureRLSRole(ctx, target); err == nil {
+			created, err = r.provisionRLS(ctx, p.Slug, target, schema)
+		}
 	} else {
 		created, err = r.provision(ctx, p.Slug, target, schema)
 	}
@@ -352,19 +357,30 @@ func (r *Registry) schemaTarget(p CreateParams) (*dialects.URL, string, error) {
 		}
 		on = "the database URL is for"
 	}
-	sd, ok := target.Dialect.(dialects.Schemas)
-	if !ok || !target.Dialect.Capabilities().Schemas {
+	if _, ok := target.Dialect.(dialects.Schemas); !ok || !target.Dialect.Capabilities().Schemas {
 		return nil, "", fmt.Errorf("%w: schema per tenant needs a database with named schemas, as PostgreSQL has; %s %s: use mode %q",
 			ErrUnsupported, on, target.Dialect.ProductName(), ModeDatabase)
 	}
-	schema := r.opts.DatabasePrefix + strings.ReplaceAll(p.Slug, "-", "_")
-	if err := dialects.ValidateSchemaName(schema); err != nil {
-		return nil, "", fmt.Errorf("%w: %w (a shorter slug, or another DatabasePrefix)", ErrInvalid, err)
-	}
-	if _, err := sd.SchemaURL(target, schema); err != nil {
-		return nil, "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	schema, err := r.tenantSchema(target, p.Slug)
+	if err != nil {
+		return nil, "", err
 	}
 	return target, schema, nil
+}
+
+// tenantSchema is the name of the schema of the tenant with slug in the
+// database at target (which has schemas): <DatabasePrefix><slug>, hyphens
+// turned into underscores. A ModeSchema tenant's data lives there, a
+// ModeRLS tenant's framework tables.
+func (r *Registry) tenantSchema(target *dialects.URL, slug string) (string, error) {
+	schema := r.opts.DatabasePrefix + strings.ReplaceAll(slug, "-", "_")
+	if err := dialects.ValidateSchemaName(schema); err != nil {
+		return "", fmt.Errorf("%w: %w (a shorter slug, or another DatabasePrefix)", ErrInvalid, err)
+	}
+	if _, err := target.Dialect.(dialects.Schemas).SchemaURL(target, schema); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return schema, nil
 }
 
 // dataName names a tenant's data for errors: its database, or its schema in
@@ -390,12 +406,12 @@ func (r *Registry) provision(ctx context.Context, slug string, target *dialects.
 		}
 		// The pool's connections see the schema alone, so goose's version
 		// and lock tables and every unqualified CREATE land in it.
-		return true, r.migrateURL(ctx, slug, pinned)
+		return true, r.migrateURL(ctx, slug, pinned, true)
 	}
 	if err := r.createData(ctx, target); err != nil {
 		return false, fmt.Errorf("create its database %s: %w", target, err)
 	}
-	return true, r.migrateURL(ctx, slug, target)
+	return true, r.migrateURL(ctx, slug, target, true)
 }
 
 // createSchema creates the schema in the database at target, which must
@@ -511,11 +527,11 @@ func sameServer(a, b *dialects.URL) bool {
 	return err1 == nil && err2 == nil && pa.Host == pb.Host && pa.User.String() == pb.User.String()
 }
 
-// migrateURL applies the framework's and the app's migrations to the
-// database at u.
-func (r *Registry) migrateURL(ctx context.Context, slug string, u *dialects.URL) error {
+// migrateURL applies the framework's migrations and, withApp, the app's
+// to the database at u.
+func (r *Registry) migrateURL(ctx context.Context, slug string, u *dialects.URL, withApp bool) error {
 	var appFS fs.FS
-	if r.opts.AppMigrations != nil {
+	if withApp && r.opts.AppMigrations != nil {
 		var err error
 		if appFS, err = r.opts.AppMigrations(u.Dialect.Name()); err != nil {
 			return fmt.Errorf("the app's migrations for %s: %w", u.Dialect.Name(), err)
@@ -759,16 +775,23 @@ func (r *Registry) Open(ctx context.Context, t *Tenant) (*framework.Database, er
 }
 
 // MigrateTenant applies the framework's and the app's pending migrations
-// to the tenant's database.
+// to the tenant's database; for a ModeRLS tenant, the framework's to its
+// schema (the app's shared tables are migrated with their database, by
+// quarry migrate).
 func (r *Registry) MigrateTenant(ctx context.Context, t *Tenant) error {
 	if t.Mode == ModeRLS {
-		return nil // its rows live in shared tables, migrated with their database
+		// Its rows live in the app's shared tables, migrated with their
+		// database; its framework tables in its schema.
+		if err := r.migrateRLS(ctx, t); err != nil {
+			return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
+		}
+		return nil
 	}
 	u, err := r.tenantURL(t)
 	if err != nil {
 		return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 	}
-	if err := r.migrateURL(ctx, t.Slug, u); err != nil {
+	if err := r.migrateURL(ctx, t.Slug, u, true); err != nil {
 		return fmt.Errorf("tenancy: migrate %s: %w", t.Slug, err)
 	}
 	return nil
@@ -791,7 +814,7 @@ func (r *Registry) tenantURL(t *Tenant) (*dialects.URL, error) {
 		if !u.Dialect.Capabilities().RowSecurity {
 			return nil, fmt.Errorf("%w: a tenant of mode %q on %s, which has no row-level security", ErrUnsupported, t.Mode, u.Dialect.ProductName())
 		}
-		return rlsURL(u, r.opts.RLSRole, t.ID)
+		return rlsURL(u, r.opts.RLSRole, t.ID, t.Schema)
 	}
 	sd, ok := u.Dialect.(dialects.Schemas)
 	if !ok || !u.Dialect.Capabilities().Schemas {

@@ -81,28 +81,38 @@ func (r *Registry) rlsTarget(p CreateParams) (*dialects.URL, error) {
 	if err := validateRole(r.opts.RLSRole); err != nil {
 		return nil, err
 	}
-	if _, err := rlsURL(target, r.opts.RLSRole, 1); err != nil {
+	if _, err := rlsURL(target, r.opts.RLSRole, 1, "quarry_t_x"); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return target, nil
 }
 
 // rlsURL is u for a ModeRLS tenant's pool: every connection starts as
-// role, with quarry.tenant_id set to id, both sent in the startup
-// message, so that RESET ALL returns to them.
-func rlsURL(u *dialects.URL, role string, id int64) (*dialects.URL, error) {
+// role, with quarry.tenant_id set to id and the search path the tenant's
+// schema (its framework tables) before the database's own (the app's
+// shared tables: public, or the URL's search_path), all sent in the
+// startup message, so that RESET ALL returns to them. schema "" (a
+// tenant made before RLS tenants had one) leaves the search path alone.
+func rlsURL(u *dialects.URL, role string, id int64, schema string) (*dialects.URL, error) {
 	pu, err := url.Parse(u.Raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", dialects.ErrBadURL, u)
 	}
 	q := pu.Query()
-	if o := strings.ToLower(q.Get("options")); strings.Contains(o, "role") || strings.Contains(o, TenantIDSetting) {
-		return nil, fmt.Errorf("%w: %s sets the role or %s in its options parameter", dialects.ErrBadURL, u, TenantIDSetting)
+	if o := strings.ToLower(q.Get("options")); strings.Contains(o, "role") || strings.Contains(o, TenantIDSetting) || strings.Contains(o, "search_path") {
+		return nil, fmt.Errorf("%w: %s sets the role, %s or search_path in its options parameter", dialects.ErrBadURL, u, TenantIDSetting)
 	}
 	// The role is validated (letters, digits, underscores): the setting
 	// takes the name as it is.
 	q.Set("role", role)
 	q.Set(TenantIDSetting, strconv.FormatInt(id, 10))
+	if schema != "" {
+		rest := q.Get("search_path")
+		if rest == "" {
+			rest = "public"
+		}
+		q.Set("search_path", quoteIdent(schema)+","+rest) // no space: pgx reads a "+" in the query as itself
+	}
 	pu.RawQuery = q.Encode()
 	return dialects.ParseURL(pu.String())
 }
@@ -134,6 +144,76 @@ func (r *Registry) ensureRLSRole(ctx context.Context, target *dialects.URL) erro
 		if !member {
 			if _, err := db.ExecContext(ctx, "GRANT "+quoteIdent(role)+" TO CURRENT_USER"); err != nil {
 				return fmt.Errorf("grant role %s: %w", role, err)
+			}
+		}
+		return nil
+	})
+}
+
+// provisionRLS creates a ModeRLS tenant's schema in the database at
+// target, applies the framework's migrations inside it (its users,
+// sessions, jobs, audit log: the framework's tables are not tenant-scoped
+// by rows, so each RLS tenant has its own) and lets the RLS role use them.
+// created says whether the schema was made (and so must be dropped on
+// failure).
+func (r *Registry) provisionRLS(ctx context.Context, slug string, target *dialects.URL, schema string) (created bool, err error) {
+	if err := r.createSchema(ctx, target, schema); err != nil {
+		return false, fmt.Errorf("create its %s: %w", dataName(target, schema), err)
+	}
+	pinned, err := target.Dialect.(dialects.Schemas).SchemaURL(target, schema)
+	if err != nil {
+		return true, err
+	}
+	if err := r.migrateURL(ctx, slug, pinned, false); err != nil {
+		return true, err
+	}
+	return true, r.grantRLSSchema(ctx, target, schema)
+}
+
+// migrateRLS applies the framework's pending migrations to a ModeRLS
+// tenant's schema and grants the role what they created. A tenant made
+// before RLS tenants had a schema has nothing to migrate.
+func (r *Registry) migrateRLS(ctx context.Context, t *Tenant) error {
+	if t.Schema == "" {
+		return nil
+	}
+	u, err := dialects.ParseURL(t.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	sd, ok := u.Dialect.(dialects.Schemas)
+	if !ok || !u.Dialect.Capabilities().RowSecurity {
+		return fmt.Errorf("%w: a tenant of mode %q on %s, which has no row-level security", ErrUnsupported, t.Mode, u.Dialect.ProductName())
+	}
+	pinned, err := sd.SchemaURL(u, t.Schema)
+	if err != nil {
+		return err
+	}
+	if err := r.migrateURL(ctx, t.Slug, pinned, false); err != nil {
+		return err
+	}
+	return r.grantRLSSchema(ctx, u, t.Schema)
+}
+
+// grantRLSSchema lets the RLS role read and write the tables (and use
+// the sequences) of schema, now and those its later migrations create
+// (default privileges of the registry's user, which runs them). The role
+// is shared by the RLS tenants of a database: a connection of one could
+// name another's schema outright — as with the shared tables, the pinning
+// stops the forgotten WHERE (an unqualified name resolves in the tenant's
+// own schema, then in the shared tables), not hostile SQL.
+func (r *Registry) grantRLSSchema(ctx context.Context, target *dialects.URL, schema string) error {
+	s, role := quoteIdent(schema), quoteIdent(r.opts.RLSRole)
+	return r.onDatabase(ctx, target, func(db *sql.DB) error {
+		for _, stmt := range []string{
+			"GRANT USAGE ON SCHEMA " + s + " TO " + role,
+			"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + s + " TO " + role,
+			"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA " + s + " TO " + role,
+			"ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + role,
+			"ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO " + role,
+		} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("let the role %s use the schema %s: %w", r.opts.RLSRole, schema, err)
 			}
 		}
 		return nil

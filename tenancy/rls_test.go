@@ -10,10 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/tenancy"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
@@ -67,7 +71,7 @@ func TestRLSTenants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Mode != tenancy.ModeRLS || a.DatabaseURL != tdb.URL || a.Schema != "" {
+	if a.Mode != tenancy.ModeRLS || a.DatabaseURL != tdb.URL || a.Schema != tenancy.DefaultDatabasePrefix+"a" {
 		t.Errorf("created %+v", a)
 	}
 	stmts, err := tenancy.RLSStatements("notes", role)
@@ -101,6 +105,43 @@ func TestRLSTenants(t *testing.T) {
 		if _, err := w.h.ExecContext(ctx, "INSERT INTO notes (body) VALUES ($1)", w.body); err != nil {
 			t.Fatalf("insert %s: %v", w.body, err)
 		}
+	}
+
+	// The framework's tables are each tenant's own, in its schema: the
+	// same username in both, a session each, none seen by the other or in
+	// the main database's tables.
+	for _, h := range []*framework.Database{ha, hb} {
+		if _, err := auth.New(h).CreateUser(ctx, auth.CreateUserParams{Username: "alice", Password: "rls-tenant-password", Staff: true, Superuser: true}); err != nil {
+			t.Fatalf("a user in an RLS tenant: %v", err)
+		}
+	}
+	if _, err := auth.New(ha).CreateUser(ctx, auth.CreateUserParams{Username: "bob", Password: "rls-tenant-password"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := session.NewStore(ha).CommitCtx(ctx, "token-of-a", []byte("a's session"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("a session in an RLS tenant: %v", err)
+	}
+	if _, found, err := session.NewStore(hb).FindCtx(ctx, "token-of-a"); err != nil || found {
+		t.Errorf("b found a's session: %v %v", found, err)
+	}
+	if _, err := auth.New(hb).Authenticate(ctx, "bob", "rls-tenant-password"); err == nil {
+		t.Error("a's user bob logged into b")
+	}
+	for _, c := range []struct {
+		h    *framework.Database
+		want int
+	}{{ha, 2}, {hb, 1}} {
+		var users int
+		if err := c.h.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarry_users").Scan(&users); err != nil || users != c.want {
+			t.Errorf("users seen: %d (%v), want %d", users, err, c.want)
+		}
+	}
+	// Where they are, as the superuser sees it; the main database's own
+	// schema has no framework tables here (the registry is all it holds).
+	var inA int
+	var inPublic *string
+	if err := tdb.SQL.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM `+a.Schema+`.quarry_users), to_regclass('public.quarry_users')::text`).Scan(&inA, &inPublic); err != nil || inA != 2 || inPublic != nil {
+		t.Errorf("a's schema holds %d users (%v); public.quarry_users: %v", inA, err, inPublic)
 	}
 
 	bodies := func(h *sql.DB) []string {
@@ -174,7 +215,8 @@ func TestRLSTenants(t *testing.T) {
 	}
 	conn.Close()
 
-	// MigrateTenant has nothing to do; MigrateAll reports both fine.
+	// MigrateTenant brings the framework's tables of a's schema up to date
+	// (nothing pending); MigrateAll reports both fine.
 	if err := reg.MigrateTenant(ctx, a); err != nil {
 		t.Errorf("MigrateTenant: %v", err)
 	}
@@ -200,6 +242,13 @@ func TestRLSTenants(t *testing.T) {
 	rows.Close()
 	if !slices.Equal(left, []string{"b1"}) {
 		t.Errorf("rows after deleting a: %v", left)
+	}
+	sd := tdb.Dialect().(dialects.Schemas)
+	if gone, err := sd.SchemaExists(ctx, tdb.SQL, a.Schema); err != nil || gone {
+		t.Errorf("a's framework schema left after its deletion: %v %v", gone, err)
+	}
+	if kept, err := sd.SchemaExists(ctx, tdb.SQL, bt.Schema); err != nil || !kept {
+		t.Errorf("b's framework schema: %v %v", kept, err)
 	}
 }
 

@@ -32,10 +32,12 @@ const (
 	// registry's, or the one CreateParams.DatabaseURL names), its pools
 	// pinned to that schema alone.
 	ModeSchema Mode = "schema"
-	// ModeRLS: rows in tables shared with the other ModeRLS tenants of a
-	// PostgreSQL database, kept apart by row-level security: its pools'
-	// connections become RegistryOptions.RLSRole with quarry.tenant_id
-	// set to its id (see RLSStatements).
+	// ModeRLS: the app's rows in tables shared with the other ModeRLS
+	// tenants of a PostgreSQL database, kept apart by row-level security:
+	// its pools' connections become RegistryOptions.RLSRole with
+	// quarry.tenant_id set to its id (see RLSStatements). The framework's
+	// own tables (users, sessions, jobs, audit log) are its own, in a
+	// schema named as a ModeSchema tenant's, first on its search path.
 	ModeRLS Mode = "rls"
 )
 

@@ -49,7 +49,10 @@ func newTenantSite(t *testing.T, db *dbtest.DB) *tenantSite {
 }
 
 // newTenantSiteMode is newTenantSite with tenants of mode (ModeSchema:
-// schemas of db, beside the main database's own tables in public).
+// schemas of db, beside the main database's own tables in public;
+// ModeRLS: the framework's tables in schemas of db, the blog's tables
+// those of public, which are not tenant-scoped, so the tenants get no
+// authors).
 func newTenantSiteMode(t *testing.T, db *dbtest.DB, mode tenancy.Mode) *tenantSite {
 	t.Helper()
 	ctx := context.Background()
@@ -60,8 +63,20 @@ func newTenantSiteMode(t *testing.T, db *dbtest.DB, mode tenancy.Mode) *tenantSi
 
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	reg := tenancy.NewRegistry(app.Database(), tenancy.RegistryOptions{SQLiteDir: t.TempDir(),
-		DatabasePrefix: "qi" + hex.EncodeToString(b[:]) + "_", AppMigrations: migrations.For})
+	opts := tenancy.RegistryOptions{SQLiteDir: t.TempDir(),
+		DatabasePrefix: "qi" + hex.EncodeToString(b[:]) + "_", AppMigrations: migrations.For}
+	if mode == tenancy.ModeRLS {
+		// A role of its own, dropped last: after the tenants and their pools.
+		opts.RLSRole = "qi" + hex.EncodeToString(b[:]) + "_tenant"
+		t.Cleanup(func() {
+			for _, stmt := range []string{"DROP OWNED BY " + opts.RLSRole, "DROP ROLE IF EXISTS " + opts.RLSRole} {
+				if _, err := app.DB().ExecContext(context.Background(), stmt); err != nil {
+					t.Errorf("cleanup: %s: %v", stmt, err)
+				}
+			}
+		})
+	}
+	reg := tenancy.NewRegistry(app.Database(), opts)
 	if err := reg.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +112,9 @@ func newTenantSiteMode(t *testing.T, db *dbtest.DB, mode tenancy.Mode) *tenantSi
 		}
 		if _, err := svc.CreateUser(ctx, auth.CreateUserParams{Username: "alice", Password: tenantPassword, Staff: true, Superuser: true}); err != nil {
 			t.Fatal(err)
+		}
+		if mode == tenancy.ModeRLS {
+			continue
 		}
 		name := strings.ToUpper(slug[:1]) + slug[1:] + " Writer"
 		if id := insertAuthor(t, d, name, slug+"@example.test"); id != 1 {
@@ -437,5 +455,64 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		<-tick.C
+	}
+}
+
+// TestTenantIsolationRLS serves two ModeRLS tenants of one PostgreSQL
+// database: each has the framework's tables of its own (in its schema),
+// so logins, sessions and the admin's users are each tenant's, with the
+// same username in both; the main database's users are out of reach.
+func TestTenantIsolationRLS(t *testing.T) {
+	s := newTenantSiteMode(t, dbtest.New(t, dialects.Postgres), tenancy.ModeRLS)
+	ctx := context.Background()
+	if _, err := auth.New(s.app.Database()).CreateUser(ctx, auth.CreateUserParams{Username: "operator", Password: tenantPassword, Staff: true, Superuser: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.New(s.tenants["acme"]).CreateUser(ctx, auth.CreateUserParams{Username: "acme-only", Password: tenantPassword}); err != nil {
+		t.Fatal(err)
+	}
+
+	a := s.browserAt(t, "acme.example.test")
+	expect(t, "login on acme", a.login("alice", tenantPassword, "/admin/"), http.StatusSeeOther, "/admin/")
+	resp, body := a.do("GET", "/admin/quarry_users/", nil, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "alice") || !strings.Contains(body, "acme-only") || strings.Contains(body, "operator") {
+		t.Errorf("acme's users page: %d\n%s", resp.StatusCode, body)
+	}
+	g := s.browserAt(t, "globex.example.test")
+	expect(t, "login on globex", g.login("alice", tenantPassword, "/admin/"), http.StatusSeeOther, "/admin/")
+	resp, body = g.do("GET", "/admin/quarry_users/", nil, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "alice") || strings.Contains(body, "acme-only") || strings.Contains(body, "operator") {
+		t.Errorf("globex's users page: %d\n%s", resp.StatusCode, body)
+	}
+	// acme's user is unknown to globex; the main database's operator to both.
+	for _, c := range []struct{ host, user string }{{"globex.example.test", "acme-only"}, {"acme.example.test", "operator"}, {"example.test/t/globex", "operator"}} {
+		host, base, _ := strings.Cut(c.host, "/")
+		b := s.browserAt(t, host)
+		if base != "" {
+			base = "/" + base
+		}
+		if resp := loginAt(t, b, base, c.user, tenantPassword, base+"/admin/"); resp.StatusCode == http.StatusSeeOther {
+			t.Errorf("%s logged into %s", c.user, c.host)
+		}
+	}
+	// acme's session cookie replayed on globex is unknown there.
+	u, _ := url.Parse(a.base)
+	req, _ := http.NewRequest("GET", "http://globex.example.test/admin/", nil)
+	for _, c := range a.c.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	resp, err := s.browserAt(t, "globex.example.test").c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/login") {
+		t.Errorf("acme's session on globex: %d %q, want a redirect to the login page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The operator logs into the apex, whose users are the main database's.
+	o := s.browserAt(t, "example.test")
+	expect(t, "operator on the apex", o.login("operator", tenantPassword, "/admin/"), http.StatusSeeOther, "/admin/")
+	if resp, body := o.do("GET", "/admin/quarry_users/", nil, nil); resp.StatusCode != http.StatusOK || strings.Contains(body, "alice") {
+		t.Errorf("the apex's users page: %d\n%s", resp.StatusCode, body)
 	}
 }
