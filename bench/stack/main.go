@@ -10,7 +10,9 @@
 // favours neither; each round's ratio quarry/bare is printed, and their
 // median is the result (one 10-second run of the same server varies by
 // ±10% on a shared 2-core machine: -aa serves the bare handler on both
-// sides and shows that noise). Each run also reports this process's CPU
+// sides and shows that noise). Then rounds/2 runs load both servers at
+// once, each with half the threads and connections, and their median
+// ratio is printed too: what else the machine does weighs on both alike. Each run also reports this process's CPU
 // time per request (the servers' own, without wrk and PostgreSQL); the
 // least of each side and their difference close the output:
 //
@@ -221,6 +223,20 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 	}
 	fmt.Printf("ratio %s/bare: median of the rounds %.3f (target >= 0.95); best run of each: bare %s req/s, %s %s req/s, %.3f\n",
 		side, median(ratios), thousands(bestBare), side, thousands(bestQuarry), bestQuarry/bestBare)
+
+	// Both at once: two wrk processes, each with half the threads and
+	// connections, load the two servers together, so that whatever else
+	// the machine does in those seconds weighs on both alike.
+	var together []float64
+	for i := 0; i < max(1, rounds/2); i++ {
+		b, q, err := measureTogether(bareAddr, quarryAddr, dur, max(1, threads/2), max(1, conns/2))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  together %d: bare %s req/s  %s %s req/s  ratio %.3f\n", i+1, thousands(b), side, thousands(q), q/b)
+		together = append(together, q/b)
+	}
+	fmt.Printf("ratio %s/bare loaded together (wrk -t%d -c%d on each): median %.3f\n", side, max(1, threads/2), max(1, conns/2), median(together))
 	if loadOK && load > float64(runtime.NumCPU())/2 {
 		fmt.Printf("warning: load average %.1f on %d CPUs before this run: other processes share the CPUs and the ratio is not reliable\n", load, runtime.NumCPU())
 	}
@@ -294,6 +310,27 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// measureTogether runs wrk on both addresses at the same time and returns
+// the requests per second of each.
+func measureTogether(bareAddr, quarryAddr string, dur time.Duration, threads, conns int) (bare, quarry float64, err error) {
+	type result struct {
+		rps float64
+		err error
+	}
+	bc, qc := make(chan result, 1), make(chan result, 1)
+	for addr, c := range map[string]chan result{bareAddr: bc, quarryAddr: qc} {
+		go func() {
+			rps, _, err := runWrk(addr, dur, threads, conns)
+			c <- result{rps, err}
+		}()
+	}
+	b, q := <-bc, <-qc
+	if err := errors.Join(b.err, q.err); err != nil {
+		return 0, 0, err
+	}
+	return b.rps, q.rps, nil
 }
 
 // processCPU is the user and system CPU time of this process so far.
