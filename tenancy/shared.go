@@ -19,10 +19,12 @@ type shared struct {
 // Shared returns the main database, which holds the app's shared tables
 // (those declared in Options.SharedTables): in a tenant request, the
 // database the request had before Middleware swapped in the tenant's
-// (the App's); elsewhere (the apex, or a request not served through
-// Middleware), the request's database, framework.DatabaseFrom(ctx). It is
-// nil only when ctx has no database at all. Run the app's typed queries
-// on it as on any database, e.g. blogdb.Queries(tenancy.Shared(ctx)).
+// (the App's); in a tenant's job run by Workers, WorkerOptions.Main when
+// set; elsewhere (the apex, a request not served through Middleware, a
+// job of Workers without Main), the context's database,
+// framework.DatabaseFrom(ctx). It is nil only when ctx has no database at
+// all. Run the app's typed queries on it as on any database, e.g.
+// blogdb.Queries(tenancy.Shared(ctx)).
 func Shared(ctx context.Context) *framework.Database {
 	if s, _ := ctx.Value(sharedKey{}).(*shared); s != nil && s.db != nil {
 		return s.db
@@ -31,8 +33,10 @@ func Shared(ctx context.Context) *framework.Database {
 }
 
 // SharedTables returns the shared tables declared in Options.SharedTables
-// when ctx is a tenant request's, else nil (on the apex the shared tables
-// are the request database's own). The caller must not modify the slice.
+// when ctx is a tenant request's (WorkerOptions.SharedTables when it is a
+// tenant's job run by Workers with Main), else nil (on the apex the shared
+// tables are the request database's own). The caller must not modify the
+// slice.
 func SharedTables(ctx context.Context) []string {
 	if s, _ := ctx.Value(sharedKey{}).(*shared); s != nil {
 		return s.tables

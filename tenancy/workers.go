@@ -41,20 +41,33 @@ type WorkerOptions struct {
 	Grace time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// Main is the main database (the App's, app.Database()). Set, a
+	// tenant's job sees it as a request of the tenant does: Shared(ctx)
+	// in the job returns Main, where the app's shared tables are, and
+	// SharedTables(ctx) returns SharedTables. Nil: Shared(ctx) in a job
+	// returns the tenant's database (framework.DatabaseFrom), and
+	// SharedTables(ctx) nil.
+	Main *framework.Database
+	// SharedTables are the app's shared tables, the same list as the
+	// Middleware's Options.SharedTables; SharedTables(ctx) returns them
+	// in a tenant's job. Needs Main.
+	SharedTables []string
 }
 
 // Workers runs a jobs client for each active tenant's database, so that
 // a job enqueued inside a tenant runs against that tenant's database: its
 // worker's context carries the tenant (From) and the tenant's database
-// (framework.DatabaseFrom), as a request of the tenant does. The main
-// database's jobs (the apex's) are worked by the app's own client, apart.
+// (framework.DatabaseFrom), as a request of the tenant does, and, with
+// WorkerOptions.Main, the main database for Shared. The main database's
+// jobs (the apex's) are worked by the app's own client, apart.
 //
 // Each running tenant client is a whole jobs.Client (its queues'
 // workers, heartbeat, maintenance, periodic jobs, and on PostgreSQL one
 // LISTEN connection) over the tenant's pool; MaxTenants bounds how many
 // run at once.
 type Workers struct {
-	opts WorkerOptions
+	opts   WorkerOptions
+	shared *shared // put in every client's context; nil without Main
 
 	mu      sync.Mutex
 	running map[int64]*tenantWorker
@@ -77,6 +90,19 @@ func NewWorkers(opts WorkerOptions) (*Workers, error) {
 		return nil, errors.New("tenancy: WorkerOptions.Pools is required")
 	case opts.NewClient == nil:
 		return nil, errors.New("tenancy: WorkerOptions.NewClient is required")
+	case opts.Main != nil && opts.Main.DB == nil:
+		return nil, errors.New("tenancy: WorkerOptions.Main has no pool (pass app.Database())")
+	case opts.Main == nil && len(opts.SharedTables) > 0:
+		return nil, errors.New("tenancy: WorkerOptions.SharedTables needs Main, the main database that holds them")
+	}
+	var sh *shared
+	if opts.Main != nil {
+		sh = &shared{db: opts.Main, tables: slices.Clone(opts.SharedTables)}
+		for _, name := range sh.tables {
+			if name == "" {
+				return nil, errors.New("tenancy: WorkerOptions.SharedTables has an empty name")
+			}
+		}
 	}
 	if opts.MaxTenants <= 0 {
 		opts.MaxTenants = 50
@@ -90,7 +116,7 @@ func NewWorkers(opts WorkerOptions) (*Workers, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Workers{opts: opts, running: map[int64]*tenantWorker{}, refresh: make(chan struct{}, 1)}, nil
+	return &Workers{opts: opts, shared: sh, running: map[int64]*tenantWorker{}, refresh: make(chan struct{}, 1)}, nil
 }
 
 // RunWorkers is NewWorkers(opts) then Run(ctx).
@@ -207,7 +233,7 @@ func (w *Workers) sync(ctx context.Context) {
 }
 
 // start acquires t's pool and starts its client on a context carrying
-// the tenant and its database.
+// the tenant and its database, and the main side (Shared) with Main.
 func (w *Workers) start(ctx context.Context, t *Tenant) (*tenantWorker, error) {
 	db, release, err := w.opts.Pools.Acquire(ctx, t)
 	if err != nil {
@@ -221,7 +247,11 @@ func (w *Workers) start(ctx context.Context, t *Tenant) (*tenantWorker, error) {
 		release()
 		return nil, fmt.Errorf("tenant %q: jobs client: %w", t.Slug, err)
 	}
-	jctx := WithTenant(framework.WithDatabase(context.WithoutCancel(ctx), db), t)
+	jctx := context.WithoutCancel(ctx)
+	if w.shared != nil {
+		jctx = context.WithValue(jctx, sharedKey{}, w.shared)
+	}
+	jctx = WithTenant(framework.WithDatabase(jctx, db), t)
 	if err := c.Start(jctx); err != nil {
 		release()
 		return nil, fmt.Errorf("tenant %q: start its jobs client: %w", t.Slug, err)

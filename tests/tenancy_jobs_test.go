@@ -3,7 +3,9 @@ package tests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +29,9 @@ func (tenantMarkArgs) Kind() string { return "tests.tenant_mark" }
 // database from a request of tenant acme, on every dialect: the job is
 // stored in acme's database, worked by tenancy.Workers with acme's tenant
 // and database in its context (its effect is in acme, absent from globex
-// and the main database), listed by acme's admin and not by globex's.
+// and the main database) and, as WorkerOptions.Main and SharedTables say,
+// the main database as tenancy.Shared and the shared tables as
+// tenancy.SharedTables; it is listed by acme's admin and not by globex's.
 func TestTenantJobs(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
 		s := newTenantSite(t, db)
@@ -52,18 +56,34 @@ func TestTenantJobs(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		})
 
+		// What each run saw of the main side: Shared must be the main
+		// database (it holds the main side's author, not the tenants').
+		var sharedMu sync.Mutex
+		var sharedSeen []string
 		reg := jobs.NewRegistry()
 		jobs.Register[tenantMarkArgs](reg, jobs.WorkFunc[tenantMarkArgs](func(ctx context.Context, j *jobs.Job[tenantMarkArgs]) error {
 			tn, d := tenancy.From(ctx), framework.DatabaseFrom(ctx)
 			if tn == nil || d == nil {
 				return jobs.Cancel(errors.New("no tenant or database in the job's context"))
 			}
+			seen := "job " + j.Args.Label + ": "
+			if sh := tenancy.Shared(ctx); sh != s.app.Database() {
+				seen += "Shared is not the main database"
+			} else {
+				var n int
+				err := sh.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM authors WHERE email = 'main@example.test'").Scan(&n)
+				seen += fmt.Sprintf("main's authors %d (%v), shared tables %v", n, err, tenancy.SharedTables(ctx))
+			}
+			sharedMu.Lock()
+			sharedSeen = append(sharedSeen, seen)
+			sharedMu.Unlock()
 			ph := d.Dialect.Placeholder
 			_, err := d.DB.ExecContext(ctx, "INSERT INTO authors (name, email, bio) VALUES ("+ph(1)+", "+ph(2)+", "+ph(3)+")",
 				"job "+j.Args.Label+" in "+tn.Slug, j.Args.Label+"@jobs.test", "from a job")
 			return err
 		}))
 		w, err := tenancy.NewWorkers(tenancy.WorkerOptions{Tenants: s.reg.List, Pools: s.pools, Refresh: 100 * time.Millisecond, Grace: time.Second,
+			Main: s.app.Database(), SharedTables: []string{"tags"},
 			NewClient: func(_ *tenancy.Tenant, d *framework.Database) (*jobs.Client, error) {
 				return jobs.New(jobs.NewSQL(d), jobs.Config{Registry: reg, PollInterval: 20 * time.Millisecond,
 					Queues: map[string]jobs.QueueConfig{"default": {MaxWorkers: 2}}, Logger: s.app.Logger()})
@@ -115,6 +135,13 @@ func TestTenantJobs(t *testing.T) {
 		waitFor(t, 10*time.Second, "acme's jobs recorded completed", func() bool {
 			return s.count("acme", "SELECT COUNT(*) FROM quarry_jobs WHERE state = 'completed'") == 2
 		})
+		sharedMu.Lock()
+		got := slices.Clone(sharedSeen)
+		sharedMu.Unlock()
+		slices.Sort(got)
+		if want := []string{"job one: main's authors 1 (<nil>), shared tables [tags]", "job two: main's authors 1 (<nil>), shared tables [tags]"}; !slices.Equal(got, want) {
+			t.Errorf("the jobs' main side:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 
 		// A job of globex, enqueued the same way, runs in globex.
 		if resp, body := s.browserAt(t, "globex.example.test").do("GET", "/test/enqueue?label=three", nil, nil); resp.StatusCode != http.StatusNoContent {
