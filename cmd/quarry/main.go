@@ -75,7 +75,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
   quarry gen            run sqlc, check dialect parity, write adapters
   quarry migrate up     apply the framework's migrations, then the app's
   quarry serve          serve the framework router (health checks) on QUARRY_BIND
-  quarry worker         run the job queue maintenance; --status prints counts
+  quarry worker         run the job queue maintenance (--tenants: every tenant's too); --status prints counts
   quarry tenant         create, list, suspend, migrate and delete tenants
 
 Configuration comes from the environment: DATABASE_URL (sqlite:./var/app.db,
