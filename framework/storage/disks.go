@@ -1,0 +1,160 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/quarry-go/quarry/framework/signing"
+)
+
+// DefaultDiskURL is the default disk's URL when none is configured.
+const DefaultDiskURL = "file:./var/media"
+
+// DefaultDisk is the name of the disk used when none is named.
+const DefaultDisk = "default"
+
+// SignedPath is where Disks.Handler serves the presigned URLs of the
+// disks that sign their own (Local, Memory): SignedPath + name + "/" + key.
+const SignedPath = "/_storage/"
+
+// OpenDisk opens the disk at rawURL:
+//
+//	file:./var/media     a directory (relative to the working directory)
+//	file:/srv/media      an absolute one (file:///srv/media too)
+//	mem:                 memory (tests, development)
+//
+// opts applies to it as given.
+func OpenDisk(rawURL string, opts DiskOptions) (Storage, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("storage: disk URL %q: %w", rawURL, err)
+	}
+	switch u.Scheme {
+	case "file":
+		dir := u.Opaque
+		if dir == "" {
+			if u.Host != "" && u.Host != "localhost" {
+				return nil, fmt.Errorf("storage: disk URL %q: a file URL names a directory of this machine, not of %s", rawURL, u.Host)
+			}
+			dir = u.Path
+		}
+		if dir == "" {
+			return nil, fmt.Errorf("storage: disk URL %q names no directory (file:./var/media, file:/srv/media)", rawURL)
+		}
+		return NewLocal(dir, opts)
+	case "mem", "memory":
+		return NewMemory(opts), nil
+	case "s3":
+		return nil, fmt.Errorf("%w: disk URL %q: S3-compatible disks are not built yet; use file: or mem:", ErrUnsupported, redact(u))
+	case "":
+		return nil, fmt.Errorf("storage: disk URL %q has no scheme (file:./var/media, mem:)", rawURL)
+	}
+	return nil, fmt.Errorf("storage: disk URL %q: unknown scheme %q (want file: or mem:)", redact(u), u.Scheme)
+}
+
+func redact(u *url.URL) string {
+	if u.User != nil {
+		c := *u
+		c.User = url.User(u.User.Username())
+		return c.String()
+	}
+	return u.String()
+}
+
+// Disks are an app's named disks.
+type Disks struct {
+	disks   map[string]Storage
+	signers map[string]*Signer
+}
+
+var envDisk = regexp.MustCompile(`^QUARRY_STORAGE_([A-Z][A-Z0-9_]*)_URL$`)
+
+// DisksFromEnv opens the disks named in environ (os.Environ()):
+// QUARRY_STORAGE_<NAME>_URL for each disk (see OpenDisk; NAME in upper
+// case, the disk's name is it in lower case), with an optional
+// QUARRY_STORAGE_<NAME>_PUBLIC_URL (its public base, a CDN). The default
+// disk is DEFAULT, file:./var/media unless set. Local and memory disks
+// sign their presigned URLs with keys, served under SignedPath by
+// Handler. A malformed URL fails naming its variable; the disks opened
+// before it are closed.
+func DisksFromEnv(environ []string, keys *signing.Keyring) (*Disks, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "QUARRY_STORAGE_") {
+			env[k] = v
+		}
+	}
+	urls := map[string]string{DefaultDisk: DefaultDiskURL}
+	for k, v := range env {
+		if m := envDisk.FindStringSubmatch(k); m != nil && !strings.HasSuffix(m[1], "_PUBLIC") {
+			urls[strings.ToLower(m[1])] = v
+		}
+	}
+	d := &Disks{disks: map[string]Storage{}, signers: map[string]*Signer{}}
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		signer := &Signer{Keys: keys, BaseURL: SignedPath + name}
+		opts := DiskOptions{PublicBaseURL: env["QUARRY_STORAGE_"+strings.ToUpper(name)+"_PUBLIC_URL"], Signer: signer}
+		s, err := OpenDisk(urls[name], opts)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("QUARRY_STORAGE_%s_URL: %w", strings.ToUpper(name), err), d.Close())
+		}
+		d.disks[name] = s
+		d.signers[name] = signer
+	}
+	return d, nil
+}
+
+// Disk returns the disk called name, or an error naming the disks there are.
+func (d *Disks) Disk(name string) (Storage, error) {
+	if s, ok := d.disks[name]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("storage: no disk %q (configured: %s; add QUARRY_STORAGE_%s_URL)", name, strings.Join(d.Names(), ", "), strings.ToUpper(name))
+}
+
+// Default returns the default disk.
+func (d *Disks) Default() Storage { return d.disks[DefaultDisk] }
+
+// Names lists the disks' names, sorted.
+func (d *Disks) Names() []string {
+	names := make([]string, 0, len(d.disks))
+	for n := range d.disks {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Handler serves the presigned URLs of every disk under SignedPath:
+// mount it with app.Router().Handle(storage.SignedPath, disks.Handler()).
+func (d *Disks) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for name, s := range d.disks {
+		if sg := d.signers[name]; sg != nil {
+			mux.Handle(SignedPath+name+"/", http.StripPrefix(SignedPath+name, sg.Handler(s)))
+		}
+	}
+	return mux
+}
+
+// Close closes the disks that hold resources (Local's directory).
+func (d *Disks) Close() error {
+	var errs []error
+	for _, s := range d.disks {
+		if c, ok := s.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
