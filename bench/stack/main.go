@@ -177,14 +177,14 @@ func run(serverURL string, dur time.Duration, threads, conns, rounds int, cpupro
 		}
 	}
 
-	// Warm both up untimed (pools filled, PostgreSQL's caches, the
-	// build that go run just did finished settling), then note the load.
+	// Note the load other processes put on the machine, then warm both up
+	// untimed (pools filled, PostgreSQL's caches).
+	load, loadOK := loadAverage()
 	for _, addr := range []string{bareAddr, quarryAddr} {
 		if _, _, err := runWrk(addr, 3*time.Second, threads, conns); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	load, loadOK := loadAverage()
 	side := "quarry"
 	if aa {
 		side = "bare (A/A)"
