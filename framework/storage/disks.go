@@ -28,8 +28,12 @@ const SignedPath = "/_storage/"
 //	file:./var/media     a directory (relative to the working directory)
 //	file:/srv/media      an absolute one (file:///srv/media too)
 //	mem:                 memory (tests, development)
+//	s3://bucket/prefix?endpoint=host:port&region=…&insecure=true&path_style=true
+//	                     an S3-compatible bucket (endpoint default
+//	                     s3.amazonaws.com), credentials from opts
 //
-// opts applies to it as given.
+// opts applies to it as given (an s3:// disk signs its own URLs: its
+// Signer is not used).
 func OpenDisk(rawURL string, opts DiskOptions) (Storage, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -51,11 +55,55 @@ func OpenDisk(rawURL string, opts DiskOptions) (Storage, error) {
 	case "mem", "memory":
 		return NewMemory(opts), nil
 	case "s3":
-		return nil, fmt.Errorf("%w: disk URL %q: S3-compatible disks are not built yet; use file: or mem:", ErrUnsupported, redact(u))
+		return openS3(u, opts)
 	case "":
 		return nil, fmt.Errorf("storage: disk URL %q has no scheme (file:./var/media, mem:)", rawURL)
 	}
-	return nil, fmt.Errorf("storage: disk URL %q: unknown scheme %q (want file: or mem:)", redact(u), u.Scheme)
+	return nil, fmt.Errorf("storage: disk URL %q: unknown scheme %q (want file:, mem: or s3:)", redact(u), u.Scheme)
+}
+
+// openS3 opens s3://bucket/prefix?endpoint=…&region=…&insecure=…&path_style=….
+func openS3(u *url.URL, opts DiskOptions) (Storage, error) {
+	if u.User != nil {
+		return nil, fmt.Errorf("storage: disk URL %q holds credentials: give them in QUARRY_STORAGE_<NAME>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", redact(u))
+	}
+	q := u.Query()
+	for k := range q {
+		switch k {
+		case "endpoint", "region", "insecure", "path_style":
+		default:
+			return nil, fmt.Errorf("storage: disk URL %q: unknown parameter %q (endpoint, region, insecure, path_style)", redact(u), k)
+		}
+	}
+	flag := func(name string) (bool, error) {
+		switch v := q.Get(name); v {
+		case "", "false", "0":
+			return false, nil
+		case "true", "1":
+			return true, nil
+		default:
+			return false, fmt.Errorf("storage: disk URL %q: %s=%q (want true or false)", redact(u), name, v)
+		}
+	}
+	insecure, err := flag("insecure")
+	if err != nil {
+		return nil, err
+	}
+	pathStyle, err := flag("path_style")
+	if err != nil {
+		return nil, err
+	}
+	endpoint := q.Get("endpoint")
+	if endpoint == "" {
+		endpoint = "s3.amazonaws.com"
+	}
+	s, err := NewS3(S3Options{Endpoint: endpoint, Insecure: insecure, Region: q.Get("region"), Bucket: u.Host,
+		Prefix: strings.Trim(u.Path, "/"), AccessKeyID: opts.AccessKeyID, SecretAccessKey: opts.SecretAccessKey,
+		PathStyle: pathStyle, PublicBaseURL: opts.PublicBaseURL})
+	if err != nil {
+		return nil, fmt.Errorf("disk URL %q: %w", redact(u), err)
+	}
+	return s, nil
 }
 
 func redact(u *url.URL) string {
@@ -78,7 +126,11 @@ var envDisk = regexp.MustCompile(`^QUARRY_STORAGE_([A-Z][A-Z0-9_]*)_URL$`)
 // DisksFromEnv opens the disks named in environ (os.Environ()):
 // QUARRY_STORAGE_<NAME>_URL for each disk (see OpenDisk; NAME in upper
 // case, the disk's name is it in lower case), with an optional
-// QUARRY_STORAGE_<NAME>_PUBLIC_URL (its public base, a CDN). The default
+// QUARRY_STORAGE_<NAME>_PUBLIC_URL (its public base, a CDN) and, for an
+// s3:// disk, QUARRY_STORAGE_<NAME>_ACCESS_KEY_ID and
+// QUARRY_STORAGE_<NAME>_SECRET_ACCESS_KEY (default AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY). An S3 disk is not contacted here: call its
+// Check at start-up to fail fast. The default
 // disk is DEFAULT, file:./var/media unless set. Local and memory disks
 // sign their presigned URLs with keys, served under SignedPath by
 // Handler. A malformed URL fails naming its variable; the disks opened
@@ -86,7 +138,7 @@ var envDisk = regexp.MustCompile(`^QUARRY_STORAGE_([A-Z][A-Z0-9_]*)_URL$`)
 func DisksFromEnv(environ []string, keys *signing.Keyring) (*Disks, error) {
 	env := map[string]string{}
 	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "QUARRY_STORAGE_") {
+		if k, v, ok := strings.Cut(kv, "="); ok && (strings.HasPrefix(k, "QUARRY_STORAGE_") || strings.HasPrefix(k, "AWS_")) {
 			env[k] = v
 		}
 	}
@@ -96,6 +148,12 @@ func DisksFromEnv(environ []string, keys *signing.Keyring) (*Disks, error) {
 			urls[strings.ToLower(m[1])] = v
 		}
 	}
+	orEnv := func(k, fallback string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return env[fallback]
+	}
 	d := &Disks{disks: map[string]Storage{}, signers: map[string]*Signer{}}
 	names := make([]string, 0, len(urls))
 	for n := range urls {
@@ -104,13 +162,17 @@ func DisksFromEnv(environ []string, keys *signing.Keyring) (*Disks, error) {
 	slices.Sort(names)
 	for _, name := range names {
 		signer := &Signer{Keys: keys, BaseURL: SignedPath + name}
-		opts := DiskOptions{PublicBaseURL: env["QUARRY_STORAGE_"+strings.ToUpper(name)+"_PUBLIC_URL"], Signer: signer}
+		up := "QUARRY_STORAGE_" + strings.ToUpper(name)
+		opts := DiskOptions{PublicBaseURL: env[up+"_PUBLIC_URL"], Signer: signer,
+			AccessKeyID: orEnv(up+"_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"), SecretAccessKey: orEnv(up+"_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")}
 		s, err := OpenDisk(urls[name], opts)
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("QUARRY_STORAGE_%s_URL: %w", strings.ToUpper(name), err), d.Close())
 		}
 		d.disks[name] = s
-		d.signers[name] = signer
+		if _, self := s.(*S3); !self {
+			d.signers[name] = signer
+		}
 	}
 	return d, nil
 }

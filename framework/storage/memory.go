@@ -36,6 +36,9 @@ type DiskOptions struct {
 	Signer *Signer
 	// Now is the clock (tests inject one). Default time.Now.
 	Now func() time.Time
+	// AccessKeyID and SecretAccessKey are an s3:// disk's credentials
+	// (OpenDisk; DisksFromEnv reads them from the environment).
+	AccessKeyID, SecretAccessKey string
 }
 
 func (o *DiskOptions) now() time.Time {

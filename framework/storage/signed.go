@@ -43,21 +43,18 @@ func (s *Signer) now() time.Time {
 }
 
 // payload is what a presigned URL's signature covers.
-func payload(method, key string, exp int64, ct string, max int64) []byte {
-	return []byte(method + "\n" + key + "\n" + strconv.FormatInt(exp, 10) + "\n" + ct + "\n" + strconv.FormatInt(max, 10))
+func payload(method, key string, exp int64, ct string, max, size int64) []byte {
+	return []byte(method + "\n" + key + "\n" + strconv.FormatInt(exp, 10) + "\n" + ct + "\n" + strconv.FormatInt(max, 10) + "\n" + strconv.FormatInt(size, 10))
 }
 
 func (s *Signer) check(key string, ttl time.Duration) error {
 	if s == nil || s.Keys == nil || s.BaseURL == "" {
 		return fmt.Errorf("%w: presigned URLs on this disk need a Signer (DiskOptions.Signer) and its Handler mounted", ErrUnsupported)
 	}
-	if ttl <= 0 || ttl > MaxPresignTTL {
-		return fmt.Errorf("storage: presign %s: a lifetime of %s (want more than 0 and at most %s)", key, ttl, MaxPresignTTL)
-	}
-	return ValidateKey(key)
+	return checkTTL(key, ttl)
 }
 
-func (s *Signer) url(method, key string, ttl time.Duration, ct string, max int64) (string, time.Time) {
+func (s *Signer) url(method, key string, ttl time.Duration, ct string, max, size int64) (string, time.Time) {
 	exp := s.now().Add(ttl).Truncate(time.Second)
 	q := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}}
 	if ct != "" {
@@ -66,7 +63,10 @@ func (s *Signer) url(method, key string, ttl time.Duration, ct string, max int64
 	if max > 0 {
 		q.Set("max", strconv.FormatInt(max, 10))
 	}
-	sig := s.Keys.Sign(signPurpose, payload(method, key, exp.Unix(), ct, max))
+	if size > 0 {
+		q.Set("size", strconv.FormatInt(size, 10))
+	}
+	sig := s.Keys.Sign(signPurpose, payload(method, key, exp.Unix(), ct, max, size))
 	q.Set("sig", fmt.Sprintf("%x", sig))
 	return strings.TrimSuffix(s.BaseURL, "/") + "/" + escapeKey(key) + "?" + q.Encode(), exp
 }
@@ -75,7 +75,7 @@ func (s *Signer) presignGet(key string, ttl time.Duration) (string, error) {
 	if err := s.check(key, ttl); err != nil {
 		return "", err
 	}
-	u, _ := s.url(http.MethodGet, key, ttl, "", 0)
+	u, _ := s.url(http.MethodGet, key, ttl, "", 0, 0)
 	return u, nil
 }
 
@@ -83,10 +83,16 @@ func (s *Signer) presignPut(key string, ttl time.Duration, c PutConditions) (Pre
 	if err := s.check(key, ttl); err != nil {
 		return PresignedPut{}, err
 	}
-	u, exp := s.url(http.MethodPut, key, ttl, c.ContentType, c.MaxSize)
+	if c.MaxSize > 0 && c.Size > c.MaxSize {
+		return PresignedPut{}, fmt.Errorf("%w: a size of %d bytes is over the limit of %d", ErrTooLarge, c.Size, c.MaxSize)
+	}
+	u, exp := s.url(http.MethodPut, key, ttl, c.ContentType, c.MaxSize, c.Size)
 	p := PresignedPut{URL: u, Method: http.MethodPut, Headers: map[string]string{}, Expires: exp}
 	if c.ContentType != "" {
 		p.Headers["Content-Type"] = c.ContentType
+	}
+	if c.Size > 0 {
+		p.Headers["Content-Length"] = strconv.FormatInt(c.Size, 10)
 	}
 	return p, nil
 }
@@ -140,10 +146,14 @@ func (s *Signer) Handler(disk Storage) http.Handler {
 		if v := q.Get("max"); v != "" {
 			max, err2 = strconv.ParseInt(v, 10, 64)
 		}
+		size, err4 := int64(0), error(nil)
+		if v := q.Get("size"); v != "" {
+			size, err4 = strconv.ParseInt(v, 10, 64)
+		}
 		var sig []byte
 		_, err3 := fmt.Sscanf(q.Get("sig"), "%x", &sig)
 		ct := q.Get("ct")
-		if err1 != nil || err2 != nil || err3 != nil || !s.Keys.Verify(signPurpose, payload(method, key, exp, ct, max), sig) {
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !s.Keys.Verify(signPurpose, payload(method, key, exp, ct, max, size), sig) {
 			http.Error(w, "forbidden: the URL's signature is missing or does not match (a URL signed for another key, method or condition)", http.StatusForbidden)
 			return
 		}
@@ -152,17 +162,24 @@ func (s *Signer) Handler(disk Storage) http.Handler {
 			return
 		}
 		if method == http.MethodPut {
-			s.servePut(w, r, disk, key, ct, max)
+			s.servePut(w, r, disk, key, ct, max, size)
 			return
 		}
 		serveGet(w, r, disk, key)
 	})
 }
 
-func (s *Signer) servePut(w http.ResponseWriter, r *http.Request, disk Storage, key, ct string, max int64) {
+func (s *Signer) servePut(w http.ResponseWriter, r *http.Request, disk Storage, key, ct string, max, size int64) {
 	if got := r.Header.Get("Content-Type"); ct != "" && got != ct {
 		http.Error(w, fmt.Sprintf("unsupported media type: this URL takes Content-Type %q, not %q", ct, got), http.StatusUnsupportedMediaType)
 		return
+	}
+	if size > 0 && r.ContentLength != size {
+		http.Error(w, fmt.Sprintf("this URL takes a body of exactly %d bytes (Content-Length)", size), http.StatusBadRequest)
+		return
+	}
+	if size > 0 {
+		max = size // the body is read no further than its declared size
 	}
 	if max > 0 && r.ContentLength > max {
 		http.Error(w, fmt.Sprintf("request entity too large: at most %d bytes", max), http.StatusRequestEntityTooLarge)

@@ -75,8 +75,12 @@ type Range struct {
 type PutConditions struct {
 	// ContentType, when set, is the Content-Type the upload must carry.
 	ContentType string
-	// MaxSize, when positive, is the largest body accepted.
+	// MaxSize, when positive, is the largest body accepted. S3 cannot
+	// bound a presigned PUT's size: there give Size too.
 	MaxSize int64
+	// Size, when positive, is the body's exact size (the client said it
+	// before asking for the URL); an upload of another size is refused.
+	Size int64
 }
 
 // PresignedPut is what a client needs to upload: PUT the body to URL with

@@ -16,7 +16,7 @@ import (
 
 func TestMemory(t *testing.T) {
 	t.Parallel()
-	storagetest.Run(t, func(t *testing.T, opts storage.DiskOptions) storage.Storage { return storage.NewMemory(opts) })
+	storagetest.Run(t, func(t *testing.T, opts storage.DiskOptions) storage.Storage { return storage.NewMemory(opts) }, storagetest.Options{})
 }
 
 func newLocal(t *testing.T, dir string, opts storage.DiskOptions) *storage.Local {
@@ -31,7 +31,7 @@ func newLocal(t *testing.T, dir string, opts storage.DiskOptions) *storage.Local
 
 func TestLocal(t *testing.T) {
 	t.Parallel()
-	storagetest.Run(t, func(t *testing.T, opts storage.DiskOptions) storage.Storage { return newLocal(t, t.TempDir(), opts) })
+	storagetest.Run(t, func(t *testing.T, opts storage.DiskOptions) storage.Storage { return newLocal(t, t.TempDir(), opts) }, storagetest.Options{})
 }
 
 // TestLocalConfinement: nothing outside the disk's directory is reached,
@@ -175,7 +175,11 @@ func TestDisksFromEnv(t *testing.T) {
 		{"QUARRY_STORAGE_X_URL=./var/media", "has no scheme"},
 		{"QUARRY_STORAGE_X_URL=file:", "names no directory"},
 		{"QUARRY_STORAGE_X_URL=file://otherhost/x", "not of otherhost"},
-		{"QUARRY_STORAGE_X_URL=s3://key:topsecret@bucket/prefix", "S3-compatible disks are not built yet"},
+		{"QUARRY_STORAGE_X_URL=s3://key:topsecret@bucket/prefix", "holds credentials: give them in QUARRY_STORAGE_<NAME>_ACCESS_KEY_ID"},
+		{"QUARRY_STORAGE_X_URL=s3://bucket/prefix", "needs an access key id"},
+		{"QUARRY_STORAGE_X_URL=s3://bucket?endpoint=h&secure=yes", `unknown parameter "secure"`},
+		{"QUARRY_STORAGE_X_URL=s3://bucket?endpoint=h&insecure=maybe", `insecure="maybe" (want true or false)`},
+		{"QUARRY_STORAGE_X_URL=s3:///prefix", "needs a bucket"},
 		{"QUARRY_STORAGE_X_URL=%zz", "QUARRY_STORAGE_X_URL"},
 	} {
 		_, err := storage.DisksFromEnv([]string{tc.env}, keys)
