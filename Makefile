@@ -9,7 +9,7 @@ export QUARRY_TEST_POSTGRES_URL QUARRY_TEST_MYSQL_URL QUARRY_TEST_REDIS_URL
 
 QUARRY := go run ./cmd/quarry
 
-.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-stack bench-admin bench-django bench-jobs bench-tenancy bench-tenancy-postgres fuzz
+.PHONY: all gen migrations check-migrations makemigrations test test-sqlite demo lint bench bench-stack bench-admin bench-django bench-jobs bench-tenancy bench-tenancy-postgres bench-storage fuzz
 
 all: gen lint test
 
@@ -65,6 +65,12 @@ bench:
 	QUARRY_TEST_REQUIRE_ALL=1 go test -run '^$$' -bench 'MakeMigrations' -benchtime 3x -count=1 ./tests/
 	@$(MAKE) --no-print-directory bench-stack
 	@$(MAKE) --no-print-directory bench-tenancy
+	@$(MAKE) --no-print-directory bench-storage
+
+## bench-storage: 1 MiB and 100 MiB files uploaded and downloaded through an HTTP server into the local disk and an
+## S3 bucket (versitygw), beside io.Copy to a file, with each case's peak memory (go run ./bench/storage -h)
+bench-storage:
+	go run ./bench/storage
 
 ## bench-tenancy: 1,000 SQLite tenants (under a minute): migrate --all with nothing pending and with one pending
 ## migration, each beside a sequential MigrateTenant loop; a request to one of the tenants (resolve, route, one
