@@ -178,9 +178,8 @@ func (a *App) routes() http.Handler {
 // request served under a base path (see [WithBasePath]), which the
 // ServeMux, seeing the stripped path, would send outside it. They are
 // told apart from a handler's own redirect (left as the handler wrote it:
-// base-path-aware handlers prefix theirs) by their target: for a subtree's
-// slash, the ServeMux sets the request's Pattern to the target path; for
-// an uncleaned path, the target is the request's path cleaned.
+// base-path-aware handlers prefix theirs) by their target: the request's
+// path with a slash added (a subtree's), or cleaned (an uncleaned path).
 type baseRedirect struct {
 	http.ResponseWriter
 	r    *http.Request // the request the ServeMux matched, in place
@@ -192,7 +191,8 @@ func (b *baseRedirect) WriteHeader(code int) {
 		h := b.ResponseWriter.Header()
 		loc := h.Get("Location")
 		path, _, _ := strings.Cut(loc, "?")
-		if strings.HasPrefix(path, "/") && (path == b.r.Pattern || path != b.r.URL.EscapedPath() && path == cleanPath(b.r.URL.EscapedPath())) {
+		req := b.r.URL.EscapedPath()
+		if strings.HasPrefix(path, "/") && (path == req+"/" || path == cleanPath(req)+"/" || path != req && path == cleanPath(req)) {
 			h.Set("Location", b.base+loc)
 		}
 	}

@@ -111,6 +111,11 @@ func TestRoutesUnderBasePath(t *testing.T) {
 	app.Router().Handle("/admin/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/elsewhere/", http.StatusMovedPermanently) // the handler's own: kept
 	}))
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	app.Router().Handle("GET /files/", ok)
+	app.Router().Handle("/u/{name}/", ok)
+	app.Router().Handle("GET /x/{$}", ok)
+	app.Router().Handle("/café/", ok)
 	h := app.Handler()
 	for _, tc := range []struct{ path, location string }{
 		{"/t/acme/admin", "/t/acme/admin/"},
@@ -118,6 +123,10 @@ func TestRoutesUnderBasePath(t *testing.T) {
 		{"/t/acme/admin/../admin/x", "/t/acme/admin/x"},
 		{"/admin", "/admin/"}, // no base path
 		{"/t/acme/admin/x", "/elsewhere/"},
+		{"/t/acme/files", "/t/acme/files/"},         // a pattern with a method
+		{"/t/acme/u/bob", "/t/acme/u/bob/"},         // a wildcard
+		{"/t/acme/x", "/t/acme/x/"},                 // {$}
+		{"/t/acme/caf%C3%A9", "/t/acme/caf%C3%A9/"}, // an escaped path
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))

@@ -61,7 +61,7 @@ func forTenant(ctx context.Context, pools *Pools, t *Tenant, fn func(context.Con
 // tenant (ForEachTenant) with store (session.NewStore over the main
 // database: its DeleteExpired works on the context's database) and
 // returns how many it deleted in all (a ModeRLS tenant's are in its
-// schema). The main database's sessions are not touched: store.StartCleanup, or
+// schema; one made before RLS tenants had one is skipped). The main database's sessions are not touched: store.StartCleanup, or
 // store.DeleteExpired without a tenant, does those. Run it every few
 // minutes:
 //
@@ -75,6 +75,9 @@ func forTenant(ctx context.Context, pools *Pools, t *Tenant, fn func(context.Con
 func DeleteExpiredSessions(ctx context.Context, reg Lister, pools *Pools, store *session.Store) (int64, error) {
 	var total int64
 	err := ForEachTenant(ctx, reg, pools, func(ctx context.Context, t *Tenant, _ *framework.Database) error {
+		if t.Mode == ModeRLS && t.Schema == "" {
+			return nil // an RLS tenant from before RLS tenants had framework tables
+		}
 		n, err := store.DeleteExpired(ctx)
 		total += n
 		return err

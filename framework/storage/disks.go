@@ -37,19 +37,24 @@ const SignedPath = "/_storage/"
 func OpenDisk(rawURL string, opts DiskOptions) (Storage, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("storage: disk URL %q: %w", rawURL, err)
+		// url.Error repeats the URL: say only what is wrong, without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("storage: disk URL %q: %w", redactRaw(rawURL), err)
 	}
 	switch u.Scheme {
 	case "file":
 		dir := u.Opaque
 		if dir == "" {
 			if u.Host != "" && u.Host != "localhost" {
-				return nil, fmt.Errorf("storage: disk URL %q: a file URL names a directory of this machine, not of %s", rawURL, u.Host)
+				return nil, fmt.Errorf("storage: disk URL %q: a file URL names a directory of this machine, not of %s", redact(u), u.Host)
 			}
 			dir = u.Path
 		}
 		if dir == "" {
-			return nil, fmt.Errorf("storage: disk URL %q names no directory (file:./var/media, file:/srv/media)", rawURL)
+			return nil, fmt.Errorf("storage: disk URL %q names no directory (file:./var/media, file:/srv/media)", redact(u))
 		}
 		return NewLocal(dir, opts)
 	case "mem", "memory":
@@ -57,7 +62,7 @@ func OpenDisk(rawURL string, opts DiskOptions) (Storage, error) {
 	case "s3":
 		return openS3(u, opts)
 	case "":
-		return nil, fmt.Errorf("storage: disk URL %q has no scheme (file:./var/media, mem:)", rawURL)
+		return nil, fmt.Errorf("storage: disk URL %q has no scheme (file:./var/media, mem:)", redact(u))
 	}
 	return nil, fmt.Errorf("storage: disk URL %q: unknown scheme %q (want file:, mem: or s3:)", redact(u), u.Scheme)
 }
@@ -104,6 +109,20 @@ func openS3(u *url.URL, opts DiskOptions) (Storage, error) {
 		return nil, fmt.Errorf("disk URL %q: %w", redact(u), err)
 	}
 	return s, nil
+}
+
+// redactRaw drops the password of a URL that does not parse.
+func redactRaw(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	auth, tail, ok := strings.Cut(rest, "@")
+	if !ok || strings.ContainsAny(auth, "/?#") {
+		return raw
+	}
+	user, _, _ := strings.Cut(auth, ":")
+	return scheme + "://" + user + ":xxxxx@" + tail
 }
 
 func redact(u *url.URL) string {
@@ -198,8 +217,24 @@ func (d *Disks) Names() []string {
 	return names
 }
 
-// Handler serves the presigned URLs of every disk under SignedPath:
-// mount it with app.Router().Handle(storage.SignedPath, disks.Handler()).
+// Middleware serves the presigned URLs under SignedPath (see Handler) and
+// passes every other request on. Give it to app.WrapRouter, so that it
+// runs before the app's route middleware (app.Use): a presigned URL is
+// its own authority, and the auth layer's CSRF check would refuse every
+// presigned PUT, which no browser form sends.
+func (d *Disks) Middleware(next http.Handler) http.Handler {
+	h := d.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, SignedPath) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Handler serves the presigned URLs of every disk under SignedPath (404
+// for an unknown disk); Middleware mounts it.
 func (d *Disks) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for name, s := range d.disks {

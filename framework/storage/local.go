@@ -16,6 +16,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -100,18 +101,29 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, opts PutOption
 }
 
 // Get implements Storage.
-func (l *Local) Get(ctx context.Context, key string, rng *Range) (io.ReadCloser, Object, error) {
-	obj, err := l.Stat(ctx, key)
-	if err != nil {
+func (l *Local) Get(_ context.Context, key string, rng *Range) (io.ReadCloser, Object, error) {
+	if err := ValidateKey(key); err != nil {
 		return nil, Object{}, err
 	}
-	off, n, err := checkRange(rng, obj.Size)
-	if err != nil {
-		return nil, Object{}, err
-	}
+	// Open first, then describe the open file: a Put renaming another
+	// file over the key meanwhile cannot mix its size with these bytes.
 	f, err := l.root.Open(key)
 	if err != nil {
 		return nil, Object{}, l.notFound(key, err)
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			return nil, Object{}, fmt.Errorf("%w: %s (a directory)", ErrNotFound, key)
+		}
+		return nil, Object{}, fmt.Errorf("storage: get %s: %w", key, err)
+	}
+	obj := l.object(key, fi)
+	off, n, err := checkRange(rng, obj.Size)
+	if err != nil {
+		f.Close()
+		return nil, Object{}, err
 	}
 	if off > 0 {
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
@@ -196,7 +208,9 @@ func (l *Local) List(ctx context.Context, prefix string) iter.Seq2[Object, error
 		var objs []Object
 		err := fs.WalkDir(l.root.FS(), start, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && p == start {
+				// A prefix that does not exist, or runs through a file
+				// ("f.txt/a/"), holds no keys.
+				if p == start && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
 					return fs.SkipAll
 				}
 				return err

@@ -167,30 +167,52 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Get implements Storage.
+// Get implements Storage. The whole object is one GET, whose answer
+// describes the version it serves; a range first needs the size, so its
+// GET is pinned to the ETag just read and, when a Put replaced the object
+// in between, starts again (up to three times).
 func (s *S3) Get(ctx context.Context, key string, rng *Range) (io.ReadCloser, Object, error) {
-	obj, err := s.Stat(ctx, key)
-	if err != nil {
+	if err := ValidateKey(key); err != nil {
 		return nil, Object{}, err
 	}
-	off, n, err := checkRange(rng, obj.Size)
-	if err != nil {
-		return nil, Object{}, err
+	// Core's GetObject is one request, its body and its headers: the
+	// Client's Object may ask again (after Stat, say), and so could mix
+	// versions or fail halfway when a Put replaces the object.
+	core := minio.Core{Client: s.client}
+	if rng == nil {
+		body, info, _, err := core.GetObject(ctx, s.opts.Bucket, s.name(key), minio.GetObjectOptions{})
+		if err != nil {
+			return nil, Object{}, s.s3Err("get", key, err)
+		}
+		return body, s.object(key, info), nil
 	}
-	if n == 0 {
-		return io.NopCloser(strings.NewReader("")), obj, nil
-	}
-	gopts := minio.GetObjectOptions{}
-	if rng != nil {
+	for attempt := 1; ; attempt++ {
+		obj, err := s.Stat(ctx, key)
+		if err != nil {
+			return nil, Object{}, err
+		}
+		off, n, err := checkRange(rng, obj.Size)
+		if err != nil {
+			return nil, Object{}, err
+		}
+		if n == 0 {
+			return io.NopCloser(strings.NewReader("")), obj, nil
+		}
+		gopts := minio.GetObjectOptions{}
+		if err := gopts.SetMatchETag(strings.Trim(obj.ETag, `"`)); err != nil {
+			return nil, Object{}, err
+		}
 		if err := gopts.SetRange(off, off+n-1); err != nil {
 			return nil, Object{}, err
 		}
+		body, _, _, err := core.GetObject(ctx, s.opts.Bucket, s.name(key), gopts)
+		if err == nil {
+			return body, obj, nil
+		}
+		if minio.ToErrorResponse(err).Code != "PreconditionFailed" || attempt == 3 {
+			return nil, Object{}, s.s3Err("get", key, err)
+		}
 	}
-	o, err := s.client.GetObject(ctx, s.opts.Bucket, s.name(key), gopts)
-	if err != nil {
-		return nil, Object{}, s.s3Err("get", key, err)
-	}
-	return o, obj, nil
 }
 
 // Stat implements Storage.
@@ -236,9 +258,9 @@ func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Object, error] {
 			yield(Object{}, err)
 			return
 		}
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel() // stops the listing when the caller stops early
-		for info := range s.client.ListObjects(ctx, s.opts.Bucket, minio.ListObjectsOptions{Prefix: s.name(prefix), Recursive: true}) {
+		// The iterator form stops the listing, goroutine included, when
+		// the caller stops early.
+		for info := range s.client.ListObjectsIter(ctx, s.opts.Bucket, minio.ListObjectsOptions{Prefix: s.name(prefix), Recursive: true}) {
 			if info.Err != nil {
 				yield(Object{}, fmt.Errorf("storage: list %q: %w", prefix, info.Err))
 				return

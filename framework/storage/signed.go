@@ -43,8 +43,11 @@ func (s *Signer) now() time.Time {
 }
 
 // payload is what a presigned URL's signature covers.
-func payload(method, key string, exp int64, ct string, max, size int64) []byte {
-	return []byte(method + "\n" + key + "\n" + strconv.FormatInt(exp, 10) + "\n" + ct + "\n" + strconv.FormatInt(max, 10) + "\n" + strconv.FormatInt(size, 10))
+// It names the disk too (the Signer's BaseURL), so that a URL signed for
+// one disk is refused by another's Handler, though the app's keys sign
+// both.
+func (s *Signer) payload(method, key string, exp int64, ct string, max, size int64) []byte {
+	return []byte(strings.TrimSuffix(s.BaseURL, "/") + "\n" + method + "\n" + key + "\n" + strconv.FormatInt(exp, 10) + "\n" + ct + "\n" + strconv.FormatInt(max, 10) + "\n" + strconv.FormatInt(size, 10))
 }
 
 func (s *Signer) check(key string, ttl time.Duration) error {
@@ -55,6 +58,7 @@ func (s *Signer) check(key string, ttl time.Duration) error {
 }
 
 func (s *Signer) url(method, key string, ttl time.Duration, ct string, max, size int64) (string, time.Time) {
+	max, size = pos(max), pos(size)
 	exp := s.now().Add(ttl).Truncate(time.Second)
 	q := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}}
 	if ct != "" {
@@ -66,7 +70,7 @@ func (s *Signer) url(method, key string, ttl time.Duration, ct string, max, size
 	if size > 0 {
 		q.Set("size", strconv.FormatInt(size, 10))
 	}
-	sig := s.Keys.Sign(signPurpose, payload(method, key, exp.Unix(), ct, max, size))
+	sig := s.Keys.Sign(signPurpose, s.payload(method, key, exp.Unix(), ct, max, size))
 	q.Set("sig", fmt.Sprintf("%x", sig))
 	return strings.TrimSuffix(s.BaseURL, "/") + "/" + escapeKey(key) + "?" + q.Encode(), exp
 }
@@ -96,6 +100,9 @@ func (s *Signer) presignPut(key string, ttl time.Duration, c PutConditions) (Pre
 	}
 	return p, nil
 }
+
+// pos is n, or 0 when n is not positive (no condition).
+func pos(n int64) int64 { return max(n, 0) }
 
 // escapeKey escapes each segment of key for a URL path.
 func escapeKey(key string) string {
@@ -153,7 +160,7 @@ func (s *Signer) Handler(disk Storage) http.Handler {
 		var sig []byte
 		_, err3 := fmt.Sscanf(q.Get("sig"), "%x", &sig)
 		ct := q.Get("ct")
-		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !s.Keys.Verify(signPurpose, payload(method, key, exp, ct, max, size), sig) {
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !s.Keys.Verify(signPurpose, s.payload(method, key, exp, ct, max, size), sig) {
 			http.Error(w, "forbidden: the URL's signature is missing or does not match (a URL signed for another key, method or condition)", http.StatusForbidden)
 			return
 		}
@@ -230,7 +237,12 @@ func serveGet(w http.ResponseWriter, r *http.Request, disk Storage, key string) 
 	h.Set("Content-Type", obj.ContentType)
 	h.Set("ETag", obj.ETag)
 	h.Set("Accept-Ranges", "bytes")
+	// Files come from users: never run as a page of the app's origin.
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	if !inlineSafe(obj.ContentType) {
+		h.Set("Content-Disposition", "attachment")
+	}
 	n := obj.Size
 	if rng != nil {
 		off, m, _ := checkRange(rng, obj.Size)
@@ -242,6 +254,21 @@ func serveGet(w http.ResponseWriter, r *http.Request, disk Storage, key string) 
 	if r.Method != http.MethodHead {
 		_, _ = io.Copy(w, body)
 	}
+}
+
+// inlineSafe reports whether a browser may show a stored file of media
+// type ct in place: images other than SVG (which holds script), audio,
+// video, PDF and plain text. Anything else is served as an attachment.
+func inlineSafe(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	switch {
+	case mt == "image/svg+xml":
+		return false
+	case strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"):
+		return true
+	}
+	return mt == "application/pdf" || mt == "text/plain"
 }
 
 // parseRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range
@@ -261,6 +288,9 @@ func parseRange(h string, size int64) (*Range, error) {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || n <= 0 {
 			return nil, bad
+		}
+		if size == 0 {
+			return nil, nil // nothing to cut: the whole (empty) object
 		}
 		n = min(n, size)
 		return &Range{Offset: size - n, Length: n}, nil

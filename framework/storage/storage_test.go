@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/signing"
 	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/framework/storage/storagetest"
@@ -181,10 +186,139 @@ func TestDisksFromEnv(t *testing.T) {
 		{"QUARRY_STORAGE_X_URL=s3://bucket?endpoint=h&insecure=maybe", `insecure="maybe" (want true or false)`},
 		{"QUARRY_STORAGE_X_URL=s3:///prefix", "needs a bucket"},
 		{"QUARRY_STORAGE_X_URL=%zz", "QUARRY_STORAGE_X_URL"},
+		{"QUARRY_STORAGE_X_URL=s3://AKIA:topsecret%zz@bucket", "AKIA:xxxxx@bucket"},
 	} {
 		_, err := storage.DisksFromEnv([]string{tc.env}, keys)
 		if err == nil || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "topsecret") {
 			t.Errorf("%s: %v, want an error saying %q (and no password)", tc.env, err, tc.msg)
+		}
+	}
+}
+
+// TestSignedHandler: a URL signed for one disk is refused by another's
+// handler; stored files are served so that none runs as a page of the
+// app; a suffix range of an empty object; conditions given as negative
+// numbers mean none.
+func TestSignedHandler(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := storage.DisksFromEnv([]string{"QUARRY_STORAGE_DEFAULT_URL=mem:", "QUARRY_STORAGE_OTHER_URL=mem:"}, signing.Random())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	def, _ := d.Disk("default")
+	other, _ := d.Disk("other")
+	do := func(method, u, ct, body string, hdr ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+u, strings.NewReader(body))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	p, err := def.PresignPut(ctx, "x.txt", time.Minute, storage.PutConditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(p.URL, storage.SignedPath+"default/", storage.SignedPath+"other/", 1)
+	if resp := do("PUT", moved, "", "planted"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a URL of the default disk used on another: %d", resp.StatusCode)
+	}
+	if ok, _ := storage.Exists(ctx, other, "x.txt"); ok {
+		t.Error("the other disk took the upload")
+	}
+
+	for _, tc := range []struct {
+		key, ct    string
+		attachment bool
+	}{{"page.html", "text/html", true}, {"pic.svg", "image/svg+xml", true}, {"pic.png", "image/png", false}, {"notes.txt", "text/plain; charset=utf-8", false}} {
+		if _, err := def.Put(ctx, tc.key, strings.NewReader("<script>alert(1)</script>"), storage.PutOptions{ContentType: tc.ct}); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := def.PresignGet(ctx, tc.key, time.Minute)
+		resp := do("GET", g, "", "")
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: CSP %q", tc.key, csp)
+		}
+		if got := resp.Header.Get("Content-Disposition") == "attachment"; got != tc.attachment {
+			t.Errorf("%s (%s): attachment %v, want %v", tc.key, tc.ct, got, tc.attachment)
+		}
+	}
+
+	if _, err := def.Put(ctx, "empty", strings.NewReader(""), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := def.PresignGet(ctx, "empty", time.Minute)
+	if resp := do("GET", g, "", "", "Range", "bytes=-5"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Range") != "" {
+		t.Errorf("a suffix range of an empty object: %d %q", resp.StatusCode, resp.Header.Get("Content-Range"))
+	}
+
+	n, err := def.PresignPut(ctx, "neg.bin", time.Minute, storage.PutConditions{MaxSize: -1, Size: -5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := do("PUT", n.URL, "", "abc"); resp.StatusCode != http.StatusOK {
+		t.Errorf("negative conditions (none): %d", resp.StatusCode)
+	}
+}
+
+// TestDisksMiddlewareBeforeAuth: mounted with WrapRouter, the presigned
+// URLs are served before the app's route middleware (an auth layer that
+// refuses PUTs without a CSRF token), which still guards the app's routes.
+func TestDisksMiddlewareBeforeAuth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	app, err := framework.New(ctx, framework.Config{DatabaseURL: "sqlite::memory:", Env: framework.EnvTest}, framework.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	d, err := storage.DisksFromEnv([]string{"QUARRY_STORAGE_DEFAULT_URL=mem:"}, app.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	app.Use(func(next http.Handler) http.Handler { // a CSRF check in spirit
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && r.Header.Get("X-CSRF-Token") == "" {
+				http.Error(w, "forbidden", http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	app.WrapRouter(d.Middleware)
+	app.Router().HandleFunc("PUT /notes", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	p, err := d.Default().PresignPut(ctx, "up.txt", time.Minute, storage.PutConditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want int
+	}{{p.URL, http.StatusOK}, {"/notes", http.StatusForbidden}} {
+		req, _ := http.NewRequest("PUT", srv.URL+tc.path, strings.NewReader("x"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("PUT %s: %d, want %d", tc.path, resp.StatusCode, tc.want)
 		}
 	}
 }

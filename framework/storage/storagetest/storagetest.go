@@ -209,7 +209,9 @@ func Run(t *testing.T, open Open, o Options) {
 	t.Run("readers see the old object or the new one", func(t *testing.T) {
 		t.Parallel()
 		s := plain(t)
-		old, next := strings.Repeat("a", 256<<10), strings.Repeat("b", 256<<10)
+		// Of different sizes: a reader must not get one's size and the
+		// other's bytes.
+		old, next := strings.Repeat("a", 256<<10), strings.Repeat("b", 100<<10)
 		put(t, s, "big", old)
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
@@ -281,6 +283,8 @@ func Run(t *testing.T, open Open, o Options) {
 			{"a/y/", []string{"a/y/z"}},
 			{"c", nil},
 			{"c/d/", nil},
+			{"a/x/y", nil}, // through a file
+			{"a/x/", nil},
 		} {
 			if got := list(tc.prefix); !slices.Equal(got, tc.want) {
 				t.Errorf("List(%q) = %v, want %v", tc.prefix, got, tc.want)
