@@ -14,13 +14,11 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"go/build"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -34,10 +32,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/quarry-go/quarry/framework/storage"
+	"github.com/quarry-go/quarry/framework/storage/storagetest"
 )
 
 func main() {
@@ -183,7 +179,7 @@ func runCase(c string) error {
 		disk = l
 	case "s3":
 		disk, err = storage.NewS3(storage.S3Options{Endpoint: os.Getenv("BENCH_S3_ENDPOINT"), Insecure: true, PathStyle: true,
-			Bucket: "bench", AccessKeyID: "bench", SecretAccessKey: os.Getenv("BENCH_S3_SECRET"), PartSize: 8 << 20})
+			Bucket: "bench", AccessKeyID: os.Getenv("BENCH_S3_ACCESS"), SecretAccessKey: os.Getenv("BENCH_S3_SECRET"), PartSize: 8 << 20})
 		if err != nil {
 			return err
 		}
@@ -247,53 +243,15 @@ func runCase(c string) error {
 	return nil
 }
 
-// startS3 starts versitygw on a free port over a temporary directory,
-// makes the bench bucket and passes its address to the cases.
+// startS3 starts versitygw (storagetest.StartS3Server) with the bench
+// bucket and passes its address and credentials to the cases.
 func startS3() (func(), error) {
-	bin, err := exec.LookPath("versitygw")
+	srv, err := storagetest.StartS3Server("bench")
 	if err != nil {
-		bin = filepath.Join(build.Default.GOPATH, "bin", "versitygw")
-		if _, err := os.Stat(bin); err != nil {
-			return nil, errors.New("bench/storage needs versitygw for the s3 target: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 (or -targets copy,local)")
-		}
+		return nil, fmt.Errorf("the s3 target (or -targets copy,local): %w", err)
 	}
-	dir, err := os.MkdirTemp("", "quarry-bench-s3-")
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range []string{"root", "meta"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
-			return nil, err
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	secret := strconv.FormatUint(rand.Uint64(), 16)
-	cmd := exec.Command(bin, "--access", "bench", "--secret", secret, "--port", addr, "--quiet",
-		"posix", "--sidecar", filepath.Join(dir, "meta"), filepath.Join(dir, "root"))
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); os.RemoveAll(dir) }
-	c, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4("bench", secret, ""), BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for c.MakeBucket(ctx, "bench", minio.MakeBucketOptions{}) != nil {
-		if ctx.Err() != nil {
-			stop()
-			return nil, fmt.Errorf("versitygw at %s did not start within 30 s", addr)
-		}
-		time.Sleep(50 * time.Millisecond) // polling until it listens
-	}
-	os.Setenv("BENCH_S3_ENDPOINT", addr)
-	os.Setenv("BENCH_S3_SECRET", secret)
-	return stop, nil
+	os.Setenv("BENCH_S3_ENDPOINT", srv.Endpoint)
+	os.Setenv("BENCH_S3_ACCESS", srv.AccessKeyID)
+	os.Setenv("BENCH_S3_SECRET", srv.SecretAccessKey)
+	return srv.Stop, nil
 }

@@ -135,36 +135,11 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, opts PutOptions) 
 		// them (a best effort; the server's lifecycle rules are the net).
 		_ = s.client.RemoveIncompleteUpload(context.WithoutCancel(ctx), s.opts.Bucket, s.name(key))
 		if body.over {
-			return Object{}, fmt.Errorf("storage: put %s: %w: more than %d bytes", key, ErrTooLarge, opts.MaxSize)
+			return Object{}, fmt.Errorf("storage: put %s: %w", key, body.tooLarge())
 		}
 		return Object{}, fmt.Errorf("storage: put %s: %w", key, err)
 	}
 	return s.Stat(ctx, key)
-}
-
-// limitReader fails once more than max bytes (max > 0) have been read.
-type limitReader struct {
-	r    io.Reader
-	max  int64
-	n    int64
-	over bool
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.max > 0 {
-		// Ask the source for no more than one byte past the limit, however
-		// large the part buffer being filled.
-		if rem := l.max + 1 - l.n; int64(len(p)) > rem {
-			p = p[:max(rem, 0)]
-		}
-	}
-	n, err := l.r.Read(p)
-	l.n += int64(n)
-	if l.max > 0 && l.n > l.max {
-		l.over = true
-		return 0, ErrTooLarge
-	}
-	return n, err
 }
 
 // Get implements Storage. The whole object is one GET, whose answer

@@ -193,17 +193,36 @@ func truncate(s string) string {
 // limitedCopy copies r into w, failing with ErrTooLarge once more than
 // max bytes arrive (max <= 0: no limit), and returns the bytes copied.
 func limitedCopy(w io.Writer, r io.Reader, max int64) (int64, error) {
-	if max <= 0 {
-		return io.Copy(w, r)
+	return io.Copy(w, &limitReader{r: r, max: max})
+}
+
+// limitReader fails once more than max bytes (max > 0) have been read.
+type limitReader struct {
+	r    io.Reader
+	max  int64
+	n    int64
+	over bool
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.max > 0 {
+		// Ask the source for no more than one byte past the limit, however
+		// large the part buffer being filled.
+		if rem := l.max + 1 - l.n; int64(len(p)) > rem {
+			p = p[:max(rem, 0)]
+		}
 	}
-	n, err := io.Copy(w, io.LimitReader(r, max+1))
-	if err != nil {
-		return n, err
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.max > 0 && l.n > l.max {
+		l.over = true
+		return 0, l.tooLarge()
 	}
-	if n > max {
-		return n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
-	}
-	return n, nil
+	return n, err
+}
+
+func (l *limitReader) tooLarge() error {
+	return fmt.Errorf("%w: more than %d bytes", ErrTooLarge, l.max)
 }
 
 // checkRange checks rng against an object of size and returns the
