@@ -49,6 +49,7 @@ type App struct {
 	middleware      []func(http.Handler) http.Handler // WrapRouter's
 	use             []func(http.Handler) http.Handler // Use's
 	draining        atomic.Bool
+	closers         []func() error // OnClose's, run last first
 }
 
 // New validates cfg, opens the database and builds the router with the
@@ -212,6 +213,19 @@ func cleanPath(p string) string {
 // Unwrap lets http.ResponseController reach Flush and friends.
 func (b *baseRedirect) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 
+// MuxHandler serves mux, answering a request that none of its patterns
+// matches as the App's router does: a problem details 404, or 405 with
+// the Allow header. For sub-routers (a feature's API) mounted on the App.
+func MuxHandler(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := mux.Handler(r); pattern == "" {
+			noRoute(w, r, h)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // noRoute answers a request no pattern matched: the ServeMux's own answer
 // h (404, or 405 with the Allow header) is played into a recorder for its
 // status and Allow header, and answered as problem details.
@@ -242,8 +256,21 @@ func (h *headerRecorder) WriteHeader(code int) {
 	}
 }
 
-// Close closes the database pool.
-func (a *App) Close() error { return a.db.DB.Close() }
+// OnClose registers fn to run when the app is closed, before the
+// database pool is (the last registered runs first): for what features
+// open beside the app, such as its disks.
+func (a *App) OnClose(fn func() error) { a.closers = append(a.closers, fn) }
+
+// Close runs the OnClose functions, then closes the database pool, and
+// returns their errors joined.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(append(errs, a.db.DB.Close())...)
+}
 
 // Run serves on the configured address until SIGINT or SIGTERM (or ctx
 // ends), then shuts down gracefully. A second signal during the shutdown

@@ -28,6 +28,7 @@ type Querier interface {
 	AuthUsersQueries
 	JobsQueries
 	LoginFailuresQueries
+	MediaQueries
 	SessionsQueries
 }
 
@@ -174,6 +175,57 @@ type LoginFailuresQueries interface {
 	// LoginFailureResetWindow starts a new window for a key whose window began
 	// before cutoff; of concurrent callers, one resets and the others match nothing.
 	LoginFailureResetWindow(ctx context.Context, arg LoginFailureResetWindowParams) error
+}
+
+// MediaQueries are the queries of media.sql.
+//
+// Media (framework/media): the files, their collections (nested folders)
+// and tags. The lists read a fixed batch (MySQL's parser takes no named
+// parameter in LIMIT); the media package pages through them.
+type MediaQueries interface {
+	MediaCollectionCreate(ctx context.Context, arg MediaCollectionCreateParams) (int64, error)
+	// MediaCollectionDelete deletes a collection and the ones under it; their
+	// media stay, in no collection.
+	MediaCollectionDelete(ctx context.Context, id int64) (int64, error)
+	MediaCollectionGet(ctx context.Context, id int64) (QuarryMediaCollection, error)
+	MediaCollectionList(ctx context.Context) ([]QuarryMediaCollection, error)
+	MediaCollectionUpdate(ctx context.Context, arg MediaCollectionUpdateParams) (int64, error)
+	MediaCreate(ctx context.Context, arg MediaCreateParams) (int64, error)
+	MediaDelete(ctx context.Context, id int64) (int64, error)
+	MediaGet(ctx context.Context, id int64) (QuarryMedia, error)
+	// MediaList pages through the rows of one status, newest first (keyset:
+	// ids below before_id), at most 101 at a time. A zero collection_id or
+	// tag_id filters nothing; type_pattern is a LIKE pattern without
+	// wildcards but a trailing % ("image/%"); search is lower case text the
+	// file name holds ("" for any).
+	MediaList(ctx context.Context, arg MediaListParams) ([]QuarryMedia, error)
+	// MediaListKeys pages through the object keys a disk's rows name (every
+	// status), by id, 1,000 at a time, for the orphan scan.
+	MediaListKeys(ctx context.Context, arg MediaListKeysParams) ([]MediaListKeysRow, error)
+	// MediaListStale lists what the purge removes: pending rows last touched
+	// before pending_before, deleted rows deleted before deleted_before, 500 at a time.
+	MediaListStale(ctx context.Context, arg MediaListStaleParams) ([]QuarryMedia, error)
+	// MediaMarkDeleted soft-deletes a ready row; the purge removes it and its
+	// objects after the retention.
+	MediaMarkDeleted(ctx context.Context, arg MediaMarkDeletedParams) (int64, error)
+	// MediaMarkReady records what the checked bytes are; only a pending row
+	// becomes ready.
+	MediaMarkReady(ctx context.Context, arg MediaMarkReadyParams) (int64, error)
+	// MediaRestore undoes MediaMarkDeleted before the purge.
+	MediaRestore(ctx context.Context, arg MediaRestoreParams) (int64, error)
+	MediaTagDelete(ctx context.Context, id int64) (int64, error)
+	// MediaTagEnsure is idempotent: ensuring a tag twice is a no-op.
+	MediaTagEnsure(ctx context.Context, name string) error
+	MediaTagGetByName(ctx context.Context, name string) (QuarryMediaTag, error)
+	// MediaTagLinkAdd is idempotent.
+	MediaTagLinkAdd(ctx context.Context, arg MediaTagLinkAddParams) error
+	MediaTagLinkRemove(ctx context.Context, arg MediaTagLinkRemoveParams) (int64, error)
+	// MediaTagLinksBetween lists the tags of the media whose ids lie in
+	// [min_id, max_id] (a page of MediaList), by media and name.
+	MediaTagLinksBetween(ctx context.Context, arg MediaTagLinksBetweenParams) ([]MediaTagLinksBetweenRow, error)
+	MediaTagList(ctx context.Context) ([]QuarryMediaTag, error)
+	// MediaUpdate renames, moves, describes or publishes a ready row.
+	MediaUpdate(ctx context.Context, arg MediaUpdateParams) (int64, error)
 }
 
 // SessionsQueries are the queries of sessions.sql.
@@ -396,6 +448,125 @@ type LoginFailureResetWindowParams struct {
 	Cutoff      time.Time
 }
 
+// MediaCollectionCreateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaCollectionCreateParams struct {
+	ParentID sql.NullInt64
+	Name     string
+	Now      time.Time
+}
+
+// MediaCollectionUpdateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaCollectionUpdateParams struct {
+	ParentID sql.NullInt64
+	Name     string
+	ID       int64
+}
+
+// MediaCreateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaCreateParams struct {
+	Disk         string
+	ObjectKey    string
+	Filename     string
+	ContentType  string
+	Size         int64
+	Checksum     string
+	Width        sql.NullInt64
+	Height       sql.NullInt64
+	AltText      string
+	IsPublic     bool
+	OwnerID      sql.NullInt64
+	CollectionID sql.NullInt64
+	Status       string
+	Now          time.Time
+}
+
+// MediaListKeysParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaListKeysParams struct {
+	Disk    string
+	AfterID int64
+}
+
+// MediaListKeysRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaListKeysRow struct {
+	ID        int64
+	ObjectKey string
+}
+
+// MediaListParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaListParams struct {
+	Status       string
+	BeforeID     int64
+	CollectionID int64
+	TagID        int64
+	TypePattern  string
+	Search       string
+}
+
+// MediaListStaleParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaListStaleParams struct {
+	PendingBefore time.Time
+	DeletedBefore sql.NullTime
+}
+
+// MediaMarkDeletedParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaMarkDeletedParams struct {
+	DeletedAt sql.NullTime
+	Now       time.Time
+	ID        int64
+}
+
+// MediaMarkReadyParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaMarkReadyParams struct {
+	ContentType string
+	Size        int64
+	Checksum    string
+	Width       sql.NullInt64
+	Height      sql.NullInt64
+	Now         time.Time
+	ID          int64
+}
+
+// MediaRestoreParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaRestoreParams struct {
+	Now time.Time
+	ID  int64
+}
+
+// MediaTagLinkAddParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaTagLinkAddParams struct {
+	MediaID int64
+	TagID   int64
+}
+
+// MediaTagLinkRemoveParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaTagLinkRemoveParams struct {
+	MediaID int64
+	TagID   int64
+}
+
+// MediaTagLinksBetweenParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaTagLinksBetweenParams struct {
+	MinID int64
+	MaxID int64
+}
+
+// MediaTagLinksBetweenRow is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaTagLinksBetweenRow struct {
+	MediaID int64
+	TagID   int64
+	Name    string
+}
+
+// MediaUpdateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaUpdateParams struct {
+	Filename     string
+	AltText      string
+	IsPublic     bool
+	CollectionID sql.NullInt64
+	Now          time.Time
+	ID           int64
+}
+
 // PermissionEnsureParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type PermissionEnsureParams struct {
 	Codename string
@@ -468,6 +639,47 @@ type QuarryLoginFailure struct {
 	Failures    int64
 	WindowStart time.Time
 	LockedUntil sql.NullTime
+}
+
+// QuarryMedia is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryMedia struct {
+	ID           int64
+	Disk         string
+	ObjectKey    string
+	Filename     string
+	ContentType  string
+	Size         int64
+	Checksum     string
+	Width        sql.NullInt64
+	Height       sql.NullInt64
+	AltText      string
+	IsPublic     bool
+	OwnerID      sql.NullInt64
+	CollectionID sql.NullInt64
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	DeletedAt    sql.NullTime
+}
+
+// QuarryMediaCollection is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryMediaCollection struct {
+	ID        int64
+	ParentID  sql.NullInt64
+	Name      string
+	CreatedAt time.Time
+}
+
+// QuarryMediaTag is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryMediaTag struct {
+	ID   int64
+	Name string
+}
+
+// QuarryMediaTagLink is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type QuarryMediaTagLink struct {
+	MediaID int64
+	TagID   int64
 }
 
 // QuarryPermission is generated from the schema and queries; every dialect's sqlc output has the same fields.

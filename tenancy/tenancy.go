@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 )
 
 // Mode says where a tenant's data lives.
@@ -104,10 +105,18 @@ type Lookup interface {
 
 type tenantKey struct{}
 
-// WithTenant returns a context carrying t.
+// WithTenant returns a context carrying t, whose stored objects go under
+// KeyPrefix(t) (framework.KeyPrefix).
 func WithTenant(ctx context.Context, t *Tenant) context.Context {
+	if t != nil {
+		ctx = framework.WithKeyPrefix(ctx, KeyPrefix(t))
+	}
 	return context.WithValue(ctx, tenantKey{}, t)
 }
+
+// KeyPrefix is the prefix of the tenant's object keys on shared disks:
+// "tenants/<slug>/".
+func KeyPrefix(t *Tenant) string { return "tenants/" + t.Slug + "/" }
 
 // From returns the tenant of the request whose context is ctx, or nil
 // outside any tenant (the apex, the operator console).

@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	quarryBin = filepath.Join(dir, "quarry")
+	// The demo's disks (site.NewMedia) default to ./var/media: keep the
+	// tests' files in the temporary directory instead.
+	os.Setenv("QUARRY_STORAGE_DEFAULT_URL", "file:"+filepath.Join(dir, "media"))
 	build := exec.Command("go", "build", "-o", quarryBin, "../cmd/quarry")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {

@@ -39,6 +39,13 @@ var queryCases = []queryCase{
 		"JobListDue", "JobRescue", "JobPromote", "JobDeleteFinished", "JobCancel", "JobRetry", "JobDelete",
 		"JobCountByState"}, testJobs},
 	{"JobQueues", []string{"JobQueueSetPaused", "JobQueueList", "JobLockAvailable"}, testJobQueues},
+	{"Media", []string{"MediaCreate", "MediaGet", "MediaMarkReady", "MediaUpdate", "MediaMarkDeleted", "MediaRestore",
+		"MediaDelete", "MediaTagLinksBetween"}, testMedia},
+	{"MediaList", []string{"MediaCreate", "MediaList", "MediaListStale", "MediaListKeys", "MediaMarkDeleted"}, testMediaList},
+	{"MediaCollections", []string{"MediaCollectionCreate", "MediaCollectionGet", "MediaCollectionList",
+		"MediaCollectionUpdate", "MediaCollectionDelete"}, testMediaCollections},
+	{"MediaTags", []string{"MediaTagEnsure", "MediaTagGetByName", "MediaTagList", "MediaTagDelete", "MediaTagLinkAdd",
+		"MediaTagLinkRemove", "MediaTagLinksBetween"}, testMediaTags},
 }
 
 // notYetCovered lists the queries.Querier methods known to lack a case (a

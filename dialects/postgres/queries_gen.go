@@ -425,6 +425,178 @@ func (a *Queries) LoginFailureResetWindow(ctx context.Context, arg queries.Login
 	return ClassifyError(a.q.LoginFailureResetWindow(ctx, toDBLoginFailureResetWindowParams(arg)))
 }
 
+// MediaCollectionCreate runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCollectionCreate(ctx context.Context, arg queries.MediaCollectionCreateParams) (int64, error) {
+	out, err := a.q.MediaCollectionCreate(ctx, toDBMediaCollectionCreateParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaCollectionDelete runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCollectionDelete(ctx context.Context, id int64) (int64, error) {
+	out, err := a.q.MediaCollectionDelete(ctx, id)
+	return out, ClassifyError(err)
+}
+
+// MediaCollectionGet runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCollectionGet(ctx context.Context, id int64) (queries.QuarryMediaCollection, error) {
+	row, err := a.q.MediaCollectionGet(ctx, id)
+	return fromDBQuarryMediaCollection(row), ClassifyError(err)
+}
+
+// MediaCollectionList runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCollectionList(ctx context.Context) ([]queries.QuarryMediaCollection, error) {
+	rows, err := a.q.MediaCollectionList(ctx)
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.QuarryMediaCollection, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryMediaCollection(r)
+	}
+	return out, nil
+}
+
+// MediaCollectionUpdate runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCollectionUpdate(ctx context.Context, arg queries.MediaCollectionUpdateParams) (int64, error) {
+	out, err := a.q.MediaCollectionUpdate(ctx, toDBMediaCollectionUpdateParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaCreate runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaCreate(ctx context.Context, arg queries.MediaCreateParams) (int64, error) {
+	out, err := a.q.MediaCreate(ctx, toDBMediaCreateParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaDelete runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaDelete(ctx context.Context, id int64) (int64, error) {
+	out, err := a.q.MediaDelete(ctx, id)
+	return out, ClassifyError(err)
+}
+
+// MediaGet runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaGet(ctx context.Context, id int64) (queries.QuarryMedia, error) {
+	row, err := a.q.MediaGet(ctx, id)
+	return fromDBQuarryMedia(row), ClassifyError(err)
+}
+
+// MediaList runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaList(ctx context.Context, arg queries.MediaListParams) ([]queries.QuarryMedia, error) {
+	rows, err := a.q.MediaList(ctx, toDBMediaListParams(arg))
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.QuarryMedia, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryMedia(r)
+	}
+	return out, nil
+}
+
+// MediaListKeys runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaListKeys(ctx context.Context, arg queries.MediaListKeysParams) ([]queries.MediaListKeysRow, error) {
+	rows, err := a.q.MediaListKeys(ctx, toDBMediaListKeysParams(arg))
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.MediaListKeysRow, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBMediaListKeysRow(r)
+	}
+	return out, nil
+}
+
+// MediaListStale runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaListStale(ctx context.Context, arg queries.MediaListStaleParams) ([]queries.QuarryMedia, error) {
+	rows, err := a.q.MediaListStale(ctx, toDBMediaListStaleParams(arg))
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.QuarryMedia, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryMedia(r)
+	}
+	return out, nil
+}
+
+// MediaMarkDeleted runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaMarkDeleted(ctx context.Context, arg queries.MediaMarkDeletedParams) (int64, error) {
+	out, err := a.q.MediaMarkDeleted(ctx, toDBMediaMarkDeletedParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaMarkReady runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaMarkReady(ctx context.Context, arg queries.MediaMarkReadyParams) (int64, error) {
+	out, err := a.q.MediaMarkReady(ctx, toDBMediaMarkReadyParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaRestore runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaRestore(ctx context.Context, arg queries.MediaRestoreParams) (int64, error) {
+	out, err := a.q.MediaRestore(ctx, toDBMediaRestoreParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaTagDelete runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagDelete(ctx context.Context, id int64) (int64, error) {
+	out, err := a.q.MediaTagDelete(ctx, id)
+	return out, ClassifyError(err)
+}
+
+// MediaTagEnsure runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagEnsure(ctx context.Context, name string) error {
+	return ClassifyError(a.q.MediaTagEnsure(ctx, name))
+}
+
+// MediaTagGetByName runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagGetByName(ctx context.Context, name string) (queries.QuarryMediaTag, error) {
+	row, err := a.q.MediaTagGetByName(ctx, name)
+	return fromDBQuarryMediaTag(row), ClassifyError(err)
+}
+
+// MediaTagLinkAdd runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagLinkAdd(ctx context.Context, arg queries.MediaTagLinkAddParams) error {
+	return ClassifyError(a.q.MediaTagLinkAdd(ctx, toDBMediaTagLinkAddParams(arg)))
+}
+
+// MediaTagLinkRemove runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagLinkRemove(ctx context.Context, arg queries.MediaTagLinkRemoveParams) (int64, error) {
+	out, err := a.q.MediaTagLinkRemove(ctx, toDBMediaTagLinkRemoveParams(arg))
+	return out, ClassifyError(err)
+}
+
+// MediaTagLinksBetween runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagLinksBetween(ctx context.Context, arg queries.MediaTagLinksBetweenParams) ([]queries.MediaTagLinksBetweenRow, error) {
+	rows, err := a.q.MediaTagLinksBetween(ctx, toDBMediaTagLinksBetweenParams(arg))
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.MediaTagLinksBetweenRow, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBMediaTagLinksBetweenRow(r)
+	}
+	return out, nil
+}
+
+// MediaTagList runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaTagList(ctx context.Context) ([]queries.QuarryMediaTag, error) {
+	rows, err := a.q.MediaTagList(ctx)
+	if err != nil {
+		return nil, ClassifyError(err)
+	}
+	out := make([]queries.QuarryMediaTag, len(rows))
+	for i, r := range rows {
+		out[i] = fromDBQuarryMediaTag(r)
+	}
+	return out, nil
+}
+
+// MediaUpdate runs the postgres query queries/postgres/media.sql.
+func (a *Queries) MediaUpdate(ctx context.Context, arg queries.MediaUpdateParams) (int64, error) {
+	out, err := a.q.MediaUpdate(ctx, toDBMediaUpdateParams(arg))
+	return out, ClassifyError(err)
+}
+
 // SessionCommit runs the postgres query queries/postgres/sessions.sql.
 func (a *Queries) SessionCommit(ctx context.Context, arg queries.SessionCommitParams) error {
 	return ClassifyError(a.q.SessionCommit(ctx, toDBSessionCommitParams(arg)))
@@ -567,6 +739,58 @@ func toDBLoginFailureResetWindowParams(v queries.LoginFailureResetWindowParams) 
 	return sqlcdb.LoginFailureResetWindowParams{WindowStart: v.WindowStart, ThrottleKey: v.ThrottleKey, Cutoff: v.Cutoff}
 }
 
+func toDBMediaCollectionCreateParams(v queries.MediaCollectionCreateParams) sqlcdb.MediaCollectionCreateParams {
+	return sqlcdb.MediaCollectionCreateParams{ParentID: v.ParentID, Name: v.Name, Now: v.Now}
+}
+
+func toDBMediaCollectionUpdateParams(v queries.MediaCollectionUpdateParams) sqlcdb.MediaCollectionUpdateParams {
+	return sqlcdb.MediaCollectionUpdateParams{ParentID: v.ParentID, Name: v.Name, ID: v.ID}
+}
+
+func toDBMediaCreateParams(v queries.MediaCreateParams) sqlcdb.MediaCreateParams {
+	return sqlcdb.MediaCreateParams{Disk: v.Disk, ObjectKey: v.ObjectKey, Filename: v.Filename, ContentType: v.ContentType, Size: v.Size, Checksum: v.Checksum, Width: v.Width, Height: v.Height, AltText: v.AltText, IsPublic: v.IsPublic, OwnerID: v.OwnerID, CollectionID: v.CollectionID, Status: v.Status, Now: v.Now}
+}
+
+func toDBMediaListKeysParams(v queries.MediaListKeysParams) sqlcdb.MediaListKeysParams {
+	return sqlcdb.MediaListKeysParams{Disk: v.Disk, AfterID: v.AfterID}
+}
+
+func toDBMediaListParams(v queries.MediaListParams) sqlcdb.MediaListParams {
+	return sqlcdb.MediaListParams{Status: v.Status, BeforeID: v.BeforeID, CollectionID: v.CollectionID, TagID: v.TagID, TypePattern: v.TypePattern, Search: v.Search}
+}
+
+func toDBMediaListStaleParams(v queries.MediaListStaleParams) sqlcdb.MediaListStaleParams {
+	return sqlcdb.MediaListStaleParams{PendingBefore: v.PendingBefore, DeletedBefore: v.DeletedBefore}
+}
+
+func toDBMediaMarkDeletedParams(v queries.MediaMarkDeletedParams) sqlcdb.MediaMarkDeletedParams {
+	return sqlcdb.MediaMarkDeletedParams{DeletedAt: v.DeletedAt, Now: v.Now, ID: v.ID}
+}
+
+func toDBMediaMarkReadyParams(v queries.MediaMarkReadyParams) sqlcdb.MediaMarkReadyParams {
+	return sqlcdb.MediaMarkReadyParams{ContentType: v.ContentType, Size: v.Size, Checksum: v.Checksum, Width: v.Width, Height: v.Height, Now: v.Now, ID: v.ID}
+}
+
+func toDBMediaRestoreParams(v queries.MediaRestoreParams) sqlcdb.MediaRestoreParams {
+	return sqlcdb.MediaRestoreParams{Now: v.Now, ID: v.ID}
+}
+
+func toDBMediaTagLinkAddParams(v queries.MediaTagLinkAddParams) sqlcdb.MediaTagLinkAddParams {
+	return sqlcdb.MediaTagLinkAddParams{MediaID: v.MediaID, TagID: v.TagID}
+}
+
+func toDBMediaTagLinkRemoveParams(v queries.MediaTagLinkRemoveParams) sqlcdb.MediaTagLinkRemoveParams {
+	return sqlcdb.MediaTagLinkRemoveParams{MediaID: v.MediaID, TagID: v.TagID}
+}
+
+func toDBMediaTagLinksBetweenParams(v queries.MediaTagLinksBetweenParams) sqlcdb.MediaTagLinksBetweenParams {
+	return sqlcdb.MediaTagLinksBetweenParams{MinID: v.MinID, MaxID: v.MaxID}
+}
+
+func toDBMediaUpdateParams(v queries.MediaUpdateParams) sqlcdb.MediaUpdateParams {
+	return sqlcdb.MediaUpdateParams{Filename: v.Filename, AltText: v.AltText, IsPublic: v.IsPublic, CollectionID: v.CollectionID, Now: v.Now, ID: v.ID}
+}
+
 func toDBPermissionEnsureParams(v queries.PermissionEnsureParams) sqlcdb.PermissionEnsureParams {
 	return sqlcdb.PermissionEnsureParams{Codename: v.Codename, Name: v.Name}
 }
@@ -627,6 +851,14 @@ func fromDBJobCountByStateRow(v sqlcdb.JobCountByStateRow) queries.JobCountBySta
 	return queries.JobCountByStateRow{Queue: v.Queue, State: v.State, Jobs: v.Jobs}
 }
 
+func fromDBMediaListKeysRow(v sqlcdb.MediaListKeysRow) queries.MediaListKeysRow {
+	return queries.MediaListKeysRow{ID: v.ID, ObjectKey: v.ObjectKey}
+}
+
+func fromDBMediaTagLinksBetweenRow(v sqlcdb.MediaTagLinksBetweenRow) queries.MediaTagLinksBetweenRow {
+	return queries.MediaTagLinksBetweenRow{MediaID: v.MediaID, TagID: v.TagID, Name: v.Name}
+}
+
 func fromDBQuarryAuditLog(v sqlcdb.QuarryAuditLog) queries.QuarryAuditLog {
 	return queries.QuarryAuditLog{ID: v.ID, CreatedAt: v.CreatedAt, ActorID: v.ActorID, Action: v.Action, TableName: v.TableName, ObjectID: v.ObjectID, Changes: v.Changes, RequestID: v.RequestID, RemoteAddr: v.RemoteAddr}
 }
@@ -645,6 +877,18 @@ func fromDBQuarryJobQueue(v sqlcdb.QuarryJobQueue) queries.QuarryJobQueue {
 
 func fromDBQuarryLoginFailure(v sqlcdb.QuarryLoginFailure) queries.QuarryLoginFailure {
 	return queries.QuarryLoginFailure{ThrottleKey: v.ThrottleKey, Failures: v.Failures, WindowStart: v.WindowStart, LockedUntil: v.LockedUntil}
+}
+
+func fromDBQuarryMedia(v sqlcdb.QuarryMedia) queries.QuarryMedia {
+	return queries.QuarryMedia{ID: v.ID, Disk: v.Disk, ObjectKey: v.ObjectKey, Filename: v.Filename, ContentType: v.ContentType, Size: v.Size, Checksum: v.Checksum, Width: v.Width, Height: v.Height, AltText: v.AltText, IsPublic: v.IsPublic, OwnerID: v.OwnerID, CollectionID: v.CollectionID, Status: v.Status, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, DeletedAt: v.DeletedAt}
+}
+
+func fromDBQuarryMediaCollection(v sqlcdb.QuarryMediaCollection) queries.QuarryMediaCollection {
+	return queries.QuarryMediaCollection{ID: v.ID, ParentID: v.ParentID, Name: v.Name, CreatedAt: v.CreatedAt}
+}
+
+func fromDBQuarryMediaTag(v sqlcdb.QuarryMediaTag) queries.QuarryMediaTag {
+	return queries.QuarryMediaTag{ID: v.ID, Name: v.Name}
 }
 
 func fromDBQuarryPermission(v sqlcdb.QuarryPermission) queries.QuarryPermission {

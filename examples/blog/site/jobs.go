@@ -8,6 +8,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/jobs"
+	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/framework/session"
 )
 
@@ -30,11 +31,16 @@ func (PostPublishedArgs) Kind() string { return "blog.post_published" }
 
 // StartJobs starts the demo's background-job client in the app process:
 // the "default" queue with 10 workers, the jobs of the publish action,
-// and a periodic purge of expired sessions and stale login-throttle rows
-// every 10 minutes (once per slot however many instances run). Stop it with Stop on shutdown.
+// a periodic purge of expired sessions and stale login-throttle rows
+// every 10 minutes and of stale media every hour (once per slot however
+// many instances run). Stop it with Stop on shutdown.
 func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 	d := app.Database()
-	c, err := NewJobsClient(d, app.Logger())
+	svc, err := NewMedia(app)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewJobsClient(d, app.Logger(), svc)
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +51,8 @@ func StartJobs(ctx context.Context, app *framework.App) (*jobs.Client, error) {
 // app's own (StartJobs) and, in the tenant mode, each tenant's
 // (tenancy.Workers). Its workers use the database of the job's context
 // (framework.DatabaseFrom: the tenant's inside a tenant), and d when the
-// context has none.
-func NewJobsClient(d *framework.Database, logger *slog.Logger) (*jobs.Client, error) {
+// context has none; the media purge runs on svc.
+func NewJobsClient(d *framework.Database, logger *slog.Logger, svc *media.Service) (*jobs.Client, error) {
 	dbOf := func(ctx context.Context) *framework.Database {
 		if cd := framework.DatabaseFrom(ctx); cd != nil {
 			return cd
@@ -76,11 +82,12 @@ func NewJobsClient(d *framework.Database, logger *slog.Logger) (*jobs.Client, er
 		logger.Info("post published: subscribers would be notified now", "post", j.Args.PostID, "title", title)
 		return nil
 	}))
+	purgeMedia := svc.RegisterPurge(reg, d, time.Hour)
 	return jobs.New(jobs.NewSQL(d), jobs.Config{
 		Registry: reg,
 		Queues:   map[string]jobs.QueueConfig{"default": {MaxWorkers: 10}},
 		Periodic: []jobs.PeriodicJob{{Schedule: jobs.Every(10 * time.Minute),
-			Args: func(time.Time) jobs.Args { return PurgeSessionsArgs{} }}},
+			Args: func(time.Time) jobs.Args { return PurgeSessionsArgs{} }}, purgeMedia},
 		Logger: logger,
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -18,12 +19,15 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/jobs"
+	"github.com/quarry-go/quarry/framework/media"
+	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/framework/session"
 )
 
 // Mount adds the auth middleware (sessions, the current user, CSRF
 // checks) to app's router, the login pages at /login, /logout and
-// /password and the admin at /admin/, and returns the auth layer, for the
+// /password, the media API at /media/ (with the disks' signed URLs under
+// /_storage/) and the admin at /admin/, and returns the auth layer, for the
 // permission checks of other handlers (such as the API's writes). Each of
 // configure may change the admin's options before the admin is made (e.g.
 // a tenant site's Banner, tenancy.ImpersonationBanner(a.Sessions())).
@@ -36,6 +40,12 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	}
 	app.Use(a.Middleware)
 	a.Mount(app.Router())
+	svc, err := NewMedia(app)
+	if err != nil {
+		return nil, err
+	}
+	app.WrapRouter(svc.Disks().Middleware)
+	app.Router().Handle("/media/", svc.Handler(a, "/media"))
 	// An insert-only jobs client: the publish action enqueues through it.
 	enq, err := jobs.New(jobs.NewSQL(d), jobs.Config{Logger: app.Logger()})
 	if err != nil {
@@ -51,6 +61,17 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	}
 	app.Router().Handle("/admin/", adm)
 	return a, nil
+}
+
+// NewMedia opens the disks QUARRY_STORAGE_* name (file:./var/media by
+// default), closed with the app, and returns the media service over them.
+func NewMedia(app *framework.App) (*media.Service, error) {
+	disks, err := storage.DisksFromEnv(os.Environ(), app.Keys())
+	if err != nil {
+		return nil, err
+	}
+	app.OnClose(disks.Close)
+	return media.New(disks, media.Options{Logger: app.Logger()})
 }
 
 // Tables refines the blog's tables in the admin; the publish action

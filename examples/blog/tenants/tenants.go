@@ -136,9 +136,14 @@ func Setup(ctx context.Context, app *framework.App, opts Options) (*Mode, error)
 		return nil, err
 	}
 	app.WrapRouter(mw)
+	svc, err := site.NewMedia(app)
+	if err != nil {
+		pools.Close()
+		return nil, err
+	}
 	m.Workers, err = tenancy.NewWorkers(tenancy.WorkerOptions{Tenants: reg.List, Pools: pools, Logger: app.Logger(),
 		NewClient: func(t *tenancy.Tenant, db *framework.Database) (*jobs.Client, error) {
-			return site.NewJobsClient(db, app.Logger().With("tenant", t.Slug))
+			return site.NewJobsClient(db, app.Logger().With("tenant", t.Slug), svc)
 		}})
 	if err != nil {
 		pools.Close()

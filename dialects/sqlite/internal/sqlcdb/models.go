@@ -70,6 +70,43 @@ type QuarryLoginFailure struct {
 	LockedUntil sql.NullTime
 }
 
+type QuarryMedia struct {
+	ID           int64
+	Disk         string
+	ObjectKey    string
+	Filename     string
+	ContentType  string
+	Size         int64
+	Checksum     string
+	Width        sql.NullInt64
+	Height       sql.NullInt64
+	AltText      string
+	IsPublic     bool
+	OwnerID      sql.NullInt64
+	CollectionID sql.NullInt64
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	DeletedAt    sql.NullTime
+}
+
+type QuarryMediaCollection struct {
+	ID        int64
+	ParentID  sql.NullInt64
+	Name      string
+	CreatedAt time.Time
+}
+
+type QuarryMediaTag struct {
+	ID   int64
+	Name string
+}
+
+type QuarryMediaTagLink struct {
+	MediaID int64
+	TagID   int64
+}
+
 type QuarryPermission struct {
 	ID       int64
 	Codename string
