@@ -68,7 +68,8 @@ bench:
 	@$(MAKE) --no-print-directory bench-storage
 
 ## bench-storage: 1 MiB and 100 MiB files uploaded and downloaded through an HTTP server into the local disk and an
-## S3 bucket (versitygw), beside io.Copy to a file, with each case's peak memory (go run ./bench/storage -h)
+## S3 bucket (versitygw), raw and through the media service, beside io.Copy to a file, with each case's peak memory
+## (go run ./bench/storage -h)
 bench-storage:
 	go run ./bench/storage
 

@@ -4,16 +4,20 @@
 // plain io.Copy to a file, with each case's peak memory (the maximum
 // resident set of a process that runs that case alone):
 //
-//	go run ./bench/storage                 # 1 MiB and 100 MiB, local and S3
-//	go run ./bench/storage -sizes 1,100 -targets copy,local
+//	go run ./bench/storage                 # 1 MiB and 100 MiB, local and S3, raw and through media
+//	go run ./bench/storage -sizes 1,100 -targets copy,local,media-local
 //
 // The upload streams the request body into Storage.Put (with a MaxSize),
 // the download streams Storage.Get into the response; the client sends a
 // generated body and hashes what comes back, so no side holds a file in
-// memory. The target: a 100 MiB file under 64 MiB of peak memory.
+// memory. The media-local and media-s3 targets go through the media
+// service instead (framework/media, on a migrated SQLite database):
+// Upload (type sniffing, SHA-256, the pending row, then ready) and Open.
+// The target: a 100 MiB file under 64 MiB of peak memory.
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -32,13 +36,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/media"
+	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/framework/storage/storagetest"
 )
 
 func main() {
 	sizes := flag.String("sizes", "1,100", "file sizes in MiB, comma-separated")
-	targets := flag.String("targets", "copy,local,s3", "what to measure: copy (io.Copy to a file), local, s3")
+	targets := flag.String("targets", "copy,local,s3,media-local,media-s3", "what to measure: copy (io.Copy to a file), local, s3, media-local, media-s3")
 	child := flag.String("case", "", "internal: run one case in this process (target:MiB)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -56,7 +63,7 @@ func main() {
 		}
 		defer stopS3()
 	}
-	fmt.Printf("%-6s %8s %12s %12s %12s %14s\n", "target", "size", "upload", "download", "MB/s (up)", "peak memory")
+	fmt.Printf("%-11s %8s %12s %12s %12s %14s\n", "target", "size", "upload", "download", "MB/s (up)", "peak memory")
 	for _, target := range strings.Split(*targets, ",") {
 		for _, s := range strings.Split(*sizes, ",") {
 			mib, err := strconv.Atoi(strings.TrimSpace(s))
@@ -74,7 +81,7 @@ func main() {
 			if _, err := fmt.Sscanf(out, "%d %d", &up, &down); err != nil {
 				log.Fatalf("%s %d MiB: child said %q", target, mib, out)
 			}
-			fmt.Printf("%-6s %5d MiB %12s %12s %12.0f %10.1f MiB\n", target, mib, up.Round(time.Millisecond), down.Round(time.Millisecond),
+			fmt.Printf("%-11s %5d MiB %12s %12s %12.0f %10.1f MiB\n", target, mib, up.Round(time.Millisecond), down.Round(time.Millisecond),
 				float64(mib)*1.048576/up.Seconds(), float64(rss)/1024)
 		}
 	}
@@ -168,6 +175,9 @@ func runCase(c string) error {
 		return nil
 	}
 
+	if strings.HasPrefix(target, "media-") {
+		return runMedia(strings.TrimPrefix(target, "media-"), dir, size, want)
+	}
 	var disk storage.Storage
 	switch target {
 	case "local":
@@ -186,15 +196,13 @@ func runCase(c string) error {
 	default:
 		return fmt.Errorf("unknown target %q (copy, local, s3)", target)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /files/{name}", func(w http.ResponseWriter, r *http.Request) {
+	return serve(size, want, func(w http.ResponseWriter, r *http.Request) {
 		if _, err := disk.Put(r.Context(), "uploads/"+r.PathValue("name"), r.Body, storage.PutOptions{ContentType: "application/octet-stream", MaxSize: 200 << 20}); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
-	})
-	mux.HandleFunc("GET /files/{name}", func(w http.ResponseWriter, r *http.Request) {
+	}, func(w http.ResponseWriter, r *http.Request) {
 		rc, obj, err := disk.Get(r.Context(), "uploads/"+r.PathValue("name"), nil)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
@@ -204,6 +212,14 @@ func runCase(c string) error {
 		w.Header().Set("Content-Length", strconv.FormatInt(obj.Size, 10))
 		_, _ = io.Copy(w, rc)
 	})
+}
+
+// serve serves put and get on a local port, uploads size bytes, downloads
+// them, checks their digest and prints the durations in nanoseconds.
+func serve(size int64, want string, put, get http.HandlerFunc) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /files/{name}", put)
+	mux.HandleFunc("GET /files/{name}", get)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -241,6 +257,65 @@ func runCase(c string) error {
 	}
 	fmt.Println(int64(up), int64(time.Since(start)))
 	return nil
+}
+
+// runMedia runs a case through the media service, on the local disk
+// (disk "local") or the S3 bucket ("s3"), with its rows in a SQLite
+// database under dir.
+func runMedia(disk, dir string, size int64, want string) error {
+	ctx := context.Background()
+	db, err := framework.OpenDatabase(ctx, "sqlite:"+filepath.Join(dir, "media.db"))
+	if err != nil {
+		return err
+	}
+	defer db.DB.Close()
+	m, err := migrate.New(db, migrate.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	env := []string{"QUARRY_STORAGE_DEFAULT_URL=file:" + filepath.Join(dir, "disk")}
+	if disk == "s3" {
+		env = []string{"QUARRY_STORAGE_DEFAULT_URL=s3://bench?insecure=1&path_style=1&endpoint=" + os.Getenv("BENCH_S3_ENDPOINT"),
+			"QUARRY_STORAGE_DEFAULT_ACCESS_KEY_ID=" + os.Getenv("BENCH_S3_ACCESS"), "QUARRY_STORAGE_DEFAULT_SECRET_ACCESS_KEY=" + os.Getenv("BENCH_S3_SECRET")}
+	} else if disk != "local" {
+		return fmt.Errorf("unknown target media-%s (media-local, media-s3)", disk)
+	}
+	disks, err := storage.DisksFromEnv(env, nil)
+	if err != nil {
+		return err
+	}
+	defer disks.Close()
+	svc, err := media.New(disks, media.Options{MaxSize: 200 << 20, AllowedTypes: []string{"application/octet-stream"}})
+	if err != nil {
+		return err
+	}
+	var id int64
+	return serve(size, want, func(w http.ResponseWriter, r *http.Request) {
+		m, err := svc.Upload(r.Context(), db, r.Body, media.UploadInput{Filename: r.PathValue("name")})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		id = m.ID
+		w.WriteHeader(http.StatusCreated)
+	}, func(w http.ResponseWriter, r *http.Request) {
+		m, err := svc.Get(r.Context(), db, id)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		rc, obj, err := svc.Open(r.Context(), m, nil)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+		_, _ = io.Copy(w, rc)
+	})
 }
 
 // startS3 starts versitygw (storagetest.StartS3Server) with the bench
