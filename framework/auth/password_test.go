@@ -98,3 +98,17 @@ func FuzzParseHash(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckUsername: 1 to 150 letters, digits and @.+-_, in any script.
+func TestCheckUsername(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"ada": true, "ada.lovelace+x@example.com": true, "Zoë_1-2": true, "用户": true,
+		strings.Repeat("a", 150): true, strings.Repeat("é", 150): true,
+		"": false, strings.Repeat("a", 151): false, strings.Repeat("é", 151): false,
+		"a b": false, "a/b": false, "a\x00": false, "bad\xff": false, "a\u202e": false,
+	} {
+		if err := CheckUsername(name); (err == nil) != ok {
+			t.Errorf("CheckUsername(%q) = %v; want ok %v", name, err, ok)
+		}
+	}
+}
