@@ -113,8 +113,8 @@ bench-django:
 	@bash bench/django/django-page.sh 5000
 	go run ./bench/django
 
-## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login redirect (next=), the text check
-## and the admin's value, key and page-token parsers, 30s each (FuzzLoginForm hashes a password per input:
+## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login redirect (next=), the text check,
+## the admin's value, key and page-token parsers and the media file-name normaliser, 30s each (FuzzLoginForm hashes a password per input:
 ## run it alone for longer)
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseURL -fuzztime 30s -parallel 1 ./dialects/
@@ -124,3 +124,4 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseValue -fuzztime 30s -parallel 1 ./admin/
 	go test -run '^$$' -fuzz FuzzDecodeKey -fuzztime 30s -parallel 1 ./admin/
 	go test -run '^$$' -fuzz FuzzCursor -fuzztime 30s -parallel 1 ./admin/
+	go test -run '^$$' -fuzz FuzzNormalizeFilename -fuzztime 30s -parallel 1 ./framework/media/

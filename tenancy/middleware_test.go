@@ -36,6 +36,10 @@ func TestMiddlewareOutcomes(t *testing.T) {
 	main := &framework.Database{}
 	final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn, d := From(r.Context()), framework.DatabaseFrom(r.Context())
+		// A tenant's objects go under its own key prefix; the apex's under none.
+		if p := framework.KeyPrefix(r.Context()); (tn == nil && p != "") || (tn != nil && p != "tenants/"+tn.Slug+"/") {
+			t.Errorf("tenant %v with key prefix %q", tn, p)
+		}
 		switch {
 		case tn == nil && d == main:
 			_, _ = w.Write([]byte("apex " + r.URL.Path))
