@@ -360,3 +360,120 @@ func TestFrameworkGetsNoDispatcher(t *testing.T) {
 		}
 	}
 }
+
+// writeSQL writes a dialect's query file of the fake module.
+func writeSQL(t *testing.T, root, dialect, sql string) {
+	t.Helper()
+	dir := filepath.Join(root, "queries", dialect)
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "items.sql"), []byte(sql), 0o644))
+}
+
+// itemsSQL annotates the fake queries (the SQL itself is not read).
+const itemsSQL = `-- Items.
+
+-- ItemList pages through items.
+-- quarry:endpoint GET /api/items public
+-- name: ItemList :many
+SELECT 1;
+
+-- quarry:endpoint GET /api/items/{id} perm=items.view
+-- name: ItemGet :one
+SELECT 1;
+
+-- quarry:endpoint DELETE /api/items/{id} perm=items.delete
+-- name: ItemDelete :execrows
+SELECT 1;
+
+-- quarry:endpoint POST /api/items/touch perm=items.change
+-- name: ItemTouch :exec
+SELECT 1;
+
+-- name: ItemRaw :execresult
+SELECT 1;
+`
+
+// TestGenerateEndpoints writes the endpoints of annotated queries: path
+// wildcards, query-string and body parameters from the Go types, the
+// kind from the sqlc command; the result builds.
+func TestGenerateEndpoints(t *testing.T) {
+	t.Parallel()
+	q := fakeQueries("ID int64\nName string\nSeen sql.NullTime", "")
+	root := fakeModule(t, q, q)
+	writeSQL(t, root, "sqlite", itemsSQL)
+	writeSQL(t, root, "postgres", itemsSQL)
+	written, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(written, " "), EndpointsFile) {
+		t.Errorf("wrote %v; want %s too", written, EndpointsFile)
+	}
+	raw, _ := os.ReadFile(filepath.Join(root, "db", EndpointsFile))
+	src := strings.Join(strings.Fields(string(raw)), " ") // gofmt aligns
+	for _, want := range []string{
+		`Query: "ItemList"`, `Doc: "ItemList pages through items."`, `Method: "GET", Path: "/api/items", Permission: "", Kind: "many"`,
+		`{Name: "limit", In: "query", Type: "int64", Required: true}`, `Limit: in.Int64("limit")`,
+		`Method: "GET", Path: "/api/items/{id}", Permission: "items.view", Kind: "one"`, `{Name: "id", In: "path", Type: "int64", Required: true}`,
+		`ResultFields: []api.Field{{Name: "id", Type: "int64"}, {Name: "name", Type: "string"}, {Name: "seen", Type: "sql.NullTime"}}`,
+		`Kind: "execrows"`, `{Name: "at", In: "body", Type: "time.Time", Required: true}`, `return nil, Queries(h).ItemTouch(ctx, p0)`,
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("endpoints lack %q:\n%s", want, raw)
+		}
+	}
+	if strings.Contains(src, "ItemRaw") {
+		t.Errorf("an unannotated query got an endpoint:\n%s", src)
+	}
+	build := exec.Command("go", "build", "./...")
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("generated endpoints do not build: %v\n%s", err, out)
+	}
+	// Without annotations the file goes.
+	writeSQL(t, root, "sqlite", "-- name: ItemList :many\nSELECT 1;\n")
+	writeSQL(t, root, "postgres", "-- name: ItemList :many\nSELECT 1;\n")
+	if _, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "db", EndpointsFile)); !os.IsNotExist(err) {
+		t.Errorf("%s kept without annotations: %v", EndpointsFile, err)
+	}
+}
+
+// TestGenerateEndpointErrors: an annotation without a permission, with a
+// wildcard naming no parameter, on a query whose parameter or command an
+// endpoint cannot serve, or differing between dialects, fails naming the
+// query; nothing is written.
+func TestGenerateEndpointErrors(t *testing.T) {
+	t.Parallel()
+	q := fakeQueries("ID int64\nName string", "")
+	for name, c := range map[string]struct{ sqlite, postgres, want string }{
+		"no permission":     {"-- quarry:endpoint GET /api/items\n-- name: ItemList :many\n", "", "names the permission it needs or says it is public"},
+		"bad method":        {"-- quarry:endpoint FETCH /api/items public\n-- name: ItemList :many\n", "", "method FETCH"},
+		"bad codename":      {"-- quarry:endpoint GET /api/items perm=items\n-- name: ItemList :many\n", "", "names the permission"},
+		"stray wildcard":    {"-- quarry:endpoint GET /api/items/{slug} public\n-- name: ItemGet :one\n", "", "wildcard {slug} names no parameter"},
+		"execresult":        {"-- quarry:endpoint GET /api/raw public\n-- name: ItemRaw :execresult\n", "", "command :execresult cannot be served"},
+		"dangling":          {"-- quarry:endpoint GET /api/items public\n\nSELECT 1;\n", "", "must stand in the comment above"},
+		"dialects disagree": {"-- quarry:endpoint GET /api/items public\n-- name: ItemList :many\n", "-- quarry:endpoint GET /api/all public\n-- name: ItemList :many\n", "must be the same in every dialect"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			root := fakeModule(t, q, q)
+			pg := c.postgres
+			if pg == "" {
+				pg = c.sqlite
+			}
+			writeSQL(t, root, "sqlite", c.sqlite)
+			writeSQL(t, root, "postgres", pg)
+			_, err := Generate(Options{Config: filepath.Join(root, "sqlc.yaml"), TypesDir: filepath.Join(root, "db")})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v; want %q", err, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(root, "db", EndpointsFile)); !os.IsNotExist(err) {
+				t.Errorf("%s written despite the error", EndpointsFile)
+			}
+		})
+	}
+}

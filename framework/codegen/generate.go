@@ -96,6 +96,13 @@ func Generate(opts Options) ([]string, error) {
 	} else if changed {
 		written = append(written, path)
 	}
+	if dispatch != nil {
+		changed, err := writeEndpoints(pkgs, opts.TypesDir, typesPkg)
+		written = append(written, changed...)
+		if err != nil {
+			return written, err
+		}
+	}
 	for i, p := range pkgs {
 		sqlcImport, err := importPath(p.Dialect.Out)
 		if err != nil {
@@ -113,6 +120,39 @@ func Generate(opts Options) ([]string, error) {
 		}
 	}
 	return written, nil
+}
+
+// writeEndpoints checks that every dialect annotates the same endpoints
+// and writes them (or removes the file when no query has one).
+func writeEndpoints(pkgs []*pkgInfo, dir, pkg string) ([]string, error) {
+	infos := make([]*sqlInfo, len(pkgs))
+	for i, p := range pkgs {
+		info, err := readSQL(p)
+		if err != nil {
+			return nil, err
+		}
+		infos[i] = info
+	}
+	if err := compareAnnotations(pkgs, infos); err != nil {
+		return nil, err
+	}
+	src, err := endpointsFile(pkgs[0], infos[0], pkg)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, EndpointsFile)
+	if src == nil {
+		if err := os.Remove(path); err == nil {
+			return []string{path}, nil
+		} else if !os.IsNotExist(err) {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if changed, err := writeFile(path, src); err != nil || !changed {
+		return nil, err
+	}
+	return []string{path}, nil
 }
 
 // writeFile writes src to path unless the file already holds it, and
