@@ -26,6 +26,8 @@ package api
 
 import (
 	"context"
+	"embed"
+	"io/fs"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,6 +121,12 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives the errors behind a 500; default slog.Default().
 	Logger *slog.Logger
+	// DocsPath, when set (such as "/api"), serves the endpoints' OpenAPI
+	// document at DocsPath/openapi.json and a page that renders it at
+	// DocsPath/docs/ (no CDN: its script and style are embedded).
+	DocsPath string
+	// Info titles the OpenAPI document.
+	Info Info
 }
 
 // Mount registers the endpoints on mux. It fails, registering nothing,
@@ -145,6 +153,13 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 			return fmt.Errorf("api: %s has no Run", e.Query)
 		}
 	}
+	var spec []byte
+	if o.DocsPath != "" {
+		var err error
+		if spec, err = OpenAPI(o.Info, endpoints); err != nil {
+			return err
+		}
+	}
 	for _, e := range endpoints {
 		var h http.Handler = handler(e, o)
 		if e.Permission != "" {
@@ -152,7 +167,39 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 		}
 		mux.Handle(e.Method+" "+e.Path, h)
 	}
+	if spec != nil {
+		base := strings.TrimRight(o.DocsPath, "/")
+		mux.HandleFunc("GET "+base+"/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(spec)
+		})
+		mux.Handle("GET "+base+"/docs/", http.StripPrefix(base+"/docs/", docsHandler(base)))
+	}
 	return nil
+}
+
+//go:embed docs
+var docsFS embed.FS
+
+// docsHandler serves the page that renders the document (which it finds
+// at base + "/openapi.json").
+func docsHandler(base string) http.Handler {
+	sub, _ := fs.Sub(docsFS, "docs")
+	files := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "openapi.json":
+			http.Redirect(w, r, framework.BasePath(r.Context())+base+"/openapi.json", http.StatusFound)
+			return
+		case "", "index.html", "docs.js", "docs.css":
+		default:
+			framework.WriteError(w, r, http.StatusNotFound, "not found")
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		files.ServeHTTP(w, r)
+	})
 }
 
 // handler serves one endpoint.

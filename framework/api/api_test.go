@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
@@ -58,11 +62,15 @@ func getWidget(ctx context.Context, h dialects.Handle, id int64) (widget, error)
 	return w, d.ClassifyError(err)
 }
 
+// widgetFields are the result columns of a widget row.
+var widgetFields = []api.Field{{Name: "id", Type: "int64"}, {Name: "name", Type: "string"}, {Name: "price", Type: "int64"},
+	{Name: "note", Type: "sql.NullString"}, {Name: "made_at", Type: "sql.NullTime"}}
+
 // endpoints are what quarry gen writes for annotated widget queries (its
 // tests check that it writes this shape; here the runtime is tested).
 func endpoints() []api.Endpoint {
 	return []api.Endpoint{
-		{Query: "WidgetGet", Method: "GET", Path: "/w/{id}", Permission: "widgets.view", Kind: api.One,
+		{Query: "WidgetGet", Method: "GET", Path: "/w/{id}", Permission: "widgets.view", Kind: api.One, Result: "Widget", ResultFields: widgetFields,
 			Params: []api.Param{{Name: "id", In: api.InPath, Type: "int64", Required: true}},
 			Run: func(ctx context.Context, h dialects.Handle, in *api.Input) (any, error) {
 				id := in.Int64("id")
@@ -71,7 +79,7 @@ func endpoints() []api.Endpoint {
 				}
 				return getWidget(ctx, h, id)
 			}},
-		{Query: "WidgetList", Method: "GET", Path: "/w", Kind: api.Many,
+		{Query: "WidgetList", Method: "GET", Path: "/w", Kind: api.Many, Result: "[]Widget", ResultFields: widgetFields,
 			Params: []api.Param{{Name: "min_price", In: api.InQuery, Type: "int64", Required: true}, {Name: "note", In: api.InQuery, Type: "sql.NullString"}},
 			Run: func(ctx context.Context, h dialects.Handle, in *api.Input) (any, error) {
 				minPrice, note := in.Int64("min_price"), in.NullString("note")
@@ -104,7 +112,7 @@ func endpoints() []api.Endpoint {
 				}
 				return out, rows.Err()
 			}},
-		{Query: "WidgetCreate", Method: "POST", Path: "/w", Permission: "widgets.add", Kind: api.One,
+		{Query: "WidgetCreate", Method: "POST", Path: "/w", Permission: "widgets.add", Kind: api.One, Result: "Widget", ResultFields: widgetFields,
 			Params: []api.Param{{Name: "name", In: api.InBody, Type: "string", Required: true}, {Name: "price", In: api.InBody, Type: "int64", Required: true},
 				{Name: "note", In: api.InBody, Type: "sql.NullString"}, {Name: "made_at", In: api.InBody, Type: "sql.NullTime"}},
 			Run: func(ctx context.Context, h dialects.Handle, in *api.Input) (any, error) {
@@ -122,7 +130,7 @@ func endpoints() []api.Endpoint {
 				}
 				return getWidget(ctx, h, id)
 			}},
-		{Query: "WidgetDelete", Method: "DELETE", Path: "/w/{id}", Permission: "widgets.delete", Kind: api.ExecRows,
+		{Query: "WidgetDelete", Method: "DELETE", Path: "/w/{id}", Permission: "widgets.delete", Kind: api.ExecRows, Result: "int64",
 			Params: []api.Param{{Name: "id", In: api.InPath, Type: "int64", Required: true}},
 			Run: func(ctx context.Context, h dialects.Handle, in *api.Input) (any, error) {
 				id := in.Int64("id")
@@ -136,7 +144,7 @@ func endpoints() []api.Endpoint {
 				}
 				return res.RowsAffected()
 			}},
-		{Query: "WidgetCount", Method: "GET", Path: "/w/count", Kind: api.One,
+		{Query: "WidgetCount", Method: "GET", Path: "/w/count", Kind: api.One, Result: "int64",
 			Run: func(ctx context.Context, h dialects.Handle, in *api.Input) (any, error) {
 				db, _ := h.Handle()
 				var n int64
@@ -184,7 +192,8 @@ func TestEndpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()
-		if err := api.Mount(mux, endpoints(), api.Options{Require: requireHeader, MaxBodyBytes: 1024, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		if err := api.Mount(mux, endpoints(), api.Options{Require: requireHeader, MaxBodyBytes: 1024, Logger: slog.New(slog.DiscardHandler),
+			DocsPath: "/api", Info: api.Info{Title: "Widgets"}}); err != nil {
 			t.Fatal(err)
 		}
 		d := db.Database()
@@ -192,6 +201,7 @@ func TestEndpoints(t *testing.T) {
 			mux.ServeHTTP(w, r.WithContext(framework.WithDatabase(r.Context(), d)))
 		}))
 		defer srv.Close()
+		v := newValidator(t, endpoints())
 		all := "widgets.view,widgets.add,widgets.delete,widgets.change"
 		for _, c := range []struct {
 			name, method, path, ct, body, perms string
@@ -263,6 +273,30 @@ func TestEndpoints(t *testing.T) {
 			if resp.StatusCode < 300 && resp.StatusCode != 204 && !json.Valid(b) {
 				t.Errorf("%s: not JSON: %s", c.name, got)
 			}
+			// Every answer is one the OpenAPI document describes.
+			req, _ = http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
+			if c.ct != "" {
+				req.Header.Set("Content-Type", c.ct)
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			if ok, errs := v.ValidateHttpResponse(req, resp); !ok {
+				for _, e := range errs {
+					t.Errorf("%s: the answer does not match the OpenAPI document: %s (%s)\n%s", c.name, e.Message, e.Reason, got)
+				}
+			}
+		}
+		// The document and its page are served.
+		for path, want := range map[string]string{"/api/openapi.json": `"openapi": "3.1.0"`, "/api/docs/": `<script src="docs.js">`,
+			"/api/docs/docs.js": "textContent", "/api/docs/nope": "not found"} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), want) {
+				t.Errorf("GET %s: %d, lacks %q", path, resp.StatusCode, want)
+			}
 		}
 		// The exec ran: made_at is the date given.
 		w, err := getWidget(ctx, d, 1)
@@ -270,6 +304,33 @@ func TestEndpoints(t *testing.T) {
 			t.Errorf("after the exec: %+v, %v", w, err)
 		}
 	})
+}
+
+// newValidator builds the endpoints' OpenAPI document, checks it against
+// the OpenAPI 3.1 specification (libopenapi-validator, a maintained
+// validator that covers 3.1) and returns the validator of its requests
+// and responses.
+func newValidator(t *testing.T, eps []api.Endpoint) validator.Validator {
+	t.Helper()
+	spec, err := api.OpenAPI(api.Info{Title: "Widgets"}, eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := libopenapi.NewDocument(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		for _, e := range verrs {
+			t.Errorf("the OpenAPI document is invalid: %s (%s)", e.Message, e.Reason)
+		}
+		t.FailNow()
+	}
+	return v
 }
 
 // TestMountErrors: a permission without Require, and two endpoints on
