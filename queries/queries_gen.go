@@ -191,7 +191,9 @@ type MediaQueries interface {
 	MediaCollectionList(ctx context.Context) ([]QuarryMediaCollection, error)
 	MediaCollectionUpdate(ctx context.Context, arg MediaCollectionUpdateParams) (int64, error)
 	MediaCreate(ctx context.Context, arg MediaCreateParams) (int64, error)
-	MediaDelete(ctx context.Context, id int64) (int64, error)
+	// MediaDelete removes a row if it is still in the status its remover saw
+	// (a concurrent finalize or restore keeps it).
+	MediaDelete(ctx context.Context, arg MediaDeleteParams) (int64, error)
 	MediaGet(ctx context.Context, id int64) (QuarryMedia, error)
 	// MediaList pages through the rows of one status, newest first (keyset:
 	// ids below before_id), at most 101 at a time. A zero collection_id or
@@ -203,7 +205,8 @@ type MediaQueries interface {
 	// status), by id, 1,000 at a time, for the orphan scan.
 	MediaListKeys(ctx context.Context, arg MediaListKeysParams) ([]MediaListKeysRow, error)
 	// MediaListStale lists what the purge removes: pending rows last touched
-	// before pending_before, deleted rows deleted before deleted_before, 500 at a time.
+	// before pending_before, deleted rows deleted before deleted_before, by
+	// id after after_id, 500 at a time.
 	MediaListStale(ctx context.Context, arg MediaListStaleParams) ([]QuarryMedia, error)
 	// MediaMarkDeleted soft-deletes a ready row; the purge removes it and its
 	// objects after the retention.
@@ -480,6 +483,12 @@ type MediaCreateParams struct {
 	Now          time.Time
 }
 
+// MediaDeleteParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
+type MediaDeleteParams struct {
+	ID     int64
+	Status string
+}
+
 // MediaListKeysParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type MediaListKeysParams struct {
 	Disk    string
@@ -504,6 +513,7 @@ type MediaListParams struct {
 
 // MediaListStaleParams is generated from the schema and queries; every dialect's sqlc output has the same fields.
 type MediaListStaleParams struct {
+	AfterID       int64
 	PendingBefore time.Time
 	DeletedBefore sql.NullTime
 }

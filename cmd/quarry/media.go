@@ -41,6 +41,7 @@ under tenants/<slug>/ on the shared disks.`,
 	pf.StringVar(&f.registry.databaseURL, "database-url", "", "database URL, with --tenants the tenant registry's (default: $DATABASE_URL)")
 	pf.BoolVar(&f.tenants, "tenants", false, "also every active tenant's media")
 	pf.StringVar(&f.registry.rlsRole, "rls-role", tenancy.DefaultRLSRole, "with --tenants, the role rls tenants' connections become (as for quarry tenant)")
+	pf.DurationVar(&f.pending, "pending-retention", 24*time.Hour, "how long an upload may stay pending (purge); objects younger than this are never orphans (orphans)")
 
 	purge := &cobra.Command{
 		Use:   "purge",
@@ -67,7 +68,6 @@ time; the exit status is then 1.`,
 			})
 		},
 	}
-	purge.Flags().DurationVar(&f.pending, "pending-retention", 24*time.Hour, "how long an upload may stay pending")
 	purge.Flags().DurationVar(&f.deleted, "deleted-retention", 30*24*time.Hour, "how long a deleted media keeps its object")
 
 	orphans := &cobra.Command{
@@ -75,9 +75,10 @@ time; the exit status is then 1.`,
 		Short: "List (--delete: remove) the objects under media/ on a disk that no media row names",
 		Long: `orphans lists the objects under media/ (a tenant's: tenants/<slug>/media/) on
 --disk that no media row of the database names, one key per line with its size,
-then a count. They are left by a crash between deleting an object and its row,
-or put there by hand. An upload in flight is never one: its row exists before
-its object. With --delete it removes them, checking each again just before.`,
+then a count. They are left when a row went and some of its objects could not
+be deleted, or put there by hand. Objects younger than --pending-retention are
+never listed: they may belong to an upload in flight. With --delete it removes
+them, checking each again just before.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, func(ctx context.Context, label string, db *framework.Database) error {

@@ -89,7 +89,8 @@ func TestMediaCLI(t *testing.T) {
 			stray(mainStray)
 			stray(acmeStray)
 
-			args := append([]string{"media", "orphans", "--tenants"}, d.args...)
+			// --pending-retention 0s: the stray objects are seconds old.
+			args := append([]string{"media", "orphans", "--tenants", "--pending-retention", "0s"}, d.args...)
 			r := quarryIn(t, "", args...)
 			if r.code != 0 || !strings.Contains(r.stdout, mainStray+"\t5") || !strings.Contains(r.stdout, acmeStray+"\t5") ||
 				strings.Contains(r.stdout, keptMain.Key) || strings.Contains(r.stdout, keptAcme.Key) {
@@ -98,7 +99,7 @@ func TestMediaCLI(t *testing.T) {
 			if !strings.Contains(collapse(r.stdout), "acme 1 orphan object(s), 5 bytes") {
 				t.Errorf("media orphans: acme's count missing:\n%s", r.stdout)
 			}
-			r = quarryIn(t, "", append([]string{"media", "orphans", "--tenants", "--delete"}, d.args...)...)
+			r = quarryIn(t, "", append([]string{"media", "orphans", "--tenants", "--delete", "--pending-retention", "0s"}, d.args...)...)
 			if r.code != 0 || !strings.Contains(collapse(r.stdout), "acme deleted 1 of 1 orphan object(s)") {
 				t.Fatalf("media orphans --delete: %+v", r)
 			}

@@ -211,7 +211,13 @@ func testMedia(e *env) {
 	e.must("MediaTagGetByName", err)
 	e.must("MediaTagLinkAdd", q.MediaTagLinkAdd(ctx, queries.MediaTagLinkAddParams{MediaID: a, TagID: tag.ID}))
 	e.must("MediaTagLinkAdd", q.MediaTagLinkAdd(ctx, queries.MediaTagLinkAddParams{MediaID: c, TagID: tag.ID}))
-	n, err = q.MediaDelete(ctx, a)
+	statusA := e.media(a).Status
+	n, err = q.MediaDelete(ctx, queries.MediaDeleteParams{ID: a, Status: "pending"})
+	if statusA == "pending" {
+		t.Fatalf("test setup: media %d should not be pending here", a)
+	}
+	e.rows("MediaDelete(another status than the row's)", n, err, 0)
+	n, err = q.MediaDelete(ctx, queries.MediaDeleteParams{ID: a, Status: statusA})
 	e.rows("MediaDelete", n, err, 1)
 	_, err = q.MediaGet(ctx, a)
 	e.wantNotFound("MediaGet(deleted row)", err)
@@ -223,7 +229,7 @@ func testMedia(e *env) {
 	if _, err := q.MediaTagGetByName(ctx, "pets"); err != nil {
 		t.Errorf("MediaDelete took the tag: %v", err)
 	}
-	n, err = q.MediaDelete(ctx, a)
+	n, err = q.MediaDelete(ctx, queries.MediaDeleteParams{ID: a, Status: statusA})
 	e.rows("MediaDelete(again)", n, err, 0)
 	e.media(b)
 	e.media(c)
@@ -395,6 +401,17 @@ func testMediaList(e *env) {
 	}
 	if got := stale(s0.Add(-3*time.Hour), nullTime(s0.Add(time.Hour))); !slices.Equal(got, []int64{dOld, dNew}) {
 		t.Errorf("MediaListStale(pending long ago) = %v; want the deleted rows [%d %d]", got, dOld, dNew)
+	}
+	// Keyset: after an id, only the later rows.
+	after, err := q.MediaListStale(ctx, queries.MediaListStaleParams{AfterID: pNew, PendingBefore: s0.Add(time.Hour), DeletedBefore: nullTime(s0.Add(time.Hour))})
+	e.must("MediaListStale(after)", err)
+	for _, m := range after {
+		if m.ID <= pNew {
+			t.Errorf("MediaListStale(after %d) returned %d", pNew, m.ID)
+		}
+	}
+	if ids := mediaIDs(after); !slices.Contains(ids, dOld) || !slices.Contains(ids, dNew) || slices.Contains(ids, pOld) {
+		t.Errorf("MediaListStale(after %d) = %v; want %d and %d, not %d", pNew, ids, dOld, dNew, pOld)
 	}
 
 	// The keys of a disk, every status, by id, after an id.

@@ -469,8 +469,8 @@ func (a *Queries) MediaCreate(ctx context.Context, arg queries.MediaCreateParams
 }
 
 // MediaDelete runs the mysql query queries/mysql/media.sql.
-func (a *Queries) MediaDelete(ctx context.Context, id int64) (int64, error) {
-	out, err := a.q.MediaDelete(ctx, id)
+func (a *Queries) MediaDelete(ctx context.Context, arg queries.MediaDeleteParams) (int64, error) {
+	out, err := a.q.MediaDelete(ctx, toDBMediaDeleteParams(arg))
 	return out, ClassifyError(err)
 }
 
@@ -751,6 +751,10 @@ func toDBMediaCreateParams(v queries.MediaCreateParams) sqlcdb.MediaCreateParams
 	return sqlcdb.MediaCreateParams{Disk: v.Disk, ObjectKey: v.ObjectKey, Filename: v.Filename, ContentType: v.ContentType, Size: v.Size, Checksum: v.Checksum, Width: v.Width, Height: v.Height, AltText: v.AltText, IsPublic: v.IsPublic, OwnerID: v.OwnerID, CollectionID: v.CollectionID, Status: v.Status, Now: v.Now}
 }
 
+func toDBMediaDeleteParams(v queries.MediaDeleteParams) sqlcdb.MediaDeleteParams {
+	return sqlcdb.MediaDeleteParams{ID: v.ID, Status: v.Status}
+}
+
 func toDBMediaListKeysParams(v queries.MediaListKeysParams) sqlcdb.MediaListKeysParams {
 	return sqlcdb.MediaListKeysParams{Disk: v.Disk, AfterID: v.AfterID}
 }
@@ -760,7 +764,7 @@ func toDBMediaListParams(v queries.MediaListParams) sqlcdb.MediaListParams {
 }
 
 func toDBMediaListStaleParams(v queries.MediaListStaleParams) sqlcdb.MediaListStaleParams {
-	return sqlcdb.MediaListStaleParams{PendingBefore: v.PendingBefore, DeletedBefore: v.DeletedBefore}
+	return sqlcdb.MediaListStaleParams{AfterID: v.AfterID, PendingBefore: v.PendingBefore, DeletedBefore: v.DeletedBefore}
 }
 
 func toDBMediaMarkDeletedParams(v queries.MediaMarkDeletedParams) sqlcdb.MediaMarkDeletedParams {

@@ -56,7 +56,7 @@ func (s *Service) Handler(a *authhttp.Auth, prefix string) http.Handler {
 	route := func(pattern, perm string, fn func(*request) error) {
 		method, p, _ := strings.Cut(pattern, " ")
 		mux.Handle(method+" "+prefix+p, a.RequirePerm(perm)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.serve(w, r, prefix, fn)
+			s.serve(w, r, a, prefix, fn)
 		})))
 	}
 	route("GET /{$}", PermView, s.handleList)
@@ -85,17 +85,27 @@ type request struct {
 	user int64
 	// prefix is where the API is mounted, base path included.
 	prefix string
+	auth   *authhttp.Auth
+}
+
+// may reports whether the request's user holds permission perm.
+func (rq *request) may(perm string) (bool, error) {
+	u, ok := authhttp.UserFrom(rq.r.Context())
+	if !ok {
+		return false, nil
+	}
+	return rq.auth.HasPerm(rq.r, u, perm)
 }
 
 // serve runs fn on the request's database and answers its error.
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, prefix string, fn func(*request) error) {
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, a *authhttp.Auth, prefix string, fn func(*request) error) {
 	db := framework.DatabaseFrom(r.Context())
 	if db == nil {
 		framework.ServerError(w, r, s.opts.Logger, "media", errors.New("no database in the request's context (mount the handler in the App)"))
 		return
 	}
 	u, _ := authhttp.UserFrom(r.Context())
-	if err := fn(&request{w: w, r: r, db: db, user: u.ID, prefix: framework.BasePath(r.Context()) + prefix}); err != nil {
+	if err := fn(&request{w: w, r: r, db: db, user: u.ID, prefix: framework.BasePath(r.Context()) + prefix, auth: a}); err != nil {
 		s.answerError(w, r, err)
 	}
 }
@@ -191,11 +201,14 @@ func (s *Service) json(rq *request, m Media) (mediaJSON, error) {
 	if m.Status != Ready {
 		return j, nil
 	}
-	u, err := s.URL(rq.r.Context(), m)
-	if err != nil {
-		return j, err
+	// The media is fine without a URL: a disk that cannot make one (no
+	// signer, no public base) is the app's problem, logged, not the
+	// client's, whose upload did succeed.
+	if u, err := s.URL(rq.r.Context(), m); err != nil {
+		s.opts.Logger.ErrorContext(rq.r.Context(), "media: no URL", "media", m.ID, "error", err)
+	} else {
+		j.URL = u
 	}
-	j.URL = u
 	if m.IsImage() && decodable(m.ContentType) {
 		j.ThumbnailURL = rq.prefix + "/" + strconv.FormatInt(m.ID, 10) + "/content?thumb=" + strconv.Itoa(ThumbnailWidths[0])
 	}
@@ -231,6 +244,22 @@ func withID(rq *request, fn func(id int64) error) error {
 func (s *Service) handleList(rq *request) error {
 	v := rq.r.URL.Query()
 	o := ListOptions{Status: Status(v.Get("status")), Tag: v.Get("tag"), Type: v.Get("type"), Search: v.Get("q")}
+	switch o.Status {
+	case Pending:
+		return badRequest("uploads in progress are not listed (status: ready or deleted)")
+	case Deleted: // the trash is for those who may delete or restore
+		change, err := rq.may(PermChange)
+		if err != nil {
+			return err
+		}
+		del, err := rq.may(PermDelete)
+		if err != nil {
+			return err
+		}
+		if !change && !del {
+			return &httpError{http.StatusForbidden, "listing deleted media needs " + PermChange + " or " + PermDelete}
+		}
+	}
 	var err error
 	for _, f := range []struct {
 		name string
@@ -296,10 +325,17 @@ func (s *Service) handleUpload(rq *request) error {
 	if err != nil || ct != "multipart/form-data" {
 		return &httpError{http.StatusUnsupportedMediaType, "send the file as multipart/form-data, in a part named file"}
 	}
+	// An upload may take longer than the server's read timeout allows a
+	// request (a large file on a slow link).
+	_ = http.NewResponseController(rq.w).SetReadDeadline(time.Now().Add(s.opts.UploadTimeout))
 	rq.r.Body = http.MaxBytesReader(rq.w, rq.r.Body, s.opts.MaxSize+uploadOverhead)
+	// What comes before the file (form fields, part headers) may take
+	// uploadOverhead bytes; the file part then MaxSize more.
+	before := &budgetReader{r: rq.r.Body, left: uploadOverhead}
+	rq.r.Body = io.NopCloser(before)
 	mr, err := rq.r.MultipartReader()
 	if err != nil {
-		return badRequest("malformed multipart body: %v", err)
+		return badRequest("malformed multipart body: send multipart/form-data with a boundary")
 	}
 	in := UploadInput{OwnerID: rq.user}
 	fields := 0
@@ -309,14 +345,11 @@ func (s *Service) handleUpload(rq *request) error {
 			return badRequest("the body has no part named file")
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return err
-			}
-			return badRequest("malformed multipart body: %v", err)
+			return multipartError(err)
 		}
 		name := part.FormName()
 		if name == "file" {
+			before.left += s.opts.MaxSize
 			in.Filename = part.FileName()
 			in.ContentType = part.Header.Get("Content-Type")
 			m, err := s.Upload(rq.r.Context(), rq.db, part, in)
@@ -327,7 +360,7 @@ func (s *Service) handleUpload(rq *request) error {
 		}
 		b, err := io.ReadAll(io.LimitReader(part, 4<<10+1))
 		if err != nil {
-			return badRequest("malformed multipart body: %v", err)
+			return multipartError(err)
 		}
 		if len(b) > 4<<10 {
 			return badRequest("form field %q is longer than 4 KiB", name)
@@ -336,6 +369,38 @@ func (s *Service) handleUpload(rq *request) error {
 			return err
 		}
 	}
+}
+
+// multipartError is the answer to a multipart body that could not be
+// read: its limit (413), or a fixed message (the reader's own text may
+// name addresses, such as a read timeout's).
+func multipartError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	if errors.Is(err, errBudget) {
+		return badRequest("more than %d bytes of form fields and part headers before the file", uploadOverhead)
+	}
+	return badRequest("malformed multipart body")
+}
+
+// errBudget is budgetReader's error.
+var errBudget = errors.New("media: over the byte budget")
+
+// budgetReader reads at most left bytes (which its owner may raise).
+type budgetReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBudget
+	}
+	n, err := b.r.Read(p[:min(int64(len(p)), b.left)])
+	b.left -= int64(n)
+	return n, err
 }
 
 // setField applies a form field of an upload.
@@ -353,6 +418,7 @@ func (in *UploadInput) setField(name, v string) error {
 		in.AltText = v
 	case "tags":
 		in.Tags = splitTags(v)
+	case authhttp.CSRFField: // checked by the auth middleware
 	default:
 		err = badRequest("unknown form field %q (want file, collection, public, alt_text, tags)", name)
 	}
@@ -425,10 +491,15 @@ func (rq *request) decodeJSON(v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
 			return err
+		case errors.As(err, &syn), errors.As(err, &typ), strings.HasPrefix(err.Error(), "json: unknown field"):
+			return badRequest("malformed JSON body: %v", err)
 		}
-		return badRequest("malformed JSON body: %v", err)
+		return badRequest("malformed JSON body")
 	}
 	if dec.More() {
 		return badRequest("malformed JSON body: more than one value")

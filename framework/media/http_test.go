@@ -130,6 +130,8 @@ func TestHTTP(t *testing.T) {
 		bigCT, bigBody := form(t, nil, "big.png", "", append(pngOf(t, 2, 2), make([]byte, maxSize+1)...))
 		noFileCT, noFileBody := form(t, [][2]string{{"alt_text", "x"}}, "", "", nil)
 		oddCT, oddBody := form(t, [][2]string{{"owner_id", "1"}}, "x.png", "", pic)
+		csrfCT, csrfBody := form(t, [][2]string{{"csrf_token", uploader.token}, {"tags", "csrf"}}, "c.png", "image/png", pic)
+		hugeHeader := "--B\r\nContent-Disposition: form-data; name=\"alt_text\"\r\nX-Pad: " + strings.Repeat("p", 70<<10) + "\r\n\r\nx\r\n--B--\r\n"
 		badColCT, badColBody := form(t, [][2]string{{"collection", "999999"}}, "x.png", "", pic)
 		for _, c := range []call{
 			{name: "anonymous list", method: "GET", path: "/media/", status: 401},
@@ -143,6 +145,8 @@ func TestHTTP(t *testing.T) {
 			{name: "no file part", as: uploader, method: "POST", path: "/media/", ct: noFileCT, body: noFileBody, status: 400, has: []string{"no part named file"}},
 			{name: "unknown field", as: uploader, method: "POST", path: "/media/", ct: oddCT, body: oddBody, status: 400, has: []string{"unknown form field", "owner_id"}},
 			{name: "missing collection", as: uploader, method: "POST", path: "/media/", ct: badColCT, body: badColBody, status: 422, has: []string{"no collection 999999"}},
+			{name: "the CSRF field before the file", as: uploader, method: "POST", path: "/media/", ct: csrfCT, body: csrfBody, status: 201, has: []string{`"tags":["csrf"]`}},
+			{name: "a huge part header", as: uploader, method: "POST", path: "/media/", ct: "multipart/form-data; boundary=B", body: []byte(hugeHeader), status: 400, has: []string{"before the file"}},
 			{name: "JSON upload", as: uploader, method: "POST", path: "/media/", ct: "application/json", body: []byte(`{}`), status: 415},
 			{name: "truncated multipart", as: uploader, method: "POST", path: "/media/", ct: ct, body: body[:len(body)/2], status: 400},
 			{name: "method not allowed", as: uploader, method: "PUT", path: "/media/", status: 405},
@@ -230,19 +234,21 @@ func TestHTTP(t *testing.T) {
 		for _, c := range []call{
 			{name: "finalize by another user", as: other, method: "POST", path: "/media/" + did + "/finalize", status: 403},
 			{name: "finalize", as: uploader, method: "POST", path: "/media/" + did + "/finalize", status: 200, has: []string{`"status":"ready"`, `"width":400`}},
-			{name: "finalize again", as: uploader, method: "POST", path: "/media/" + did + "/finalize", status: 404},
+			{name: "finalize again", as: uploader, method: "POST", path: "/media/" + did + "/finalize", status: 200, has: []string{`"status":"ready"`}},
 			{name: "begin HTML", as: uploader, method: "POST", path: "/media/uploads", ct: "application/json", body: []byte(`{"filename":"a.html","content_type":"text/html","size":10}`), status: 415},
 			{name: "begin too large", as: uploader, method: "POST", path: "/media/uploads", ct: "application/json", body: fmt.Appendf(nil, `{"filename":"a.png","content_type":"image/png","size":%d}`, maxSize+1), status: 413},
 			{name: "delete", as: editor, method: "DELETE", path: "/media/" + id, status: 204},
 			{name: "deleted is gone", as: viewer, method: "GET", path: "/media/" + id, status: 404},
 			{name: "deleted content is gone", as: viewer, method: "GET", path: "/media/" + id + "/content", status: 404},
-			{name: "trash", as: viewer, method: "GET", path: "/media/?status=deleted", status: 200, has: []string{`"id":` + id}},
+			{name: "trash as a viewer", as: viewer, method: "GET", path: "/media/?status=deleted", status: 403},
+			{name: "trash", as: editor, method: "GET", path: "/media/?status=deleted", status: 200, has: []string{`"id":` + id}},
+			{name: "uploads in progress", as: editor, method: "GET", path: "/media/?status=pending", status: 400},
 			{name: "restore", as: editor, method: "POST", path: "/media/" + id + "/restore", status: 200, has: []string{`"status":"ready"`}},
 		} {
 			c.do(t, e)
 		}
-		if n := len(e.rows(media.Ready)); n != 2 {
-			t.Errorf("%d ready media; want the upload and the direct upload", n)
+		if n := len(e.rows(media.Ready)); n != 3 {
+			t.Errorf("%d ready media; want the two uploads and the direct upload", n)
 		}
 		if n := len(e.rows(media.Pending)); n != 0 {
 			t.Errorf("%d pending media left", n)

@@ -129,13 +129,9 @@ func (s *Service) List(ctx context.Context, h dialects.Handle, o ListOptions) (P
 	if len(rows) == 0 {
 		return page, nil
 	}
-	links, err := q(h).MediaTagLinksBetween(ctx, queries.MediaTagLinksBetweenParams{MinID: rows[len(rows)-1].ID, MaxID: rows[0].ID})
+	tags, err := s.tagsOf(ctx, h, rows)
 	if err != nil {
 		return Page{}, err
-	}
-	tags := map[int64][]string{}
-	for _, l := range links {
-		tags[l.MediaID] = append(tags[l.MediaID], l.Name)
 	}
 	for _, r := range rows {
 		m := fromRow(r)
@@ -143,6 +139,31 @@ func (s *Service) List(ctx context.Context, h dialects.Handle, o ListOptions) (P
 		page.Items = append(page.Items, m)
 	}
 	return page, nil
+}
+
+// tagsOf reads the tags of a page of media: those of every id in the
+// page's range in one query when the page fills most of its range, else
+// one query per media (a filtered page can span a wide range of ids).
+func (s *Service) tagsOf(ctx context.Context, h dialects.Handle, rows []queries.QuarryMedia) (map[int64][]string, error) {
+	lo, hi := rows[len(rows)-1].ID, rows[0].ID
+	ranges := [][2]int64{{lo, hi}}
+	if hi-lo >= 4*int64(len(rows)) {
+		ranges = ranges[:0]
+		for _, r := range rows {
+			ranges = append(ranges, [2]int64{r.ID, r.ID})
+		}
+	}
+	tags := map[int64][]string{}
+	for _, rg := range ranges {
+		links, err := q(h).MediaTagLinksBetween(ctx, queries.MediaTagLinksBetweenParams{MinID: rg[0], MaxID: rg[1]})
+		if err != nil {
+			return nil, fmt.Errorf("media: reading tags: %w", err)
+		}
+		for _, l := range links {
+			tags[l.MediaID] = append(tags[l.MediaID], l.Name)
+		}
+	}
+	return tags, nil
 }
 
 // Change is an edit of a ready media: the fields set are changed.
@@ -249,6 +270,9 @@ func (s *Service) objectURL(ctx context.Context, m Media, key string) (string, e
 	if m.Status != Ready {
 		return "", fmt.Errorf("%w: media %d is %s", ErrNotFound, m.ID, m.Status)
 	}
+	if err := s.checkKey(ctx, m); err != nil {
+		return "", err
+	}
 	disk, err := s.disk(m.Disk)
 	if err != nil {
 		return "", err
@@ -267,6 +291,9 @@ func (s *Service) objectURL(ctx context.Context, m Media, key string) (string, e
 func (s *Service) Open(ctx context.Context, m Media, rng *storage.Range) (io.ReadCloser, storage.Object, error) {
 	if m.Status != Ready {
 		return nil, storage.Object{}, fmt.Errorf("%w: media %d is %s", ErrNotFound, m.ID, m.Status)
+	}
+	if err := s.checkKey(ctx, m); err != nil {
+		return nil, storage.Object{}, err
 	}
 	disk, err := s.disk(m.Disk)
 	if err != nil {
@@ -352,8 +379,8 @@ func normalizeTags(tags []string) ([]string, error) {
 			return nil, fmt.Errorf("%w: an empty tag", ErrInvalid)
 		case !utf8.ValidString(t) || utf8.RuneCountInString(t) > 100:
 			return nil, fmt.Errorf("%w: tag %q is not UTF-8 or longer than 100 characters", ErrInvalid, t)
-		case strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) || r == ',' }):
-			return nil, fmt.Errorf("%w: tag %q holds a comma or a control character", ErrInvalid, t)
+		case strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == ',' }):
+			return nil, fmt.Errorf("%w: tag %q holds a comma, or a control or invisible formatting character", ErrInvalid, t)
 		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
@@ -387,12 +414,25 @@ func (s *Service) Collections(ctx context.Context, h dialects.Handle) ([]Collect
 	return out, nil
 }
 
+// MaxCollectionDepth is how deep collections nest (MySQL cascades a
+// delete through at most 15 levels).
+const MaxCollectionDepth = 10
+
 // CreateCollection makes a collection named name inside parentID (0: at
-// the top).
+// the top), at most MaxCollectionDepth deep.
 func (s *Service) CreateCollection(ctx context.Context, h dialects.Handle, parentID int64, name string) (Collection, error) {
 	name, err := collectionName(name)
 	if err != nil {
 		return Collection{}, err
+	}
+	if parentID != 0 {
+		all, err := s.Collections(ctx, h)
+		if err != nil {
+			return Collection{}, err
+		}
+		if d := depth(all, parentID); d >= MaxCollectionDepth {
+			return Collection{}, fmt.Errorf("%w: collections nest at most %d deep", ErrInvalid, MaxCollectionDepth)
+		}
 	}
 	now := s.now()
 	id, err := q(h).MediaCollectionCreate(ctx, queries.MediaCollectionCreateParams{ParentID: nullID(parentID), Name: name, Now: now})
@@ -435,6 +475,9 @@ func (s *Service) UpdateCollection(ctx context.Context, h dialects.Handle, id, p
 			return Collection{}, fmt.Errorf("%w: no collection %d", ErrInvalid, p)
 		}
 	}
+	if depth(all, parentID)+height(all, id) > MaxCollectionDepth {
+		return Collection{}, fmt.Errorf("%w: collections nest at most %d deep", ErrInvalid, MaxCollectionDepth)
+	}
 	n, err := q(h).MediaCollectionUpdate(ctx, queries.MediaCollectionUpdateParams{ID: id, ParentID: nullID(parentID), Name: name})
 	switch {
 	case errors.Is(err, queries.ErrForeignKeyViolation):
@@ -459,6 +502,31 @@ func (s *Service) DeleteCollection(ctx context.Context, h dialects.Handle, id in
 		return fmt.Errorf("%w: collection %d", ErrNotFound, id)
 	}
 	return nil
+}
+
+// depth is how many collections id is inside, itself included (0 for
+// the top).
+func depth(all []Collection, id int64) int {
+	parents := map[int64]int64{}
+	for _, c := range all {
+		parents[c.ID] = c.ParentID
+	}
+	n := 0
+	for p := id; p != 0 && n <= len(all); p = parents[p] {
+		n++
+	}
+	return n
+}
+
+// height is how many levels the collection id and those inside it take.
+func height(all []Collection, id int64) int {
+	h := 1
+	for _, c := range all {
+		if c.ParentID == id && c.ID != id {
+			h = max(h, 1+height(all, c.ID))
+		}
+	}
+	return h
 }
 
 // collectionName checks and tidies a collection's name.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/queries"
@@ -100,6 +102,16 @@ var DefaultAllowedTypes = []string{
 	"audio/mpeg", "audio/wave", "application/ogg", "video/mp4", "video/webm",
 }
 
+// sniffed are the types Sniff can return (the WHATWG algorithm's, as
+// http.DetectContentType implements it), without parameters.
+var sniffed = []string{
+	"application/octet-stream", "application/ogg", "application/pdf", "application/postscript", "application/vnd.ms-fontobject",
+	"application/wasm", "application/x-gzip", "application/x-rar-compressed", "application/zip", "audio/aiff", "audio/basic",
+	"audio/midi", "audio/mpeg", "audio/wave", "font/collection", "font/otf", "font/ttf", "font/woff", "font/woff2",
+	"image/bmp", "image/gif", "image/jpeg", "image/png", "image/webp", "image/x-icon", "text/html", "text/plain", "text/xml",
+	"video/avi", "video/mp4", "video/webm",
+}
+
 // Options configure a Service. Zero values take the defaults given.
 type Options struct {
 	// Disk is the name of the disk new uploads go to; default
@@ -124,9 +136,16 @@ type Options struct {
 	// URLTTL is how long the signed URL of a private media lasts; default
 	// 5 minutes.
 	URLTTL time.Duration
+	// UploadTimeout is how long an upload through the REST handler may
+	// take to arrive, beyond the server's read timeout; default 1 hour.
+	UploadTimeout time.Duration
 	// MaxPixels bounds the images the thumbnailer decodes (width ×
 	// height), against decompression bombs; default 40 megapixels.
 	MaxPixels int64
+	// MaxDecodeBytes bounds the memory one decode may take (pixels ×
+	// their bytes, by color model, doubled for decoders that keep two
+	// buffers); default 512 MiB. Thumbnails are made one at a time.
+	MaxDecodeBytes int64
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -139,9 +158,11 @@ type Options struct {
 // request's prefix (framework.KeyPrefix), so each tenant's objects live
 // apart on a shared disk.
 type Service struct {
-	disks   *storage.Disks
-	opts    Options
-	allowed []string
+	disks    *storage.Disks
+	opts     Options
+	allowed  []string
+	thumbs   singleflight.Group // one making of each thumbnail at a time
+	decoding chan struct{}      // one decode at a time
 }
 
 // New returns a Service over disks. It fails when the upload disk does
@@ -170,6 +191,7 @@ func New(disks *storage.Disks, opts Options) (*Service, error) {
 		def(&opts.PendingRetention, 24*time.Hour, "PendingRetention"),
 		def(&opts.DeletedRetention, 30*24*time.Hour, "DeletedRetention"),
 		def(&opts.URLTTL, 5*time.Minute, "URLTTL"),
+		def(&opts.UploadTimeout, time.Hour, "UploadTimeout"),
 	} {
 		if err != nil {
 			return nil, err
@@ -178,8 +200,11 @@ func New(disks *storage.Disks, opts Options) (*Service, error) {
 	if opts.PendingRetention <= opts.UploadTTL {
 		return nil, fmt.Errorf("%w: PendingRetention (%s) must be longer than UploadTTL (%s), or uploads in flight are purged", ErrInvalid, opts.PendingRetention, opts.UploadTTL)
 	}
-	if opts.MaxSize < 0 || opts.MaxPixels < 0 {
-		return nil, fmt.Errorf("%w: MaxSize and MaxPixels may not be negative", ErrInvalid)
+	if opts.MaxSize < 0 || opts.MaxPixels < 0 || opts.MaxDecodeBytes < 0 {
+		return nil, fmt.Errorf("%w: MaxSize, MaxPixels and MaxDecodeBytes may not be negative", ErrInvalid)
+	}
+	if opts.MaxDecodeBytes == 0 {
+		opts.MaxDecodeBytes = 512 << 20
 	}
 	if opts.MaxSize == 0 {
 		opts.MaxSize = 32 << 20
@@ -201,8 +226,12 @@ func New(disks *storage.Disks, opts Options) (*Service, error) {
 		if mt, _, err := parseType(t); err != nil || mt != t {
 			return nil, fmt.Errorf("%w: AllowedTypes: %q is not a media type such as image/png or image/*", ErrInvalid, t)
 		}
+		if !strings.HasSuffix(t, "/*") && !slices.Contains(sniffed, t) {
+			return nil, fmt.Errorf("%w: AllowedTypes: %s is never what a file's bytes are sniffed as, so no upload would match it (sniffed types: %s)", ErrInvalid, t, strings.Join(sniffed, ", "))
+		}
 	}
-	return &Service{disks: disks, opts: opts, allowed: slices.Clone(allowed)}, nil
+	opts.AllowedTypes = slices.Clone(allowed)
+	return &Service{disks: disks, opts: opts, allowed: opts.AllowedTypes, decoding: make(chan struct{}, 1)}, nil
 }
 
 // Disks returns the disks the service stores on (for their Middleware,

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -252,6 +253,28 @@ func TestService(t *testing.T) {
 		if _, err := svc.Thumbnail(ctx, bm, 333); !errors.Is(err, media.ErrInvalid) {
 			t.Errorf("Thumbnail(333) = %v; want ErrInvalid", err)
 		}
+		// Requested at once, a thumbnail is made once and served to all.
+		var twg sync.WaitGroup
+		keys := make([]string, 8)
+		errs := make([]error, 8)
+		for i := range keys {
+			twg.Go(func() { keys[i], errs[i] = svc.Thumbnail(ctx, bm, 640) })
+		}
+		twg.Wait()
+		for i := range keys {
+			if errs[i] != nil || keys[i] != strings.TrimSuffix(key, "320.png")+"640.png" {
+				t.Errorf("concurrent Thumbnail(640) %d = %q, %v", i, keys[i], errs[i])
+			}
+		}
+		// A decode that would take more memory than allowed is refused
+		// before anything is allocated.
+		tight, err := media.New(e.svc.Disks(), media.Options{MaxDecodeBytes: 800 * 600 * 4, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tight.Thumbnail(ctx, bm, 160); !errors.Is(err, media.ErrTooLarge) {
+			t.Errorf("Thumbnail over MaxDecodeBytes = %v; want ErrTooLarge", err)
+		}
 
 		// Lists: filters, tags, collections, pages.
 		col, err := svc.CreateCollection(ctx, h, 0, "  Trips  ")
@@ -264,6 +287,22 @@ func TestService(t *testing.T) {
 		}
 		if _, err := svc.UpdateCollection(ctx, h, col.ID, sub.ID, "Trips"); !errors.Is(err, media.ErrInvalid) {
 			t.Errorf("moving a collection inside its child: %v; want ErrInvalid", err)
+		}
+		// Nesting stops at MaxCollectionDepth (MySQL cascades a delete
+		// through 15 levels at most); the deepest chain deletes whole.
+		parent := sub.ID
+		for range media.MaxCollectionDepth - 2 {
+			c, err := svc.CreateCollection(ctx, h, parent, "deeper")
+			if err != nil {
+				t.Fatal(err)
+			}
+			parent = c.ID
+		}
+		if _, err := svc.CreateCollection(ctx, h, parent, "too deep"); !errors.Is(err, media.ErrInvalid) {
+			t.Errorf("a collection %d deep: %v; want ErrInvalid", media.MaxCollectionDepth+1, err)
+		}
+		if _, err := svc.UpdateCollection(ctx, h, sub.ID, parent, "2026"); !errors.Is(err, media.ErrInvalid) {
+			t.Errorf("moving a collection under its own descendant: %v; want ErrInvalid", err)
 		}
 		text, err := svc.Upload(ctx, h, strings.NewReader("plain notes\n"), media.UploadInput{Filename: "Notes.txt", CollectionID: sub.ID, Tags: []string{"work"}})
 		if err != nil || text.ContentType != "text/plain" || text.Width != 0 {
@@ -302,6 +341,11 @@ func TestService(t *testing.T) {
 		p, err := svc.List(ctx, h, media.ListOptions{Limit: 2})
 		if err != nil || len(p.Items) != 2 || p.Next != bm.ID {
 			t.Errorf("List(limit 2) = %d items, next %d, %v; want 2 and next %d", len(p.Items), p.Next, err, bm.ID)
+		}
+		for _, tags := range [][]string{{"c\u200bat"}, {"\u202etac"}, {"a,b"}, {""}, {strings.Repeat("t", 101)}} {
+			if _, err := svc.Update(ctx, h, m.ID, media.Change{Tags: &tags}); !errors.Is(err, media.ErrInvalid) {
+				t.Errorf("tags %q: %v; want ErrInvalid", tags, err)
+			}
 		}
 		for _, o := range []media.ListOptions{{Type: "image/%"}, {Type: "im_ge"}, {Limit: 101}, {Status: "gone"}, {Search: strings.Repeat("x", 101)}} {
 			if _, err := svc.List(ctx, h, o); !errors.Is(err, media.ErrInvalid) {
@@ -397,8 +441,51 @@ func TestService(t *testing.T) {
 		if err != nil || fm.Status != media.Ready || fm.Checksum != sum(pic) || fm.Width != 40 {
 			t.Errorf("Finalize = %+v, %v", fm, err)
 		}
-		if _, err := svc.Finalize(ctx, h, dm.ID, owner); !errors.Is(err, media.ErrNotFound) {
-			t.Errorf("finalize twice: %v; want ErrNotFound", err)
+		if again, err := svc.Finalize(ctx, h, dm.ID, owner); err != nil || again.ID != fm.ID || again.Checksum != fm.Checksum {
+			t.Errorf("finalize twice = %+v, %v; want the ready media", again, err)
+		}
+		// The presigned PUT used again after the finalize changes nothing
+		// served: the bytes were copied to the media's own key as checked.
+		if code := put(dp, bytes.Repeat([]byte{'x'}, len(pic))); code >= 300 {
+			t.Logf("PUT after finalize refused: %d", code)
+		}
+		rc, _, err = svc.Open(ctx, fm, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(rc); sum(got) != fm.Checksum {
+			t.Errorf("after a second PUT to the staging URL the media's bytes changed")
+		}
+		rc.Close()
+
+		// Finalizes at once (a double click, a retry): each gets the ready
+		// media, none removes it.
+		cm, cp := begin("image/png", int64(len(pic)))
+		if code := put(cp, pic); code >= 300 {
+			t.Fatalf("PUT: %d", code)
+		}
+		var wg sync.WaitGroup
+		results := make([]error, 6)
+		for i := range results {
+			wg.Go(func() {
+				got, err := svc.Finalize(ctx, h, cm.ID, owner)
+				if err == nil && (got.Status != media.Ready || got.Checksum != sum(pic)) {
+					err = fmt.Errorf("got %+v", got)
+				}
+				results[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range results {
+			if err != nil {
+				t.Errorf("concurrent finalize %d: %v", i, err)
+			}
+		}
+		if got, err := svc.Get(ctx, h, cm.ID); err != nil || got.Status != media.Ready {
+			t.Errorf("after concurrent finalizes: %+v, %v", got, err)
+		}
+		if ok, _ := storage.Exists(ctx, e.disk, cm.Key); !ok {
+			t.Errorf("after concurrent finalizes the object is gone")
 		}
 		lying := []byte(strings.Repeat("<html>not a picture</html>", 10))
 		lm, lp := begin("image/png", int64(len(lying)))
@@ -468,6 +555,30 @@ func begin2(t *testing.T, svc *media.Service, e *env, owner int64) storage.Presi
 func putObject(ctx context.Context, d storage.Storage, key string) error {
 	_, err := d.Put(ctx, key, strings.NewReader("stray"), storage.PutOptions{})
 	return err
+}
+
+// TestNewOptions: options that cannot work are refused at New.
+func TestNewOptions(t *testing.T) {
+	disks, err := storage.DisksFromEnv([]string{"QUARRY_STORAGE_DEFAULT_URL=mem:"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []media.Options{
+		{AllowedTypes: []string{"text/csv"}}, // never sniffed
+		{AllowedTypes: []string{"image/"}},
+		{AllowedTypes: []string{"IMAGE/PNG"}},
+		{Disk: "nope"},
+		{UploadTTL: time.Hour, PendingRetention: time.Minute},
+		{MaxSize: -1},
+		{URLTTL: -time.Second},
+	} {
+		if _, err := media.New(disks, o); !errors.Is(err, media.ErrInvalid) && err == nil {
+			t.Errorf("New(%+v) succeeded", o)
+		}
+	}
+	if _, err := media.New(disks, media.Options{AllowedTypes: []string{"image/*", "application/zip"}}); err != nil {
+		t.Errorf("New with image/* and zip: %v", err)
+	}
 }
 
 // TestNormalizeFilename: path segments, control and formatting

@@ -20,57 +20,57 @@ type PurgeResult struct {
 	// Pending is the uploads never finalized, Deleted the media deleted
 	// longer ago than the retention; both removed with their objects.
 	Pending, Deleted int
-	// Failed is the rows that could not be removed (their objects could
-	// not be deleted, or an app row still references them): they are
-	// tried again at the next purge.
+	// Failed is the media that could not be removed (an app row still
+	// references the row, which then keeps its objects; or the row went
+	// and some of its objects could not be deleted: Orphans finds them).
 	Failed int
 }
 
 // Purge removes the uploads pending for longer than
 // Options.PendingRetention and the media deleted longer ago than
-// Options.DeletedRetention: their objects first, then their rows, so a
-// failure leaves the row to try again, never an unnamed object.
+// Options.DeletedRetention: each row (if it is still in that status: a
+// restore or a finalize meanwhile keeps it), then its objects. A row an
+// app row still references stays, with its objects, and is tried again
+// at the next purge.
 func (s *Service) Purge(ctx context.Context, h dialects.Handle) (PurgeResult, error) {
 	now := s.now()
 	params := queries.MediaListStaleParams{PendingBefore: now.Add(-s.opts.PendingRetention),
 		DeletedBefore: nullTime(now.Add(-s.opts.DeletedRetention))}
 	var res PurgeResult
 	var errs []error
-	failed := map[int64]bool{}
 	for {
 		rows, err := q(h).MediaListStale(ctx, params)
 		if err != nil {
 			return res, err
 		}
-		progress := false
 		for _, r := range rows {
-			if failed[r.ID] {
-				continue
+			if err := ctx.Err(); err != nil {
+				return res, err
 			}
+			params.AfterID = r.ID
 			m := fromRow(r)
-			if err := s.discard(ctx, h, m); err != nil {
-				failed[r.ID] = true
+			removed, err := s.remove(ctx, h, m)
+			switch {
+			case err != nil:
 				res.Failed++
 				if len(errs) < 5 {
 					errs = append(errs, err)
 				}
-				continue
-			}
-			progress = true
-			if m.Status == Pending {
+			case !removed:
+			case m.Status == Pending:
 				res.Pending++
-			} else {
+			default:
 				res.Deleted++
 			}
 		}
-		if !progress || len(rows) < staleBatch || ctx.Err() != nil {
+		if len(rows) < staleBatch {
 			break
 		}
 	}
 	if res.Failed > 0 {
 		s.opts.Logger.WarnContext(ctx, "media purge: some media could not be removed", "failed", res.Failed, "errors", errors.Join(errs...))
 	}
-	return res, ctx.Err()
+	return res, nil
 }
 
 // staleBatch is MediaListStale's LIMIT.
@@ -78,9 +78,10 @@ const staleBatch = 500
 
 // Orphans returns the objects under the request's prefix
 // (framework.KeyPrefix) + "media/" on the disk named disk that no media
-// row of h names: left behind by a crash between deleting an object and
-// its row, or copied there by hand. An upload in flight is not an orphan
-// (its pending row exists before its object).
+// row of h names: left behind when a row went and some of its objects
+// could not be deleted, or copied there by hand. An object younger than
+// Options.PendingRetention is never one: it may belong to an upload whose
+// row is in a transaction not yet committed.
 func (s *Service) Orphans(ctx context.Context, h dialects.Handle, disk string) ([]storage.Object, error) {
 	d, err := s.disk(disk)
 	if err != nil {
@@ -101,10 +102,14 @@ func (s *Service) Orphans(ctx context.Context, h dialects.Handle, disk string) (
 		}
 	}
 	prefix := framework.KeyPrefix(ctx) + "media/"
+	young := s.now().Add(-s.opts.PendingRetention)
 	var out []storage.Object
 	for obj, err := range d.List(ctx, prefix) {
 		if err != nil {
 			return nil, fmt.Errorf("media: listing %s on disk %q: %w", prefix, disk, err)
+		}
+		if obj.ModTime.After(young) {
+			continue
 		}
 		rest := strings.TrimPrefix(obj.Key, prefix)
 		dir, _, _ := strings.Cut(rest, "/")

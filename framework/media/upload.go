@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -95,10 +96,13 @@ func (s *Service) Upload(ctx context.Context, h dialects.Handle, r io.Reader, in
 			return fail(err)
 		}
 	}
-	if err := s.markReady(ctx, h, m.ID, ct, obj.Size, hex.EncodeToString(sum.Sum(nil)), width, height); err != nil {
+	// The tags first: the row turns ready last, so that a failure before
+	// leaves a pending row (removed here, or by the purge), never a ready
+	// one the client was told failed.
+	if err := s.setTags(ctx, h, m.ID, meta.tags); err != nil {
 		return fail(err)
 	}
-	if err := s.setTags(ctx, h, m.ID, meta.tags); err != nil {
+	if err := s.markReady(ctx, h, m.ID, ct, obj.Size, hex.EncodeToString(sum.Sum(nil)), width, height); err != nil {
 		return fail(err)
 	}
 	return s.Get(ctx, h, m.ID)
@@ -121,8 +125,9 @@ type BeginInput struct {
 
 // Begin starts a direct upload: it records a pending media and returns it
 // with the presigned PUT the client sends the bytes with (to the disk,
-// not through the app). Call Finalize once the PUT succeeded. A disk
-// without presigned PUTs gives ErrDirectUnsupported.
+// not through the app), to a staging key beside the media's own. Call
+// Finalize once the PUT succeeded. A disk without presigned PUTs gives
+// ErrDirectUnsupported.
 func (s *Service) Begin(ctx context.Context, h dialects.Handle, in BeginInput) (Media, storage.PresignedPut, error) {
 	meta, err := s.checkMeta(in.Filename, in.AltText, in.Tags)
 	if err != nil {
@@ -150,7 +155,7 @@ func (s *Service) Begin(ctx context.Context, h dialects.Handle, in BeginInput) (
 	if err != nil {
 		return fail(err)
 	}
-	put, err := disk.PresignPut(ctx, m.Key, s.opts.UploadTTL, storage.PutConditions{ContentType: ct, Size: in.Size, MaxSize: s.opts.MaxSize})
+	put, err := disk.PresignPut(ctx, m.staging(), s.opts.UploadTTL, storage.PutConditions{ContentType: ct, Size: in.Size, MaxSize: s.opts.MaxSize})
 	if errors.Is(err, storage.ErrUnsupported) {
 		return fail(fmt.Errorf("%w (disk %q)", ErrDirectUnsupported, m.Disk))
 	}
@@ -165,12 +170,15 @@ func (s *Service) Begin(ctx context.Context, h dialects.Handle, in BeginInput) (
 }
 
 // Finalize checks a direct upload begun by userID (0: one begun without
-// an owner) and makes it ready: the object must exist and hold the
-// declared size and type, sniffed from its bytes, which are read once
-// from the disk to compute their checksum and an image's size. An upload
-// that does not match is removed with its row; one not uploaded yet
-// (ErrNotUploaded) stays pending, so the client may retry until the
-// purge.
+// an owner) and makes it ready: the staged object must exist and hold the
+// declared size and type, sniffed from its bytes. Those bytes are read
+// once from the disk and written, as they are checked (hashed, sniffed,
+// an image's size read), to the media's own key, so what is served is
+// what was checked even if the staging URL is used again; the staged
+// object is then removed. An upload that does not match is removed with
+// its row; one not uploaded yet (ErrNotUploaded) stays pending, so the
+// client may retry until the purge. Finalizing twice, even at once,
+// returns the ready media.
 func (s *Service) Finalize(ctx context.Context, h dialects.Handle, id, userID int64) (Media, error) {
 	row, err := q(h).MediaGet(ctx, id)
 	if err != nil {
@@ -178,46 +186,90 @@ func (s *Service) Finalize(ctx context.Context, h dialects.Handle, id, userID in
 	}
 	m := fromRow(row)
 	switch {
-	case m.Status != Pending:
-		return Media{}, fmt.Errorf("%w: no pending upload %d (it is %s)", ErrNotFound, id, m.Status)
 	case m.OwnerID != userID:
 		return Media{}, fmt.Errorf("%w (upload %d)", ErrNotOwner, id)
+	case m.Status == Ready:
+		return s.Get(ctx, h, id) // finalized already (a retry, or a double click)
+	case m.Status != Pending:
+		return Media{}, fmt.Errorf("%w: no pending upload %d (it is %s)", ErrNotFound, id, m.Status)
+	}
+	if err := s.checkKey(ctx, m); err != nil {
+		return Media{}, err
 	}
 	disk, err := s.disk(m.Disk)
 	if err != nil {
 		return Media{}, err
 	}
-	obj, err := disk.Stat(ctx, m.Key)
+	obj, err := disk.Stat(ctx, m.staging())
 	if errors.Is(err, storage.ErrNotFound) {
+		if done, err := s.Get(ctx, h, id); err == nil && done.Status == Ready {
+			return done, nil // another finalize took the staged object meanwhile
+		}
 		return Media{}, fmt.Errorf("%w (upload %d): PUT it to the URL Begin returned first", ErrNotUploaded, id)
 	}
 	if err != nil {
 		return Media{}, fmt.Errorf("media: finding the upload: %w", err)
 	}
-	fail := func(err error) (Media, error) { return Media{}, errors.Join(err, s.discard(ctx, h, m)) }
+	refuse := func(err error) (Media, error) { return Media{}, errors.Join(err, s.discard(ctx, h, m)) }
 	if obj.Size != m.Size {
-		return fail(fmt.Errorf("%w: the upload has %d bytes, %d were declared", ErrInvalid, obj.Size, m.Size))
+		return refuse(fmt.Errorf("%w: the upload has %d bytes, %d were declared", ErrInvalid, obj.Size, m.Size))
 	}
-	rc, _, err := disk.Get(ctx, m.Key, nil)
+	p, err := s.promote(ctx, disk, m)
 	if err != nil {
-		return Media{}, fmt.Errorf("media: reading the upload: %w", err)
+		return Media{}, err
 	}
-	p, err := probe(rc, true)
-	rc.Close()
 	switch {
-	case err != nil:
-		return Media{}, fmt.Errorf("media: reading the upload: %w", err)
 	case p.size != m.Size:
-		return fail(fmt.Errorf("%w: the upload has %d bytes, %d were declared", ErrInvalid, p.size, m.Size))
+		return refuse(fmt.Errorf("%w: the upload has %d bytes, %d were declared", ErrInvalid, p.size, m.Size))
 	case p.contentType != m.ContentType:
-		return fail(fmt.Errorf("%w: the bytes are %s, %s was declared", ErrTypeMismatch, p.contentType, m.ContentType))
+		return refuse(fmt.Errorf("%w: the bytes are %s, %s was declared", ErrTypeMismatch, p.contentType, m.ContentType))
 	case p.imageErr != nil:
-		return fail(fmt.Errorf("%w: a %s whose header cannot be read: %v", ErrInvalid, p.contentType, p.imageErr))
+		return refuse(fmt.Errorf("%w: a %s whose header cannot be read: %v", ErrInvalid, p.contentType, p.imageErr))
 	}
 	if err := s.markReady(ctx, h, id, p.contentType, p.size, p.checksum, p.width, p.height); err != nil {
-		return fail(err)
+		if done, gerr := s.Get(ctx, h, id); gerr == nil && done.Status == Ready {
+			return done, nil // another finalize made it ready first
+		}
+		return Media{}, err
+	}
+	if err := disk.Delete(ctx, m.staging()); err != nil {
+		s.opts.Logger.WarnContext(ctx, "media: the staged upload stays on the disk", "media", id, "key", m.staging(), "error", err)
 	}
 	return s.Get(ctx, h, id)
+}
+
+// promote copies a direct upload's staged object to the media's key,
+// probing the bytes on the way (their size, type, checksum, an image's
+// size), and returns what it found. The copy is stopped at the declared
+// size plus one byte.
+func (s *Service) promote(ctx context.Context, disk storage.Storage, m Media) (probed, error) {
+	rc, _, err := disk.Get(ctx, m.staging(), nil)
+	if err != nil {
+		return probed{}, fmt.Errorf("media: reading the upload: %w", err)
+	}
+	defer rc.Close()
+	pr, pw := io.Pipe()
+	var p probed
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p, perr = probe(pr, true)
+		_, _ = io.Copy(io.Discard, pr) // let the copy finish whatever probe saw
+	}()
+	_, err = disk.Put(ctx, m.Key, io.TeeReader(rc, pw), storage.PutOptions{ContentType: m.ContentType, MaxSize: m.Size})
+	pw.Close()
+	<-done
+	switch {
+	case errors.Is(err, storage.ErrTooLarge):
+		p.size = m.Size + 1 // refused as another size
+		return p, nil
+	case err != nil:
+		return probed{}, fmt.Errorf("media: storing the upload: %w", err)
+	case perr != nil:
+		return probed{}, fmt.Errorf("media: reading the upload: %w", perr)
+	}
+	return p, nil
 }
 
 // meta is an upload's checked description.
@@ -272,6 +324,24 @@ func (s *Service) checkType(sniffed, declared string) error {
 	return nil
 }
 
+// staging is the key a direct upload is PUT to, in the media's
+// directory (a key name always has an extension; this one has none).
+func (m Media) staging() string { return m.dir() + "_upload" }
+
+// keyShape is the shape of the keys newKey makes, after the prefix.
+var keyShape = regexp.MustCompile(`^media/[a-z2-7]{26}/[a-z0-9_-]+\.[a-z0-9]+$`)
+
+// checkKey refuses a media whose key this service did not make under
+// the request's prefix (a row edited by hand, or another tenant's key):
+// nothing is read, served or deleted through it.
+func (s *Service) checkKey(ctx context.Context, m Media) error {
+	rest, ok := strings.CutPrefix(m.Key, framework.KeyPrefix(ctx))
+	if !ok || !keyShape.MatchString(rest) {
+		return fmt.Errorf("%w: media %d's key %q is not one of this service's under %q", ErrInvalid, m.ID, m.Key, framework.KeyPrefix(ctx)+"media/")
+	}
+	return nil
+}
+
 // createPending records the row that stands for an object before it
 // exists, under a new key in the request's prefix.
 func (s *Service) createPending(ctx context.Context, h dialects.Handle, m meta, ct string, size, owner, collection int64, public bool) (Media, error) {
@@ -306,18 +376,30 @@ func (s *Service) markReady(ctx context.Context, h dialects.Handle, id int64, ct
 	return nil
 }
 
-// discard removes a media's objects and then its row, even when ctx is
-// cancelled (the client went away): while an object may remain, the row
-// stays, so the purge finds it.
+// discard removes a media's row, if it is still in the status m has (a
+// concurrent finalize or restore keeps it), and then its objects, even
+// when ctx is cancelled (the client went away). A row that cannot go (an
+// app row still references it) keeps its objects; objects that cannot
+// be deleted once the row is gone are orphans, which Orphans finds.
 func (s *Service) discard(ctx context.Context, h dialects.Handle, m Media) error {
+	_, err := s.remove(ctx, h, m)
+	return err
+}
+
+// remove is discard, reporting whether the row went.
+func (s *Service) remove(ctx context.Context, h dialects.Handle, m Media) (bool, error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := s.removeObjects(ctx, m); err != nil {
-		return err
+	if err := s.checkKey(ctx, m); err != nil {
+		return false, err
 	}
-	if _, err := q(h).MediaDelete(ctx, m.ID); err != nil {
-		return fmt.Errorf("media: removing media %d: %w", m.ID, err)
+	n, err := q(h).MediaDelete(ctx, queries.MediaDeleteParams{ID: m.ID, Status: string(m.Status)})
+	if err != nil {
+		return false, fmt.Errorf("media: removing media %d: %w", m.ID, err)
 	}
-	return nil
+	if n == 0 {
+		return false, nil // finalized, restored or removed meanwhile: not ours to remove
+	}
+	return true, s.removeObjects(ctx, m)
 }
 
 // removeObjects deletes every object under the media's directory (the
@@ -422,8 +504,15 @@ func (s *sourceReader) failed(err error) error {
 	if errors.As(cause, &mbe) || errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
 		return cause
 	}
-	return fmt.Errorf("%w: %v", ErrIncomplete, cause)
+	return fmt.Errorf("%w (%w)", ErrIncomplete, quiet{cause})
 }
+
+// quiet wraps an error whose text is for the log, not for a client: it
+// says only that something failed while reading.
+type quiet struct{ err error }
+
+func (q quiet) Error() string { return "reading the body failed" }
+func (q quiet) Unwrap() error { return q.err }
 
 // countReader counts the bytes read through it.
 type countReader struct {
@@ -501,7 +590,9 @@ func newKey(prefix, filename, ct string) (string, error) {
 // lower case ASCII letters, digits, "-", "_" and ".", and the extension of
 // type ct, at most 80 bytes.
 func keyName(filename, ct string) string {
-	stem := strings.TrimSuffix(filename, path.Ext(filename))
+	// No dot in the stem: "x.php.png" would be a PHP script to some
+	// servers' configurations.
+	stem := strings.ReplaceAll(strings.TrimSuffix(filename, path.Ext(filename)), ".", "-")
 	ext := extensions[ct]
 	if ext == "" {
 		ext = "bin"
@@ -510,7 +601,7 @@ func keyName(filename, ct string) string {
 		var b strings.Builder
 		dash := false
 		for _, r := range strings.ToLower(s) {
-			ok := r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.')
+			ok := r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
 			switch {
 			case ok:
 				b.WriteRune(r)
@@ -523,7 +614,7 @@ func keyName(filename, ct string) string {
 				break
 			}
 		}
-		return strings.Trim(b.String(), "-.")
+		return strings.Trim(b.String(), "-")
 	}
 	st := clean(stem, 80-len(ext)-1)
 	if st == "" {

@@ -39,8 +39,10 @@ WHERE id = sqlc.arg(id) AND status = 'ready';
 UPDATE quarry_media SET status = 'ready', deleted_at = NULL, updated_at = sqlc.arg(now)
 WHERE id = sqlc.arg(id) AND status = 'deleted';
 
+-- MediaDelete removes a row if it is still in the status its remover saw
+-- (a concurrent finalize or restore keeps it).
 -- name: MediaDelete :execrows
-DELETE FROM quarry_media WHERE id = sqlc.arg(id);
+DELETE FROM quarry_media WHERE id = sqlc.arg(id) AND status = sqlc.arg(status);
 
 -- MediaList pages through the rows of one status, newest first (keyset:
 -- ids below before_id), at most 101 at a time. A zero collection_id or
@@ -59,11 +61,13 @@ ORDER BY m.id DESC
 LIMIT 101;
 
 -- MediaListStale lists what the purge removes: pending rows last touched
--- before pending_before, deleted rows deleted before deleted_before, 500 at a time.
+-- before pending_before, deleted rows deleted before deleted_before, by
+-- id after after_id, 500 at a time.
 -- name: MediaListStale :many
 SELECT * FROM quarry_media
-WHERE (status = 'pending' AND updated_at < sqlc.arg(pending_before))
-   OR (status = 'deleted' AND deleted_at < sqlc.arg(deleted_before))
+WHERE id > sqlc.arg(after_id)
+  AND ((status = 'pending' AND updated_at < sqlc.arg(pending_before))
+    OR (status = 'deleted' AND deleted_at < sqlc.arg(deleted_before)))
 ORDER BY id
 LIMIT 500;
 

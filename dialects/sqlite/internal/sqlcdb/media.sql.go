@@ -164,11 +164,18 @@ func (q *Queries) MediaCreate(ctx context.Context, arg MediaCreateParams) (int64
 }
 
 const mediaDelete = `-- name: MediaDelete :execrows
-DELETE FROM quarry_media WHERE id = ?1
+DELETE FROM quarry_media WHERE id = ?1 AND status = ?2
 `
 
-func (q *Queries) MediaDelete(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, mediaDelete, id)
+type MediaDeleteParams struct {
+	ID     int64
+	Status string
+}
+
+// MediaDelete removes a row if it is still in the status its remover saw
+// (a concurrent finalize or restore keeps it).
+func (q *Queries) MediaDelete(ctx context.Context, arg MediaDeleteParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, mediaDelete, arg.ID, arg.Status)
 	if err != nil {
 		return 0, err
 	}
@@ -322,21 +329,24 @@ func (q *Queries) MediaListKeys(ctx context.Context, arg MediaListKeysParams) ([
 
 const mediaListStale = `-- name: MediaListStale :many
 SELECT id, disk, object_key, filename, content_type, size, checksum, width, height, alt_text, is_public, owner_id, collection_id, status, created_at, updated_at, deleted_at FROM quarry_media
-WHERE (status = 'pending' AND updated_at < ?1)
-   OR (status = 'deleted' AND deleted_at < ?2)
+WHERE id > ?1
+  AND ((status = 'pending' AND updated_at < ?2)
+    OR (status = 'deleted' AND deleted_at < ?3))
 ORDER BY id
 LIMIT 500
 `
 
 type MediaListStaleParams struct {
+	AfterID       int64
 	PendingBefore time.Time
 	DeletedBefore sql.NullTime
 }
 
 // MediaListStale lists what the purge removes: pending rows last touched
-// before pending_before, deleted rows deleted before deleted_before, 500 at a time.
+// before pending_before, deleted rows deleted before deleted_before, by
+// id after after_id, 500 at a time.
 func (q *Queries) MediaListStale(ctx context.Context, arg MediaListStaleParams) ([]QuarryMedia, error) {
-	rows, err := q.db.QueryContext(ctx, mediaListStale, arg.PendingBefore, arg.DeletedBefore)
+	rows, err := q.db.QueryContext(ctx, mediaListStale, arg.AfterID, arg.PendingBefore, arg.DeletedBefore)
 	if err != nil {
 		return nil, err
 	}
