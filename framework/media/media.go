@@ -57,6 +57,15 @@ var (
 	ErrDirectUnsupported = errors.New("media: the disk does not take direct uploads")
 )
 
+// The permissions of media, the media table's (the admin's and the REST
+// API's, framework/media/mediahttp) (auth.SeedPermissions creates them with every table's).
+const (
+	PermView   = "quarry_media.view"
+	PermAdd    = "quarry_media.add"
+	PermChange = "quarry_media.change"
+	PermDelete = "quarry_media.delete"
+)
+
 // Media is one file and what is known of it.
 type Media struct {
 	ID       int64

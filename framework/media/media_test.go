@@ -27,6 +27,7 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/media"
+	"github.com/quarry-go/quarry/framework/media/mediahttp"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/framework/storage"
@@ -96,7 +97,7 @@ func newEnv(t *testing.T, db *dbtest.DB) *env {
 	app.WrapRouter(disks.Middleware)
 	app.Use(a.Middleware)
 	a.Mount(app.Router())
-	app.Router().Handle("/media/", svc.Handler(a, "/media"))
+	app.Router().Handle("/media/", mediahttp.Handler(svc, a, "/media"))
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
 	if _, err := auth.New(app.Database()).SeedPermissions(ctx); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/media"
+	"github.com/quarry-go/quarry/framework/media/mediahttp"
 	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/framework/session"
 )
@@ -45,7 +46,7 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 		return nil, err
 	}
 	app.WrapRouter(svc.Disks().Middleware)
-	app.Router().Handle("/media/", svc.Handler(a, "/media"))
+	app.Router().Handle("/media/", mediahttp.Handler(svc, a, "/media"))
 	// An insert-only jobs client: the publish action enqueues through it.
 	enq, err := jobs.New(jobs.NewSQL(d), jobs.Config{Logger: app.Logger()})
 	if err != nil {

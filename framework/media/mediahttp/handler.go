@@ -1,10 +1,13 @@
-package media
+// Package mediahttp serves a media service (framework/media) as a JSON
+// REST API: see Handler.
+package mediahttp
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -14,21 +17,13 @@ import (
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/media"
 )
 
-// The permissions the REST handler checks: the media table's, as the
-// admin's (auth.SeedPermissions creates them with every table's).
-const (
-	PermView   = "quarry_media.view"
-	PermAdd    = "quarry_media.add"
-	PermChange = "quarry_media.change"
-	PermDelete = "quarry_media.delete"
-)
-
-// Handler returns the media REST API served under prefix (such as
-// "/media", no trailing slash), to mount there behind a's Middleware:
+// Handler returns the REST API of svc's media served under prefix (such
+// as "/media", no trailing slash), to mount there behind a's Middleware:
 //
-//	app.Router().Handle("/media/", svc.Handler(auth, "/media"))
+//	app.Router().Handle("/media/", mediahttp.Handler(svc, auth, "/media"))
 //
 // Routes, under prefix (JSON in and out; errors are problem details):
 //
@@ -46,11 +41,12 @@ const (
 //	PATCH  /collections/{id}    DELETE /collections/{id}
 //	GET    /tags                DELETE /tags/{id}
 //
-// Reading needs PermView, uploading PermAdd, editing and restoring
-// PermChange, deleting PermDelete. Users need an account; requests
+// Reading needs media.PermView, uploading media.PermAdd, editing and restoring
+// media.PermChange, deleting media.PermDelete. Users need an account; requests
 // without one get 401. A media's owner is the user who uploaded it, and
 // only they may finalize its direct upload.
-func (s *Service) Handler(a *authhttp.Auth, prefix string) http.Handler {
+func Handler(svc *media.Service, a *authhttp.Auth, prefix string) http.Handler {
+	s := &handler{svc: svc, log: svc.Options().Logger}
 	prefix = strings.TrimRight(prefix, "/")
 	mux := http.NewServeMux()
 	route := func(pattern, perm string, fn func(*request) error) {
@@ -59,22 +55,28 @@ func (s *Service) Handler(a *authhttp.Auth, prefix string) http.Handler {
 			s.serve(w, r, a, prefix, fn)
 		})))
 	}
-	route("GET /{$}", PermView, s.handleList)
-	route("POST /{$}", PermAdd, s.handleUpload)
-	route("GET /{id}", PermView, s.handleGet)
-	route("GET /{id}/content", PermView, s.handleContent)
-	route("PATCH /{id}", PermChange, s.handleUpdate)
-	route("DELETE /{id}", PermDelete, s.handleDelete)
-	route("POST /{id}/restore", PermChange, s.handleRestore)
-	route("POST /uploads", PermAdd, s.handleBegin)
-	route("POST /{id}/finalize", PermAdd, s.handleFinalize)
-	route("GET /collections", PermView, s.handleCollections)
-	route("POST /collections", PermAdd, s.handleCreateCollection)
-	route("PATCH /collections/{id}", PermChange, s.handleUpdateCollection)
-	route("DELETE /collections/{id}", PermDelete, s.handleDeleteCollection)
-	route("GET /tags", PermView, s.handleTags)
-	route("DELETE /tags/{id}", PermDelete, s.handleDeleteTag)
+	route("GET /{$}", media.PermView, s.handleList)
+	route("POST /{$}", media.PermAdd, s.handleUpload)
+	route("GET /{id}", media.PermView, s.handleGet)
+	route("GET /{id}/content", media.PermView, s.handleContent)
+	route("PATCH /{id}", media.PermChange, s.handleUpdate)
+	route("DELETE /{id}", media.PermDelete, s.handleDelete)
+	route("POST /{id}/restore", media.PermChange, s.handleRestore)
+	route("POST /uploads", media.PermAdd, s.handleBegin)
+	route("POST /{id}/finalize", media.PermAdd, s.handleFinalize)
+	route("GET /collections", media.PermView, s.handleCollections)
+	route("POST /collections", media.PermAdd, s.handleCreateCollection)
+	route("PATCH /collections/{id}", media.PermChange, s.handleUpdateCollection)
+	route("DELETE /collections/{id}", media.PermDelete, s.handleDeleteCollection)
+	route("GET /tags", media.PermView, s.handleTags)
+	route("DELETE /tags/{id}", media.PermDelete, s.handleDeleteTag)
 	return authhttp.JSONAnswers(framework.MuxHandler(mux))
+}
+
+// handler is the media API over one service.
+type handler struct {
+	svc *media.Service
+	log *slog.Logger
 }
 
 // request is one API call being served.
@@ -98,10 +100,10 @@ func (rq *request) may(perm string) (bool, error) {
 }
 
 // serve runs fn on the request's database and answers its error.
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, a *authhttp.Auth, prefix string, fn func(*request) error) {
+func (s *handler) serve(w http.ResponseWriter, r *http.Request, a *authhttp.Auth, prefix string, fn func(*request) error) {
 	db := framework.DatabaseFrom(r.Context())
 	if db == nil {
-		framework.ServerError(w, r, s.opts.Logger, "media", errors.New("no database in the request's context (mount the handler in the App)"))
+		framework.ServerError(w, r, s.log, "media", errors.New("no database in the request's context (mount the handler in the App)"))
 		return
 	}
 	u, _ := authhttp.UserFrom(r.Context())
@@ -125,7 +127,7 @@ func badRequest(format string, args ...any) error {
 // answerError maps the service's errors to statuses; the messages of the
 // service's own errors are written for clients, any other error is a
 // server error whose text stays in the log.
-func (s *Service) answerError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *handler) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	var mbe *http.MaxBytesError
 	status := 0
@@ -133,24 +135,24 @@ func (s *Service) answerError(w http.ResponseWriter, r *http.Request, err error)
 	case errors.As(err, &he):
 		framework.WriteError(w, r, he.status, he.msg)
 		return
-	case errors.As(err, &mbe), errors.Is(err, ErrTooLarge):
+	case errors.As(err, &mbe), errors.Is(err, media.ErrTooLarge):
 		status = http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, media.ErrNotFound):
 		status = http.StatusNotFound
-	case errors.Is(err, ErrNotOwner):
+	case errors.Is(err, media.ErrNotOwner):
 		status = http.StatusForbidden
-	case errors.Is(err, ErrTypeNotAllowed), errors.Is(err, ErrTypeMismatch):
+	case errors.Is(err, media.ErrTypeNotAllowed), errors.Is(err, media.ErrTypeMismatch):
 		status = http.StatusUnsupportedMediaType
-	case errors.Is(err, ErrIncomplete):
+	case errors.Is(err, media.ErrIncomplete):
 		status = http.StatusBadRequest
-	case errors.Is(err, ErrNotUploaded), errors.Is(err, ErrDirectUnsupported):
+	case errors.Is(err, media.ErrNotUploaded), errors.Is(err, media.ErrDirectUnsupported):
 		status = http.StatusConflict
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, media.ErrInvalid):
 		status = http.StatusUnprocessableEntity
 	case framework.ClientGone(r, err):
 		return
 	default:
-		framework.ServerError(w, r, s.opts.Logger, "media", err)
+		framework.ServerError(w, r, s.log, "media", err)
 		return
 	}
 	msg := err.Error()
@@ -160,7 +162,7 @@ func (s *Service) answerError(w http.ResponseWriter, r *http.Request, err error)
 	// The service's messages name what is wrong; a joined cleanup error
 	// (after the first line) is for the log.
 	if first, rest, ok := strings.Cut(msg, "\n"); ok {
-		s.opts.Logger.ErrorContext(r.Context(), "media: cleaning up after a refused upload", "error", rest)
+		s.log.ErrorContext(r.Context(), "media: cleaning up after a refused upload", "error", rest)
 		msg = first
 	}
 	framework.WriteError(w, r, status, strings.TrimPrefix(msg, "media: "))
@@ -168,29 +170,29 @@ func (s *Service) answerError(w http.ResponseWriter, r *http.Request, err error)
 
 // mediaJSON is a media as the API shows it.
 type mediaJSON struct {
-	ID           int64     `json:"id"`
-	Filename     string    `json:"filename"`
-	ContentType  string    `json:"content_type"`
-	Size         int64     `json:"size"`
-	Checksum     string    `json:"checksum,omitempty"`
-	Width        int64     `json:"width,omitempty"`
-	Height       int64     `json:"height,omitempty"`
-	AltText      string    `json:"alt_text"`
-	Public       bool      `json:"public"`
-	OwnerID      int64     `json:"owner_id,omitempty"`
-	CollectionID int64     `json:"collection_id,omitempty"`
-	Tags         []string  `json:"tags"`
-	Status       Status    `json:"status"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	DeletedAt    time.Time `json:"deleted_at,omitzero"`
-	URL          string    `json:"url,omitempty"`
-	ThumbnailURL string    `json:"thumbnail_url,omitempty"`
+	ID           int64        `json:"id"`
+	Filename     string       `json:"filename"`
+	ContentType  string       `json:"content_type"`
+	Size         int64        `json:"size"`
+	Checksum     string       `json:"checksum,omitempty"`
+	Width        int64        `json:"width,omitempty"`
+	Height       int64        `json:"height,omitempty"`
+	AltText      string       `json:"alt_text"`
+	Public       bool         `json:"public"`
+	OwnerID      int64        `json:"owner_id,omitempty"`
+	CollectionID int64        `json:"collection_id,omitempty"`
+	Tags         []string     `json:"tags"`
+	Status       media.Status `json:"status"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	DeletedAt    time.Time    `json:"deleted_at,omitzero"`
+	URL          string       `json:"url,omitempty"`
+	ThumbnailURL string       `json:"thumbnail_url,omitempty"`
 }
 
 // json describes m; ready media get their URL, images their smallest
 // thumbnail's.
-func (s *Service) json(rq *request, m Media) (mediaJSON, error) {
+func (s *handler) json(rq *request, m media.Media) (mediaJSON, error) {
 	j := mediaJSON{ID: m.ID, Filename: m.Filename, ContentType: m.ContentType, Size: m.Size, Checksum: m.Checksum,
 		Width: m.Width, Height: m.Height, AltText: m.AltText, Public: m.Public, OwnerID: m.OwnerID,
 		CollectionID: m.CollectionID, Tags: m.Tags, Status: m.Status, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
@@ -198,25 +200,25 @@ func (s *Service) json(rq *request, m Media) (mediaJSON, error) {
 	if j.Tags == nil {
 		j.Tags = []string{}
 	}
-	if m.Status != Ready {
+	if m.Status != media.Ready {
 		return j, nil
 	}
 	// The media is fine without a URL: a disk that cannot make one (no
 	// signer, no public base) is the app's problem, logged, not the
 	// client's, whose upload did succeed.
-	if u, err := s.URL(rq.r.Context(), m); err != nil {
-		s.opts.Logger.ErrorContext(rq.r.Context(), "media: no URL", "media", m.ID, "error", err)
+	if u, err := s.svc.URL(rq.r.Context(), m); err != nil {
+		s.log.ErrorContext(rq.r.Context(), "media: no URL", "media", m.ID, "error", err)
 	} else {
 		j.URL = u
 	}
-	if m.IsImage() && decodable(m.ContentType) {
-		j.ThumbnailURL = rq.prefix + "/" + strconv.FormatInt(m.ID, 10) + "/content?thumb=" + strconv.Itoa(ThumbnailWidths[0])
+	if m.IsImage() {
+		j.ThumbnailURL = rq.prefix + "/" + strconv.FormatInt(m.ID, 10) + "/content?thumb=" + strconv.Itoa(media.ThumbnailWidths[0])
 	}
 	return j, nil
 }
 
 // writeMedia answers m (or err) as JSON with status.
-func (s *Service) writeMedia(rq *request, status int, m Media, err error) error {
+func (s *handler) writeMedia(rq *request, status int, m media.Media, err error) error {
 	if err != nil {
 		return err
 	}
@@ -241,23 +243,23 @@ func withID(rq *request, fn func(id int64) error) error {
 	return nil
 }
 
-func (s *Service) handleList(rq *request) error {
+func (s *handler) handleList(rq *request) error {
 	v := rq.r.URL.Query()
-	o := ListOptions{Status: Status(v.Get("status")), Tag: v.Get("tag"), Type: v.Get("type"), Search: v.Get("q")}
+	o := media.ListOptions{Status: media.Status(v.Get("status")), Tag: v.Get("tag"), Type: v.Get("type"), Search: v.Get("q")}
 	switch o.Status {
-	case Pending:
+	case media.Pending:
 		return badRequest("uploads in progress are not listed (status: ready or deleted)")
-	case Deleted: // the trash is for those who may delete or restore
-		change, err := rq.may(PermChange)
+	case media.Deleted: // the trash is for those who may delete or restore
+		change, err := rq.may(media.PermChange)
 		if err != nil {
 			return err
 		}
-		del, err := rq.may(PermDelete)
+		del, err := rq.may(media.PermDelete)
 		if err != nil {
 			return err
 		}
 		if !change && !del {
-			return &httpError{http.StatusForbidden, "listing deleted media needs " + PermChange + " or " + PermDelete}
+			return &httpError{http.StatusForbidden, "listing deleted media needs " + media.PermChange + " or " + media.PermDelete}
 		}
 	}
 	var err error
@@ -270,11 +272,11 @@ func (s *Service) handleList(rq *request) error {
 		}
 	}
 	if l := v.Get("limit"); l != "" {
-		if o.Limit, err = strconv.Atoi(l); err != nil || o.Limit < 1 || o.Limit > MaxPageSize {
-			return badRequest("limit %q: want a number from 1 to %d", l, MaxPageSize)
+		if o.Limit, err = strconv.Atoi(l); err != nil || o.Limit < 1 || o.Limit > media.MaxPageSize {
+			return badRequest("limit %q: want a number from 1 to %d", l, media.MaxPageSize)
 		}
 	}
-	page, err := s.List(rq.r.Context(), rq.db, o)
+	page, err := s.svc.List(rq.r.Context(), rq.db, o)
 	if err != nil {
 		return err
 	}
@@ -320,15 +322,15 @@ func (rq *request) pathID() (int64, error) {
 // part headers and the form fields before it.
 const uploadOverhead = 64 << 10
 
-func (s *Service) handleUpload(rq *request) error {
+func (s *handler) handleUpload(rq *request) error {
 	ct, _, err := mime.ParseMediaType(rq.r.Header.Get("Content-Type"))
 	if err != nil || ct != "multipart/form-data" {
 		return &httpError{http.StatusUnsupportedMediaType, "send the file as multipart/form-data, in a part named file"}
 	}
 	// An upload may take longer than the server's read timeout allows a
 	// request (a large file on a slow link).
-	_ = http.NewResponseController(rq.w).SetReadDeadline(time.Now().Add(s.opts.UploadTimeout))
-	rq.r.Body = http.MaxBytesReader(rq.w, rq.r.Body, s.opts.MaxSize+uploadOverhead)
+	_ = http.NewResponseController(rq.w).SetReadDeadline(time.Now().Add(s.svc.Options().UploadTimeout))
+	rq.r.Body = http.MaxBytesReader(rq.w, rq.r.Body, s.svc.Options().MaxSize+uploadOverhead)
 	// What comes before the file (form fields, part headers) may take
 	// uploadOverhead bytes; the file part then MaxSize more.
 	before := &budgetReader{r: rq.r.Body, left: uploadOverhead}
@@ -337,7 +339,7 @@ func (s *Service) handleUpload(rq *request) error {
 	if err != nil {
 		return badRequest("malformed multipart body: send multipart/form-data with a boundary")
 	}
-	in := UploadInput{OwnerID: rq.user}
+	in := media.UploadInput{OwnerID: rq.user}
 	fields := 0
 	for {
 		part, err := mr.NextPart()
@@ -349,10 +351,10 @@ func (s *Service) handleUpload(rq *request) error {
 		}
 		name := part.FormName()
 		if name == "file" {
-			before.left += s.opts.MaxSize
+			before.left += s.svc.Options().MaxSize
 			in.Filename = part.FileName()
 			in.ContentType = part.Header.Get("Content-Type")
-			m, err := s.Upload(rq.r.Context(), rq.db, part, in)
+			m, err := s.svc.Upload(rq.r.Context(), rq.db, part, in)
 			return s.writeMedia(rq, http.StatusCreated, m, err)
 		}
 		if fields++; fields > 20 {
@@ -365,7 +367,7 @@ func (s *Service) handleUpload(rq *request) error {
 		if len(b) > 4<<10 {
 			return badRequest("form field %q is longer than 4 KiB", name)
 		}
-		if err := in.setField(name, string(b)); err != nil {
+		if err := setField(&in, name, string(b)); err != nil {
 			return err
 		}
 	}
@@ -404,7 +406,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 }
 
 // setField applies a form field of an upload.
-func (in *UploadInput) setField(name, v string) error {
+func setField(in *media.UploadInput, name, v string) error {
 	var err error
 	switch name {
 	case "collection", "collection_id":
@@ -436,28 +438,28 @@ func splitTags(v string) []string {
 	return out
 }
 
-func (s *Service) handleGet(rq *request) error {
+func (s *handler) handleGet(rq *request) error {
 	m, err := s.ready(rq)
 	return s.writeMedia(rq, http.StatusOK, m, err)
 }
 
 // ready loads the route's media, which must be ready.
-func (s *Service) ready(rq *request) (Media, error) {
+func (s *handler) ready(rq *request) (media.Media, error) {
 	id, err := rq.pathID()
 	if err != nil {
-		return Media{}, err
+		return media.Media{}, err
 	}
-	m, err := s.Get(rq.r.Context(), rq.db, id)
+	m, err := s.svc.Get(rq.r.Context(), rq.db, id)
 	if err != nil {
-		return Media{}, err
+		return media.Media{}, err
 	}
-	if m.Status != Ready {
-		return Media{}, fmt.Errorf("%w: media %d", ErrNotFound, id)
+	if m.Status != media.Ready {
+		return media.Media{}, fmt.Errorf("%w: media %d", media.ErrNotFound, id)
 	}
 	return m, nil
 }
 
-func (s *Service) handleContent(rq *request) error {
+func (s *handler) handleContent(rq *request) error {
 	m, err := s.ready(rq)
 	if err != nil {
 		return err
@@ -466,13 +468,13 @@ func (s *Service) handleContent(rq *request) error {
 	if t := rq.r.URL.Query().Get("thumb"); t != "" {
 		w, err := strconv.Atoi(t)
 		if err != nil {
-			return badRequest("thumb %q: want a width, one of %v", t, ThumbnailWidths)
+			return badRequest("thumb %q: want a width, one of %v", t, media.ThumbnailWidths)
 		}
-		u, err = s.ThumbnailURL(rq.r.Context(), m, w)
+		u, err = s.svc.ThumbnailURL(rq.r.Context(), m, w)
 		if err != nil {
 			return err
 		}
-	} else if u, err = s.URL(rq.r.Context(), m); err != nil {
+	} else if u, err = s.svc.URL(rq.r.Context(), m); err != nil {
 		return err
 	}
 	rq.w.Header().Set("Cache-Control", "private, no-store")
@@ -516,7 +518,7 @@ type changeJSON struct {
 	Tags         *[]string `json:"tags"`
 }
 
-func (s *Service) handleUpdate(rq *request) error {
+func (s *handler) handleUpdate(rq *request) error {
 	id, err := rq.pathID()
 	if err != nil {
 		return err
@@ -525,20 +527,20 @@ func (s *Service) handleUpdate(rq *request) error {
 	if err := rq.decodeJSON(&c); err != nil {
 		return err
 	}
-	m, err := s.Update(rq.r.Context(), rq.db, id, Change(c))
+	m, err := s.svc.Update(rq.r.Context(), rq.db, id, media.Change(c))
 	return s.writeMedia(rq, http.StatusOK, m, err)
 }
 
-func (s *Service) handleDelete(rq *request) error {
-	return withID(rq, func(id int64) error { return s.Delete(rq.r.Context(), rq.db, id) })
+func (s *handler) handleDelete(rq *request) error {
+	return withID(rq, func(id int64) error { return s.svc.Delete(rq.r.Context(), rq.db, id) })
 }
 
-func (s *Service) handleRestore(rq *request) error {
+func (s *handler) handleRestore(rq *request) error {
 	id, err := rq.pathID()
 	if err != nil {
 		return err
 	}
-	if err := s.Restore(rq.r.Context(), rq.db, id); err != nil {
+	if err := s.svc.Restore(rq.r.Context(), rq.db, id); err != nil {
 		return err
 	}
 	return s.handleGet(rq)
@@ -555,12 +557,12 @@ type beginJSON struct {
 	Tags         []string `json:"tags"`
 }
 
-func (s *Service) handleBegin(rq *request) error {
+func (s *handler) handleBegin(rq *request) error {
 	var b beginJSON
 	if err := rq.decodeJSON(&b); err != nil {
 		return err
 	}
-	m, put, err := s.Begin(rq.r.Context(), rq.db, BeginInput{Filename: b.Filename, ContentType: b.ContentType, Size: b.Size,
+	m, put, err := s.svc.Begin(rq.r.Context(), rq.db, media.BeginInput{Filename: b.Filename, ContentType: b.ContentType, Size: b.Size,
 		OwnerID: rq.user, CollectionID: b.CollectionID, Public: b.Public, AltText: b.AltText, Tags: b.Tags})
 	if err != nil {
 		return err
@@ -574,12 +576,12 @@ func (s *Service) handleBegin(rq *request) error {
 	return nil
 }
 
-func (s *Service) handleFinalize(rq *request) error {
+func (s *handler) handleFinalize(rq *request) error {
 	id, err := rq.pathID()
 	if err != nil {
 		return err
 	}
-	m, err := s.Finalize(rq.r.Context(), rq.db, id, rq.user)
+	m, err := s.svc.Finalize(rq.r.Context(), rq.db, id, rq.user)
 	return s.writeMedia(rq, http.StatusOK, m, err)
 }
 
@@ -591,8 +593,8 @@ type collectionJSON struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
-func (s *Service) handleCollections(rq *request) error {
-	all, err := s.Collections(rq.r.Context(), rq.db)
+func (s *handler) handleCollections(rq *request) error {
+	all, err := s.svc.Collections(rq.r.Context(), rq.db)
 	if err != nil {
 		return err
 	}
@@ -604,7 +606,7 @@ func (s *Service) handleCollections(rq *request) error {
 	return nil
 }
 
-func (s *Service) handleCreateCollection(rq *request) error {
+func (s *handler) handleCreateCollection(rq *request) error {
 	var b struct {
 		Name     string `json:"name"`
 		ParentID int64  `json:"parent_id"`
@@ -612,7 +614,7 @@ func (s *Service) handleCreateCollection(rq *request) error {
 	if err := rq.decodeJSON(&b); err != nil {
 		return err
 	}
-	c, err := s.CreateCollection(rq.r.Context(), rq.db, b.ParentID, b.Name)
+	c, err := s.svc.CreateCollection(rq.r.Context(), rq.db, b.ParentID, b.Name)
 	if err != nil {
 		return err
 	}
@@ -620,7 +622,7 @@ func (s *Service) handleCreateCollection(rq *request) error {
 	return nil
 }
 
-func (s *Service) handleUpdateCollection(rq *request) error {
+func (s *handler) handleUpdateCollection(rq *request) error {
 	id, err := rq.pathID()
 	if err != nil {
 		return err
@@ -632,7 +634,7 @@ func (s *Service) handleUpdateCollection(rq *request) error {
 	if err := rq.decodeJSON(&b); err != nil {
 		return err
 	}
-	c, err := s.UpdateCollection(rq.r.Context(), rq.db, id, b.ParentID, b.Name)
+	c, err := s.svc.UpdateCollection(rq.r.Context(), rq.db, id, b.ParentID, b.Name)
 	if err != nil {
 		return err
 	}
@@ -640,12 +642,12 @@ func (s *Service) handleUpdateCollection(rq *request) error {
 	return nil
 }
 
-func (s *Service) handleDeleteCollection(rq *request) error {
-	return withID(rq, func(id int64) error { return s.DeleteCollection(rq.r.Context(), rq.db, id) })
+func (s *handler) handleDeleteCollection(rq *request) error {
+	return withID(rq, func(id int64) error { return s.svc.DeleteCollection(rq.r.Context(), rq.db, id) })
 }
 
-func (s *Service) handleTags(rq *request) error {
-	tags, err := s.Tags(rq.r.Context(), rq.db)
+func (s *handler) handleTags(rq *request) error {
+	tags, err := s.svc.Tags(rq.r.Context(), rq.db)
 	if err != nil {
 		return err
 	}
@@ -661,6 +663,6 @@ func (s *Service) handleTags(rq *request) error {
 	return nil
 }
 
-func (s *Service) handleDeleteTag(rq *request) error {
-	return withID(rq, func(id int64) error { return s.DeleteTag(rq.r.Context(), rq.db, id) })
+func (s *handler) handleDeleteTag(rq *request) error {
+	return withID(rq, func(id int64) error { return s.svc.DeleteTag(rq.r.Context(), rq.db, id) })
 }

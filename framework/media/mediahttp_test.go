@@ -96,7 +96,8 @@ func form(t *testing.T, fields [][2]string, filename, ct string, file []byte) (s
 	return w.FormDataContentType(), buf.Bytes()
 }
 
-// TestHTTP drives the REST API over HTTP on every dialect: permissions,
+// TestHTTP drives the REST API (package mediahttp, tested here beside the
+// service whose fixtures it shares) over HTTP on every dialect: permissions,
 // uploads and their refusals (never a 500, never database text, nothing
 // stored), reads through signed URLs, edits, direct uploads, deletion.
 func TestHTTP(t *testing.T) {
