@@ -84,7 +84,7 @@ var _ DBTX = (*sql.Conn)(nil)
 		}
 		fmt.Fprintf(&b, "type %s interface {\n", interfaceName(f))
 		for _, m := range byFile[f] {
-			for _, line := range docLines(m.Doc) {
+			for _, line := range docLines(docWithout(m.Doc)) {
 				fmt.Fprintf(&b, "\t// %s\n", line)
 			}
 			fmt.Fprintf(&b, "\t%s%s\n", m.Name, methodSignature(m, ref, ""))

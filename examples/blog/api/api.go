@@ -43,7 +43,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/quarry-go/quarry/examples/blog/db"
 	"github.com/quarry-go/quarry/framework"
+	qapi "github.com/quarry-go/quarry/framework/api"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/textinput"
@@ -82,6 +84,13 @@ func Mount(r *http.ServeMux, log *slog.Logger, a *authhttp.Auth) {
 	}
 	h := &handlers{log: log}
 	r.HandleFunc("GET /{$}", h.index)
+	// The endpoints quarry gen wrote from the queries annotated with
+	// quarry:endpoint (queries/<dialect>/blog.sql), under /api/q/, with
+	// their OpenAPI document and its page.
+	if err := qapi.Mount(r, db.Endpoints, qapi.Options{Require: a.RequirePerm, Logger: log, DocsPath: "/api/q",
+		Info: qapi.Info{Title: "Quarry blog demo: endpoints from queries", Version: "1"}}); err != nil {
+		panic("api.Mount: " + err.Error())
+	}
 	for _, e := range endpoints {
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.handle(h, w, r) })
 		if e.perm != "" {
@@ -94,7 +103,7 @@ func Mount(r *http.ServeMux, log *slog.Logger, a *authhttp.Auth) {
 type handlers struct{ log *slog.Logger }
 
 func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
-	list := make([]string, 0, len(endpoints)+4)
+	list := make([]string, 0, len(endpoints)+len(db.Endpoints)+6)
 	for _, e := range endpoints {
 		s := e.method + " " + e.path + e.query
 		if e.perm != "" {
@@ -102,6 +111,14 @@ func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, s)
 	}
+	for _, e := range db.Endpoints {
+		s := e.Method + " " + e.Path + " (generated from query " + e.Query
+		if e.Permission != "" {
+			s += "; login with permission " + e.Permission
+		}
+		list = append(list, s+")")
+	}
+	list = append(list, "GET /api/q/openapi.json", "GET /api/q/docs/")
 	framework.WriteJSON(w, http.StatusOK, map[string]any{
 		"name":      "Quarry blog demo",
 		"auth":      "reads are public; writes need a user logged in at POST /login holding the permission named",
