@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -246,5 +247,17 @@ func TestBlogEndpointsProperties(t *testing.T) {
 	}
 	if calls < 300 {
 		t.Errorf("only %d calls", calls)
+	}
+
+	// quarry openapi writes, from the query files, the document served.
+	r := quarry(t, filepath.Join(repoRoot(t), "examples", "blog"), nil, "openapi", "--title", "Quarry blog demo: endpoints from queries")
+	resp, err := http.Get(srv.URL + "/api/q/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if r.code != 0 || strings.TrimSpace(r.stdout) != strings.TrimSpace(string(served)) {
+		t.Errorf("quarry openapi (exit %d, %s) differs from the document served:\n%s", r.code, r.stderr, r.stdout)
 	}
 }

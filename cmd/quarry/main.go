@@ -88,7 +88,7 @@ for rotation), QUARRY_TRUSTED_PROXIES, QUARRY_ENV.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newGenCmd(), newMakeMigrationsCmd(), newMigrateCmd(), newInspectDBCmd(), newServeCmd(), newVersionCmd(),
-		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd(), newWorkerCmd(), newTenantCmd(), newMediaCmd())
+		newCreateSuperuserCmd(), newChangePasswordCmd(), newSeedPermissionsCmd(), newWorkerCmd(), newTenantCmd(), newMediaCmd(), newOpenAPICmd())
 	return root
 }
 

@@ -191,9 +191,20 @@ func endpointsFile(ref *pkgInfo, info *sqlInfo, pkg string) ([]byte, error) {
 
 // endpointSource renders one Endpoint literal.
 func endpointSource(p *pkgInfo, m *method, a annotation, sqlcKind string) (string, error) {
+	e, params, structArg, err := describe(p, m, a, sqlcKind)
+	if err != nil {
+		return "", err
+	}
+	return render(p, m, e, params, structArg), nil
+}
+
+// describe is the endpoint of annotated query m: its metadata (without
+// Run), its parameters and the params struct they fill, if any.
+func describe(p *pkgInfo, m *method, a annotation, sqlcKind string) (api.Endpoint, []endpointParam, *structDef, error) {
+	fail := func(err error) (api.Endpoint, []endpointParam, *structDef, error) { return api.Endpoint{}, nil, nil, err }
 	kind, ok := kinds[sqlcKind]
 	if !ok {
-		return "", fmt.Errorf("its command :%s cannot be served (want :one, :many, :exec, :execrows or :execlastid)", sqlcKind)
+		return fail(fmt.Errorf("its command :%s cannot be served (want :one, :many, :exec, :execrows or :execlastid)", sqlcKind))
 	}
 	body := a.Method == "POST" || a.Method == "PUT" || a.Method == "PATCH"
 	var params []endpointParam
@@ -212,20 +223,20 @@ func endpointSource(p *pkgInfo, m *method, a annotation, sqlcKind string) (strin
 			structArg = s
 			for _, f := range s.Fields {
 				if err := add(f.Name, f.Type, f.Name); err != nil {
-					return "", err
+					return fail(err)
 				}
 			}
 			continue
 		}
 		if err := add(strings.ToUpper(prm.Name[:1])+prm.Name[1:], prm.Type, ""); err != nil {
-			return "", err
+			return fail(err)
 		}
 	}
 	inPath := map[string]bool{}
 	for _, w := range wildcard.FindAllStringSubmatch(a.Path, -1) {
 		inPath[w[1]] = true
 		if !slices.ContainsFunc(params, func(x endpointParam) bool { return x.Name == w[1] }) {
-			return "", fmt.Errorf("path wildcard {%s} names no parameter of the query (it has %s)", w[1], paramNames(params))
+			return fail(fmt.Errorf("path wildcard {%s} names no parameter of the query (it has %s)", w[1], paramNames(params)))
 		}
 	}
 	for i := range params {
@@ -238,10 +249,26 @@ func endpointSource(p *pkgInfo, m *method, a annotation, sqlcKind string) (strin
 			params[i].In = api.InQuery
 		}
 	}
-	result := ""
-	if len(m.Results) == 2 {
-		result = m.Results[0]
+	e := api.Endpoint{Query: m.Name, Doc: strings.TrimSpace(docWithout(m.Doc)), Method: a.Method, Path: a.Path, Permission: a.Perm, Kind: kind}
+	for _, x := range params {
+		e.Params = append(e.Params, x.Param)
 	}
+	if len(m.Results) == 2 {
+		e.Result = m.Results[0]
+		if s, ok := p.localStruct(e.Result); ok {
+			for _, f := range s.Fields {
+				e.ResultFields = append(e.ResultFields, api.Field{Name: api.SnakeCase(f.Name), Type: f.Type})
+			}
+		}
+	}
+	return e, params, structArg, nil
+}
+
+// render writes the Go literal of endpoint e of query m.
+func render(p *pkgInfo, m *method, e api.Endpoint, params []endpointParam, structArg *structDef) string {
+	result := e.Result
+	a := annotation{Method: e.Method, Path: e.Path, Perm: e.Permission}
+	kind := e.Kind
 	var b strings.Builder
 	fmt.Fprintf(&b, "\t{\n\t\tQuery: %q,\n", m.Name)
 	if doc := strings.TrimSpace(docWithout(m.Doc)); doc != "" {
@@ -292,7 +319,7 @@ func endpointSource(p *pkgInfo, m *method, a annotation, sqlcKind string) (strin
 		fmt.Fprintf(&b, "\t\t\treturn %s\n", call)
 	}
 	b.WriteString("\t\t},\n\t},\n")
-	return b.String(), nil
+	return b.String()
 }
 
 // apiImport is the runtime of the generated endpoints.
@@ -326,4 +353,57 @@ func boolSet(m map[string]string) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// Describe reads the sqlc output and query files of the config in opts
+// (after sqlc ran) and returns the endpoints of the annotated queries,
+// without their Run: what quarry openapi documents. It checks what
+// Generate checks (parity, annotations).
+func Describe(opts Options) ([]api.Endpoint, error) {
+	if opts.Config == "" {
+		opts.Config = "sqlc.yaml"
+	}
+	ds, err := ReadConfig(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	var pkgs []*pkgInfo
+	var infos []*sqlInfo
+	for _, d := range ds {
+		p, err := load(d)
+		if err != nil {
+			return nil, err
+		}
+		info, err := readSQL(p)
+		if err != nil {
+			return nil, err
+		}
+		pkgs, infos = append(pkgs, p), append(infos, info)
+	}
+	if len(pkgs) > 1 {
+		if err := check(pkgs); err != nil {
+			return nil, err
+		}
+		if err := compareAnnotations(pkgs, infos); err != nil {
+			return nil, err
+		}
+	}
+	var out []api.Endpoint
+	var problems []string
+	for _, name := range pkgs[0].order {
+		a, ok := infos[0].Annotations[name]
+		if !ok {
+			continue
+		}
+		e, _, _, err := describe(pkgs[0], pkgs[0].Methods[name], a, infos[0].Kinds[name])
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("query %s: %v", name, err))
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("quarry:endpoint:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	return out, nil
 }
