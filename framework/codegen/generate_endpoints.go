@@ -201,7 +201,9 @@ func endpointSource(p *pkgInfo, m *method, a annotation, sqlcKind string) (strin
 // describe is the endpoint of annotated query m: its metadata (without
 // Run), its parameters and the params struct they fill, if any.
 func describe(p *pkgInfo, m *method, a annotation, sqlcKind string) (api.Endpoint, []endpointParam, *structDef, error) {
-	fail := func(err error) (api.Endpoint, []endpointParam, *structDef, error) { return api.Endpoint{}, nil, nil, err }
+	fail := func(err error) (api.Endpoint, []endpointParam, *structDef, error) {
+		return api.Endpoint{}, nil, nil, err
+	}
 	kind, ok := kinds[sqlcKind]
 	if !ok {
 		return fail(fmt.Errorf("its command :%s cannot be served (want :one, :many, :exec, :execrows or :execlastid)", sqlcKind))
