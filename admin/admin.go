@@ -23,6 +23,11 @@
 // do everything); change implies view. Every write is recorded in the
 // audit log with the values before and after.
 //
+// With [Options.Media] the admin adds a media library at <prefix>/media/
+// (uploads, a grid of the files with thumbnails, each file's page, the
+// trash) on framework/media's service, and a picker for every foreign
+// key to quarry_media(id); see docs/admin.md.
+//
 //	adm, err := admin.New(ctx, app, admin.Options{Auth: a})
 //	app.Router().Handle("/admin/", adm)
 package admin
@@ -126,12 +131,20 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 	mux.Handle(pre+"/", a.page(func(rq *request) { rq.fail(http.StatusNotFound, "There is no such page in the admin.") }))
 	static := http.StripPrefix(pre+staticDir, staticHandler())
 	pages := opts.Auth.Middleware(mux)
+	// The media library has a mux of its own: its /media/{id}/ and the
+	// tables' /{table}/add/ cannot share one.
+	var library http.Handler
+	if opts.Media != nil {
+		library = opts.Auth.Middleware(a.mediaRoutes())
+	}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == pre:
 			http.Redirect(w, r, framework.BasePath(r.Context())+pre+"/", http.StatusMovedPermanently)
 		case strings.HasPrefix(r.URL.Path, pre+staticDir) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			static.ServeHTTP(w, r)
+		case library != nil && strings.HasPrefix(r.URL.Path, pre+"/"+mediaPath+"/"):
+			library.ServeHTTP(w, r)
 		default:
 			pages.ServeHTTP(w, r)
 		}
@@ -205,22 +218,38 @@ func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, er
 	if err := checkOptions(s, a.opts.Tables); err != nil {
 		return nil, err
 	}
+	withMedia := a.opts.Media != nil
 	st := &siteState{dialect: d.Dialect.Name(), schema: s, models: map[string]*model{}}
 	for _, t := range s.Tables {
 		cfg := configFor(t.Name, a.opts.Tables)
+		if withMedia {
+			cfg = mediaConfig(t.Name, cfg)
+		}
 		if cfg.Hidden || slices.Contains(a.opts.ExcludeTables, t.Name) {
 			continue
 		}
 		m := newModel(t, cfg, !a.opts.NoDefaultValidators)
+		m.managed = withMedia && slices.Contains(mediaManaged, t.Name)
 		st.models[t.Name] = m
 		st.order = append(st.order, m)
 	}
+	if m, ok := st.models[mediaPath]; ok && withMedia {
+		return nil, fmt.Errorf("admin: the media library (Options.Media) is served at %s/%s/, the address of table %s: exclude or hide the table, or leave Options.Media unset", a.prefix, mediaPath, m.name)
+	}
+	// Application tables first, then the media library's, then the
+	// framework's.
+	rank := func(m *model) int {
+		switch {
+		case !m.framework:
+			return 0
+		case withMedia && m.group == mediaGroup:
+			return 1
+		}
+		return 2
+	}
 	slices.SortStableFunc(st.order, func(x, y *model) int {
-		if x.framework != y.framework {
-			if x.framework {
-				return 1
-			}
-			return -1
+		if c := rank(x) - rank(y); c != 0 {
+			return c
 		}
 		if c := strings.Compare(x.group, y.group); c != 0 {
 			return c
@@ -249,7 +278,12 @@ type request struct {
 
 // page wraps a handler with the checks every admin page makes: a
 // logged-in, active staff user and a database in the context.
-func (a *Admin) page(h func(*request)) http.Handler {
+func (a *Admin) page(h func(*request)) http.Handler { return a.pageOf(false, h) }
+
+// pageOf is page; with stream, the body of a POST is left unread for the
+// handler (a file upload, streamed) instead of parsed as a url-encoded
+// form. The auth layer has checked its CSRF token either way.
+func (a *Admin) pageOf(stream bool, h func(*request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{a: a, w: w, r: r}
 		defer func() {
@@ -271,7 +305,7 @@ func (a *Admin) page(h func(*request)) http.Handler {
 			rq.fail(http.StatusForbidden, "Your account does not have access to the admin. Ask an administrator to mark it as staff.")
 			return
 		}
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && !stream {
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
 				rq.fail(http.StatusUnsupportedMediaType, "Send admin forms as application/x-www-form-urlencoded.")
 				return
@@ -322,6 +356,9 @@ func (a *Admin) tablePage(action string, h func(*request)) http.Handler {
 			return
 		}
 		rq.m = m
+		if m.managed && rq.managedRoute() {
+			return
+		}
 		if !rq.can(action, m) {
 			rq.fail(http.StatusForbidden, "You do not have permission to "+action+" "+m.label+".")
 			return
@@ -363,17 +400,26 @@ func (rq *request) ctx() context.Context { return rq.r.Context() }
 // went away, or the server is shutting down) nobody reads the answer and
 // it is no error of ours: it is logged at DEBUG and recorded as 499.
 func (rq *request) internal(err error) {
+	if msg := rq.logInternal(err); msg != "" {
+		rq.fail(http.StatusInternalServerError, msg)
+	}
+}
+
+// logInternal logs an unexpected error and returns the message to show
+// for it, naming the request id; for a request whose client went away it
+// logs at DEBUG, answers 499 and returns "".
+func (rq *request) logInternal(err error) string {
 	if rq.gone(err) {
 		rq.logErr(slog.LevelDebug, "admin: client gone", err)
 		rq.w.WriteHeader(framework.StatusClientClosedRequest)
-		return
+		return ""
 	}
 	rq.logErr(slog.LevelError, "admin", err)
 	msg := "Something went wrong on our side. The error was logged"
 	if id := middleware.RequestIDFrom(rq.ctx()); id != "" {
 		msg += " with reference " + id
 	}
-	rq.fail(http.StatusInternalServerError, msg+".")
+	return msg + "."
 }
 
 // gone reports whether err comes from the request's context ending rather

@@ -64,6 +64,10 @@ type formField struct {
 	ListURL   string
 	Nullable  bool
 	Type      string // the column's SQL type, shown as the label's tooltip
+	// Media is the file a reference to the media library holds (widget
+	// media, or readonly), and ChooseURL the picker's list of files.
+	Media     *mediaPreview
+	ChooseURL string
 }
 
 type option struct {
@@ -254,6 +258,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 		f.Value = c.DefaultValue
 	}
 	fk, isFK := m.fks[c.Name]
+	picker := isFK && rq.mediaPicks(fk)
 	if !m.writable(c, fs.adding) || !fs.adding && (!rq.can("change", m) || rq.superuserRow(fs.current)) || rq.locked(c.Name) {
 		f.Widget = "readonly"
 		switch {
@@ -261,10 +266,12 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 			f.Display = "—"
 		case cur.Null:
 			f.Display = "—"
+		case picker:
+			rq.mediaReadonly(&f, cur.Text)
 		case isFK:
 			f.Display = rq.fkLabels(rq.ctx(), fk, []string{cur.Text})[cur.Text]
 			if target, ok := rq.st.models[fk.RefTable]; ok && rq.can("view", target) {
-				f.Link = rq.rowURL(target, encodeKey([]string{cur.Text}), "change")
+				f.Link = rq.refURL(target, cur.Text)
 			}
 		case c.Kind == introspect.KindBool:
 			f.Display = map[string]string{"true": "yes", "false": "no"}[cur.Text]
@@ -317,7 +324,10 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 	default:
 		f.Widget = "text"
 	}
-	if isFK {
+	switch {
+	case picker:
+		rq.mediaWidget(&f)
+	case isFK:
 		rq.fkWidget(&f, fk)
 	}
 	return f
@@ -406,6 +416,9 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 			}
 			if validate := m.validators[c.Name]; err == nil && validate != nil {
 				err = validate(text)
+			}
+			if fk, ok := m.fks[c.Name]; err == nil && ok && rq.mediaRef(fk) && (fs.adding || toCell(c, v).Text != fs.current[c.Name].Text) {
+				err = rq.checkMediaRef(v)
 			}
 			if err != nil {
 				fs.errs[c.Name] = fieldError(err)

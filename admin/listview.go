@@ -62,6 +62,7 @@ type displayCell struct {
 	Title string
 	Class string
 	Link  string
+	Thumb string // a file of the media library's thumbnail
 }
 
 type facet struct {
@@ -212,6 +213,7 @@ func (rq *request) headers(p *listPage, st *listState) {
 func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 	m := rq.m
 	labels := map[string]map[string]string{}
+	thumbs := map[string]map[string]string{}
 	for _, c := range m.list {
 		fk, ok := m.fks[c.Name]
 		if !ok {
@@ -225,6 +227,9 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 			}
 		}
 		labels[c.Name] = rq.fkLabels(rq.ctx(), fk, vals)
+		if rq.mediaPicks(fk) {
+			thumbs[c.Name] = rq.mediaCells(vals)
+		}
 	}
 	for _, r := range res.rows {
 		row := listRow{}
@@ -244,8 +249,9 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 			case labels[c.Name] != nil:
 				dc.Text, dc.Class = labels[c.Name][v.Text], "fk"
 				if target, ok := rq.st.models[m.fks[c.Name].RefTable]; ok && rq.can("view", target) {
-					dc.Link = rq.rowURL(target, encodeKey([]string{v.Text}), "change")
+					dc.Link = rq.refURL(target, v.Text)
 				}
+				dc.Thumb = thumbs[c.Name][v.Text]
 			case c.Kind == introspect.KindDateTime:
 				if t, err := parseDateTime(v.Text); err == nil {
 					dc.Text = t.Format(dateTimeDisplay)

@@ -32,6 +32,9 @@ type model struct {
 	// auditLog is the audit log, whose rows a user sees only for the
 	// tables they may view (see request.scope).
 	auditLog bool
+	// managed tables are edited in the media library (Options.Media):
+	// their generic pages lead there (see request.managedRoute).
+	managed bool
 }
 
 type fieldset struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/media"
 )
 
 // Options configures [New].
@@ -73,6 +74,24 @@ type Options struct {
 	// column names (see [Table.Validators]); the ones Tables name still
 	// apply.
 	NoDefaultValidators bool
+	// Media, when set, adds the media library at <Prefix>/media/ (listed
+	// as "Media" in the navigation and on the index, in a "Media" group
+	// with the media collections and tags tables): a grid of the files
+	// with thumbnails, filters, uploads (a form that works without
+	// JavaScript, and files dropped on the page, sent straight to the
+	// disk when it takes presigned uploads), a page per file to edit,
+	// delete and restore it, and the trash. The generic pages of
+	// quarry_media and quarry_media_tag_links then lead to the library
+	// (their history pages stay). In add and change forms, a column that
+	// is a foreign key to quarry_media(id) gets a picker: a preview and a
+	// chooser of the library's files (the plain foreign-key input without
+	// JavaScript). The permissions are quarry_media's (view, add, change,
+	// delete). Serve the disks' signed URLs (media.Service.Disks()'s
+	// Middleware, given to app.WrapRouter): the thumbnails are loaded from
+	// them. Default: nil, no library; quarry_media is a table like any
+	// other. A table named "media" conflicts with the library's URL: New
+	// fails unless it is excluded or hidden.
+	Media *media.Service
 }
 
 // Table refines how one table is shown and edited. Every column name in
@@ -180,6 +199,10 @@ var frameworkDefaults = map[string]Table{
 	"quarry_tenancy_grant_nonces": {Hidden: true},
 	"quarry_jobs":                 jobsTable,
 	"quarry_job_queues":           jobQueuesTable,
+	// The media library's rows (framework/media); with Options.Media the
+	// library edits them instead (see mediaConfig).
+	"quarry_media": {Display: "filename", ListDisplay: []string{"id", "filename", "content_type", "size", "status", "created_at"},
+		ListFilter: []string{"status", "collection_id", "owner_id", "created_at"}, SearchFields: []string{"filename", "alt_text"}},
 }
 
 // configFor merges the user's options over the framework's defaults for
@@ -208,6 +231,12 @@ func configFor(name string, user map[string]Table) Table {
 	t.Actions = append(slices.Clone(def.Actions), t.Actions...)
 	if t.Label == "" {
 		t.Label = def.Label
+	}
+	if t.Display == "" {
+		t.Display = def.Display
+	}
+	if t.Group == "" {
+		t.Group = def.Group
 	}
 	if len(t.Ordering) == 0 {
 		t.Ordering = def.Ordering

@@ -3,11 +3,13 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/queries"
 )
 
@@ -33,6 +35,15 @@ func (rq *request) index() {
 		for ti := range g.Tables {
 			t := &g.Tables[ti]
 			m := rq.st.models[t.Name]
+			if m.managed { // the media library: its ready files
+				if n, err := rq.count(m, func(q *query) { q.and().w(q.ident("status"), " = ", q.arg(string(media.Ready))) }, countCap); err == nil {
+					t.Count = thousands(min(n, countCap))
+					if n > countCap {
+						t.Count += "+"
+					}
+				}
+				continue
+			}
 			if est := rq.estimate(m); est > countCap && !rq.scoped(m) {
 				t.Count = "~" + thousands(est)
 			} else if n, err := rq.count(m, nil, countCap); err == nil {
@@ -61,8 +72,11 @@ func (rq *request) index() {
 				when = t.Format("2006-01-02 15:04")
 			}
 			ra := recentAction{When: when, Who: names[l.actor.Text], Action: l.action, Table: l.table, Object: l.objectID}
-			if m, ok := rq.st.models[l.table]; ok && rq.can("view", m) && l.objectID != "" && l.action != "admin.delete" {
+			if m, ok := rq.st.models[l.table]; ok && rq.can("view", m) && l.objectID != "" && (l.action != "admin.delete" || m.managed) {
 				ra.URL = rq.rowURL(m, l.objectID, "change")
+				if m.managed && m.name == mediaTable {
+					ra.URL = rq.mediaURL(url.PathEscape(l.objectID) + "/")
+				}
 			}
 			p.Recent = append(p.Recent, ra)
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ func staticHandler() http.Handler {
 
 type pages struct{ t map[string]*template.Template }
 
-var pageNames = []string{"index", "list", "form", "delete", "history", "error", "password"}
+var pageNames = []string{"index", "list", "form", "delete", "history", "error", "password", "media", "media_detail"}
 
 var funcs = template.FuncMap{
 	"join":  strings.Join,
@@ -114,7 +115,7 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 	}
 	if rq.st != nil && rq.user.ID != 0 {
 		for _, m := range rq.st.order {
-			if !rq.can("view", m) {
+			if m.managed || !rq.can("view", m) {
 				continue
 			}
 			if len(b.Nav) == 0 || b.Nav[len(b.Nav)-1].Name != m.group {
@@ -123,8 +124,30 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 			g := &b.Nav[len(b.Nav)-1]
 			g.Tables = append(g.Tables, navTable{Name: m.name, Label: m.label, URL: rq.tableURL(m), CanAdd: rq.can("add", m), AddURL: rq.tableURL(m) + "add/"})
 		}
+		rq.mediaNav(b)
 	}
 	return b
+}
+
+// mediaNav puts the media library first in the "Media" group (made,
+// after the application's groups, when the user sees no table of it).
+func (rq *request) mediaNav(b *base) {
+	m, ok := rq.mediaModel()
+	if !ok || !rq.can("view", m) {
+		return
+	}
+	lib := navTable{Name: m.name, Label: "Media", URL: rq.mediaURL(""), CanAdd: rq.can("add", m), AddURL: rq.mediaURL("") + "#upload"}
+	i := slices.IndexFunc(b.Nav, func(g navGroup) bool { return g.Name == mediaGroup })
+	if i < 0 {
+		i = slices.IndexFunc(b.Nav, func(g navGroup) bool {
+			return slices.ContainsFunc(g.Tables, func(t navTable) bool { return rq.st.models[t.Name].framework })
+		})
+		if i < 0 {
+			i = len(b.Nav)
+		}
+		b.Nav = slices.Insert(b.Nav, i, navGroup{Name: mediaGroup})
+	}
+	b.Nav[i].Tables = append([]navTable{lib}, b.Nav[i].Tables...)
 }
 
 // banner fills the page's banner from Options.Banner (signed-in users
@@ -188,6 +211,15 @@ func (rq *request) tableURL(m *model) string { return rq.prefix() + "/" + url.Pa
 
 func (rq *request) rowURL(m *model, key string, what string) string {
 	return rq.tableURL(m) + url.PathEscape(key) + "/" + what + "/"
+}
+
+// refURL is the page of the row of target whose one-column key is key:
+// its change page, or a file's page in the media library.
+func (rq *request) refURL(target *model, key string) string {
+	if target.managed && target.name == mediaTable {
+		return rq.mediaURL(url.PathEscape(key) + "/")
+	}
+	return rq.rowURL(target, encodeKey([]string{key}), "change")
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

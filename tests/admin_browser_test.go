@@ -71,19 +71,7 @@ func testAdminBrowser(t *testing.T, chrome string, db *dbtest.DB) {
 		run  func(ctx context.Context) error
 	}{
 		{"log in", func(ctx context.Context) error {
-			if err := b.open(ctx, "/login?next=/admin/"); err != nil {
-				return err
-			}
-			if err := chromedp.Do(ctx,
-				chromedp.SendKeys(chromedp.ID("username"), browserUser),
-				chromedp.SendKeys(chromedp.ID("password"), browserPassword),
-			); err != nil {
-				return err
-			}
-			if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Log in"))); err != nil {
-				return err
-			}
-			if err := b.wantPath(ctx, "/admin/"); err != nil {
+			if err := b.logIn(ctx); err != nil {
 				return err
 			}
 			return b.wantText(ctx, "h1", "Site administration")
@@ -105,12 +93,16 @@ func testAdminBrowser(t *testing.T, chrome string, db *dbtest.DB) {
 			if slices.Contains(groups["Framework"], "posts") || slices.Contains(groups["Application"], "users") {
 				return fmt.Errorf("index: tables in the wrong group: %q", groups)
 			}
+			// The demo's media library (admin.Options.Media) and its tables.
+			if !slices.Equal(groups["Media"], []string{"Media", "media collections", "media tags"}) {
+				return fmt.Errorf("index, group Media: %q", groups["Media"])
+			}
 			nav, err := b.texts(ctx, "nav.side h2")
 			if err != nil {
 				return err
 			}
-			if !slices.Equal(nav, []string{"Application", "Framework"}) {
-				return fmt.Errorf("navigation groups %q, want Application then Framework", nav)
+			if !slices.Equal(nav, []string{"Application", "Media", "Framework"}) {
+				return fmt.Errorf("navigation groups %q, want Application, Media, then Framework", nav)
 			}
 			links, err := b.texts(ctx, "nav.side a")
 			if err != nil {
@@ -475,6 +467,24 @@ func newBrowserTab(t *testing.T, chrome, base string) *browserTab {
 		t.Fatalf("start %s: %v", chrome, err)
 	}
 	return &browserTab{t: t, ctx: ctx, base: base}
+}
+
+// logIn logs the browser user in through the login page and checks that
+// it lands on the admin's index.
+func (b *browserTab) logIn(ctx context.Context) error {
+	if err := b.open(ctx, "/login?next=/admin/"); err != nil {
+		return err
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("username"), browserUser),
+		chromedp.SendKeys(chromedp.ID("password"), browserPassword),
+	); err != nil {
+		return err
+	}
+	if err := b.follow(ctx, http.StatusOK, chromedp.Click(byText("form button", "Log in"))); err != nil {
+		return err
+	}
+	return b.wantPath(ctx, "/admin/")
 }
 
 // step runs one named step of a scenario with its own timeout. When it

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,15 +58,17 @@ func TestMakeMigrationsCLI(t *testing.T) {
 			if r := run(0, "makemigrations", "--dry-run"); !strings.Contains(r.stdout, "-- +goose Up") || !strings.Contains(strings.ToLower(r.stdout), "create table") {
 				t.Errorf("--dry-run printed %q", r.stdout)
 			}
-			if entries, _ := os.ReadDir(filepath.Join(app, "migrations", string(name))); len(entries) != 1 {
-				t.Errorf("--check or --dry-run wrote a file: %d files", len(entries))
+			have := len(blogMigrationNames(t, name))
+			if entries, _ := os.ReadDir(filepath.Join(app, "migrations", string(name))); len(entries) != have {
+				t.Errorf("--check or --dry-run wrote a file: %d files, want the blog's %d", len(entries), have)
 			}
 			r := run(0, "makemigrations")
-			if !strings.Contains(r.stdout, "created migrations/"+string(name)+"/00002_create_table_comments.sql") {
+			comments := fmt.Sprintf("%05d_create_table_comments.sql", have+1)
+			if !strings.Contains(r.stdout, "created migrations/"+string(name)+"/"+comments) {
 				t.Fatalf("makemigrations printed %q", r.stdout)
 			}
 			run(0, "makemigrations", "--check")
-			if r := run(0, "migrate", "up"); !strings.Contains(r.stdout, "00002_create_table_comments.sql") {
+			if r := run(0, "migrate", "up"); !strings.Contains(r.stdout, comments) {
 				t.Errorf("migrate up: %s", r.stdout)
 			}
 
@@ -75,11 +78,12 @@ func TestMakeMigrationsCLI(t *testing.T) {
 				t.Errorf("syntax error: %s", r.stderr)
 			}
 			// A migration that no longer applies is named, with the database's message.
-			bad := filepath.Join(app, "migrations", string(name), "00003_bad.sql")
+			badName := fmt.Sprintf("%05d_bad.sql", have+2)
+			bad := filepath.Join(app, "migrations", string(name), badName)
 			if err := os.WriteFile(bad, []byte("-- +goose Up\nALTER TABLE nowhere ADD COLUMN x INTEGER;\n-- +goose Down\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the existing migrations do not apply") || !strings.Contains(r.stderr, "00003_bad.sql (up) failed") ||
+			if r := run(1, "makemigrations"); !strings.Contains(r.stderr, "the existing migrations do not apply") || !strings.Contains(r.stderr, badName+" (up) failed") ||
 				!strings.Contains(r.stderr, "while running:\n    ALTER TABLE nowhere ADD COLUMN x INTEGER") {
 				t.Errorf("broken migration: %s", r.stderr)
 			}
@@ -152,7 +156,7 @@ func TestInspectDBCLI(t *testing.T) {
 			app := blogApp(t)
 			url := dbtest.NewURL(t, name)
 			env := []string{"DATABASE_URL=" + url}
-			view := filepath.Join(app, "migrations", string(name), "00002_view.sql")
+			view := filepath.Join(app, "migrations", string(name), fmt.Sprintf("%05d_view.sql", len(blogMigrationNames(t, name))+1))
 			if err := os.WriteFile(view, []byte("-- +goose Up\nCREATE VIEW published_posts AS SELECT id, title FROM posts WHERE published;\n-- +goose Down\nDROP VIEW published_posts;\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +196,7 @@ func TestMakeMigrationsConcurrentIndexes(t *testing.T) {
 	if r := quarry(t, app, env, "makemigrations", "--concurrent-indexes", "--name", "indexes"); r.code != 0 {
 		t.Fatalf("makemigrations: %s", r.stderr)
 	}
-	b, err := os.ReadFile(filepath.Join(app, "migrations", "postgres", "00002_indexes.sql"))
+	b, err := os.ReadFile(filepath.Join(app, "migrations", "postgres", fmt.Sprintf("%05d_indexes.sql", len(blogMigrationNames(t, dialects.Postgres))+1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +96,17 @@ func blogMigrations(t *testing.T) string {
 	return app
 }
 
+// blogMigrationNames are the names of the blog's migrations of a dialect,
+// in order.
+func blogMigrationNames(t *testing.T, name dialects.Name) []string {
+	t.Helper()
+	names, err := fs.Glob(os.DirFS(filepath.Join(repoRoot(t), "examples", "blog", "migrations", string(name))), "*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("the blog's %s migrations: %v %q", name, err, names)
+	}
+	return names
+}
+
 // TestMigrateCLI drives `quarry migrate` from an app's root on every
 // dialect: framework first, then the app's, status of both, down, redo,
 // up-to, down-to and create.
@@ -113,12 +125,15 @@ func TestMigrateCLI(t *testing.T) {
 			for _, n := range names {
 				wantOrder = append(wantOrder, "framework up   "+n)
 			}
-			wantOrder = append(wantOrder, "app       up   00001_blog.sql")
+			blog := blogMigrationNames(t, name)
+			for _, n := range blog {
+				wantOrder = append(wantOrder, "app       up   "+n)
+			}
 			if got := strings.Split(strings.TrimSpace(up.stdout), "\n"); strings.Join(got, "|") != strings.Join(wantOrder, "|") {
 				t.Errorf("up printed %q; want %q", got, wantOrder)
 			}
 			st := run(0, "migrate", "status")
-			for _, want := range []string{"framework  1", "00001_initial.sql", "app        1", "00001_blog.sql"} {
+			for _, want := range []string{"framework  1", "00001_initial.sql", "app        1", "00001_blog.sql", fmt.Sprintf("app        %d", len(blog)), blog[len(blog)-1]} {
 				if !strings.Contains(st.stdout, want) {
 					t.Errorf("status lacks %q:\n%s", want, st.stdout)
 				}
@@ -131,16 +146,18 @@ func TestMigrateCLI(t *testing.T) {
 			}
 
 			created := run(0, "migrate", "create", "Add tags index!")
-			path := filepath.Join(app, "migrations", string(name), "00002_add_tags_index.sql")
-			if !strings.Contains(created.stdout, "00002_add_tags_index.sql") {
+			next := len(blog) + 1
+			file := fmt.Sprintf("%05d_add_tags_index.sql", next)
+			path := filepath.Join(app, "migrations", string(name), file)
+			if !strings.Contains(created.stdout, file) {
 				t.Fatalf("create printed %q", created.stdout)
 			}
 			idx := "-- +goose Up\nCREATE INDEX tags_name_idx ON tags (name);\n-- +goose Down\nDROP INDEX tags_name_idx" + map[dialects.Name]string{dialects.MySQL: " ON tags"}[name] + ";\n"
 			if err := os.WriteFile(path, []byte(idx), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			run(0, "migrate", "up-to", "2")
-			if r := run(0, "migrate", "redo"); !strings.Contains(r.stdout, "down 00002_add_tags_index.sql") || !strings.Contains(r.stdout, "up   00002_add_tags_index.sql") {
+			run(0, "migrate", "up-to", strconv.Itoa(next))
+			if r := run(0, "migrate", "redo"); !strings.Contains(r.stdout, "down "+file) || !strings.Contains(r.stdout, "up   "+file) {
 				t.Errorf("redo printed %q", r.stdout)
 			}
 			run(0, "migrate", "down")
@@ -211,11 +228,12 @@ func TestMigrateConcurrent(t *testing.T) {
 				}
 				applied += strings.Count(r.stdout, " up ")
 			}
-			if want := frameworkMigrations(t, openURL(t, url).Dialect()) + 1; applied != want {
-				t.Errorf("%d migrations applied across %d processes; want %d in all", applied, procs, frameworkMigrations(t, openURL(t, url).Dialect())+1)
+			blog := len(blogMigrationNames(t, name))
+			if want := frameworkMigrations(t, openURL(t, url).Dialect()) + blog; applied != want {
+				t.Errorf("%d migrations applied across %d processes; want %d in all", applied, procs, want)
 			}
 			db := openURL(t, url)
-			for table, want := range map[string]int{migrate.FrameworkTable: frameworkMigrations(t, db.Dialect()), migrate.AppTable: 1} {
+			for table, want := range map[string]int{migrate.FrameworkTable: frameworkMigrations(t, db.Dialect()), migrate.AppTable: blog} {
 				var n int
 				q := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE version_id > 0", table)
 				if err := db.SQL.QueryRow(q).Scan(&n); err != nil || n != want {

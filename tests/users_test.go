@@ -71,8 +71,8 @@ func TestUserCLI(t *testing.T) {
 				t.Errorf("new password: %v", err)
 			}
 
-			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 64 permissions") {
-				t.Errorf("seed-permissions (12 framework + 4 blog tables): %s", r.stdout)
+			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 80 permissions") {
+				t.Errorf("seed-permissions (16 framework + 4 blog tables): %s", r.stdout)
 			}
 			if r := run(0, "seed-permissions"); !strings.Contains(r.stdout, "added 0 permissions") {
 				t.Errorf("seed-permissions again: %s", r.stdout)
@@ -153,8 +153,8 @@ func TestAuthService(t *testing.T) {
 		if got, _ := svc.HasPerm(ctx, u, "quarry_users.delete"); !got {
 			t.Error("a superuser lacks a permission")
 		}
-		if all, _ := svc.Permissions(ctx, u); len(all) != 48 {
-			t.Errorf("superuser permissions = %d; want 48 (12 tables × 4)", len(all))
+		if all, _ := svc.Permissions(ctx, u); len(all) != 64 {
+			t.Errorf("superuser permissions = %d; want 64 (16 tables × 4)", len(all))
 		}
 	})
 }

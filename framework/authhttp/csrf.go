@@ -1,11 +1,14 @@
 package authhttp
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 )
@@ -107,8 +110,9 @@ func rotateCSRF(ctx context.Context) {
 }
 
 // checkCSRF refuses unsafe cross-origin requests, and unsafe requests
-// other than JSON without a valid token (in X-CSRF-Token, or in the
-// csrf_token field of a url-encoded form, read within MaxFormBytes).
+// other than JSON without a valid token (in X-CSRF-Token, in the
+// csrf_token field of a url-encoded form, read within MaxFormBytes, or in
+// the first part of a multipart form, see multipartToken).
 func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -128,6 +132,9 @@ func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 			return errors.New("unreadable form")
 		}
 		got = r.PostForm.Get(CSRFField)
+	}
+	if got == "" && mt == "multipart/form-data" {
+		got = multipartToken(r)
 	}
 	st := csrfFrom(r.Context())
 	if got == "" || st == nil || st.fresh {
@@ -196,3 +203,38 @@ func (cw *csrfWriter) Flush() {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (cw *csrfWriter) Unwrap() http.ResponseWriter { return cw.ResponseWriter }
+
+// multipartPeek bounds what multipartToken reads of a body: the part
+// headers and a token fit many times over.
+const multipartPeek = 8 << 10
+
+// multipartToken returns the csrf_token field of a multipart/form-data
+// body when it is the body's first part ("" otherwise), and puts back
+// what it read, so that the handler reads the whole body as it came, still
+// streaming (a file upload is never held here). Browsers send a form's
+// fields in document order: an upload form carries its hidden csrf_token
+// input before the file input.
+func multipartToken(r *http.Request) string {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return ""
+	}
+	var seen bytes.Buffer
+	body := r.Body
+	defer func() {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(seen.Bytes()), body), body}
+	}()
+	mr := multipart.NewReader(io.TeeReader(io.LimitReader(body, multipartPeek), &seen), params["boundary"])
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != CSRFField || part.FileName() != "" {
+		return ""
+	}
+	v, err := io.ReadAll(io.LimitReader(part, 1<<10))
+	if err != nil {
+		return ""
+	}
+	return string(v)
+}

@@ -1,8 +1,9 @@
 // Package authhttp puts the identity layer on HTTP: scs sessions with
 // secure cookie defaults, the current user in the request context,
 // RequireLogin / RequirePerm / RequireSuperuser, CSRF protection (origin
-// checks plus a token for HTML forms, signed with the app's secret key and
-// kept in a cookie, so anonymous visitors write no session), and server-rendered
+// checks plus a token for HTML forms — url-encoded, or multipart with the
+// token as the first field — signed with the app's secret key and kept in
+// a cookie, so anonymous visitors write no session), and server-rendered
 // login, logout and change-password pages.
 //
 //	sm := authhttp.NewSessions(cfg, session.NewStore(app.Database()))

@@ -122,6 +122,7 @@ type Post struct {
 	Published   bool
 	PublishedAt sql.NullTime
 	CreatedAt   time.Time
+	CoverID     sql.NullInt64
 }
 
 // PostCreateParams is generated from the schema and queries; every dialect's sqlc output has the same fields.

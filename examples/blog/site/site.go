@@ -21,14 +21,15 @@ import (
 	"github.com/quarry-go/quarry/framework/jobs"
 	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/framework/media/mediahttp"
-	"github.com/quarry-go/quarry/framework/storage"
 	"github.com/quarry-go/quarry/framework/session"
+	"github.com/quarry-go/quarry/framework/storage"
 )
 
 // Mount adds the auth middleware (sessions, the current user, CSRF
 // checks) to app's router, the login pages at /login, /logout and
 // /password, the media API at /media/ (with the disks' signed URLs under
-// /_storage/) and the admin at /admin/, and returns the auth layer, for the
+// /_storage/) and the admin at /admin/ (with the media library at
+// /admin/media/), and returns the auth layer, for the
 // permission checks of other handlers (such as the API's writes). Each of
 // configure may change the admin's options before the admin is made (e.g.
 // a tenant site's Banner, tenancy.ImpersonationBanner(a.Sessions())).
@@ -52,7 +53,7 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	if err != nil {
 		return nil, err
 	}
-	opts := admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq)}
+	opts := admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq), Media: svc}
 	for _, c := range configure {
 		c(a, &opts)
 	}
@@ -81,11 +82,11 @@ func Tables(enq *jobs.Client) map[string]admin.Table {
 	return map[string]admin.Table{
 		"authors": {Display: "name", ListDisplay: []string{"id", "name", "email", "created_at"}, SearchFields: []string{"name", "email"},
 			Ordering: []string{"name"}, ReadonlyFields: []string{"created_at"}},
-		"posts": {Display: "title", ListDisplay: []string{"id", "title", "author_id", "published", "published_at", "created_at"},
+		"posts": {Display: "title", ListDisplay: []string{"id", "title", "author_id", "cover_id", "published", "published_at", "created_at"},
 			SearchFields: []string{"title", "slug", "body"}, ListFilter: []string{"published", "author_id", "created_at"},
 			Ordering: []string{"-created_at"}, ReadonlyFields: []string{"created_at"},
 			Fieldsets: []admin.Fieldset{
-				{Name: "Post", Fields: []string{"title", "slug", "author_id", "body"}},
+				{Name: "Post", Fields: []string{"title", "slug", "author_id", "cover_id", "body"}},
 				{Name: "Publishing", Fields: []string{"published", "published_at", "created_at"}},
 			},
 			Actions: []admin.Action{{Name: "publish", Label: "Publish selected posts", Run: publish(enq)}}},

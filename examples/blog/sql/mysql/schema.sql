@@ -1,4 +1,5 @@
--- The blog's models: authors write posts; posts carry tags.
+-- The blog's models: authors write posts; posts carry tags and may have a
+-- cover image from the framework's media library (quarry_media).
 
 CREATE TABLE authors (
     id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -18,9 +19,12 @@ CREATE TABLE posts (
     published    BOOLEAN      NOT NULL DEFAULT FALSE,
     published_at DATETIME(6),
     created_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    cover_id     BIGINT,
     CONSTRAINT posts_slug_key UNIQUE (slug),
     INDEX posts_author_idx (author_id, created_at),
-    CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE
+    INDEX posts_cover_idx (cover_id),
+    CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE,
+    CONSTRAINT posts_cover_fk FOREIGN KEY (cover_id) REFERENCES quarry_media (id) ON DELETE SET NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 CREATE TABLE tags (

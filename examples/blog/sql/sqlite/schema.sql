@@ -1,4 +1,5 @@
--- The blog's models: authors write posts; posts carry tags.
+-- The blog's models: authors write posts; posts carry tags and may have a
+-- cover image from the framework's media library (quarry_media).
 -- Foreign keys are table constraints: sqlc's SQLite parser types a column
 -- with an inline REFERENCES clause as interface{}.
 
@@ -20,11 +21,14 @@ CREATE TABLE posts (
     published    BOOLEAN      NOT NULL DEFAULT FALSE,
     published_at DATETIME,
     created_at   DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    cover_id     INTEGER,
     CONSTRAINT posts_slug_key UNIQUE (slug),
-    CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE
+    CONSTRAINT posts_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE,
+    CONSTRAINT posts_cover_fk FOREIGN KEY (cover_id) REFERENCES quarry_media (id) ON DELETE SET NULL
 );
 
 CREATE INDEX posts_author_idx ON posts (author_id, created_at);
+CREATE INDEX posts_cover_idx ON posts (cover_id);
 
 CREATE TABLE tags (
     id   INTEGER     NOT NULL PRIMARY KEY AUTOINCREMENT,

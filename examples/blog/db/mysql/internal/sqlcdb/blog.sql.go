@@ -22,6 +22,7 @@ type AuthorCreateParams struct {
 }
 
 // MySQL has no RETURNING: the id comes from LAST_INSERT_ID().
+// quarry:endpoint POST /api/q/authors perm=authors.add
 func (q *Queries) AuthorCreate(ctx context.Context, arg AuthorCreateParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, authorCreate, arg.Name, arg.Email, arg.Bio)
 	if err != nil {
@@ -34,6 +35,7 @@ const authorGet = `-- name: AuthorGet :one
 SELECT id, name, email, bio, created_at FROM authors WHERE id = ?
 `
 
+// quarry:endpoint GET /api/q/authors/{id} public
 func (q *Queries) AuthorGet(ctx context.Context, id int64) (Author, error) {
 	row := q.db.QueryRowContext(ctx, authorGet, id)
 	var i Author
@@ -51,6 +53,7 @@ const authorList = `-- name: AuthorList :many
 SELECT id, name, email, bio, created_at FROM authors ORDER BY name, id
 `
 
+// quarry:endpoint GET /api/q/authors public
 func (q *Queries) AuthorList(ctx context.Context) ([]Author, error) {
 	rows, err := q.db.QueryContext(ctx, authorList)
 	if err != nil {
@@ -84,6 +87,7 @@ const postCount = `-- name: PostCount :one
 SELECT COUNT(*) FROM posts
 `
 
+// quarry:endpoint GET /api/q/posts/count public
 func (q *Queries) PostCount(ctx context.Context) (int64, error) {
 	row := q.db.QueryRowContext(ctx, postCount)
 	var count int64
@@ -125,6 +129,7 @@ const postDelete = `-- name: PostDelete :execrows
 DELETE FROM posts WHERE id = ?
 `
 
+// quarry:endpoint DELETE /api/q/posts/{id} perm=posts.delete
 func (q *Queries) PostDelete(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.ExecContext(ctx, postDelete, id)
 	if err != nil {
@@ -192,6 +197,7 @@ type PostListRow struct {
 }
 
 // PostList pages through posts, newest first.
+// quarry:endpoint GET /api/q/posts public
 func (q *Queries) PostList(ctx context.Context, arg PostListParams) ([]PostListRow, error) {
 	rows, err := q.db.QueryContext(ctx, postList, arg.Limit, arg.Offset)
 	if err != nil {
@@ -236,6 +242,7 @@ type PostPublishParams struct {
 
 // PostPublish publishes the post at published_at unless it already is
 // published, and returns the number of rows changed (0 or 1).
+// quarry:endpoint POST /api/q/posts/{id}/publish perm=posts.change
 func (q *Queries) PostPublish(ctx context.Context, arg PostPublishParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, postPublish, arg.PublishedAt, arg.ID)
 	if err != nil {
@@ -317,6 +324,7 @@ type TagListRow struct {
 }
 
 // TagList lists every tag with the number of posts carrying it.
+// quarry:endpoint GET /api/q/tags public
 func (q *Queries) TagList(ctx context.Context) ([]TagListRow, error) {
 	rows, err := q.db.QueryContext(ctx, tagList)
 	if err != nil {

@@ -26,6 +26,7 @@ type Post struct {
 	Published   bool
 	PublishedAt sql.NullTime
 	CreatedAt   time.Time
+	CoverID     sql.NullInt64
 }
 
 type PostTag struct {
