@@ -521,25 +521,32 @@ func presigned(t *testing.T, open Open, o Options) {
 
 	// Expired: the clock moves on, or (a server's own URLs) time passes.
 	if o.SelfSigned {
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			resp, _ := do("GET", get, "", nil)
-			if resp.StatusCode == 403 {
-				break
+		// The server's URLs expire by its clock, to the second, each from
+		// when it was signed (the PUT's after the GET's): wait for each.
+		expire := func(what, method, u, body string, header map[string]string) {
+			t.Helper()
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				resp, _ := do(method, u, body, header)
+				if resp.StatusCode == 403 {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s still answers %d well after its expiry", what, resp.StatusCode)
+				}
+				time.Sleep(250 * time.Millisecond) // polling for the server's clock to pass the expiry
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the presigned GET still answers %d well after its expiry", resp.StatusCode)
-			}
-			time.Sleep(250 * time.Millisecond) // polling for the server's clock to pass the expiry
 		}
+		expire("the presigned GET", "GET", get, "", nil)
+		expire("the presigned PUT", "PUT", p.URL, "12345678", map[string]string{"Content-Type": "image/png"})
 	} else {
 		clk.add(time.Minute + time.Second)
 		if resp, body := do("GET", get, "", nil); resp.StatusCode != 403 || !strings.Contains(body, "expired") {
 			t.Errorf("an expired GET: %d %q", resp.StatusCode, body)
 		}
+		resp, body = do("PUT", p.URL, "12345678", map[string]string{"Content-Type": "image/png"})
+		refused("an expired PUT", resp, body, 403)
 	}
-	resp, body = do("PUT", p.URL, "12345678", map[string]string{"Content-Type": "image/png"})
-	refused("an expired PUT", resp, body, 403)
 
 	for _, bad := range []time.Duration{0, -time.Second, storage.MaxPresignTTL + time.Second} {
 		if _, err := s.PresignGet(ctx, "docs/report 1.txt", bad); err == nil {
