@@ -1,5 +1,5 @@
 // Package dialecttest is the conformance suite every dialect must pass:
-// run it once per dialect (tests/dialect_test.go runs it on SQLite,
+// run it once per dialect (tests/conformance/dialect_test.go runs it on SQLite,
 // PostgreSQL and MySQL/MariaDB) with a function that opens a fresh
 // database of that dialect with the framework's migrations applied.
 //

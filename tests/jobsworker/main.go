@@ -1,5 +1,5 @@
 // Command jobsworker is the worker process of the jobs process tests
-// (tests/jobs_process_test.go): it runs POOLS job clients on queue "ran"
+// (tests/conformance/jobs_process_test.go): it runs POOLS job clients on queue "ran"
 // against $QUARRY_JOBS_CHILD_URL until SIGTERM, each with WORKERS
 // goroutines; every job sleeps SLEEP_MS, then records itself in jobs_ran.
 // The tests build it without the race detector: under it, SQLite's

@@ -1,4 +1,4 @@
-package tests
+package conformance
 
 import (
 	"bufio"
@@ -37,8 +37,8 @@ var (
 func startJobsChild(t *testing.T, db *dbtest.DB, env ...string) *exec.Cmd {
 	t.Helper()
 	jobsWorkerOnce.Do(func() {
-		jobsWorkerBin = filepath.Join(filepath.Dir(quarryBin), "jobsworker")
-		out, err := exec.Command("go", "build", "-o", jobsWorkerBin, "./jobsworker").CombinedOutput()
+		jobsWorkerBin = filepath.Join(binDir, "jobsworker")
+		out, err := exec.Command("go", "build", "-o", jobsWorkerBin, "../jobsworker").CombinedOutput()
 		if err != nil {
 			jobsWorkerErr = fmt.Errorf("build jobsworker: %v\n%s", err, out)
 		}
