@@ -70,6 +70,12 @@ type mediaFilter struct {
 // parseMediaFilter reads the filters of the library's URL: q (a search of
 // the file names), type (a family), collection, tag and before (the
 // keyset position, a Page.Next).
+
+// malformedUpload answers an upload whose body could not be read. The
+// reader's own text stays out of the page: a read timeout's names the
+// server's addresses.
+const malformedUpload = "The upload could not be read (a malformed multipart body)."
+
 func (rq *request) parseMediaFilter(status media.Status, limit int) (mediaFilter, error) {
 	v := rq.r.URL.Query()
 	f := mediaFilter{opts: media.ListOptions{Status: status, Limit: limit}, params: url.Values{}}
@@ -227,7 +233,7 @@ func (rq *request) mediaUpload() {
 	rq.r.Body = http.MaxBytesReader(rq.w, rq.r.Body, limit+mediaUploadOverhead)
 	mr, err := rq.r.MultipartReader()
 	if err != nil {
-		fail(http.StatusBadRequest, "The upload could not be read: "+err.Error()+".")
+		fail(http.StatusBadRequest, malformedUpload)
 		return
 	}
 	in := media.UploadInput{OwnerID: rq.user.ID}
@@ -242,7 +248,7 @@ func (rq *request) mediaUpload() {
 			tooLarge()
 			return
 		case err != nil:
-			fail(http.StatusBadRequest, "The upload could not be read (a malformed multipart body): "+err.Error()+".")
+			fail(http.StatusBadRequest, malformedUpload)
 			return
 		case fields >= 20:
 			fail(http.StatusBadRequest, "The upload has too many fields before its file.")
@@ -275,7 +281,7 @@ func (rq *request) mediaUpload() {
 			tooLarge()
 			return
 		case err != nil:
-			fail(http.StatusBadRequest, "The upload could not be read (a malformed multipart body): "+err.Error()+".")
+			fail(http.StatusBadRequest, malformedUpload)
 			return
 		case len(b) > 4<<10:
 			fail(http.StatusBadRequest, fmt.Sprintf("The field %s of the upload is longer than 4 KiB.", textinput.Clean(truncate(name, 40), 0)))
