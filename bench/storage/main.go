@@ -204,14 +204,19 @@ func runCase(c string) error {
 		w.WriteHeader(http.StatusCreated)
 	}, func(w http.ResponseWriter, r *http.Request) {
 		rc, obj, err := disk.Get(r.Context(), "uploads/"+r.PathValue("name"), nil)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
-			return
-		}
-		defer rc.Close()
-		w.Header().Set("Content-Length", strconv.FormatInt(obj.Size, 10))
-		_, _ = io.Copy(w, rc)
+		send(w, rc, obj, err)
 	})
+}
+
+// send streams an opened object into the response.
+func send(w http.ResponseWriter, rc io.ReadCloser, obj storage.Object, err error) {
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	_, _ = io.Copy(w, rc)
 }
 
 // serve serves put and get on a local port, uploads size bytes, downloads
@@ -308,13 +313,7 @@ func runMedia(disk, dir string, size int64, want string) error {
 			return
 		}
 		rc, obj, err := svc.Open(r.Context(), m, nil)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
-			return
-		}
-		defer rc.Close()
-		w.Header().Set("Content-Length", strconv.FormatInt(obj.Size, 10))
-		_, _ = io.Copy(w, rc)
+		send(w, rc, obj, err)
 	})
 }
 

@@ -404,19 +404,7 @@ func TestService(t *testing.T) {
 		}
 
 		// Direct uploads: begin, PUT to the presigned URL, finalize.
-		put := func(p storage.PresignedPut, body []byte) int {
-			t.Helper()
-			req, _ := http.NewRequest(p.Method, e.srv.URL+p.URL, bytes.NewReader(body))
-			for k, v := range p.Headers {
-				req.Header.Set(k, v)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			return resp.StatusCode
-		}
+		put := func(p storage.PresignedPut, body []byte) int { return putTo(t, e.srv.URL, p, body) }
 		begin := func(ct string, size int64) (media.Media, storage.PresignedPut) {
 			t.Helper()
 			m, p, err := svc.Begin(ctx, h, media.BeginInput{Filename: "direct.png", ContentType: ct, Size: size, OwnerID: owner})
@@ -541,6 +529,22 @@ func TestService(t *testing.T) {
 			t.Errorf("deleting orphans removed a named object")
 		}
 	})
+}
+
+// putTo sends body as the presigned PUT p says (its URL relative to base,
+// "" for an absolute one) and returns the status.
+func putTo(t *testing.T, base string, p storage.PresignedPut, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(p.Method, base+p.URL, bytes.NewReader(body))
+	for k, v := range p.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // begin2 begins a direct upload of 20 bytes and returns its PUT.
