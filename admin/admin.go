@@ -200,8 +200,8 @@ func (st *siteState) without(ex []string) *siteState {
 	}
 	o := &siteState{dialect: st.dialect, schema: st.schema, models: make(map[string]*model, len(st.models))}
 	for _, m := range st.order {
-		if !slices.Contains(ex, m.name) {
-			o.models[m.name] = m
+		if !slices.Contains(ex, m.Name) {
+			o.models[m.Name] = m
 			o.order = append(o.order, m)
 		}
 	}
@@ -228,13 +228,16 @@ func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, er
 		if cfg.Hidden || slices.Contains(a.opts.ExcludeTables, t.Name) {
 			continue
 		}
-		m := newModel(t, cfg, !a.opts.NoDefaultValidators)
+		m, err := newModel(t, cfg, !a.opts.NoDefaultValidators)
+		if err != nil {
+			return nil, err
+		}
 		m.managed = withMedia && slices.Contains(mediaManaged, t.Name)
 		st.models[t.Name] = m
 		st.order = append(st.order, m)
 	}
 	if m, ok := st.models[mediaPath]; ok && withMedia {
-		return nil, fmt.Errorf("admin: the media library (Options.Media) is served at %s/%s/, the address of table %s: exclude or hide the table, or leave Options.Media unset", a.prefix, mediaPath, m.name)
+		return nil, fmt.Errorf("admin: the media library (Options.Media) is served at %s/%s/, the address of table %s: exclude or hide the table, or leave Options.Media unset", a.prefix, mediaPath, m.Name)
 	}
 	// Application tables first, then the media library's, then the
 	// framework's.
@@ -371,16 +374,16 @@ func (a *Admin) tablePage(action string, h func(*request)) http.Handler {
 // "delete") on the table. Change implies view; a read-only table allows
 // view only.
 func (rq *request) can(action string, m *model) bool {
-	if action != "view" && m.readOnly {
+	if action != "view" && m.ReadOnly {
 		return false
 	}
 	if rq.perms == nil {
 		return true
 	}
-	if action == "view" && rq.perms[m.name+".change"] {
+	if action == "view" && rq.perms[m.Name+".change"] {
 		return true
 	}
-	return rq.perms[m.name+"."+action]
+	return rq.perms[m.Name+"."+action]
 }
 
 // canTable is can for any table by name, hidden ones included, by

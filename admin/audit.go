@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework/introspect"
 )
 
@@ -21,24 +23,24 @@ func (rq *request) scoped(m *model) bool { return m.auditLog && rq.perms != nil 
 // scope adds to q's WHERE clause the condition selecting the rows of m
 // the user may see, if they may not see all of them. Every query that
 // reads rows of a model to show them goes through it.
-func (rq *request) scope(m *model, q *query) {
+func (rq *request) scope(m *model, q *records.SQL) {
 	if !rq.scoped(m) {
 		return
 	}
 	tables := rq.viewableTables()
-	q.and()
+	q.And()
 	if len(tables) == 0 {
-		q.w("1 = 0")
+		q.W("1 = 0")
 		return
 	}
-	q.w(q.ident("table_name"), " IN (")
+	q.W(q.Ident("table_name"), " IN (")
 	for i, t := range tables {
 		if i > 0 {
-			q.w(", ")
+			q.W(", ")
 		}
-		q.w(q.arg(t))
+		q.W(q.Arg(t))
 	}
-	q.w(")")
+	q.W(")")
 }
 
 // viewableTables are the tables the (non-superuser) user holds view or
@@ -58,7 +60,7 @@ func (rq *request) viewableTables() []string {
 // auditEntry is one entry of the audit log as the index shows it.
 type auditEntry struct {
 	when                    string
-	actor                   cell
+	actor                   records.Cell
 	action, table, objectID string
 }
 
@@ -67,18 +69,18 @@ type auditEntry struct {
 func (rq *request) recentActions(audit *model, limit int) ([]auditEntry, error) {
 	var cols []*introspect.Column
 	for _, n := range []string{"created_at", "actor_id", "action", "table_name", "object_id", "id"} {
-		c, ok := audit.t.Column(n)
+		c, ok := audit.Schema.Column(n)
 		if !ok {
 			return nil, nil // not the framework's audit log
 		}
 		cols = append(cols, c)
 	}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(audit.name))
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ").Cols(cols).W(" FROM ", q.Ident(audit.Name))
 	rq.scope(audit, q)
-	writeOrder(q, []orderTerm{{col: cols[5], desc: true}}, false)
-	q.w(" LIMIT ", strconv.Itoa(limit))
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	records.WriteOrder(q, []records.Order{{Col: cols[5], Desc: true}}, false)
+	q.W(" LIMIT ", strconv.Itoa(limit))
+	rows, err := q.Query(rq.ctx(), rq.db.DB, cols)
 	if err != nil {
 		return nil, err
 	}

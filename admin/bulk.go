@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 	"github.com/quarry-go/quarry/framework/introspect"
@@ -87,7 +89,7 @@ func (rq *request) bulk() {
 	err = rq.inTx(func(ftx *framework.Tx) error {
 		tx := ftx.Tx
 		var err error
-		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.name, Keys: texts, Actor: rq.user.ID, Dialect: rq.db.Dialect})
+		msg, err = act.Run(rq.ctx(), tx, Selection{Table: m.Name, Keys: texts, Actor: rq.user.ID, Dialect: rq.db.Dialect})
 		if err != nil {
 			return err
 		}
@@ -95,13 +97,13 @@ func (rq *request) bulk() {
 		// memberships (an "add to group" action on users), so cached
 		// permission sets are read again (inTx does it for actions on the
 		// permission tables themselves).
-		if !auth.DecidesPermissions(m.name) {
+		if !auth.DecidesPermissions(m.Name) {
 			if err := auth.New(ftx).PermissionsChanged(rq.ctx()); err != nil {
 				return err
 			}
 		}
 		for _, k := range texts {
-			if err := rq.audit(tx, "action", encodeKey(k), map[string][2]any{"action": {nil, act.Name}}); err != nil {
+			if err := rq.audit(tx, "action", records.EncodeKey(k), map[string][2]any{"action": {nil, act.Name}}); err != nil {
 				return err
 			}
 		}
@@ -133,7 +135,7 @@ func (e UserError) Error() string { return e.Msg }
 // selection returns the keys of the rows a bulk action applies to.
 func (rq *request) selection() ([][]any, [][]string, error) {
 	m := rq.m
-	if len(m.pk) == 0 {
+	if len(m.PK) == 0 {
 		return nil, nil, badRequest{"Rows of a table without a primary key cannot be selected."}
 	}
 	form := rq.r.PostForm
@@ -142,12 +144,12 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		q := newQuery(rq.db.Dialect)
-		q.w("SELECT ").colList(m.pk).w(" FROM ", q.ident(m.name))
-		rq.where(st, q, nil)
-		writeOrder(q, st.order, false)
-		q.w(" LIMIT ", strconv.Itoa(maxSelection+1))
-		rows, err := queryCells(rq.ctx(), rq.db.DB, q, m.pk)
+		q := records.NewSQL(rq.db.Dialect)
+		q.W("SELECT ").Cols(m.PK).W(" FROM ", q.Ident(m.Name))
+		m.Where(q, &st.List, nil)
+		records.WriteOrder(q, st.Order, false)
+		q.W(" LIMIT ", strconv.Itoa(maxSelection+1))
+		rows, err := q.Query(rq.ctx(), rq.db.DB, m.PK)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -157,11 +159,11 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 		keys := make([][]any, len(rows))
 		texts := make([][]string, len(rows))
 		for i, r := range rows {
-			keys[i] = make([]any, len(m.pk))
-			texts[i] = make([]string, len(m.pk))
-			for j, c := range m.pk {
+			keys[i] = make([]any, len(m.PK))
+			texts[i] = make([]string, len(m.PK))
+			for j, c := range m.PK {
 				texts[i][j] = r[j].Text
-				keys[i][j], err = parseValue(c, r[j].Text)
+				keys[i][j], err = records.Parse(c, r[j].Text)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -176,11 +178,11 @@ func (rq *request) selection() ([][]any, [][]string, error) {
 	var keys [][]any
 	var texts [][]string
 	for _, s := range sel {
-		k, _, err := m.decodeKey(s)
+		k, _, err := m.DecodeKey(s)
 		if err != nil {
 			return nil, nil, badRequest{"A selected row's key is not valid: " + err.Error() + "."}
 		}
-		keys, texts = append(keys, k), append(texts, m.keyParts(k))
+		keys, texts = append(keys, k), append(texts, m.KeyParts(k))
 	}
 	return keys, texts, nil
 }
@@ -195,16 +197,16 @@ func (rq *request) export() {
 		return
 	}
 	var cols []*introspect.Column
-	for _, c := range m.fields {
+	for _, c := range m.Columns {
 		if c.Kind != introspect.KindBinary {
 			cols = append(cols, c)
 		}
 	}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
-	rq.where(st, q, nil)
-	writeOrder(q, st.order, false)
-	rows, err := rq.db.DB.QueryContext(rq.ctx(), q.String(), q.args...)
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ").Cols(cols).W(" FROM ", q.Ident(m.Name))
+	m.Where(q, &st.List, nil)
+	records.WriteOrder(q, st.Order, false)
+	rows, err := rq.db.DB.QueryContext(rq.ctx(), q.String(), q.Args()...)
 	if err != nil {
 		rq.internal(err)
 		return
@@ -212,7 +214,7 @@ func (rq *request) export() {
 	defer rows.Close()
 	w := rq.w
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFilename(m.name), time.Now().UTC().Format("20060102-150405")))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFilename(m.Name), time.Now().UTC().Format("20060102-150405")))
 	cw := csv.NewWriter(w)
 	header := make([]string, len(cols))
 	for i, c := range cols {
@@ -228,11 +230,11 @@ func (rq *request) export() {
 	n := 0
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			rq.logErr(slog.LevelError, "admin: export", err, "table", m.name)
+			rq.logErr(slog.LevelError, "admin: export", err, "table", m.Name)
 			return
 		}
 		for i, c := range cols {
-			v := toCell(c, vals[i])
+			v := records.ToCell(c, vals[i])
 			record[i] = csvSafe(v.Text)
 		}
 		if err := cw.Write(record); err != nil {
@@ -246,7 +248,7 @@ func (rq *request) export() {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		rq.logErr(slog.LevelError, "admin: export", err, "table", m.name)
+		rq.logErr(slog.LevelError, "admin: export", err, "table", m.Name)
 	}
 	cw.Flush()
 }
@@ -279,32 +281,32 @@ func (rq *request) lookup() {
 		Label string `json:"label"`
 	}
 	out := []item{}
-	if len(m.pk) != 1 {
+	if len(m.PK) != 1 {
 		writeJSON(rq.w, out)
 		return
 	}
 	term := strings.TrimSpace(rq.r.URL.Query().Get("q"))
-	if err := textinput.Check("the search", term, maxSearch); err != nil {
+	if err := textinput.Check("the search", term, records.MaxSearch); err != nil {
 		framework.WriteError(rq.w, rq.r, http.StatusBadRequest, fieldError(err))
 		return
 	}
-	cols := []*introspect.Column{m.pk[0]}
+	cols := []*introspect.Column{m.PK[0]}
 	if m.display != nil {
 		cols = append(cols, m.display)
 	}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ").Cols(cols).W(" FROM ", q.Ident(m.Name))
 	rq.scope(m, q)
 	if term != "" {
-		q.and().w("(")
+		q.And().W("(")
 		if m.display != nil {
-			q.w(q.fold(m.display), " LIKE ", q.arg("%"+likeEscape(strings.ToLower(term))+"%"), " ESCAPE '!' OR ")
+			q.W(q.Fold(m.display), " LIKE ", q.Arg("%"+records.LikeEscape(strings.ToLower(term))+"%"), " ESCAPE '!' OR ")
 		}
-		q.w(q.fold(m.pk[0]), " = ", q.arg(strings.ToLower(term)), ")")
+		q.W(q.Fold(m.PK[0]), " = ", q.Arg(strings.ToLower(term)), ")")
 	}
-	writeOrder(q, orderOf(cols[len(cols)-1:]), false)
-	q.w(" LIMIT 20")
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	records.WriteOrder(q, []records.Order{{Col: cols[len(cols)-1]}}, false)
+	q.W(" LIMIT 20")
+	rows, err := q.Query(rq.ctx(), rq.db.DB, cols)
 	if err != nil {
 		rq.internal(err)
 		return

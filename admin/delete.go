@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/queries"
@@ -41,7 +43,7 @@ type effect struct {
 }
 
 // rowSet writes a condition selecting a set of rows of one table.
-type rowSet func(q *query)
+type rowSet func(q *records.SQL)
 
 // cascadeWalk follows the foreign keys that point at the rows being
 // deleted (the root set): what is deleted or cleared with them, and what
@@ -70,40 +72,40 @@ func (w *cascadeWalk) walk(m *introspect.Table, set rowSet, depth int) error {
 		if !ok {
 			continue
 		}
-		childSet := func(q *query) {
+		childSet := func(q *records.SQL) {
 			// (child.fk...) IN (SELECT parent.ref... FROM parent WHERE set)
 			if len(ref.FK.Columns) == 1 {
-				q.w(q.ident(ref.FK.Columns[0]))
+				q.W(q.Ident(ref.FK.Columns[0]))
 			} else {
-				q.w("(")
+				q.W("(")
 				for i, c := range ref.FK.Columns {
 					if i > 0 {
-						q.w(", ")
+						q.W(", ")
 					}
-					q.w(q.ident(c))
+					q.W(q.Ident(c))
 				}
-				q.w(")")
+				q.W(")")
 			}
-			q.w(" IN (SELECT ")
+			q.W(" IN (SELECT ")
 			for i, c := range ref.FK.RefColumns {
 				if i > 0 {
-					q.w(", ")
+					q.W(", ")
 				}
-				q.w(q.ident(c))
+				q.W(q.Ident(c))
 			}
-			q.w(" FROM ", q.ident(m.Name), " WHERE ")
+			q.W(" FROM ", q.Ident(m.Name), " WHERE ")
 			set(q)
-			q.w(")")
+			q.W(")")
 			if child.Name == w.root.Name {
-				q.w(" AND NOT ") // rows being deleted anyway (self-references)
+				q.W(" AND NOT ") // rows being deleted anyway (self-references)
 				w.rootSet(q)
 			}
 		}
-		q := newQuery(rq.db.Dialect)
-		q.w("SELECT COUNT(*) FROM ", q.ident(child.Name), " WHERE ")
+		q := records.NewSQL(rq.db.Dialect)
+		q.W("SELECT COUNT(*) FROM ", q.Ident(child.Name), " WHERE ")
 		childSet(q)
 		var n int64
-		if err := w.db.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&n); err != nil {
+		if err := w.db.QueryRowContext(rq.ctx(), q.String(), q.Args()...).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -148,26 +150,26 @@ func (w *cascadeWalk) walk(m *introspect.Table, set rowSet, depth int) error {
 
 // samples returns the labels of up to five rows of m in set.
 func (rq *request) samples(db queries.DBTX, m *model, set rowSet) []string {
-	cols := append([]*introspect.Column{}, m.pk...)
+	cols := append([]*introspect.Column{}, m.PK...)
 	if m.display != nil {
 		cols = append(cols, m.display)
 	}
 	if len(cols) == 0 {
 		return nil
 	}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(cols).w(" FROM ", q.ident(m.name))
-	q.and()
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ").Cols(cols).W(" FROM ", q.Ident(m.Name))
+	q.And()
 	set(q)
 	rq.scope(m, q)
-	q.w(" LIMIT 5")
-	rows, err := queryCells(rq.ctx(), db, q, cols)
+	q.W(" LIMIT 5")
+	rows, err := q.Query(rq.ctx(), db, cols)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, r := range rows {
-		row := map[string]cell{}
+		row := map[string]records.Cell{}
 		for i, c := range cols {
 			row[c.Name] = r[i]
 		}
@@ -216,7 +218,7 @@ func (rq *request) showDelete(keys [][]any, bulk, refused bool) {
 		p.Keys = append(p.Keys, rq.rowKey(r))
 	}
 	p.More = len(rows) - len(p.Rows)
-	w, err := rq.cascade(rq.db.DB, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) })
+	w, err := rq.cascade(rq.db.DB, m.Schema, func(q *records.SQL) { q.KeysMatch(m.PK, keysOf(m, rows)) })
 	if err != nil {
 		rq.internal(err)
 		return
@@ -241,50 +243,20 @@ func (rq *request) showDelete(keys [][]any, bulk, refused bool) {
 	rq.render(status, "delete", p)
 }
 
-func keysOf(m *model, rows []map[string]cell) [][]any {
+func keysOf(m *model, rows []map[string]records.Cell) [][]any {
 	out := make([][]any, 0, len(rows))
 	for _, r := range rows {
-		key := make([]any, len(m.pk))
-		for i, c := range m.pk {
-			key[i], _ = parseValue(c, r[c.Name].Text)
-		}
+		key, _ := m.KeyOf(r)
 		out = append(out, key)
 	}
 	return out
 }
 
-// loadRows reads the rows with keys (in chunks), all columns.
-func (rq *request) loadRows(db queries.DBTX, keys [][]any) ([]map[string]cell, error) {
+// loadRows reads the rows with keys (records.Table.GetMany), within the
+// rows the user may see.
+func (rq *request) loadRows(db queries.DBTX, keys [][]any) ([]map[string]records.Cell, error) {
 	m := rq.m
-	var out []map[string]cell
-	for start := 0; start < len(keys); start += 500 {
-		chunk := keys[start:min(start+500, len(keys))]
-		q := newQuery(rq.db.Dialect)
-		q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
-		q.and().keysMatch(m.pk, chunk)
-		rq.scope(m, q)
-		writeOrder(q, orderOf(m.pk), false)
-		rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			row := make(map[string]cell, len(r))
-			for i, c := range m.t.Columns {
-				row[c.Name] = r[i]
-			}
-			out = append(out, row)
-		}
-	}
-	return out, nil
-}
-
-func orderOf(cols []*introspect.Column) []orderTerm {
-	out := make([]orderTerm, len(cols))
-	for i, c := range cols {
-		out[i] = orderTerm{col: c}
-	}
-	return out
+	return m.GetMany(rq.ctx(), db, rq.db.Dialect, keys, func(q *records.SQL) { rq.scope(m, q) })
 }
 
 func (rq *request) deleteRow() {
@@ -336,30 +308,25 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 		}
 		// Permissions are checked here; RESTRICT is left to the database,
 		// which knows which referencing rows are being deleted too.
-		w, err := rq.cascade(tx, m.t, func(q *query) { q.keysMatch(m.pk, keysOf(m, rows)) })
+		w, err := rq.cascade(tx, m.Schema, func(q *records.SQL) { q.KeysMatch(m.PK, keysOf(m, rows)) })
 		if err != nil {
 			return err
 		}
 		if w.denied {
 			return errBlocked
 		}
-		for start := 0; start < len(rows); start += 500 {
-			chunk := rows[start:min(start+500, len(rows))]
-			q := newQuery(rq.db.Dialect)
-			q.w("DELETE FROM ", q.ident(m.name), " WHERE ").keysMatch(m.pk, keysOf(m, chunk))
-			if _, err := tx.ExecContext(rq.ctx(), q.String(), q.args...); err != nil {
-				if errors.Is(rq.db.Dialect.ClassifyError(err), queries.ErrForeignKeyViolation) {
-					return errBlocked
-				}
-				return err
+		if _, err := m.Delete(rq.ctx(), tx, rq.db.Dialect, keysOf(m, rows)); err != nil {
+			if errors.Is(rq.db.Dialect.ClassifyError(err), queries.ErrForeignKeyViolation) {
+				return errBlocked
 			}
+			return err
 		}
 		for i, r := range rows {
 			if i == 0 {
 				label = m.rowLabel(r)
 			}
 			changes := map[string][2]any{}
-			for _, c := range m.fields {
+			for _, c := range m.Columns {
 				if v := r[c.Name]; !v.Null {
 					changes[c.Name] = [2]any{v.Text, nil}
 				}

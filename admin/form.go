@@ -1,17 +1,15 @@
 package admin
 
 import (
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"slices"
 	"strings"
+
+	"github.com/quarry-go/quarry/framework/audit"
+	"github.com/quarry-go/quarry/framework/records"
 
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
@@ -79,57 +77,29 @@ type option struct {
 // (nil when adding), what the user typed and the errors.
 type formState struct {
 	adding  bool
-	current map[string]cell
+	current map[string]records.Cell
 	typed   map[string]string // raw input by column, when re-rendering
 	errs    map[string]string
 	formErr string
 	version string
 }
 
-// loadRow reads one row by its encoded key: all columns, as cells.
-func (rq *request) loadRow(db queries.DBTX, key []any, lock bool) (map[string]cell, error) {
+// loadRow reads one row by its decoded key (records.Table.Get), within
+// the rows the user may see.
+func (rq *request) loadRow(db queries.DBTX, key []any, lock bool) (map[string]records.Cell, error) {
 	m := rq.m
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ").colList(m.t.Columns).w(" FROM ", q.ident(m.name))
-	q.and().keyMatch(m.pk, key)
-	rq.scope(m, q)
-	if lock && rq.db.Dialect.Capabilities().ConcurrentWriters { // else the write transaction already excludes writers
-		q.w(" FOR UPDATE")
-	}
-	rows, err := queryCells(rq.ctx(), db, q, m.t.Columns)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, queries.ErrNotFound
-	}
-	out := make(map[string]cell, len(m.t.Columns))
-	for i, c := range m.t.Columns {
-		out[c.Name] = rows[0][i]
-	}
-	return out, nil
-}
-
-// version fingerprints a row, so a save can tell that someone else
-// changed it since the form was shown.
-func version(m *model, row map[string]cell) string {
-	h := sha256.New()
-	for _, c := range m.t.Columns {
-		v := row[c.Name]
-		fmt.Fprintf(h, "%s\x00%t\x00%s\x00", c.Name, v.Null, v.Text)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	return m.Get(rq.ctx(), db, rq.db.Dialect, key, lock, func(q *records.SQL) { rq.scope(m, q) })
 }
 
 // rowLabel names a row for titles and messages.
-func (m *model) rowLabel(row map[string]cell) string {
+func (m *model) rowLabel(row map[string]records.Cell) string {
 	if m.display != nil {
 		if v := row[m.display.Name]; !v.Null && strings.TrimSpace(v.Text) != "" {
 			return truncate(v.Text, 60)
 		}
 	}
-	parts := make([]string, len(m.pk))
-	for i, c := range m.pk {
+	parts := make([]string, len(m.PK))
+	for i, c := range m.PK {
 		parts[i] = row[c.Name].Text
 	}
 	if len(parts) == 1 {
@@ -146,18 +116,12 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func (rq *request) rowKey(row map[string]cell) string {
-	parts := make([]string, len(rq.m.pk))
-	for i, c := range rq.m.pk {
-		parts[i] = row[c.Name].Text
-	}
-	return encodeKey(parts)
-}
+func (rq *request) rowKey(row map[string]records.Cell) string { return rq.m.RowKey(row) }
 
 // keyFromPath decodes the {key} path segment, answering 400 when it is
 // not storable text and 404 when it is no key of the table.
 func (rq *request) keyFromPath() ([]any, bool) {
-	key, _, err := rq.m.decodeKey(rq.r.PathValue("key"))
+	key, _, err := rq.m.DecodeKey(rq.r.PathValue("key"))
 	switch {
 	case errors.Is(err, textinput.ErrInvalid):
 		rq.fail(http.StatusBadRequest, fieldError(err))
@@ -171,7 +135,7 @@ func (rq *request) keyFromPath() ([]any, bool) {
 
 // rowFromPath loads the row the {key} path segment names, answering 404
 // when the key is malformed or no row has it.
-func (rq *request) rowFromPath() ([]any, map[string]cell, bool) {
+func (rq *request) rowFromPath() ([]any, map[string]records.Cell, bool) {
 	key, ok := rq.keyFromPath()
 	if !ok {
 		return nil, nil, false
@@ -189,7 +153,7 @@ func (rq *request) rowFromPath() ([]any, map[string]cell, bool) {
 
 func (rq *request) redirectToChange() {
 	if key, ok := rq.keyFromPath(); ok {
-		rq.redirect(rq.rowURL(rq.m, rq.m.keyText(key), "change"))
+		rq.redirect(rq.rowURL(rq.m, rq.m.KeyText(key), "change"))
 	}
 }
 
@@ -202,7 +166,7 @@ func (rq *request) changeForm() {
 	if !ok {
 		return
 	}
-	rq.showForm(http.StatusOK, &formState{current: row, version: version(rq.m, row)})
+	rq.showForm(http.StatusOK, &formState{current: row, version: rq.m.Version(row)})
 }
 
 func (rq *request) showForm(status int, fs *formState) {
@@ -223,7 +187,7 @@ func (rq *request) showForm(status int, fs *formState) {
 		p.CanDelete = rq.can("delete", m) && !rq.superuserRow(fs.current)
 		p.DeleteURL = rq.rowURL(m, key, "delete")
 		p.HistoryURL = rq.rowURL(m, key, "history")
-		if m.name == usersTable && p.CanChange {
+		if m.Name == usersTable && p.CanChange {
 			p.PasswordURL = rq.rowURL(m, key, "password")
 		}
 		crumbs = append(crumbs, crumb{p.RowLabel, ""})
@@ -232,7 +196,7 @@ func (rq *request) showForm(status int, fs *formState) {
 	for _, set := range m.fieldsets {
 		fset := formFieldset{Name: set.Name, Description: set.Description}
 		for _, c := range set.Fields {
-			if c.Auto && !m.readonly[c.Name] || fs.adding && !m.writable(c, true) && (c.Generated || c.HasDefault()) {
+			if c.Auto && !m.ReadOnlyField(c.Name) || fs.adding && !m.writable(c, true) && (c.Generated || c.HasDefault()) {
 				continue // filled by the database; the key is in the page's title and URL
 			}
 			fset.Fields = append(fset.Fields, rq.field(c, fs))
@@ -257,7 +221,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 	case fs.adding && c.DefaultLiteral:
 		f.Value = c.DefaultValue
 	}
-	fk, isFK := m.fks[c.Name]
+	fk, isFK := m.FKs[c.Name]
 	picker := isFK && rq.mediaPicks(fk)
 	if !m.writable(c, fs.adding) || !fs.adding && (!rq.can("change", m) || rq.superuserRow(fs.current)) || rq.locked(c.Name) {
 		f.Widget = "readonly"
@@ -340,7 +304,7 @@ func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
 	if !ok || !rq.can("view", target) {
 		return
 	}
-	ref, _ := target.t.Column(fk.RefColumns[0])
+	ref, _ := target.Schema.Column(fk.RefColumns[0])
 	f.ListURL = rq.tableURL(target)
 	n, err := rq.count(target, nil, fkSelectLimit)
 	if err != nil || n > fkSelectLimit {
@@ -352,22 +316,22 @@ func (rq *request) fkWidget(f *formField, fk introspect.ForeignKey) {
 		return
 	}
 	cols := []*introspect.Column{ref}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ", q.ident(ref.Name))
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ", q.Ident(ref.Name))
 	if target.display != nil {
 		cols = append(cols, target.display)
-		q.w(", ", q.ident(target.display.Name))
+		q.W(", ", q.Ident(target.display.Name))
 	}
-	q.w(" FROM ", q.ident(target.name))
+	q.W(" FROM ", q.Ident(target.Name))
 	rq.scope(target, q)
-	q.w(" ORDER BY ")
+	q.W(" ORDER BY ")
 	if target.display != nil {
-		q.w(q.ident(target.display.Name), ", ")
+		q.W(q.Ident(target.display.Name), ", ")
 	}
-	q.w(q.ident(ref.Name), " LIMIT ", fmt.Sprint(fkSelectLimit))
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, cols)
+	q.W(q.Ident(ref.Name), " LIMIT ", fmt.Sprint(fkSelectLimit))
+	rows, err := q.Query(rq.ctx(), rq.db.DB, cols)
 	if err != nil {
-		rq.logErr(slog.LevelWarn, "admin: foreign key choices", err, "table", target.name)
+		rq.logErr(slog.LevelWarn, "admin: foreign key choices", err, "table", target.Name)
 		return
 	}
 	f.Widget = "select"
@@ -388,7 +352,7 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 	m := rq.m
 	form := rq.r.PostForm
 	fs.typed, fs.errs = map[string]string{}, map[string]string{}
-	for _, c := range m.fields {
+	for _, c := range m.Columns {
 		if !m.writable(c, fs.adding) || rq.locked(c.Name) {
 			continue
 		}
@@ -404,20 +368,20 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 			continue // the database's default
 		case blank && c.Nullable:
 			val = nil
-		case text == "" && !fs.adding && fs.current[c.Name] == (cell{}):
+		case text == "" && !fs.adding && fs.current[c.Name] == (records.Cell{}):
 			val = "" // an empty text that is already stored
 		case blank && c.Kind != introspect.KindText && c.Kind != introspect.KindLongText || text == "":
 			fs.errs[c.Name] = "This field is required."
 			continue
 		default:
-			v, err := parseValue(c, text)
-			if err == nil && m.name == usersTable && c.Name == "username" {
+			v, err := records.Parse(c, text)
+			if err == nil && m.Name == usersTable && c.Name == "username" {
 				err = auth.CheckUsername(text)
 			}
 			if validate := m.validators[c.Name]; err == nil && validate != nil {
 				err = validate(text)
 			}
-			if fk, ok := m.fks[c.Name]; err == nil && ok && rq.mediaRef(fk) && (fs.adding || toCell(c, v).Text != fs.current[c.Name].Text) {
+			if fk, ok := m.FKs[c.Name]; err == nil && ok && rq.mediaRef(fk) && (fs.adding || records.ToCell(c, v).Text != fs.current[c.Name].Text) {
 				err = rq.checkMediaRef(v)
 			}
 			if err != nil {
@@ -428,7 +392,7 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 		}
 		if !fs.adding {
 			cur := fs.current[c.Name]
-			if val == nil && cur.Null || val != nil && !cur.Null && toCell(c, val).Text == cur.Text {
+			if val == nil && cur.Null || val != nil && !cur.Null && records.ToCell(c, val).Text == cur.Text {
 				continue
 			}
 		}
@@ -460,7 +424,7 @@ func (rq *request) addSave() {
 		return
 	}
 	m := rq.m
-	var row map[string]cell
+	var row map[string]records.Cell
 	err := rq.inTx(func(ftx *framework.Tx) error {
 		tx := ftx.Tx
 		key, err := rq.insert(tx, cols, vals)
@@ -472,7 +436,7 @@ func (rq *request) addSave() {
 			return err
 		}
 		changes := map[string][2]any{}
-		for _, c := range m.fields {
+		for _, c := range m.Columns {
 			if v := row[c.Name]; !v.Null {
 				changes[c.Name] = [2]any{nil, v.Text}
 			}
@@ -504,39 +468,28 @@ func (rq *request) changeSave() {
 		rq.showForm(http.StatusUnprocessableEntity, fs)
 		return
 	}
-	var after map[string]cell
+	var after map[string]records.Cell
 	err := rq.inTx(func(ftx *framework.Tx) error {
 		tx := ftx.Tx
 		before, err := rq.loadRow(tx, key, true)
 		if err != nil {
 			return err
 		}
-		if fs.version != version(m, before) {
+		if fs.version != m.Version(before) {
 			return errStale
 		}
 		if rq.superuserRow(before) {
 			return errSuperusersOnly
 		}
-		if len(cols) > 0 {
-			q := newQuery(rq.db.Dialect)
-			q.w("UPDATE ", q.ident(m.name), " SET ")
-			for i, c := range cols {
-				if i > 0 {
-					q.w(", ")
-				}
-				q.w(q.ident(c.Name), " = ", q.arg(vals[i]))
-			}
-			q.w(" WHERE ").keyMatch(m.pk, key)
-			if _, err := tx.ExecContext(rq.ctx(), q.String(), q.args...); err != nil {
-				return err
-			}
+		if _, err := m.Update(rq.ctx(), tx, rq.db.Dialect, key, cols, vals); err != nil {
+			return err
 		}
 		after, err = rq.loadRow(tx, key, false)
 		if err != nil {
 			return err
 		}
 		changes := map[string][2]any{}
-		for _, c := range m.fields {
+		for _, c := range m.Columns {
 			b, a := before[c.Name], after[c.Name]
 			if b != a {
 				changes[c.Name] = [2]any{cellJSON(b), cellJSON(a)}
@@ -557,7 +510,7 @@ func (rq *request) changeSave() {
 			rq.fail(http.StatusConflict, "This row of "+m.label+" was changed or deleted by someone else. Reload it and try again.")
 			return
 		}
-		fs.current, fs.version = fresh, version(m, fresh)
+		fs.current, fs.version = fresh, m.Version(fresh)
 		fs.formErr = "Someone else changed this row while you were editing it. Their values are kept below next to what you typed; check them and save again."
 		rq.showForm(http.StatusConflict, fs)
 		return
@@ -576,21 +529,21 @@ func (rq *request) changeSave() {
 
 var errStale = errors.New("admin: row changed since the form was shown")
 
-func cellJSON(c cell) any {
+func cellJSON(c records.Cell) any {
 	if c.Null {
 		return nil
 	}
 	return c.Text
 }
 
-func (rq *request) afterSave(row map[string]cell) {
+func (rq *request) afterSave(row map[string]records.Cell) {
 	m := rq.m
 	switch {
 	case rq.r.PostForm.Has("_addanother"):
 		rq.redirect(rq.tableURL(m) + "add/")
 	case rq.r.PostForm.Has("_continue"):
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
-	case m.name == usersTable && framework.BasePath(rq.ctx())+rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
+	case m.Name == usersTable && framework.BasePath(rq.ctx())+rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
 		rq.flash("Now set a password: until then the user cannot log in.")
 		rq.redirect(rq.rowURL(m, rq.rowKey(row), "password"))
 	default:
@@ -600,60 +553,7 @@ func (rq *request) afterSave(row map[string]cell) {
 
 // insert writes a new row and returns its key.
 func (rq *request) insert(tx *sql.Tx, cols []*introspect.Column, vals []any) ([]any, error) {
-	m := rq.m
-	d := rq.db.Dialect
-	q := newQuery(d)
-	q.w("INSERT INTO ", q.ident(m.name))
-	if len(cols) == 0 {
-		q.w(" ", d.InsertDefaultValues())
-	} else {
-		q.w(" (").colList(cols).w(") VALUES (")
-		for i, v := range vals {
-			if i > 0 {
-				q.w(", ")
-			}
-			q.w(q.arg(v))
-		}
-		q.w(")")
-	}
-	if d.Capabilities().Returning {
-		q.w(" RETURNING ").colList(m.pk)
-		rows, err := queryCells(rq.ctx(), tx, q, m.pk)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows) != 1 {
-			return nil, errors.New("admin: insert returned no key")
-		}
-		key := make([]any, len(m.pk))
-		for i, c := range m.pk {
-			key[i], err = parseValue(c, rows[0][i].Text)
-			if err != nil {
-				return nil, err
-			}
-		}
-		return key, nil
-	}
-	res, err := tx.ExecContext(rq.ctx(), q.String(), q.args...)
-	if err != nil {
-		return nil, err
-	}
-	key := make([]any, len(m.pk))
-	for i, c := range m.pk {
-		if j := slices.Index(cols, c); j >= 0 {
-			key[i] = vals[j]
-			continue
-		}
-		if !c.Auto {
-			return nil, fmt.Errorf("admin: no value for key column %s", c.Name)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return nil, err
-		}
-		key[i] = id
-	}
-	return key, nil
+	return rq.m.Insert(rq.ctx(), tx, rq.db.Dialect, cols, vals)
 }
 
 // inTx runs fn in a transaction of the request's database (see
@@ -666,132 +566,46 @@ func (rq *request) inTx(fn func(*framework.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if rq.m != nil && auth.DecidesPermissions(rq.m.name) {
+		if rq.m != nil && auth.DecidesPermissions(rq.m.Name) {
 			return auth.New(tx).PermissionsChanged(rq.ctx())
 		}
 		return nil
 	})
 }
 
-// audit records an admin write with the changed fields' before and after.
+// audit records an admin write (audit.Record) in the write's transaction
+// tx, with the changed fields' before and after.
 func (rq *request) audit(tx *sql.Tx, action, objectID string, changes map[string][2]any) error {
-	b, err := json.Marshal(changes)
-	if err != nil {
-		return err
-	}
-	return rq.db.Dialect.Queries(tx).AuditLogInsert(rq.ctx(), queries.AuditLogInsertParams{
-		ActorID: sql.NullInt64{Int64: rq.user.ID, Valid: true}, Action: "admin." + action, TableName: rq.m.name,
-		ObjectID: objectID, Changes: string(b), RequestID: middleware.RequestIDFrom(rq.ctx()),
-		RemoteAddr: truncate(middleware.ClientIPFrom(rq.r), 64)})
+	return audit.Record(rq.ctx(), &framework.Tx{Tx: tx, Dialect: rq.db.Dialect}, audit.Entry{ActorID: rq.user.ID,
+		Action: "admin." + action, Table: rq.m.Name, ObjectID: objectID, Changes: changes}.FromRequest(rq.r))
 }
 
 // saveError turns a failed write into field or form errors (status 422),
 // or an error page for what the user cannot fix.
 func (rq *request) saveError(fs *formState, cols []*introspect.Column, vals []any, err error) {
 	m := rq.m
-	err = rq.db.Dialect.ClassifyError(err)
 	values := map[string]any{}
 	for i, c := range cols {
 		values[c.Name] = vals[i]
 	}
-	if fs.errs == nil {
-		fs.errs = map[string]string{}
-	}
-	switch {
-	case errors.Is(err, queries.ErrUniqueViolation):
-		fs.formErr = "Another row of " + m.label + " already has these values."
-		for _, key := range m.t.UniqueKeys() {
-			if rq.conflicts(key, values, fs.current) {
-				fs.errs[key[0]] = fmt.Sprintf("Another row of %s already has this %s.", m.label, strings.Join(key, " and "))
-				fs.formErr = "Please correct the errors below."
-				break
-			}
-		}
-	case errors.Is(err, queries.ErrForeignKeyViolation):
-		fs.formErr = "A value refers to a row that does not exist."
-		for _, fk := range m.t.ForeignKeys {
-			if len(fk.Columns) == 1 {
-				if v, ok := values[fk.Columns[0]]; ok && v != nil && !rq.exists(fk.RefTable, fk.RefColumns[0], v) {
-					fs.errs[fk.Columns[0]] = "No " + strings.ReplaceAll(fk.RefTable, "_", " ") + " row has this value."
-					fs.formErr = "Please correct the errors below."
-				}
-			}
-		}
-	case errors.Is(err, queries.ErrCheckViolation):
-		name := checkName(err)
-		fs.formErr = "The values break a rule of the table"
-		if name != "" {
-			fs.formErr += " (" + name + ")"
-		}
-		fs.formErr += "."
-		for _, c := range cols {
-			if name != "" && slices.Contains(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' }), strings.ToLower(c.Name)) {
-				fs.errs[c.Name] = "This value is not allowed by the rule " + name + "."
-			}
-		}
-	case errors.Is(err, queries.ErrNotNullViolation):
-		fs.formErr = "A required value is missing."
-	case errors.Is(err, queries.ErrTooLong):
-		fs.formErr = "A value is too long for its column."
-	case errors.Is(err, queries.ErrConflict):
-		fs.formErr = "The database was busy with a conflicting change; save again."
-	default:
+	refusal := m.Explain(rq.ctx(), rq.db.DB, rq.db.Dialect, err, m.label, values, fs.current)
+	if refusal == nil {
 		rq.internal(err)
 		return
 	}
-	rq.a.log.InfoContext(rq.ctx(), "admin: write refused by the database", "table", m.name, "error", err, "request_id", middleware.RequestIDFrom(rq.ctx()))
+	if fs.errs == nil {
+		fs.errs = map[string]string{}
+	}
+	fs.formErr = refusal.Msg
+	if errors.Is(refusal, queries.ErrConflict) {
+		fs.formErr = "The database was busy with a conflicting change; save again."
+	}
+	for name, msg := range refusal.Fields {
+		fs.errs[name] = msg
+		if !errors.Is(refusal, queries.ErrCheckViolation) {
+			fs.formErr = "Please correct the errors below."
+		}
+	}
+	rq.a.log.InfoContext(rq.ctx(), "admin: write refused by the database", "table", m.Name, "error", err, "request_id", middleware.RequestIDFrom(rq.ctx()))
 	rq.showForm(http.StatusUnprocessableEntity, fs)
-}
-
-var checkNameRe = regexp.MustCompile("(?i)constraint(?: failed:)? [\"`']?([A-Za-z_][A-Za-z0-9_.]*)[\"`']?")
-
-// checkName extracts the violated check constraint's name from a driver
-// message, when it is a plain identifier.
-func checkName(err error) string {
-	all := checkNameRe.FindAllStringSubmatch(err.Error(), -1)
-	if len(all) == 0 {
-		return ""
-	}
-	return all[len(all)-1][1]
-}
-
-// conflicts reports whether another row already holds the form's values
-// for the unique key cols.
-func (rq *request) conflicts(cols []string, values map[string]any, current map[string]cell) bool {
-	m := rq.m
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT 1 FROM ", q.ident(m.name), " WHERE ")
-	for i, name := range cols {
-		c, _ := m.t.Column(name)
-		v, ok := values[name]
-		if !ok && current != nil && !current[name].Null {
-			var err error
-			if v, err = parseValue(c, current[name].Text); err != nil {
-				return false
-			}
-		} else if !ok || v == nil {
-			return false
-		}
-		if i > 0 {
-			q.w(" AND ")
-		}
-		q.w(q.ident(name), " = ", q.arg(v))
-	}
-	if current != nil {
-		key := make([]any, len(m.pk))
-		for i, c := range m.pk {
-			key[i], _ = parseValue(c, current[c.Name].Text)
-		}
-		q.w(" AND NOT ").keyMatch(m.pk, key)
-	}
-	q.w(" LIMIT 1")
-	var one int
-	return rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&one) == nil
-}
-
-func (rq *request) exists(table, col string, v any) bool {
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT 1 FROM ", q.ident(table), " WHERE ", q.ident(col), " = ", q.arg(v), " LIMIT 1")
-	var one int
-	return rq.db.DB.QueryRowContext(rq.ctx(), q.String(), q.args...).Scan(&one) == nil
 }

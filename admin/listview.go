@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework/introspect"
 )
 
@@ -123,15 +125,15 @@ func (rq *request) list() {
 		rq.internal(err)
 		return
 	}
-	if len(res.rows) == 0 && st.page > 1 {
+	if len(res.Rows) == 0 && st.page > 1 {
 		rq.listError(errPageNotFound)
 		return
 	}
 	var countText string
 	var exact int64
-	if st.page == 1 && st.after == nil && st.before == nil && !st.last && !res.hasNext {
+	if st.page == 1 && st.After == nil && st.Before == nil && !st.Last && !res.HasNext {
 		// The page holds every matching row: no count query needed.
-		exact = int64(len(res.rows))
+		exact = int64(len(res.Rows))
 		countText = rowsText(exact)
 	} else if countText, exact, err = rq.rowCount(st); err != nil {
 		rq.internal(err)
@@ -139,14 +141,14 @@ func (rq *request) list() {
 	}
 	p := listPage{base: rq.base(m.label, crumb{m.label, ""}), Label: m.label, URL: rq.tableURL(m),
 		PostURL: rq.link(st.params), Search: st.q, CanAdd: rq.can("add", m), CanDelete: rq.can("delete", m), CanChange: rq.can("change", m),
-		AddURL: rq.tableURL(m) + "add/", Count: countText, Exact: exact, Filtered: len(st.params) > 0 && (st.q != "" || len(st.filters) > 0)}
+		AddURL: rq.tableURL(m) + "add/", Count: countText, Exact: exact, Filtered: len(st.params) > 0 && (st.q != "" || len(st.Filters) > 0)}
 	p.ExportURL = rq.tableURL(m) + "export.csv"
 	if enc := st.params.Encode(); enc != "" {
 		p.ExportURL += "?" + enc
 	}
 	p.ClearURL = rq.link(with(url.Values{}, "o", st.params.Get("o"), "n", st.params.Get("n")))
 	var names []string
-	for _, c := range m.search {
+	for _, c := range m.Search {
 		names = append(names, c.Name)
 	}
 	p.SearchOn = strings.Join(names, ", ")
@@ -168,7 +170,7 @@ func (rq *request) list() {
 			p.Actions = append(p.Actions, actionChoice{a.Name, a.Label})
 		}
 	}
-	p.Selectable = len(p.Actions) > 0 && len(m.pk) > 0
+	p.Selectable = len(p.Actions) > 0 && len(m.PK) > 0
 	rq.headers(&p, st)
 	rq.rows(&p, st, res)
 	rq.pagination(&p, st, res)
@@ -178,21 +180,21 @@ func (rq *request) list() {
 
 func (rq *request) headers(p *listPage, st *listState) {
 	for _, c := range rq.m.list {
-		_, isFK := rq.m.fks[c.Name]
+		_, isFK := rq.m.FKs[c.Name]
 		h := header{Label: c.Name, Numeric: !isFK && (c.Kind == introspect.KindInt || c.Kind == introspect.KindFloat || c.Kind == introspect.KindDecimal)}
 		pos := -1
 		if st.custom {
-			pos = slices.IndexFunc(st.order, func(t orderTerm) bool { return t.col == c })
+			pos = slices.IndexFunc(st.Order, func(t records.Order) bool { return t.Col == c })
 		}
 		var terms []string
 		if pos >= 0 {
 			h.Priority = pos + 1
-			h.Dir = map[bool]string{true: "desc", false: "asc"}[st.order[pos].desc]
+			h.Dir = map[bool]string{true: "desc", false: "asc"}[st.Order[pos].Desc]
 		}
 		// Clicking makes the column the first sort key (toggling its
 		// direction if it already was), keeping the others after it.
 		first := c.Name
-		if pos == 0 && !st.order[0].desc {
+		if pos == 0 && !st.Order[0].Desc {
 			first = "-" + c.Name
 		}
 		terms = append(terms, first)
@@ -210,18 +212,18 @@ func (rq *request) headers(p *listPage, st *listState) {
 	}
 }
 
-func (rq *request) rows(p *listPage, st *listState, res *listResult) {
+func (rq *request) rows(p *listPage, st *listState, res *records.Page) {
 	m := rq.m
 	labels := map[string]map[string]string{}
 	thumbs := map[string]map[string]string{}
 	for _, c := range m.list {
-		fk, ok := m.fks[c.Name]
+		fk, ok := m.FKs[c.Name]
 		if !ok {
 			continue
 		}
-		i := slices.Index(res.cols, c)
+		i := slices.Index(res.Cols, c)
 		var vals []string
-		for _, r := range res.rows {
+		for _, r := range res.Rows {
 			if !r[i].Null && !slices.Contains(vals, r[i].Text) {
 				vals = append(vals, r[i].Text)
 			}
@@ -231,14 +233,14 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 			thumbs[c.Name] = rq.mediaCells(vals)
 		}
 	}
-	for _, r := range res.rows {
+	for _, r := range res.Rows {
 		row := listRow{}
-		if len(m.pk) > 0 {
-			row.Key = encodeKey(keyTexts(m, res.cols, r))
+		if len(m.PK) > 0 {
+			row.Key = records.EncodeKey(keyTexts(m, res.Cols, r))
 			row.URL = rq.rowURL(m, row.Key, "change")
 		}
 		for j, c := range m.list {
-			v := r[slices.Index(res.cols, c)]
+			v := r[slices.Index(res.Cols, c)]
 			dc := displayCell{Text: v.Text, Class: "k-" + strings.ReplaceAll(c.Kind.String(), " ", "-")}
 			switch {
 			case v.Null:
@@ -248,13 +250,13 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 				dc.Class += " b-" + v.Text
 			case labels[c.Name] != nil:
 				dc.Text, dc.Class = labels[c.Name][v.Text], "fk"
-				if target, ok := rq.st.models[m.fks[c.Name].RefTable]; ok && rq.can("view", target) {
+				if target, ok := rq.st.models[m.FKs[c.Name].RefTable]; ok && rq.can("view", target) {
 					dc.Link = rq.refURL(target, v.Text)
 				}
 				dc.Thumb = thumbs[c.Name][v.Text]
 			case c.Kind == introspect.KindDateTime:
-				if t, err := parseDateTime(v.Text); err == nil {
-					dc.Text = t.Format(dateTimeDisplay)
+				if t, err := records.ParseDateTime(v.Text); err == nil {
+					dc.Text = t.Format(records.DateTimeDisplay)
 				}
 			}
 			if utf8.RuneCountInString(dc.Text) > 80 {
@@ -270,24 +272,24 @@ func (rq *request) rows(p *listPage, st *listState, res *listResult) {
 	}
 }
 
-func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
-	cursor := func(row []cell) string {
-		texts := make([]string, len(st.order))
-		for i, t := range st.order {
-			texts[i] = row[slices.Index(res.cols, t.col)].Text
+func (rq *request) pagination(p *listPage, st *listState, res *records.Page) {
+	cursor := func(row []records.Cell) string {
+		texts := make([]string, len(st.Order))
+		for i, t := range st.Order {
+			texts[i] = row[slices.Index(res.Cols, t.Col)].Text
 		}
-		return encodeCursor(texts)
+		return records.EncodeCursor(texts)
 	}
 	for _, n := range perPageChoices {
 		p.PerPage = append(p.PerPage, pageLink{Label: strconv.Itoa(n), URL: rq.link(with(st.params, "n", strconv.Itoa(n))), Current: n == st.perPage})
 	}
 	if st.keyset {
-		if res.hasPrev && len(res.rows) > 0 {
+		if res.HasPrev && len(res.Rows) > 0 {
 			p.First = rq.link(st.params)
-			p.Prev = rq.link(with(st.params, "before", cursor(res.rows[0])))
+			p.Prev = rq.link(with(st.params, "before", cursor(res.Rows[0])))
 		}
-		if res.hasNext && len(res.rows) > 0 {
-			p.Next = rq.link(with(st.params, "after", cursor(res.rows[len(res.rows)-1])))
+		if res.HasNext && len(res.Rows) > 0 {
+			p.Next = rq.link(with(st.params, "after", cursor(res.Rows[len(res.Rows)-1])))
 			p.Last = rq.link(with(st.params, "last", "1"))
 		}
 		return
@@ -296,12 +298,12 @@ func (rq *request) pagination(p *listPage, st *listState, res *listResult) {
 		p.First = rq.link(st.params)
 		p.Prev = rq.link(with(st.params, "p", strconv.Itoa(st.page-1)))
 	}
-	if res.hasNext {
+	if res.HasNext {
 		p.Next = rq.link(with(st.params, "p", strconv.Itoa(st.page+1)))
 	}
 	if p.Exact >= 0 {
 		pages := int((p.Exact + int64(st.perPage) - 1) / int64(st.perPage))
-		if res.hasNext {
+		if res.HasNext {
 			p.Last = rq.link(with(st.params, "p", strconv.Itoa(pages)))
 		}
 		for i := max(1, st.page-3); pages > 1 && i <= min(pages, st.page+3); i++ {
@@ -338,12 +340,12 @@ func (rq *request) facets(st *listState) []facet {
 			}
 			return len(st.params)-len(base) == len(kv)/2
 		}
-		add := func(label string, cond func(*query), kv ...string) {
+		add := func(label string, cond func(*records.SQL), kv ...string) {
 			o := facetOption{Label: label, URL: rq.link(with(base, kv...)), Selected: active(kv...)}
 			if counted && cond != nil {
-				n, err := rq.count(m, func(q *query) {
-					rq.where(st, q, c)
-					q.and()
+				n, err := rq.count(m, func(q *records.SQL) {
+					m.Where(q, &st.List, c)
+					q.And()
 					cond(q)
 				}, countCap)
 				if err == nil {
@@ -357,11 +359,13 @@ func (rq *request) facets(st *listState) []facet {
 		}
 		f.Options = append(f.Options, facetOption{Label: "All", URL: rq.link(base), Selected: active()})
 		key := "f." + c.Name
-		isNull := func(want string) func(*query) {
-			return func(q *query) { writeFilter(q, filter{col: c, op: "isnull", text: want}) }
+		isNull := func(want string) func(*records.SQL) {
+			return func(q *records.SQL) { records.WriteFilter(q, records.Filter{Col: c, Op: "isnull", Val: want == "1"}) }
 		}
-		eq := func(v any) func(*query) { return func(q *query) { writeFilter(q, filter{col: c, val: v}) } }
-		_, isFK := m.fks[c.Name]
+		eq := func(v any) func(*records.SQL) {
+			return func(q *records.SQL) { records.WriteFilter(q, records.Filter{Col: c, Val: v}) }
+		}
+		_, isFK := m.FKs[c.Name]
 		switch {
 		case c.Kind == introspect.KindBool:
 			add("Yes", eq(true), key, "true")
@@ -379,13 +383,13 @@ func (rq *request) facets(st *listState) []facet {
 				{"This year", time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)},
 			}
 			for _, r := range ranges {
-				from, to := r.from.Format(dateLayout), r.to.Format(dateLayout)
-				fv, _ := parseFilterValue(c, from)
-				tv, _ := parseFilterValue(c, to)
-				add(r.label, func(q *query) {
-					writeFilter(q, filter{col: c, op: "gte", val: fv})
-					q.w(" AND ")
-					writeFilter(q, filter{col: c, op: "lt", val: tv})
+				from, to := r.from.Format(records.DateLayout), r.to.Format(records.DateLayout)
+				gte, _ := m.ParseFilter(c.Name, "gte", from)
+				lt, _ := m.ParseFilter(c.Name, "lt", to)
+				add(r.label, func(q *records.SQL) {
+					records.WriteFilter(q, gte)
+					q.W(" AND ")
+					records.WriteFilter(q, lt)
 				}, key+"__gte", from, key+"__lt", to)
 			}
 		case c.Kind == introspect.KindEnum && !counted:
@@ -410,14 +414,14 @@ func (rq *request) facets(st *listState) []facet {
 // valueFacet lists the column's most frequent values with their counts.
 func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isFK bool, key string) {
 	m := rq.m
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ", q.ident(c.Name), ", COUNT(*) FROM ", q.ident(m.name))
-	rq.where(st, q, c)
-	q.and().w(q.ident(c.Name), " IS NOT NULL GROUP BY ", q.ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.ident(c.Name), " LIMIT 21")
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ", q.Ident(c.Name), ", COUNT(*) FROM ", q.Ident(m.Name))
+	m.Where(q, &st.List, c)
+	q.And().W(q.Ident(c.Name), " IS NOT NULL GROUP BY ", q.Ident(c.Name), " ORDER BY COUNT(*) DESC, ", q.Ident(c.Name), " LIMIT 21")
 	countCol := &introspect.Column{Name: "count", Kind: introspect.KindInt}
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{c, countCol})
+	rows, err := q.Query(rq.ctx(), rq.db.DB, []*introspect.Column{c, countCol})
 	if err != nil {
-		rq.logErr(slog.LevelWarn, "admin: facet values", err, "table", m.name, "column", c.Name)
+		rq.logErr(slog.LevelWarn, "admin: facet values", err, "table", m.Name, "column", c.Name)
 		return
 	}
 	if len(rows) > 20 {
@@ -430,7 +434,7 @@ func (rq *request) valueFacet(f *facet, st *listState, c *introspect.Column, isF
 		for _, r := range rows {
 			vals = append(vals, r[0].Text)
 		}
-		labels = rq.fkLabels(context.WithoutCancel(rq.ctx()), m.fks[c.Name], vals)
+		labels = rq.fkLabels(context.WithoutCancel(rq.ctx()), m.FKs[c.Name], vals)
 	}
 	for _, r := range rows {
 		label := r[0].Text
@@ -461,23 +465,23 @@ func urlWithout(v url.Values, col string) url.Values {
 // targetFacet lists the rows of a small foreign-key target, without
 // counts, when the table is too large to count its values.
 func (rq *request) targetFacet(f *facet, st *listState, c *introspect.Column, key string) {
-	fk := rq.m.fks[c.Name]
+	fk := rq.m.FKs[c.Name]
 	target, ok := rq.st.models[fk.RefTable]
 	if !ok || !rq.can("view", target) {
 		f.Note = "Too many rows to list values."
 		return
 	}
-	ref, _ := target.t.Column(fk.RefColumns[0])
+	ref, _ := target.Schema.Column(fk.RefColumns[0])
 	n, err := rq.count(target, nil, 50)
 	if err != nil || n > 50 {
 		f.Note = "Too many values to list; filter with f." + c.Name + "=… in the address."
 		return
 	}
-	q := newQuery(rq.db.Dialect)
-	q.w("SELECT ", q.ident(ref.Name), " FROM ", q.ident(target.name))
+	q := records.NewSQL(rq.db.Dialect)
+	q.W("SELECT ", q.Ident(ref.Name), " FROM ", q.Ident(target.Name))
 	rq.scope(target, q)
-	writeOrder(q, orderOf([]*introspect.Column{ref}), false)
-	rows, err := queryCells(rq.ctx(), rq.db.DB, q, []*introspect.Column{ref})
+	records.WriteOrder(q, []records.Order{{Col: ref}}, false)
+	rows, err := q.Query(rq.ctx(), rq.db.DB, []*introspect.Column{ref})
 	if err != nil {
 		f.Note = "Too many rows to list values."
 		return

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/framework/textinput"
@@ -115,12 +117,12 @@ func (rq *request) managedRoute() bool {
 		return false
 	case get && route == "/{table}/{$}":
 		http.Redirect(rq.w, rq.r, rq.mediaURL(""), http.StatusFound)
-	case get && rq.m.name == mediaTable && (route == "/{table}/{key}/{$}" || route == "/{table}/{key}/change/{$}"):
+	case get && rq.m.Name == mediaTable && (route == "/{table}/{key}/{$}" || route == "/{table}/{key}/change/{$}"):
 		key, ok := rq.keyFromPath()
 		if !ok {
 			return true
 		}
-		http.Redirect(rq.w, rq.r, rq.mediaURL(rq.m.keyText(key)+"/"), http.StatusFound)
+		http.Redirect(rq.w, rq.r, rq.mediaURL(rq.m.KeyText(key)+"/"), http.StatusFound)
 	case get && route != "/{table}/lookup" && route != "/{table}/export.csv":
 		http.Redirect(rq.w, rq.r, rq.mediaURL(""), http.StatusFound)
 	default:
@@ -163,7 +165,7 @@ func (rq *request) card(m media.Media, width int) mediaCard {
 		c.Dims = fmt.Sprintf("%d×%d", m.Width, m.Height)
 	}
 	if !m.DeletedAt.IsZero() {
-		c.Deleted = m.DeletedAt.UTC().Format(dateTimeDisplay) + " UTC"
+		c.Deleted = m.DeletedAt.UTC().Format(records.DateTimeDisplay) + " UTC"
 	}
 	c.Thumb = rq.thumbnail(m, width)
 	return c

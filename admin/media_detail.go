@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/framework/textinput"
@@ -90,7 +92,7 @@ func (rq *request) mediaVersion(id int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return version(rq.m, row), nil
+	return rq.m.Version(row), nil
 }
 
 func (rq *request) mediaDetail() {
@@ -152,7 +154,7 @@ func (rq *request) showMediaDetail(status int, m media.Media, ver string, f *med
 	p.Meta = append(p.Meta, metaRow{Label: "Checksum (SHA-256)", Value: m.Checksum, Mono: true})
 	owner := metaRow{Label: "Owner", Value: "—"}
 	if m.OwnerID != 0 {
-		owner.Value = rq.usernames([]cell{{Text: strconv.FormatInt(m.OwnerID, 10)}})[strconv.FormatInt(m.OwnerID, 10)]
+		owner.Value = rq.usernames([]records.Cell{{Text: strconv.FormatInt(m.OwnerID, 10)}})[strconv.FormatInt(m.OwnerID, 10)]
 		if users, ok := rq.st.models[usersTable]; ok && rq.can("view", users) {
 			owner.Link = rq.rowURL(users, strconv.FormatInt(m.OwnerID, 10), "change")
 		}
@@ -169,10 +171,10 @@ func (rq *request) showMediaDetail(status int, m media.Media, ver string, f *med
 	p.Meta = append(p.Meta, owner, coll, metaRow{Label: "Tags", Value: tags},
 		metaRow{Label: "Public", Value: map[bool]string{true: "yes: served from the disk's public URL when it has one", false: "no: served through short-lived signed URLs"}[m.Public]},
 		metaRow{Label: "Status", Value: string(m.Status)},
-		metaRow{Label: "Uploaded", Value: m.CreatedAt.UTC().Format(dateTimeDisplay) + " UTC"},
-		metaRow{Label: "Changed", Value: m.UpdatedAt.UTC().Format(dateTimeDisplay) + " UTC"})
+		metaRow{Label: "Uploaded", Value: m.CreatedAt.UTC().Format(records.DateTimeDisplay) + " UTC"},
+		metaRow{Label: "Changed", Value: m.UpdatedAt.UTC().Format(records.DateTimeDisplay) + " UTC"})
 	if !m.DeletedAt.IsZero() {
-		p.Meta = append(p.Meta, metaRow{Label: "Deleted", Value: m.DeletedAt.UTC().Format(dateTimeDisplay) + " UTC; removed for good on " + p.PurgeOn})
+		p.Meta = append(p.Meta, metaRow{Label: "Deleted", Value: m.DeletedAt.UTC().Format(records.DateTimeDisplay) + " UTC; removed for good on " + p.PurgeOn})
 	}
 	p.Meta = append(p.Meta, metaRow{Label: "Stored as", Value: m.Disk + ": " + m.Key, Mono: true})
 	p.UsedBy = rq.mediaUsage(m.ID)
@@ -190,12 +192,12 @@ func (rq *request) mediaUsage(id int64) []usage {
 			continue
 		}
 		col := ref.FK.Columns[0]
-		n, err := rq.count(m, func(q *query) {
+		n, err := rq.count(m, func(q *records.SQL) {
 			rq.scope(m, q)
-			q.and().w(q.ident(col), " = ", q.arg(id))
+			q.And().W(q.Ident(col), " = ", q.Arg(id))
 		}, countCap)
 		if err != nil {
-			rq.logErr(slog.LevelWarn, "admin: media references", err, "table", m.name)
+			rq.logErr(slog.LevelWarn, "admin: media references", err, "table", m.Name)
 			continue
 		}
 		if n == 0 {
@@ -257,7 +259,7 @@ func (rq *request) mediaSave() {
 		if err != nil {
 			return err
 		}
-		if ver != version(rq.m, row) {
+		if ver != rq.m.Version(row) {
 			return errStale
 		}
 		before, err := svc.Get(rq.ctx(), tx, cur.ID)

@@ -1,31 +1,27 @@
 package admin
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/quarry-go/quarry/framework/records"
 
 	"github.com/quarry-go/quarry/framework/introspect"
 )
 
-// model is one table as the admin shows it: the schema refined by options.
+// model is one table as the admin shows it: the engine's table (the
+// schema refined by options) and how its pages present it.
 type model struct {
-	t         *introspect.Table
-	name      string
+	*records.Table
 	label     string
 	group     string
 	framework bool
-	readOnly  bool
-	pk        []*introspect.Column
-	fields    []*introspect.Column // shown in forms and exports, in table order
 	list      []*introspect.Column
-	search    []*introspect.Column
 	filters   []*introspect.Column
-	ordering  []orderTerm
 	perPage   int
 	display   *introspect.Column
-	readonly  map[string]bool
 	fieldsets []fieldset
-	fks       map[string]introspect.ForeignKey // single-column foreign keys by column
 	actions   []Action
 	// validators check form values by column (see Table.Validators).
 	validators map[string]Validator
@@ -42,11 +38,6 @@ type fieldset struct {
 	Fields            []*introspect.Column
 }
 
-type orderTerm struct {
-	col  *introspect.Column
-	desc bool
-}
-
 const (
 	defaultPerPage = 50
 	maxPerPage     = 500
@@ -57,11 +48,17 @@ var perPageChoices = []int{25, 50, 100, 200, 500}
 var displayNames = []string{"name", "title", "username", "label", "email", "slug", "codename"}
 
 // newModel builds the table's model; guess gives text columns the
-// validators their names suggest.
-func newModel(t *introspect.Table, cfg Table, guess bool) *model {
-	m := &model{t: t, name: t.Name, label: cfg.Label, group: cfg.Group, readOnly: cfg.ReadOnly || len(t.PrimaryKey) == 0,
-		framework: strings.HasPrefix(t.Name, "quarry_"), perPage: cfg.PerPage, readonly: map[string]bool{},
-		fks: map[string]introspect.ForeignKey{}, actions: cfg.Actions, validators: map[string]Validator{}, auditLog: t.Name == auditTable}
+// validators their names suggest. It fails when cfg names a column the
+// table does not have (checkOptions has said which).
+func newModel(t *introspect.Table, cfg Table, guess bool) (*model, error) {
+	tbl, err := records.New(t, records.Options{Exclude: cfg.Exclude, ReadOnlyFields: cfg.ReadonlyFields,
+		Search: searchOption(cfg.SearchFields), Ordering: cfg.Ordering, ReadOnly: cfg.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	m := &model{Table: tbl, label: cfg.Label, group: cfg.Group,
+		framework: strings.HasPrefix(t.Name, "quarry_"), perPage: cfg.PerPage,
+		actions: cfg.Actions, validators: map[string]Validator{}, auditLog: t.Name == auditTable}
 	if m.label == "" {
 		m.label = strings.ReplaceAll(strings.TrimPrefix(t.Name, "quarry_"), "_", " ")
 	}
@@ -82,23 +79,7 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 		}
 		return out
 	}
-	for _, n := range t.PrimaryKey {
-		m.pk = append(m.pk, col(n))
-	}
-	for _, fk := range t.ForeignKeys {
-		if len(fk.Columns) == 1 {
-			m.fks[fk.Columns[0]] = fk
-		}
-	}
-	for _, c := range t.Columns {
-		if !slices.Contains(cfg.Exclude, c.Name) {
-			m.fields = append(m.fields, c)
-		}
-	}
-	for _, n := range cfg.ReadonlyFields {
-		m.readonly[n] = true
-	}
-	for _, c := range m.fields {
+	for _, c := range m.Columns {
 		v, set := cfg.Validators[c.Name]
 		if !set && guess {
 			v = defaultValidator(c)
@@ -107,7 +88,7 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 			m.validators[c.Name] = v
 		}
 	}
-	visible := func(c *introspect.Column) bool { return slices.Contains(m.fields, c) }
+	visible := func(c *introspect.Column) bool { return slices.Contains(m.Columns, c) }
 
 	// The row's name.
 	if cfg.Display != "" {
@@ -120,7 +101,7 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 			}
 		}
 		if m.display == nil {
-			for _, c := range m.fields {
+			for _, c := range m.Columns {
 				if c.Kind == introspect.KindText && !slices.Contains(t.PrimaryKey, c.Name) {
 					m.display = c
 					break
@@ -132,8 +113,8 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 	if len(cfg.ListDisplay) > 0 {
 		m.list = cols(cfg.ListDisplay)
 	} else {
-		m.list = append(m.list, m.pk...)
-		for _, c := range m.fields {
+		m.list = append(m.list, m.PK...)
+		for _, c := range m.Columns {
 			if len(m.list) >= 6 {
 				break
 			}
@@ -142,20 +123,11 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 			}
 		}
 	}
-	if len(cfg.SearchFields) > 0 {
-		m.search = cols(cfg.SearchFields)
-	} else {
-		for _, c := range m.fields {
-			if c.Kind == introspect.KindText && len(m.search) < 4 {
-				m.search = append(m.search, c)
-			}
-		}
-	}
 	if len(cfg.ListFilter) > 0 {
 		m.filters = cols(cfg.ListFilter)
 	} else {
-		for _, c := range m.fields {
-			_, isFK := m.fks[c.Name]
+		for _, c := range m.Columns {
+			_, isFK := m.FKs[c.Name]
 			switch {
 			case c.Kind == introspect.KindBool, c.Kind == introspect.KindEnum, c.Kind == introspect.KindDate, c.Kind == introspect.KindDateTime, isFK:
 				if len(m.filters) < 6 {
@@ -163,17 +135,6 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 				}
 			}
 		}
-	}
-	for _, o := range cfg.Ordering {
-		m.ordering = append(m.ordering, orderTerm{col: col(strings.TrimPrefix(o, "-")), desc: strings.HasPrefix(o, "-")})
-	}
-	if len(m.ordering) == 0 {
-		for _, c := range m.pk {
-			m.ordering = append(m.ordering, orderTerm{col: c, desc: true})
-		}
-	}
-	if len(m.ordering) == 0 && len(m.fields) > 0 {
-		m.ordering = []orderTerm{{col: m.fields[0]}}
 	}
 
 	placed := map[string]bool{}
@@ -188,7 +149,7 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 		m.fieldsets = append(m.fieldsets, f)
 	}
 	var rest []*introspect.Column
-	for _, c := range m.fields {
+	for _, c := range m.Columns {
 		if !placed[c.Name] {
 			rest = append(rest, c)
 		}
@@ -200,33 +161,24 @@ func newModel(t *introspect.Table, cfg Table, guess bool) *model {
 		}
 		m.fieldsets = append(m.fieldsets, fieldset{Name: name, Fields: rest})
 	}
-	return m
+	return m, nil
+}
+
+// searchOption is the search columns option: none named is the engine's
+// default.
+func searchOption(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	return names
 }
 
 // column returns a visible column by name: the check every column name
 // from a request goes through.
-func (m *model) column(name string) (*introspect.Column, bool) {
-	for _, c := range m.fields {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return nil, false
-}
+func (m *model) column(name string) (*introspect.Column, bool) { return m.Column(name) }
 
 // writable reports whether a form may set the column.
-func (m *model) writable(c *introspect.Column, adding bool) bool {
-	if !editable(c) || m.readonly[c.Name] {
-		return false
-	}
-	if c.Auto {
-		return false // the database assigns it
-	}
-	if slices.Contains(m.t.PrimaryKey, c.Name) && !adding {
-		return false // a key is fixed once the row exists
-	}
-	return true
-}
+func (m *model) writable(c *introspect.Column, adding bool) bool { return m.Writable(c, adding) }
 
 // action returns the named custom action.
 func (m *model) action(name string) (Action, bool) {

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/audit"
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework/media"
 	"github.com/quarry-go/quarry/queries"
 )
@@ -36,7 +39,7 @@ func (rq *request) index() {
 			t := &g.Tables[ti]
 			m := rq.st.models[t.Name]
 			if m.managed { // the media library: its ready files
-				if n, err := rq.count(m, func(q *query) { q.and().w(q.ident("status"), " = ", q.arg(string(media.Ready))) }, countCap); err == nil {
+				if n, err := rq.count(m, func(q *records.SQL) { q.And().W(q.Ident("status"), " = ", q.Arg(string(media.Ready))) }, countCap); err == nil {
 					t.Count = thousands(min(n, countCap))
 					if n > countCap {
 						t.Count += "+"
@@ -61,20 +64,20 @@ func (rq *request) index() {
 			rq.internal(err)
 			return
 		}
-		var actors []cell
+		var actors []records.Cell
 		for _, l := range logs {
 			actors = append(actors, l.actor)
 		}
 		names := rq.usernames(actors)
 		for _, l := range logs {
 			when := l.when
-			if t, err := parseDateTime(when); err == nil {
+			if t, err := records.ParseDateTime(when); err == nil {
 				when = t.Format("2006-01-02 15:04")
 			}
 			ra := recentAction{When: when, Who: names[l.actor.Text], Action: l.action, Table: l.table, Object: l.objectID}
 			if m, ok := rq.st.models[l.table]; ok && rq.can("view", m) && l.objectID != "" && (l.action != "admin.delete" || m.managed) {
 				ra.URL = rq.rowURL(m, l.objectID, "change")
-				if m.managed && m.name == mediaTable {
+				if m.managed && m.Name == mediaTable {
 					ra.URL = rq.mediaURL(url.PathEscape(l.objectID) + "/")
 				}
 			}
@@ -86,7 +89,7 @@ func (rq *request) index() {
 
 // usernames returns the usernames of the actors (user ids, as cells) by
 // id text; "—" for none.
-func (rq *request) usernames(actors []cell) map[string]string {
+func (rq *request) usernames(actors []records.Cell) map[string]string {
 	names := map[string]string{"": "—"}
 	q := rq.db.Dialect.Queries(rq.db.DB)
 	for _, a := range actors {
@@ -131,20 +134,20 @@ func (rq *request) history() {
 	if !ok {
 		return
 	}
-	keyText := m.keyText(key) // canonical, as the audit log records it
+	keyText := m.KeyText(key) // canonical, as the audit log records it
 	title := m.label + " " + keyText
 	if row, err := rq.loadRow(rq.db.DB, key, false); err == nil {
 		title = m.rowLabel(row)
 		keyText = rq.rowKey(row)
 	}
-	logs, err := rq.db.Dialect.Queries(rq.db.DB).AuditLogListForObject(rq.ctx(), queries.AuditLogListForObjectParams{TableName: m.name, ObjectID: keyText, Limit: 200})
+	logs, err := audit.ListForObject(rq.ctx(), rq.db, m.Name, keyText, 200)
 	if err != nil {
 		rq.internal(err)
 		return
 	}
-	actors := make([]cell, len(logs))
+	actors := make([]records.Cell, len(logs))
 	for i, l := range logs {
-		actors[i] = cell{Text: strconv.FormatInt(l.ActorID.Int64, 10), Null: !l.ActorID.Valid}
+		actors[i] = records.Cell{Text: strconv.FormatInt(l.ActorID.Int64, 10), Null: !l.ActorID.Valid}
 	}
 	names := rq.usernames(actors)
 	p := historyPage{Label: m.label, Row: title, Back: rq.rowURL(m, keyText, "change")}

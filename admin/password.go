@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/auth"
 )
@@ -16,14 +18,14 @@ const usersTable = "quarry_users"
 
 // superuserRow reports a superuser's row that the (non-superuser) actor
 // may not change, delete or set the password of.
-func (rq *request) superuserRow(row map[string]cell) bool {
-	return rq.m.name == usersTable && !rq.user.IsSuperuser && row["is_superuser"].Text == "true"
+func (rq *request) superuserRow(row map[string]records.Cell) bool {
+	return rq.m.Name == usersTable && !rq.user.IsSuperuser && row["is_superuser"].Text == "true"
 }
 
 // locked reports a column the actor may not write: is_superuser, for
 // anyone but a superuser.
 func (rq *request) locked(c string) bool {
-	return rq.m.name == usersTable && c == "is_superuser" && !rq.user.IsSuperuser
+	return rq.m.Name == usersTable && c == "is_superuser" && !rq.user.IsSuperuser
 }
 
 var errSuperusersOnly = errors.New("admin: only superusers may change superusers")
@@ -41,7 +43,7 @@ type passwordPage struct {
 // audit log. The user's other sessions end, as with any password change.
 func (rq *request) password() {
 	m := rq.m
-	if m.name != usersTable {
+	if m.Name != usersTable {
 		rq.fail(http.StatusNotFound, "There is no such page in the admin.")
 		return
 	}

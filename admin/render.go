@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-go/quarry/framework/records"
+
 	"github.com/quarry-go/quarry/framework"
 )
 
@@ -38,7 +40,7 @@ var pageNames = []string{"index", "list", "form", "delete", "history", "error", 
 var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"upper": strings.ToUpper,
-	"time":  func(t time.Time) string { return t.UTC().Format(dateTimeDisplay) + " UTC" },
+	"time":  func(t time.Time) string { return t.UTC().Format(records.DateTimeDisplay) + " UTC" },
 	"add":   func(a, b int) int { return a + b },
 }
 
@@ -108,7 +110,7 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 		rq.banner(b)
 	}
 	if rq.m != nil {
-		b.CurrentName = rq.m.name
+		b.CurrentName = rq.m.Name
 	}
 	if msg := rq.a.opts.Auth.Sessions().PopString(rq.ctx(), flashKey); msg != "" {
 		b.Messages = strings.Split(msg, "\n")
@@ -122,7 +124,7 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 				b.Nav = append(b.Nav, navGroup{Name: m.group})
 			}
 			g := &b.Nav[len(b.Nav)-1]
-			g.Tables = append(g.Tables, navTable{Name: m.name, Label: m.label, URL: rq.tableURL(m), CanAdd: rq.can("add", m), AddURL: rq.tableURL(m) + "add/"})
+			g.Tables = append(g.Tables, navTable{Name: m.Name, Label: m.label, URL: rq.tableURL(m), CanAdd: rq.can("add", m), AddURL: rq.tableURL(m) + "add/"})
 		}
 		rq.mediaNav(b)
 	}
@@ -136,7 +138,7 @@ func (rq *request) mediaNav(b *base) {
 	if !ok || !rq.can("view", m) {
 		return
 	}
-	lib := navTable{Name: m.name, Label: "Media", URL: rq.mediaURL(""), CanAdd: rq.can("add", m), AddURL: rq.mediaURL("") + "#upload"}
+	lib := navTable{Name: m.Name, Label: "Media", URL: rq.mediaURL(""), CanAdd: rq.can("add", m), AddURL: rq.mediaURL("") + "#upload"}
 	i := slices.IndexFunc(b.Nav, func(g navGroup) bool { return g.Name == mediaGroup })
 	if i < 0 {
 		i = slices.IndexFunc(b.Nav, func(g navGroup) bool {
@@ -207,7 +209,7 @@ func (rq *request) redirect(to string) { http.Redirect(rq.w, rq.r, to, http.Stat
 // tenant served under a path prefix).
 func (rq *request) prefix() string { return framework.BasePath(rq.ctx()) + rq.a.prefix }
 
-func (rq *request) tableURL(m *model) string { return rq.prefix() + "/" + url.PathEscape(m.name) + "/" }
+func (rq *request) tableURL(m *model) string { return rq.prefix() + "/" + url.PathEscape(m.Name) + "/" }
 
 func (rq *request) rowURL(m *model, key string, what string) string {
 	return rq.tableURL(m) + url.PathEscape(key) + "/" + what + "/"
@@ -216,10 +218,10 @@ func (rq *request) rowURL(m *model, key string, what string) string {
 // refURL is the page of the row of target whose one-column key is key:
 // its change page, or a file's page in the media library.
 func (rq *request) refURL(target *model, key string) string {
-	if target.managed && target.name == mediaTable {
+	if target.managed && target.Name == mediaTable {
 		return rq.mediaURL(url.PathEscape(key) + "/")
 	}
-	return rq.rowURL(target, encodeKey([]string{key}), "change")
+	return rq.rowURL(target, records.EncodeKey([]string{key}), "change")
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

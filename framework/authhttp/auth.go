@@ -373,6 +373,17 @@ func (a *Auth) RequirePerm(codename string) func(http.Handler) http.Handler {
 	})
 }
 
+// Can reports whether the request's user is logged in and holds codename
+// (false for an anonymous request): for checks inside a handler, such as
+// the tables an API answer may expand into.
+func (a *Auth) Can(r *http.Request, codename string) (bool, error) {
+	u, ok := UserFrom(r.Context())
+	if !ok {
+		return false, nil
+	}
+	return a.HasPerm(r, u, codename)
+}
+
 // RequireSuperuser lets through active superusers only.
 func (a *Auth) RequireSuperuser(next http.Handler) http.Handler {
 	return a.require(func(_ *http.Request, u auth.User) (bool, error) { return u.IsActive && u.IsSuperuser, nil })(next)

@@ -1,4 +1,4 @@
-package admin
+package records
 
 import (
 	"encoding/json"
@@ -17,68 +17,68 @@ import (
 	"github.com/quarry-go/quarry/framework/textinput"
 )
 
-// cell is one value read from the database, in its canonical text form:
-// what a form input holds and what parseValue reads back.
-type cell struct {
+// Cell is one value read from the database, in its canonical text form:
+// what a form input holds and what Parse reads back.
+type Cell struct {
 	Text string
 	Null bool
 }
 
-// Formats of dates and times in forms, in URLs and in CSV exports. Times
-// are shown and entered in UTC, as they are stored.
+// Formats of dates and times in cells, forms, URLs and exports. Times are
+// shown and entered in UTC, as they are stored.
 const (
-	dateLayout      = "2006-01-02"
-	dateTimeLayout  = "2006-01-02T15:04:05.999999"
-	dateTimeDisplay = "2006-01-02 15:04:05"
+	DateLayout      = "2006-01-02"
+	DateTimeLayout  = "2006-01-02T15:04:05.999999"
+	DateTimeDisplay = "2006-01-02 15:04:05"
 )
 
-// toCell turns a value scanned into `any` by any of the three drivers into
+// ToCell turns a value scanned into `any` by any of the three drivers into
 // its canonical text for the column's kind.
-func toCell(c *introspect.Column, v any) cell {
+func ToCell(c *introspect.Column, v any) Cell {
 	if v == nil {
-		return cell{Null: true}
+		return Cell{Null: true}
 	}
 	switch c.Kind {
 	case introspect.KindBool:
 		switch x := v.(type) {
 		case bool:
-			return cell{Text: strconv.FormatBool(x)}
+			return Cell{Text: strconv.FormatBool(x)}
 		case int64:
-			return cell{Text: strconv.FormatBool(x != 0)}
+			return Cell{Text: strconv.FormatBool(x != 0)}
 		}
 		s := strings.ToLower(asString(v))
-		return cell{Text: strconv.FormatBool(s == "1" || s == "true" || s == "t")}
+		return Cell{Text: strconv.FormatBool(s == "1" || s == "true" || s == "t")}
 	case introspect.KindDate:
 		if t, ok := v.(time.Time); ok {
-			return cell{Text: t.Format(dateLayout)}
+			return Cell{Text: t.Format(DateLayout)}
 		}
 		s := asString(v)
 		if len(s) > 10 {
 			s = s[:10]
 		}
-		return cell{Text: s}
+		return Cell{Text: s}
 	case introspect.KindDateTime:
 		if t, ok := v.(time.Time); ok {
-			return cell{Text: t.UTC().Format(dateTimeLayout)}
+			return Cell{Text: t.UTC().Format(DateTimeLayout)}
 		}
-		if t, err := parseDateTime(asString(v)); err == nil {
-			return cell{Text: t.Format(dateTimeLayout)}
+		if t, err := ParseDateTime(asString(v)); err == nil {
+			return Cell{Text: t.Format(DateTimeLayout)}
 		}
-		return cell{Text: asString(v)}
+		return Cell{Text: asString(v)}
 	case introspect.KindFloat:
 		if f, ok := v.(float64); ok {
-			return cell{Text: strconv.FormatFloat(f, 'g', -1, 64)}
+			return Cell{Text: strconv.FormatFloat(f, 'g', -1, 64)}
 		}
 	case introspect.KindBinary:
 		if b, ok := v.([]byte); ok {
-			return cell{Text: fmt.Sprintf("(%d bytes)", len(b))}
+			return Cell{Text: fmt.Sprintf("(%d bytes)", len(b))}
 		}
 	case introspect.KindTime:
 		if t, ok := v.(time.Time); ok {
-			return cell{Text: t.Format("15:04:05")}
+			return Cell{Text: t.Format("15:04:05")}
 		}
 	}
-	return cell{Text: asString(v)}
+	return Cell{Text: asString(v)}
 }
 
 func asString(v any) string {
@@ -105,10 +105,12 @@ var (
 	uuidRe    = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 )
 
-var dateTimeLayouts = []string{dateTimeLayout, "2006-01-02T15:04", "2006-01-02 15:04:05.999999", "2006-01-02 15:04", time.RFC3339Nano,
+var dateTimeLayouts = []string{DateTimeLayout, "2006-01-02T15:04", "2006-01-02 15:04:05.999999", "2006-01-02 15:04", time.RFC3339Nano,
 	"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
 
-func parseDateTime(s string) (time.Time, error) {
+// ParseDateTime reads a date and time in UTC (YYYY-MM-DD HH:MM[:SS[.ffffff]],
+// with a T or a space, or RFC 3339 with an offset).
+func ParseDateTime(s string) (time.Time, error) {
 	for _, l := range dateTimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
@@ -117,9 +119,9 @@ func parseDateTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("enter a date and time as YYYY-MM-DD HH:MM[:SS] (UTC)")
 }
 
-// parseDate reads a date as YYYY-MM-DD, in the years every dialect stores.
-func parseDate(s string) (time.Time, error) {
-	t, err := time.Parse(dateLayout, s)
+// ParseDate reads a date as YYYY-MM-DD, in the years every dialect stores.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
 	if err != nil {
 		return t, errors.New("enter a date as YYYY-MM-DD")
 	}
@@ -175,9 +177,26 @@ func decimalFits(c *introspect.Column, s string) error {
 	return fmt.Errorf("at most %d digits before the decimal point", p-scale)
 }
 
-// parseValue checks text against the column and returns the value to bind.
+// DecimalText writes a decimal read from the database with the scale its
+// column declares ("12.5" of a DECIMAL(8,2) is "12.50"), as PostgreSQL
+// and MySQL return it and SQLite, which stores decimals as numbers, does
+// not. Text that is not a plain decimal is returned as it is.
+func DecimalText(c *introspect.Column, text string) string {
+	m := precisionRe.FindStringSubmatch(c.Type)
+	if m == nil || m[2] == "" || !decimalRe.MatchString(text) || strings.ContainsAny(text, "eE") {
+		return text
+	}
+	scale, _ := strconv.Atoi(m[2])
+	whole, frac, _ := strings.Cut(text, ".")
+	if scale == 0 || len(frac) >= scale || scale > 100 {
+		return text
+	}
+	return whole + "." + frac + strings.Repeat("0", scale-len(frac))
+}
+
+// Parse checks text against the column and returns the value to bind.
 // Its error is the message shown beside the field.
-func parseValue(c *introspect.Column, text string) (any, error) {
+func Parse(c *introspect.Column, text string) (any, error) {
 	if err := textinput.Check("this value", text, 0); err != nil {
 		return nil, err
 	}
@@ -241,13 +260,13 @@ func parseValue(c *introspect.Column, text string) (any, error) {
 		}
 		return nil, errors.New("enter true or false")
 	case introspect.KindDate:
-		t, err := parseDate(strings.TrimSpace(text))
+		t, err := ParseDate(strings.TrimSpace(text))
 		if err != nil {
 			return nil, err
 		}
-		return t.Format(dateLayout), nil
+		return t.Format(DateLayout), nil
 	case introspect.KindDateTime:
-		t, err := parseDateTime(strings.TrimSpace(text))
+		t, err := ParseDateTime(strings.TrimSpace(text))
 		if err == nil {
 			err = yearOK(t)
 		}
@@ -336,7 +355,8 @@ func intError(err error, c *introspect.Column, unsigned bool) error {
 	return errors.New("enter a whole number")
 }
 
-// editable reports whether the admin can write the column.
-func editable(c *introspect.Column) bool {
+// Editable reports whether the engine can write the column: it is not
+// generated, and its kind has a text form Parse reads.
+func Editable(c *introspect.Column) bool {
 	return !c.Generated && c.Kind != introspect.KindBinary && c.Kind != introspect.KindOther
 }
