@@ -71,6 +71,9 @@ func newBlog(t *testing.T, db *dbtest.DB, opts ...framework.Option) (*framework.
 		t.Fatal(err)
 	}
 	api.Mount(app.Router(), app.Logger(), a)
+	if err := api.MountTables(ctx, app, a); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
 	return app, srv

@@ -90,6 +90,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	api.Mount(app.Router(), app.Logger(), auth)
+	if err := api.MountTables(ctx, app, auth); err != nil {
+		return err
+	}
 	worker, err := site.StartJobs(ctx, app)
 	if err != nil {
 		return err

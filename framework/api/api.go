@@ -36,6 +36,8 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/signing"
 )
 
 // Kind is what a query returns, from its sqlc command.
@@ -127,11 +129,30 @@ type Options struct {
 	DocsPath string
 	// Info titles the OpenAPI document.
 	Info Info
+
+	// Resources are tables served as REST resources under Prefix (see
+	// [Resource]), through the rows engine (package records).
+	Resources []Resource
+	// Schema is the app's schema, which Resources are checked against
+	// and described from: introspect.Load of the app's database.
+	// Required with Resources.
+	Schema *introspect.Schema
+	// Prefix is the path the resources are served under. Default: /api.
+	Prefix string
+	// Can reports whether the request's user holds a permission: pass
+	// authhttp.Auth.Can. Required with Resources (an expansion needs
+	// the view permission of the table it reads).
+	Can func(r *http.Request, codename string) (bool, error)
+	// Keys sign the list cursors (pass App.Keys()); default: a random
+	// key, whose cursors do not survive a restart or reach another
+	// instance.
+	Keys *signing.Keyring
 }
 
-// Mount registers the endpoints on mux. It fails, registering nothing,
-// when an endpoint names a permission and Options.Require is nil, or two
-// endpoints have the same method and path.
+// Mount registers the endpoints and the resources on mux. It fails,
+// registering nothing, when an endpoint names a permission and
+// Options.Require is nil, two endpoints have the same method and path,
+// or Options.Resources do not match Options.Schema.
 func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
@@ -153,12 +174,22 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 			return fmt.Errorf("api: %s has no Run", e.Query)
 		}
 	}
+	var rs *resources
+	if len(o.Resources) > 0 {
+		var err error
+		if rs, err = newResources(o); err != nil {
+			return err
+		}
+	}
 	var spec []byte
 	if o.DocsPath != "" {
 		var err error
-		if spec, err = OpenAPI(o.Info, endpoints); err != nil {
+		if spec, err = document(o.Info, endpoints, rs); err != nil {
 			return err
 		}
+	}
+	if rs != nil {
+		rs.mount(mux)
 	}
 	for _, e := range endpoints {
 		var h http.Handler = handler(e, o)

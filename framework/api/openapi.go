@@ -24,6 +24,11 @@ type Info struct {
 // come from the query's Go types; the permission an endpoint needs is
 // in x-quarry-permission, and its error answers are problem details.
 func OpenAPI(info Info, endpoints []Endpoint) ([]byte, error) {
+	return document(info, endpoints, nil)
+}
+
+// document is the OpenAPI document of the endpoints and the resources.
+func document(info Info, endpoints []Endpoint, rs *resources) ([]byte, error) {
 	if info.Title == "" {
 		info.Title = "API"
 	}
@@ -41,27 +46,32 @@ func OpenAPI(info Info, endpoints []Endpoint) ([]byte, error) {
 		}
 		paths[e.Path][strings.ToLower(e.Method)] = op
 	}
+	schemas := map[string]any{"Problem": problemSchema}
+	if rs != nil {
+		rs.describe(paths, schemas)
+	}
 	i := map[string]any{"title": info.Title, "version": info.Version}
 	if info.Description != "" {
 		i["description"] = info.Description
 	}
 	doc := map[string]any{
-		"openapi": "3.1.0",
-		"info":    i,
-		"paths":   paths,
-		"components": map[string]any{"schemas": map[string]any{
-			"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status", "error"},
-				"properties": map[string]any{
-					"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
-					"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
-					"error": map[string]any{"type": "string"}, "request_id": map[string]any{"type": "string"},
-					"errors": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
-						"description": "the problem of each parameter, by name (422)"},
-				}},
-		}},
+		"openapi":    "3.1.0",
+		"info":       i,
+		"paths":      paths,
+		"components": map[string]any{"schemas": schemas},
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }
+
+// problemSchema is the schema of a problem details body.
+var problemSchema = map[string]any{"type": "object", "required": []string{"type", "title", "status", "error"},
+	"properties": map[string]any{
+		"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+		"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+		"error": map[string]any{"type": "string"}, "request_id": map[string]any{"type": "string"},
+		"errors": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
+			"description": "the problem of each parameter or field, by name (400, 422, 409)"},
+	}}
 
 // problem is the response of an error status.
 func problem(desc string) map[string]any {

@@ -32,6 +32,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ import (
 	"github.com/quarry-go/quarry/framework"
 	qapi "github.com/quarry-go/quarry/framework/api"
 	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/middleware"
 	"github.com/quarry-go/quarry/framework/textinput"
 )
@@ -118,7 +120,9 @@ func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, s+")")
 	}
-	list = append(list, "GET /api/q/openapi.json", "GET /api/q/docs/")
+	list = append(list, "GET /api/q/openapi.json", "GET /api/q/docs/",
+		"GET|POST "+TablesPrefix+"/{authors,posts,tags,post_tags}/ and GET|PATCH|PUT|DELETE …/{key} (the tables as resources; login with the table's permission)",
+		"GET "+TablesPrefix+"/openapi.json", "GET "+TablesPrefix+"/docs/")
 	framework.WriteJSON(w, http.StatusOK, map[string]any{
 		"name":      "Quarry blog demo",
 		"auth":      "reads are public; writes need a user logged in at POST /login holding the permission named",
@@ -242,3 +246,27 @@ func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 }
 
 func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// TablesPrefix is where the blog's tables are served as REST resources.
+const TablesPrefix = "/api/tables"
+
+// MountTables serves the blog's tables as REST resources under
+// TablesPrefix (framework/api's Resources, over the rows engine): lists
+// with filters, search, ordering and pages, reads, writes, each needing
+// the table's permission, with their OpenAPI document at
+// /api/tables/openapi.json and its page at /api/tables/docs/.
+func MountTables(ctx context.Context, app *framework.App, a *authhttp.Auth) error {
+	schema, err := introspect.Load(ctx, app.Database())
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
+	return qapi.Mount(app.Router(), nil, qapi.Options{Require: a.RequirePerm, Can: a.Can, Schema: schema, Keys: app.Keys(),
+		Logger: app.Logger(), Prefix: TablesPrefix, DocsPath: TablesPrefix,
+		Info: qapi.Info{Title: "Quarry blog demo: tables as resources", Version: "1"},
+		Resources: []qapi.Resource{
+			{Table: "authors", Search: []string{"name", "email"}, Ordering: []string{"name"}},
+			{Table: "posts", Search: []string{"title", "slug"}, Ordering: []string{"-created_at"}, ReadOnlyFields: []string{"created_at"}},
+			{Table: "tags", Ordering: []string{"name"}},
+			{Table: "post_tags"},
+		}})
+}

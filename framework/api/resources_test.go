@@ -1,0 +1,378 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/api"
+	"github.com/quarry-go/quarry/framework/audit"
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/migrate"
+	"github.com/quarry-go/quarry/framework/signing"
+	"github.com/quarry-go/quarry/tests/dbtest"
+)
+
+// shopDDL is the resource tests' schema: makers, and parts referring to
+// them, with most kinds of column.
+var shopDDL = map[dialects.Name][]string{
+	dialects.SQLite: {
+		`CREATE TABLE makers (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(40) NOT NULL UNIQUE, country VARCHAR(2))`,
+		`CREATE TABLE parts (id INTEGER PRIMARY KEY AUTOINCREMENT, maker_id INTEGER REFERENCES makers(id), sku VARCHAR(12) NOT NULL UNIQUE,
+			price DECIMAL(8,2) NOT NULL CHECK (price >= 0), stock INTEGER NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT 1,
+			added DATE, updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, meta JSON, secret TEXT)`,
+	},
+	dialects.Postgres: {
+		`CREATE TABLE makers (id BIGSERIAL PRIMARY KEY, name VARCHAR(40) NOT NULL UNIQUE, country VARCHAR(2))`,
+		`CREATE TABLE parts (id BIGSERIAL PRIMARY KEY, maker_id BIGINT REFERENCES makers(id), sku VARCHAR(12) NOT NULL UNIQUE,
+			price NUMERIC(8,2) NOT NULL CHECK (price >= 0), stock INTEGER NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT TRUE,
+			added DATE, updated_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP, meta JSONB, secret TEXT)`,
+	},
+	dialects.MySQL: {
+		`CREATE TABLE makers (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL UNIQUE, country VARCHAR(2))`,
+		`CREATE TABLE parts (id BIGINT AUTO_INCREMENT PRIMARY KEY, maker_id BIGINT, sku VARCHAR(12) NOT NULL UNIQUE,
+			price DECIMAL(8,2) NOT NULL CHECK (price >= 0), stock INT NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT TRUE,
+			added DATE, updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), meta JSON, secret TEXT,
+			FOREIGN KEY (maker_id) REFERENCES makers(id))`,
+	},
+}
+
+// canHeader is requireHeader's check, for expansions.
+func canHeader(r *http.Request, perm string) (bool, error) {
+	return strings.Contains(","+r.Header.Get("X-Perms")+",", ","+perm+","), nil
+}
+
+// shop is an API over the shop tables of one dialect, with the framework's
+// tables migrated (for the audit log).
+type shop struct {
+	t   *testing.T
+	srv *httptest.Server
+	db  *framework.Database
+	v   validator.Validator
+}
+
+func newShop(t *testing.T, db *dbtest.DB) *shop {
+	ctx := context.Background()
+	d := db.Database()
+	m, err := migrate.New(d, migrate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range shopDDL[db.Name] {
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema, err := introspect.Load(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	err = api.Mount(mux, nil, api.Options{Require: requireHeader, Can: canHeader, Schema: schema, Keys: signing.Random(),
+		MaxBodyBytes: 2048, Logger: slog.New(slog.DiscardHandler), DocsPath: "/api", Info: api.Info{Title: "Shop"},
+		Resources: []api.Resource{
+			{Table: "makers", Search: []string{"name"}, Ordering: []string{"name"}},
+			{Table: "parts", Exclude: []string{"secret"}, ReadOnlyFields: []string{"updated_at"}, Search: []string{"sku"}, PerPage: 2},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &shop{t: t, db: d}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r.WithContext(framework.WithDatabase(r.Context(), d)))
+	}))
+	t.Cleanup(s.srv.Close)
+	spec := s.do("GET", "/api/openapi.json", "", "", "", nil)
+	doc, err := libopenapi.NewDocument(spec.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		for _, e := range verrs {
+			t.Errorf("the OpenAPI document is invalid: %s (%s)", e.Message, e.Reason)
+		}
+		t.FailNow()
+	}
+	s.v = v
+	return s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with the permissions perms and checks the answer
+// against the OpenAPI document and for leaks.
+func (s *shop) do(method, path, ct, body, perms string, header map[string]string) answer {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("X-Perms", perms)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	a := answer{resp.StatusCode, resp.Header, b}
+	for _, leak := range []string{"SQLSTATE", "Error 1", "constraint failed", "syntax", "internal error"} {
+		if bytes.Contains(b, []byte(leak)) {
+			s.t.Errorf("%s %s: the answer holds %q\n%s", method, path, leak, b)
+		}
+	}
+	if method == "GET" && a.status == 200 && bytes.Contains(b, []byte(`"secret"`)) {
+		s.t.Errorf("GET %s answers an excluded column\n%s", path, b)
+	}
+	if a.status >= 400 && resp.Header.Get("Content-Type") != framework.ProblemContentType {
+		s.t.Errorf("%s %s: %d as %q; want problem details", method, path, a.status, resp.Header.Get("Content-Type"))
+	}
+	if s.v != nil && resp.Header.Get("Content-Type") != api.JSONAPIType {
+		req, _ = http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		if ok, errs := s.v.ValidateHttpResponse(req, resp); !ok {
+			for _, e := range errs {
+				s.t.Errorf("%s %s: the answer does not match the OpenAPI document: %s (%s)\n%s", method, path, e.Message, e.Reason, b)
+			}
+		}
+	}
+	return a
+}
+
+const allPerms = "makers.view,makers.add,makers.change,makers.delete,parts.view,parts.add,parts.change,parts.delete"
+
+// TestResources drives the resource API on every dialect: writes with
+// their checks and refusals, lists with filters, search, ordering,
+// fields, expansions and both kinds of page, JSON:API, and the audit
+// log of the writes. Every answer is checked against the OpenAPI
+// document the API serves.
+func TestResources(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		s := newShop(t, db)
+		js := "application/json"
+		for _, c := range []struct {
+			name, method, path, ct, body, perms string
+			status                              int
+			has                                 []string
+		}{
+			{"maker", "POST", "/api/makers/", js, `{"name":"Acme","country":"US"}`, allPerms, 201, []string{`"id":1`, `"name":"Acme"`}},
+			{"maker 2", "POST", "/api/makers/", js, `{"name":"Bolt Co"}`, allPerms, 201, []string{`"country":null`}},
+			{"part", "POST", "/api/parts/", js, `{"maker_id":1,"sku":"A-1","price":"12.50","stock":5,"added":"2026-01-02","meta":{"color":"red"}}`, allPerms, 201,
+				[]string{`"price":"12.50"`, `"stock":5`, `"active":true`, `"added":"2026-01-02"`, `"meta":{"color":"red"}`, `"updated_at":"`}},
+			{"part, price as a number", "POST", "/api/parts/", js, `{"maker_id":2,"sku":"B-1","price":3,"active":false}`, allPerms, 201, []string{`"price":"3.00"`, `"active":false`}},
+			{"part 3", "POST", "/api/parts/", js, `{"maker_id":1,"sku":"A-2","price":"0.99","stock":100}`, allPerms, 201, nil},
+			{"part 4", "POST", "/api/parts/", js, `{"sku":"Z-9","price":"7"}`, allPerms, 201, []string{`"maker_id":null`}},
+			{"unique taken", "POST", "/api/parts/", js, `{"sku":"A-1","price":"1"}`, allPerms, 409, []string{`"sku":"Another row of parts already has this sku."`}},
+			{"no such maker", "POST", "/api/parts/", js, `{"maker_id":99,"sku":"X","price":"1"}`, allPerms, 422, []string{`"maker_id":"No makers row has this value."`}},
+			{"check", "POST", "/api/parts/", js, `{"sku":"N","price":"-1"}`, allPerms, 422, []string{"break a rule"}},
+			{"field errors", "POST", "/api/parts/", js, `{"sku":7,"price":"x","stock":"5","active":"yes","added":"2026-02-30","id":9,"updated_at":"2026-01-01","secret":"s","nope":1}`, allPerms, 422,
+				[]string{`"sku":"must be a string"`, `"price":"enter a decimal number`, `"stock":"must be a number"`, `"active":"must be true or false"`,
+					`"added":"enter a date`, `"id":"read-only"`, `"updated_at":"read-only"`, `"secret":"no such field"`, `"nope":"no such field"`}},
+			{"required", "POST", "/api/parts/", js, `{}`, allPerms, 422, []string{`"sku":"required"`, `"price":"required"`}},
+			{"too long", "POST", "/api/parts/", js, `{"sku":"` + strings.Repeat("x", 13) + `","price":"1"}`, allPerms, 422, []string{`"sku":"at most 12 characters`}},
+			{"null for not null", "POST", "/api/parts/", js, `{"sku":null,"price":"1"}`, allPerms, 422, []string{`"sku":"may not be null"`}},
+			{"not JSON", "POST", "/api/parts/", js, `{"sku":`, allPerms, 400, []string{"not one JSON object"}},
+			{"a form", "POST", "/api/parts/", "application/x-www-form-urlencoded", `sku=x`, allPerms, 415, nil},
+			{"too large", "POST", "/api/parts/", js, `{"sku":"` + strings.Repeat("x", 3000) + `"}`, allPerms, 413, nil},
+			{"without add", "POST", "/api/parts/", js, `{"sku":"Q","price":"1"}`, "parts.view", 403, nil},
+
+			{"get", "GET", "/api/parts/1", "", "", allPerms, 200, []string{`"sku":"A-1"`, `"maker_id":1`}},
+			{"get, fields", "GET", "/api/parts/1?fields=sku,price", "", "", allPerms, 200, []string{`{"price":"12.50","sku":"A-1"}`}},
+			{"get, expanded", "GET", "/api/parts/1?expand=maker", "", "", allPerms, 200, []string{`"maker":{"country":"US","id":1,"name":"Acme"}`}},
+			{"get, expand without view", "GET", "/api/parts/1?expand=maker", "", "", "parts.view", 400, []string{"needs the permission makers.view"}},
+			{"get, no such expansion", "GET", "/api/parts/1?expand=sku", "", "", allPerms, 400, []string{`has no expansion \"sku\"`}},
+			{"get missing", "GET", "/api/parts/99", "", "", allPerms, 404, nil},
+			{"get a bad key", "GET", "/api/parts/abc", "", "", allPerms, 404, nil},
+			{"get without view", "GET", "/api/parts/1", "", "", "makers.view", 403, nil},
+
+			{"list: a page of 2, oldest last", "GET", "/api/parts/", "", "", allPerms, 200, []string{`"sku":"Z-9"`, `"sku":"A-2"`, `"next":"/api/parts/?cursor=`, `"previous":null`}},
+			{"list: filter exact fk", "GET", "/api/parts/?maker_id=1&ordering=sku", "", "", allPerms, 200, []string{`"sku":"A-1"`, `"sku":"A-2"`, `"next":null`}},
+			{"list: in", "GET", "/api/parts/?sku__in=A-1,B-1&ordering=sku", "", "", allPerms, 200, []string{`"sku":"A-1"`, `"sku":"B-1"`}},
+			{"list: decimal gte", "GET", "/api/parts/?price__gte=7&ordering=-price", "", "", allPerms, 200, []string{`"items":[{"active":true,"added":"2026-01-02"`}},
+			{"list: isnull", "GET", "/api/parts/?maker_id__isnull=true", "", "", allPerms, 200, []string{`"sku":"Z-9"`}},
+			{"list: icontains", "GET", "/api/parts/?sku__icontains=a-", "", "", allPerms, 200, []string{`"sku":"A-1"`}},
+			{"list: bool", "GET", "/api/parts/?active=false", "", "", allPerms, 200, []string{`"sku":"B-1"`}},
+			{"list: date lt", "GET", "/api/parts/?added__lt=2026-01-03", "", "", allPerms, 200, []string{`"sku":"A-1"`}},
+			{"list: search", "GET", "/api/parts/?search=b-1", "", "", allPerms, 200, []string{`"sku":"B-1"`}},
+			{"list: numbered pages", "GET", "/api/parts/?page=2", "", "", allPerms, 200, []string{`"count":4`, `"previous":"/api/parts/?page=1"`, `"next":null`}},
+			{"list: page size", "GET", "/api/parts/?page_size=10&fields=sku", "", "", allPerms, 200, []string{`{"sku":"A-1"}`, `"next":null`}},
+			{"list: expand", "GET", "/api/parts/?expand=maker&maker_id=2", "", "", allPerms, 200, []string{`"maker":{"country":null,"id":2,"name":"Bolt Co"}`}},
+			{"list: expand null", "GET", "/api/parts/?expand=maker&maker_id__isnull=true", "", "", allPerms, 200, []string{`"maker":null`}},
+			{"list: unknown filter", "GET", "/api/parts/?color=red", "", "", allPerms, 400, []string{`"color":"no such parameter`}},
+			{"list: excluded column", "GET", "/api/parts/?secret=x", "", "", allPerms, 400, []string{`"secret":"no such parameter`}},
+			{"list: bad lookup", "GET", "/api/parts/?stock__regex=1", "", "", allPerms, 400, []string{`"stock__regex":"unknown lookup`}},
+			{"list: bad value", "GET", "/api/parts/?stock__gte=many", "", "", allPerms, 400, []string{`"stock__gte":"enter a whole number"`}},
+			{"list: bad ordering", "GET", "/api/parts/?ordering=secret", "", "", allPerms, 400, []string{`"ordering":"cannot sort by`}},
+			{"list: twice", "GET", "/api/parts/?sku=a&sku=b", "", "", allPerms, 400, []string{"given more than once"}},
+			{"list: forged cursor", "GET", "/api/parts/?cursor=WyIxIl0", "", "", allPerms, 400, []string{`"cursor":"the page link is not valid`}},
+			{"list: page 0", "GET", "/api/parts/?page=0", "", "", allPerms, 400, []string{`"page":"a whole number from 1"`}},
+			{"list: page size over", "GET", "/api/parts/?page_size=501", "", "", allPerms, 400, nil},
+			{"list: past the end", "GET", "/api/parts/?page=9", "", "", allPerms, 200, []string{`"items":[]`}},
+			{"list: deep expansion refused", "GET", "/api/parts/?expand=maker.x.y", "", "", allPerms, 400, []string{"at most 2 levels"}},
+
+			{"patch", "PATCH", "/api/parts/2", js, `{"stock":7,"added":null}`, allPerms, 200, []string{`"stock":7`, `"added":null`, `"sku":"B-1"`}},
+			{"patch the key", "PATCH", "/api/parts/2", js, `{"id":5}`, allPerms, 422, []string{`"id":"read-only"`}},
+			{"patch to a taken sku", "PATCH", "/api/parts/2", js, `{"sku":"A-1"}`, allPerms, 409, []string{`"sku":"Another row`}},
+			{"patch missing", "PATCH", "/api/parts/99", js, `{"stock":1}`, allPerms, 404, nil},
+			{"patch stale", "PATCH", "/api/parts/2", js, `{"stock":8}`, allPerms, 409, []string{"changed since the version in If-Match"}},
+			{"put incomplete", "PUT", "/api/parts/3", js, `{"stock":1}`, allPerms, 422, []string{`"sku":"required: PUT replaces`}},
+			{"put", "PUT", "/api/parts/3", js, `{"sku":"A-3","price":"1.5","stock":1,"active":true}`, allPerms, 200, []string{`"sku":"A-3"`, `"maker_id":null`, `"meta":null`}},
+			{"delete a maker still referred to", "DELETE", "/api/makers/2", "", "", allPerms, 409, []string{"still refer"}},
+			{"delete", "DELETE", "/api/parts/4", "", "", allPerms, 204, nil},
+			{"delete again", "DELETE", "/api/parts/4", "", "", allPerms, 404, nil},
+			{"delete without the permission", "DELETE", "/api/parts/1", "", "", "parts.view,parts.change", 403, nil},
+		} {
+			var hdr map[string]string
+			if c.name == "patch stale" {
+				hdr = map[string]string{"If-Match": `"0123456789abcdef01234567"`}
+			}
+			a := s.do(c.method, c.path, c.ct, c.body, c.perms, hdr)
+			if a.status != c.status {
+				t.Errorf("%s: %s %s = %d, want %d\n%s", c.name, c.method, c.path, a.status, c.status, a.body)
+			}
+			for _, h := range c.has {
+				if !bytes.Contains(a.body, []byte(h)) {
+					t.Errorf("%s: the answer lacks %s\n%s", c.name, h, a.body)
+				}
+			}
+		}
+
+		// If-Match with the current ETag writes.
+		got := s.do("GET", "/api/parts/1", "", "", allPerms, nil)
+		etag := got.header.Get("ETag")
+		if a := s.do("PATCH", "/api/parts/1", js, `{"stock":6}`, allPerms, map[string]string{"If-Match": etag}); a.status != 200 || a.header.Get("ETag") == etag {
+			t.Errorf("PATCH with the current ETag: %d, ETag %q (was %q)", a.status, a.header.Get("ETag"), etag)
+		}
+
+		// Walking the cursor pages sees every part once, in order, and
+		// back.
+		var skus []string
+		next := "/api/parts/?ordering=sku&fields=sku"
+		var prev string
+		for next != "" {
+			a := s.do("GET", next, "", "", allPerms, nil)
+			var page struct {
+				Items          []map[string]any
+				Next, Previous *string
+			}
+			if err := json.Unmarshal(a.body, &page); err != nil {
+				t.Fatalf("%s: %v", a.body, err)
+			}
+			for _, it := range page.Items {
+				skus = append(skus, it["sku"].(string))
+			}
+			next = ""
+			if page.Next != nil {
+				next = *page.Next
+			}
+			if page.Previous != nil {
+				prev = *page.Previous
+			}
+		}
+		if strings.Join(skus, " ") != "A-1 A-3 B-1" {
+			t.Errorf("cursor walk: %v", skus)
+		}
+		if a := s.do("GET", prev, "", "", allPerms, nil); !bytes.Contains(a.body, []byte(`"items":[{"sku":"A-1"},{"sku":"A-3"}]`)) {
+			t.Errorf("previous page %s: %s", prev, a.body)
+		}
+		// A cursor is for its ordering.
+		u, _ := url.Parse(prev)
+		if a := s.do("GET", "/api/parts/?ordering=-sku&cursor="+url.QueryEscape(u.Query().Get("cursor")), "", "", allPerms, nil); a.status != 400 {
+			t.Errorf("a cursor under another ordering: %d %s", a.status, a.body)
+		}
+
+		// JSON:API.
+		a := s.do("GET", "/api/parts/?expand=maker&maker_id=1&ordering=sku", "", "", allPerms, map[string]string{"Accept": api.JSONAPIType})
+		var doc struct {
+			Data []struct {
+				Type, ID      string
+				Attributes    map[string]any
+				Relationships map[string]struct{ Data *struct{ Type, ID string } }
+			}
+			Included []struct{ Type, ID string }
+		}
+		if a.header.Get("Content-Type") != api.JSONAPIType || json.Unmarshal(a.body, &doc) != nil || len(doc.Data) != 1 ||
+			doc.Data[0].Type != "parts" || doc.Data[0].ID != "1" || doc.Data[0].Attributes["sku"] != "A-1" ||
+			doc.Data[0].Relationships["maker"].Data == nil || doc.Data[0].Relationships["maker"].Data.ID != "1" ||
+			len(doc.Included) != 1 || doc.Included[0].Type != "makers" {
+			t.Errorf("JSON:API list: %s", a.body)
+		}
+		a = s.do("POST", "/api/makers/", api.JSONAPIType, `{"data":{"type":"makers","attributes":{"name":"Cog"}}}`, allPerms, map[string]string{"Accept": api.JSONAPIType})
+		if a.status != 201 || !bytes.Contains(a.body, []byte(`"attributes":{"country":null,"name":"Cog"}`)) || a.header.Get("Location") != "/api/makers/3" {
+			t.Errorf("JSON:API create: %d %s (Location %q)", a.status, a.body, a.header.Get("Location"))
+		}
+
+		// Each write is in the audit log.
+		entries, err := audit.ListForObject(context.Background(), s.db, "parts", "2", 10)
+		if err != nil || len(entries) != 2 || entries[0].Action != "api.update" || entries[1].Action != "api.create" {
+			t.Fatalf("audit log of part 2: %+v, %v", entries, err)
+		}
+		var ch map[string][2]any
+		if err := json.Unmarshal([]byte(entries[0].Changes), &ch); err != nil || ch["stock"] != [2]any{"0", "7"} || len(ch) != 1 {
+			t.Errorf("audit log of the PATCH: %s", entries[0].Changes)
+		}
+	})
+}
+
+// TestResourceOptions: options that do not match the schema are refused
+// with each problem named.
+func TestResourceOptions(t *testing.T) {
+	db := dbtest.New(t, dialects.SQLite)
+	ctx := context.Background()
+	for _, stmt := range shopDDL[dialects.SQLite] {
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE quarry_users (id INTEGER PRIMARY KEY, username TEXT, password_hash TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := introspect.Load(ctx, db.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := api.Options{Require: requireHeader, Can: canHeader, Schema: schema, Resources: []api.Resource{
+		{Table: "nope"}, {Table: "quarry_users"}, {Table: "parts", Search: []string{"secret"}, Exclude: []string{"secret"}},
+		{Table: "makers", Filter: []string{"color"}, Expand: []string{"name"}}, {Table: "makers"},
+	}}
+	err = api.Mount(http.NewServeMux(), nil, o)
+	for _, want := range []string{"nope: no such table", "quarry_users: the framework's tables", `Search: column "secret" is excluded`,
+		`makers: Filter: no column "color"`, "makers: listed twice"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Mount: %v\nlacks %q", err, want)
+		}
+	}
+	o.Resources, o.Can = []api.Resource{{Table: "makers"}}, nil
+	if err := api.Mount(http.NewServeMux(), nil, o); err == nil || !strings.Contains(err.Error(), "Options.Can") {
+		t.Errorf("Mount without Can: %v", err)
+	}
+}
