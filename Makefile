@@ -114,14 +114,14 @@ bench-django:
 	go run ./bench/django
 
 ## fuzz: fuzz the DATABASE_URL parser, the password-hash parser, the login redirect (next=), the text check,
-## the admin's value, key and page-token parsers and the media file-name normaliser, 30s each (FuzzLoginForm hashes a password per input:
+## the rows engine's value, key and page-token parsers and the media file-name normaliser, 30s each (FuzzLoginForm hashes a password per input:
 ## run it alone for longer)
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseURL -fuzztime 30s -parallel 1 ./dialects/
 	go test -run '^$$' -fuzz FuzzParseHash -fuzztime 30s -parallel 1 ./framework/auth/
 	go test -run '^$$' -fuzz FuzzSafeNext -fuzztime 30s -parallel 1 ./framework/authhttp/
 	go test -run '^$$' -fuzz FuzzClean -fuzztime 30s -parallel 1 ./framework/textinput/
-	go test -run '^$$' -fuzz FuzzParseValue -fuzztime 30s -parallel 1 ./admin/
-	go test -run '^$$' -fuzz FuzzDecodeKey -fuzztime 30s -parallel 1 ./admin/
-	go test -run '^$$' -fuzz FuzzCursor -fuzztime 30s -parallel 1 ./admin/
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s -parallel 1 ./framework/records/
+	go test -run '^$$' -fuzz FuzzDecodeKey -fuzztime 30s -parallel 1 ./framework/records/
+	go test -run '^$$' -fuzz FuzzCursor -fuzztime 30s -parallel 1 ./framework/records/
 	go test -run '^$$' -fuzz FuzzNormalizeFilename -fuzztime 30s -parallel 1 ./framework/media/

@@ -59,13 +59,16 @@ const staticDir = "/-/static/"
 
 // Admin is the admin site, an http.Handler.
 type Admin struct {
-	opts    Options
-	log     *slog.Logger
-	db      *framework.Database // introspected: Options.Schema or the app's
-	prefix  string
-	state   atomic.Pointer[siteState]
-	handler http.Handler
-	pages   *pages
+	opts   Options
+	log    *slog.Logger
+	db     *framework.Database // introspected: Options.Schema or the app's
+	prefix string
+	// versionKey keys the rows' versions (records.Table.VersionKey),
+	// from the app's secret key.
+	versionKey []byte
+	state      atomic.Pointer[siteState]
+	handler    http.Handler
+	pages      *pages
 
 	// others are the schemas of the dialects other than db's, each
 	// introspected from the first request served on a database of that
@@ -96,7 +99,7 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 	if opts.Title == "" {
 		opts.Title = "Quarry admin"
 	}
-	a := &Admin{opts: opts, log: opts.Logger, db: app.Database(), prefix: opts.Prefix}
+	a := &Admin{opts: opts, log: opts.Logger, db: app.Database(), prefix: opts.Prefix, versionKey: app.Keys().Sign("records.version", nil)}
 	if opts.Schema != nil {
 		a.db = opts.Schema
 	}
@@ -220,7 +223,7 @@ func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, er
 	}
 	withMedia := a.opts.Media != nil
 	st := &siteState{dialect: d.Dialect.Name(), schema: s, models: map[string]*model{}}
-	for _, t := range s.Tables {
+	for _, t := range slices.Concat(s.Tables, s.Views) {
 		cfg := configFor(t.Name, a.opts.Tables)
 		if withMedia {
 			cfg = mediaConfig(t.Name, cfg)
@@ -232,6 +235,7 @@ func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, er
 		if err != nil {
 			return nil, err
 		}
+		m.VersionKey = a.versionKey
 		m.managed = withMedia && slices.Contains(mediaManaged, t.Name)
 		st.models[t.Name] = m
 		st.order = append(st.order, m)

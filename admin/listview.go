@@ -237,7 +237,7 @@ func (rq *request) rows(p *listPage, st *listState, res *records.Page) {
 		row := listRow{}
 		if len(m.PK) > 0 {
 			row.Key = records.EncodeKey(keyTexts(m, res.Cols, r))
-			row.URL = rq.rowURL(m, row.Key, "change")
+			row.URL = rq.rowPage(m, row.Key)
 		}
 		for j, c := range m.list {
 			v := r[slices.Index(res.Cols, c)]

@@ -31,6 +31,8 @@ type model struct {
 	// managed tables are edited in the media library (Options.Media):
 	// their generic pages lead there (see request.managedRoute).
 	managed bool
+	// keyOf is the table a view's rows link to (Table.KeyOf).
+	keyOf string
 }
 
 type fieldset struct {
@@ -52,20 +54,24 @@ var displayNames = []string{"name", "title", "username", "label", "email", "slug
 // table does not have (checkOptions has said which).
 func newModel(t *introspect.Table, cfg Table, guess bool) (*model, error) {
 	tbl, err := records.New(t, records.Options{Exclude: cfg.Exclude, ReadOnlyFields: cfg.ReadonlyFields,
-		Search: searchOption(cfg.SearchFields), Ordering: cfg.Ordering, ReadOnly: cfg.ReadOnly})
+		Search: searchOption(cfg.SearchFields), Ordering: cfg.Ordering, ReadOnly: cfg.ReadOnly, Key: cfg.Key})
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
 	m := &model{Table: tbl, label: cfg.Label, group: cfg.Group,
 		framework: strings.HasPrefix(t.Name, "quarry_"), perPage: cfg.PerPage,
-		actions: cfg.Actions, validators: map[string]Validator{}, auditLog: t.Name == auditTable}
+		actions: cfg.Actions, validators: map[string]Validator{}, auditLog: t.Name == auditTable, keyOf: cfg.KeyOf}
 	if m.label == "" {
 		m.label = strings.ReplaceAll(strings.TrimPrefix(t.Name, "quarry_"), "_", " ")
 	}
 	if m.group == "" {
-		m.group = "Application"
-		if m.framework {
+		switch {
+		case t.View:
+			m.group = "Views"
+		case m.framework:
 			m.group = "Framework"
+		default:
+			m.group = "Application"
 		}
 	}
 	if m.perPage == 0 {

@@ -139,6 +139,15 @@ type Table struct {
 	Hidden bool
 	// ReadOnly shows the table but offers no add, change or delete.
 	ReadOnly bool
+	// Key names the columns that identify a row of a view (views are
+	// listed read-only, with search, filters, sorting and export; a
+	// table's key is its primary key). With it a row of the view has a
+	// page: KeyOf's change page when set, else a read-only page of its
+	// own.
+	Key []string
+	// KeyOf is the table whose primary key a view's Key columns hold, in
+	// order: a row of the view links to that table's change page.
+	KeyOf string
 }
 
 // Fieldset is a titled group of form fields.
@@ -252,7 +261,10 @@ func checkOptions(s *introspect.Schema, opts map[string]Table) error {
 	for name, t := range opts {
 		tbl, ok := s.Table(name)
 		if !ok {
-			errs = append(errs, fmt.Sprintf("Tables[%q]: no such table", name))
+			tbl, ok = s.View(name)
+		}
+		if !ok {
+			errs = append(errs, fmt.Sprintf("Tables[%q]: no such table or view", name))
 			continue
 		}
 		check := func(field string, cols ...string) {
@@ -262,6 +274,16 @@ func checkOptions(s *introspect.Schema, opts map[string]Table) error {
 				}
 			}
 		}
+		check("Key", t.Key...)
+		switch {
+		case (len(t.Key) > 0 || t.KeyOf != "") && !tbl.View:
+			errs = append(errs, fmt.Sprintf("Tables[%q]: Key and KeyOf are for views (a table's key is its primary key)", name))
+		case t.KeyOf != "":
+			if of, ok := s.Table(t.KeyOf); !ok || len(of.PrimaryKey) != len(t.Key) {
+				errs = append(errs, fmt.Sprintf("Tables[%q].KeyOf: %q is no table whose primary key has the %d column(s) of Key", name, t.KeyOf, len(t.Key)))
+			}
+		}
+
 		check("ListDisplay", t.ListDisplay...)
 		check("SearchFields", t.SearchFields...)
 		check("ListFilter", t.ListFilter...)

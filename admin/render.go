@@ -215,6 +215,19 @@ func (rq *request) rowURL(m *model, key string, what string) string {
 	return rq.tableURL(m) + url.PathEscape(key) + "/" + what + "/"
 }
 
+// rowPage is the page a list links a row to: its change page, or for a
+// view with a KeyOf table that table's change page (when the user may
+// view it).
+func (rq *request) rowPage(m *model, key string) string {
+	if m.keyOf == "" {
+		return rq.rowURL(m, key, "change")
+	}
+	if target, ok := rq.st.models[m.keyOf]; ok && rq.can("view", target) {
+		return rq.rowURL(target, key, "change")
+	}
+	return ""
+}
+
 // refURL is the page of the row of target whose one-column key is key:
 // its change page, or a file's page in the media library.
 func (rq *request) refURL(target *model, key string) string {

@@ -23,9 +23,13 @@ type Catalog interface {
 	// tables but not their partitions; on SQLite also virtual tables and
 	// their shadow tables, but not SQLite's internal sqlite_ ones.
 	CatalogTables(ctx context.Context, db queries.DBTX) ([]CatalogTable, error)
+	// CatalogViews lists the views (RowEstimate -1). CatalogColumns
+	// lists their columns too.
+	CatalogViews(ctx context.Context, db queries.DBTX) ([]CatalogTable, error)
 	// CatalogColumns lists the columns, table by table in declaration
-	// order. It may list those of views and partitions too: what belongs
-	// to no table CatalogTables lists is ignored.
+	// order, and those of the views. It may list those of partitions too:
+	// what belongs to no table CatalogTables or CatalogViews lists is
+	// ignored.
 	CatalogColumns(ctx context.Context, db queries.DBTX) ([]CatalogColumn, error)
 	// CatalogIndexes lists the key columns of the indexes over plain
 	// columns, primary key included, one row per column in key order, the

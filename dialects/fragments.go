@@ -20,6 +20,13 @@ type Fragments interface {
 	// parameter as doubles, so there the parameter is cast to DECIMAL;
 	// elsewhere it is placeholder itself.
 	BindDecimal(placeholder string) string
+	// CompareTime returns the expression to compare the date-and-time
+	// expression expr (a column, or a placeholder bound to a time.Time)
+	// by instant: expr itself, or julianday(expr) on SQLite, which stores
+	// date-times as text in whichever format they were written
+	// ("2026-01-02 10:00:00" by CURRENT_TIMESTAMP, with an offset by the
+	// driver) and would compare those as text.
+	CompareTime(expr string) string
 	// InsertDefaultValues returns what follows INSERT INTO table to add
 	// one row of the columns' defaults, with no column named: DEFAULT
 	// VALUES, or () VALUES () on MySQL.

@@ -20,6 +20,14 @@ WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_nam
 		func(t *dialects.CatalogTable) []any { return []any{&t.Name, &t.RowEstimate} })
 }
 
+// CatalogViews lists the views of the current database.
+func (Dialect) CatalogViews(ctx context.Context, db queries.DBTX) ([]dialects.CatalogTable, error) {
+	return kit.QueryAll(ctx, db, `
+SELECT table_name, -1 FROM information_schema.tables
+WHERE table_schema = DATABASE() AND table_type = 'VIEW' ORDER BY table_name`,
+		func(t *dialects.CatalogTable) []any { return []any{&t.Name, &t.RowEstimate} })
+}
+
 var jsonValidRe = regexp.MustCompile("(?i)^json_valid\\(`([^`]+)`\\)$")
 
 // CatalogColumns reads information_schema.columns. TINYINT(1) is a

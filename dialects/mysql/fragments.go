@@ -14,3 +14,6 @@ func (Dialect) BindDecimal(placeholder string) string {
 
 // InsertDefaultValues is () VALUES (): MySQL has no DEFAULT VALUES.
 func (Dialect) InsertDefaultValues() string { return "() VALUES ()" }
+
+// CompareTime is expr: DATETIME values compare as instants.
+func (Dialect) CompareTime(expr string) string { return expr }

@@ -20,6 +20,16 @@ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispa
 ORDER BY c.relname`, func(t *dialects.CatalogTable) []any { return []any{&t.Name, &t.RowEstimate} })
 }
 
+// CatalogViews lists the views of the current schema (not the
+// materialized ones, which information_schema.columns leaves out).
+func (Dialect) CatalogViews(ctx context.Context, db queries.DBTX) ([]dialects.CatalogTable, error) {
+	return kit.QueryAll(ctx, db, `
+SELECT c.relname, -1::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind = 'v'
+ORDER BY c.relname`, func(t *dialects.CatalogTable) []any { return []any{&t.Name, &t.RowEstimate} })
+}
+
 // CatalogColumns reads information_schema.columns, with the type as
 // format_type writes it and the labels of enum types from pg_enum. A
 // serial column (its default a nextval) is Auto, as an identity column is.

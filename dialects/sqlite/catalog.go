@@ -43,6 +43,12 @@ func catalogTableList(ctx context.Context, db queries.DBTX) ([]catalogTable, err
 	return out, err
 }
 
+// CatalogViews lists the views of sqlite_master.
+func (Dialect) CatalogViews(ctx context.Context, db queries.DBTX) ([]dialects.CatalogTable, error) {
+	return kit.QueryAll(ctx, db, `SELECT name, -1 FROM sqlite_master WHERE type = 'view' ORDER BY name`,
+		func(t *dialects.CatalogTable) []any { return []any{&t.Name, &t.RowEstimate} })
+}
+
 // CatalogTables lists the tables of sqlite_master. SQLite keeps no row
 // estimates: each is -1.
 func (Dialect) CatalogTables(ctx context.Context, db queries.DBTX) ([]dialects.CatalogTable, error) {
@@ -57,8 +63,8 @@ func (Dialect) CatalogTables(ctx context.Context, db queries.DBTX) ([]dialects.C
 	return out, nil
 }
 
-// CatalogColumns reads PRAGMA table_xinfo table by table, leaving out the
-// hidden columns of virtual tables. The type is mapped by SQLite's
+// CatalogColumns reads PRAGMA table_xinfo table by table, then view by
+// view, leaving out the hidden columns of virtual tables. The type is mapped by SQLite's
 // affinity rules refined by the declared name; a primary key column is
 // NOT NULL whatever it declares; the one INTEGER primary key column of a
 // rowid table, an alias of the rowid, is Auto. A NULL default is none.
@@ -66,6 +72,13 @@ func (Dialect) CatalogColumns(ctx context.Context, db queries.DBTX) ([]dialects.
 	tables, err := catalogTableList(ctx, db)
 	if err != nil {
 		return nil, err
+	}
+	views, err := Dialect{}.CatalogViews(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		tables = append(tables, catalogTable{name: v.Name, withoutRowid: true})
 	}
 	var out []dialects.CatalogColumn
 	for _, t := range tables {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -66,6 +67,9 @@ const (
 	// CountCap bounds the exact count of numbered pages: past it count
 	// is null.
 	CountCap = 10_000
+	// MaxPageOffset bounds the rows numbered pages skip: past it a list
+	// is walked with its cursor, whose cost does not grow with depth.
+	MaxPageOffset = 100_000
 )
 
 // resource is a Resource over its table.
@@ -136,6 +140,12 @@ func newResources(o Options) (*resources, error) {
 		}
 		// Binary columns have no JSON form here: they are left out.
 		t.Columns = slices.DeleteFunc(t.Columns, func(c *introspect.Column) bool { return c.Kind == introspect.KindBinary })
+		t.VersionKey = rs.keys.Sign("records.version", []byte(r.Table))
+		for _, c := range t.PK {
+			if !records.Filterable(c) {
+				errs = append(errs, fmt.Sprintf("%s: its key column %s is of a type (%s) a URL cannot name", r.Table, c.Name, c.Type))
+			}
+		}
 		res := &resource{Resource: r, t: t, path: prefix + "/" + r.Table, filter: map[string]bool{}, expand: map[string]*expansion{}, perPage: r.PerPage}
 		if res.perPage <= 0 {
 			res.perPage = 50
@@ -145,13 +155,13 @@ func newResources(o Options) (*resources, error) {
 		}
 		if r.Filter == nil {
 			for _, c := range t.Columns {
-				if c.Kind != introspect.KindJSON {
+				if records.Filterable(c) {
 					res.filter[c.Name] = true
 				}
 			}
 		}
 		for _, n := range r.Filter {
-			if c, ok := t.Column(n); !ok || c.Kind == introspect.KindJSON {
+			if c, ok := t.Column(n); !ok || !records.Filterable(c) {
 				errs = append(errs, fmt.Sprintf("%s: Filter: no column %q that filters", r.Table, n))
 			}
 			res.filter[n] = true
@@ -236,7 +246,7 @@ type call struct {
 
 // badRequest answers 400 with the problem of each parameter.
 func (c *call) badRequest(errs FieldErrors) {
-	writeProblem(c.w, c.r, http.StatusBadRequest, "invalid query parameters: "+errs.Error(), errs)
+	writeProblem(c.w, c.r, http.StatusBadRequest, errs.Error(), errs)
 }
 
 func (c *call) internal(err error) {
@@ -244,6 +254,21 @@ func (c *call) internal(err error) {
 		return
 	}
 	framework.ServerError(c.w, c.r, c.rs.o.Logger, "api "+c.res.Table, err)
+}
+
+// paramErr records err in errs under param when it is the caller's
+// (a records.Error) and reports true; it reports false for an error that
+// is not (a 500).
+func paramErr(errs FieldErrors, param string, err error) bool {
+	var e *records.Error
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &e):
+		errs[param] = e.Msg
+		return true
+	}
+	return false
 }
 
 // recordErr records a records.Error in errs under its field.
@@ -264,11 +289,12 @@ type cursor struct {
 	Values   string `json:"v"`
 }
 
-const cursorPurpose = "api.cursor"
+// cursorPurpose signs the cursors of one table.
+func (c *call) cursorPurpose() string { return "api.cursor." + c.res.Table }
 
 func (c *call) encodeCursor(ordering string, before bool, texts []string) string {
 	b, _ := json.Marshal(cursor{Ordering: ordering, Before: before, Values: records.EncodeCursor(texts)})
-	return c.rs.keys.SignString(cursorPurpose, b64url(b))
+	return c.rs.keys.SignString(c.cursorPurpose(), b64url(b))
 }
 
 // listParams are the reserved query parameters of a list; every other
@@ -309,7 +335,10 @@ func (c *call) list() {
 				err = fmt.Errorf("a whole number from 1 to %d", MaxPageSize)
 			}
 		default:
-			col, op, _ := strings.Cut(name, "__")
+			col, op := name, ""
+			if i := strings.LastIndex(name, "__"); i > 0 && !res.filter[name] {
+				col, op = name[:i], name[i+2:]
+			}
 			if !res.filter[col] {
 				err = fmt.Errorf("no such parameter: filters name a column (%s), parameters are %s", strings.Join(res.filterNames(), ", "), strings.Join(listParams, ", "))
 				break
@@ -328,8 +357,9 @@ func (c *call) list() {
 		errs["fields"] = ferr.Error()
 	}
 	exp, eerr := c.expansions(res, v.Get("expand"))
-	if eerr != nil {
-		errs["expand"] = eerr.Error()
+	if !paramErr(errs, "expand", eerr) {
+		c.internal(eerr)
+		return
 	}
 	l.Order = t.FullOrder(order)
 	ordering := orderingText(l.Order)
@@ -358,8 +388,8 @@ func (c *call) list() {
 		page = 1 // an order no cursor can carry: numbered pages
 	}
 	if page > 0 {
-		if int64(page-1)*int64(l.Limit) > records.MaxOffset {
-			writeProblem(c.w, c.r, http.StatusNotFound, "that page does not exist", nil)
+		if int64(page-1)*int64(l.Limit) > MaxPageOffset {
+			c.badRequest(FieldErrors{"page": fmt.Sprintf("numbered pages reach %d rows deep: walk further with the cursor of the next links", MaxPageOffset)})
 			return
 		}
 		l.Offset = (page - 1) * l.Limit
@@ -457,7 +487,7 @@ func orderingText(order []records.Order) string {
 
 func (c *call) decodeCursor(token string) (*cursor, error) {
 	bad := records.ErrCursor
-	raw, err := c.rs.keys.Unsign(cursorPurpose, token)
+	raw, err := c.rs.keys.Unsign(c.cursorPurpose(), token)
 	if err != nil {
 		return nil, bad
 	}
@@ -499,26 +529,26 @@ func (c *call) expansions(res *resource, text string) (expandTree, error) {
 	}
 	paths := strings.Split(text, ",")
 	if len(paths) > MaxExpansions {
-		return nil, fmt.Errorf("at most %d expansions", MaxExpansions)
+		return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("at most %d expansions", MaxExpansions)}
 	}
 	tree := expandTree{}
 	for _, p := range paths {
 		names := strings.Split(p, ".")
 		if len(names) > MaxExpandDepth {
-			return nil, fmt.Errorf("%q: at most %d levels", p, MaxExpandDepth)
+			return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("%q: at most %d levels", p, MaxExpandDepth)}
 		}
 		at, node := res, tree
 		for _, n := range names {
 			e, ok := at.expand[n]
 			if !ok {
-				return nil, fmt.Errorf("%q: %s has no expansion %q (it has: %s)", p, at.Table, n, strings.Join(at.expandNames(), ", "))
+				return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("%q: %s has no expansion %q (it has: %s)", p, at.Table, n, strings.Join(at.expandNames(), ", "))}
 			}
 			allowed, err := c.rs.o.Can(c.r, e.target.Table+".view")
 			if err != nil {
-				return nil, err
+				return nil, err // not the caller's: a 500
 			}
 			if !allowed {
-				return nil, fmt.Errorf("%q: expanding %s needs the permission %s.view", p, n, e.target.Table)
+				return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("%q: expanding %s needs the permission %s.view", p, n, e.target.Table)}
 			}
 			if node[n] == nil {
 				node[n] = expandTree{}
@@ -552,14 +582,31 @@ func (c *call) encodeRows(res *resource, rows []map[string]records.Cell, fields 
 		return nil, nil, err
 	}
 	out := make([]any, len(objs))
+	seen := map[[2]string]bool{}
 	for i, o := range objs {
 		if c.jsonAPI {
-			out[i] = jsonAPIObject(res, rows[i], o)
+			obj := jsonAPIObject(res, rows[i], o)
+			seen[[2]string{res.Table, obj["id"].(string)}] = true
+			out[i] = obj
 		} else {
 			out[i] = o
 		}
 	}
-	return out, included, nil
+	// A JSON:API document holds each resource once: in data, or once in
+	// included.
+	unique := included[:0]
+	for _, inc := range included {
+		obj := inc.(map[string]any)
+		k := [2]string{obj["type"].(string), obj["id"].(string)}
+		if !seen[k] {
+			seen[k] = true
+			unique = append(unique, inc)
+		}
+	}
+	if len(unique) == 0 {
+		unique = nil
+	}
+	return out, unique, nil
 }
 
 // expand adds the expansions of tree to objs, the answers of rows.
@@ -652,7 +699,11 @@ func cellValue(c *introspect.Column, v records.Cell) any {
 	}
 	switch c.Kind {
 	case introspect.KindInt, introspect.KindFloat:
-		if _, err := strconv.ParseFloat(v.Text, 64); err == nil {
+		f, err := strconv.ParseFloat(v.Text, 64)
+		if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return nil // PostgreSQL's NaN and Infinity have no JSON number
+		}
+		if err == nil {
 			return json.Number(v.Text)
 		}
 	case introspect.KindBool:
@@ -664,7 +715,7 @@ func cellValue(c *introspect.Column, v records.Cell) any {
 	case introspect.KindDecimal:
 		return records.DecimalText(c, v.Text)
 	case introspect.KindDateTime:
-		if !strings.ContainsAny(v.Text[min(len(v.Text), 10):], "Z+-") {
+		if len(v.Text) > 10 && !strings.ContainsAny(v.Text[10:], "Z+-") {
 			return v.Text + "Z"
 		}
 	}
@@ -683,8 +734,9 @@ func (c *call) get() {
 		errs["fields"] = err.Error()
 	}
 	tree, err := c.expansions(c.res, c.r.URL.Query().Get("expand"))
-	if err != nil {
-		errs["expand"] = err.Error()
+	if !paramErr(errs, "expand", err) {
+		c.internal(err)
+		return
 	}
 	for name := range c.r.URL.Query() {
 		if name != "fields" && name != "expand" {

@@ -66,7 +66,9 @@ func (rs *resources) describe(paths map[string]map[string]any, schemas map[strin
 		with := func(m map[string]any, code string, r any) map[string]any { m[code] = r; return m }
 		perm := func(action string) string { return res.Table + "." + action }
 		op := func(id, summary, action string, responses map[string]any) map[string]any {
-			responses["403"] = problem("the permission " + perm(action) + " is missing")
+			if responses["403"] == nil {
+				responses["403"] = problem("the permission " + perm(action) + " is missing")
+			}
 			return map[string]any{"operationId": id, "summary": summary, "x-quarry-permission": perm(action), "responses": responses, "tags": []string{res.Table}}
 		}
 		param := func(name, in, desc string, s map[string]any) map[string]any {
@@ -96,7 +98,7 @@ func (rs *resources) describe(paths map[string]map[string]any, schemas map[strin
 		}
 		key := param("key", "path", "the row's primary key (values comma-separated)", str)
 		list := map[string]any{"get": func() map[string]any {
-			o := op("list_"+res.Table, "List "+res.Table, "view", with(errs(map[string]string{"400": "a parameter is not valid: errors says which", "404": "past the last page"}),
+			o := op("list_"+res.Table, "List "+res.Table, "view", with(errs(map[string]string{"400": "a parameter is not valid (errors says which), or a numbered page too deep"}),
 				"200", answer("a page of rows", res.Table+"_list")))
 			o["parameters"] = listParams
 			return o
@@ -124,6 +126,7 @@ func (rs *resources) describe(paths map[string]map[string]any, schemas map[strin
 			put := op("put_"+res.Table, "Replace the writable fields of a row of "+res.Table, "change", with(errs(writeErrs), "200", answer("the row changed", res.Table)))
 			put["requestBody"], put["parameters"] = body, []any{key, ifMatch}
 			del := op("delete_"+res.Table, "Delete a row of "+res.Table, "delete", with(errs(map[string]string{"404": "no row has this key",
+				"403": "the permission " + perm("delete") + " is missing, or deleting the row would delete or change rows of a table the caller may not",
 				"409": "other rows still refer to this row, or it changed since If-Match"}), "204", map[string]any{"description": "deleted"}))
 			del["parameters"] = []any{key, ifMatch}
 			row["patch"], row["put"], row["delete"] = patch, put, del

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/quarry-go/quarry/framework"
@@ -44,8 +47,8 @@ func writeJSONAPI(w http.ResponseWriter, status int, doc any) {
 }
 
 // jsonAPIObject is a row as a JSON:API resource object: its key as id,
-// the other fields as attributes, each expandable foreign key as a
-// relationship.
+// the other fields as attributes, each expandable foreign key to its
+// target's primary key as a relationship.
 func jsonAPIObject(res *resource, row map[string]records.Cell, obj map[string]any) map[string]any {
 	attrs := map[string]any{}
 	for k, v := range obj {
@@ -56,12 +59,15 @@ func jsonAPIObject(res *resource, row map[string]records.Cell, obj map[string]an
 	out := map[string]any{"type": res.Table, "id": res.t.RowKey(row), "attributes": attrs}
 	rels := map[string]any{}
 	for name, e := range res.expand {
+		if len(e.target.t.PK) != 1 || e.target.t.PK[0] != e.ref {
+			continue // the target's id is not this value
+		}
 		cell := row[e.col.Name]
 		if cell.Null {
 			rels[name] = map[string]any{"data": nil}
 			continue
 		}
-		rels[name] = map[string]any{"data": map[string]any{"type": e.target.Table, "id": cell.Text}}
+		rels[name] = map[string]any{"data": map[string]any{"type": e.target.Table, "id": records.EncodeKey([]string{cell.Text})}}
 	}
 	if len(rels) > 0 {
 		out["relationships"] = rels
@@ -226,8 +232,97 @@ func (c *call) create() {
 		c.writeError(err, cols, vals, nil)
 		return
 	}
-	c.w.Header().Set("Location", framework.BasePath(c.r.Context())+c.res.path+"/"+t.RowKey(row))
+	c.w.Header().Set("Location", framework.BasePath(c.r.Context())+c.res.path+"/"+url.PathEscape(t.RowKey(row)))
 	c.answerRow(http.StatusCreated, row, nil, nil)
+}
+
+// ifMatch reports whether the request's If-Match lets a write to a row
+// of version through: absent, *, or a list naming the version (strong or
+// weak).
+func ifMatch(r *http.Request, version string) bool {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return true
+	}
+	for tag := range strings.SplitSeq(h, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if strings.Trim(tag, `"`) == version {
+			return true
+		}
+	}
+	return false
+}
+
+// cascadeError is a delete that would delete or change rows of a table
+// the caller may not delete or change, through the database's ON DELETE
+// rules.
+type cascadeError struct{ msg string }
+
+func (e *cascadeError) Error() string { return e.msg }
+
+// cascadeAllowed checks, before the row with key is deleted from t, the
+// rows the database would delete (ON DELETE CASCADE) or change (SET NULL,
+// SET DEFAULT) with it: the caller needs the delete or change permission
+// of their tables when such rows exist, and, for what cascades further
+// from those, on those tables' referrers too (by the schema alone).
+func (c *call) cascadeAllowed(tx *framework.Tx, t *records.Table, key []any) error {
+	schema := c.rs.o.Schema
+	seen := map[string]bool{}
+	var walk func(table string, direct bool) error
+	walk = func(table string, direct bool) error {
+		if seen[table] {
+			return nil
+		}
+		seen[table] = true
+		for _, ref := range schema.ReferencesTo(table) {
+			action := ""
+			switch ref.FK.OnDelete {
+			case "CASCADE":
+				action = "delete"
+			case "SET NULL", "SET DEFAULT":
+				action = "change"
+			default:
+				continue // RESTRICT and NO ACTION: the database refuses (409)
+			}
+			if direct {
+				q := records.NewSQL(tx.Dialect)
+				q.W("SELECT 1 FROM ", q.Ident(ref.Table), " WHERE ")
+				for i, col := range ref.FK.Columns {
+					if i > 0 {
+						q.W(" AND ")
+					}
+					pk := slices.IndexFunc(t.PK, func(p *introspect.Column) bool { return p.Name == ref.FK.RefColumns[i] })
+					if pk < 0 {
+						return &cascadeError{"other rows refer to this row by a column other than its key"}
+					}
+					q.W(q.Ident(col), " = ", q.Arg(key[pk]))
+				}
+				q.W(" LIMIT 1")
+				var one int
+				err := tx.Tx.QueryRowContext(c.r.Context(), q.String(), q.Args()...).Scan(&one)
+				if errors.Is(err, sql.ErrNoRows) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+			}
+			allowed, err := c.rs.o.Can(c.r, ref.Table+"."+action)
+			if err != nil {
+				return err
+			}
+			if !allowed {
+				return &cascadeError{fmt.Sprintf("deleting this row would %s rows of %s, which needs the permission %s.%s", action, ref.Table, ref.Table, action)}
+			}
+			if action == "delete" {
+				if err := walk(ref.Table, false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(t.Name, true)
 }
 
 // errStale is a write whose If-Match names another version of the row.
@@ -251,14 +346,13 @@ func (c *call) update(replace bool) {
 		return
 	}
 	t := c.res.t
-	match := strings.Trim(c.r.Header.Get("If-Match"), `"`)
 	var before, after map[string]records.Cell
 	err := c.db.InTx(c.r.Context(), nil, func(tx *framework.Tx) error {
 		var err error
 		if before, err = t.Get(c.r.Context(), tx.Tx, tx.Dialect, key, true, nil); err != nil {
 			return err
 		}
-		if match != "" && match != "*" && match != t.Version(before) {
+		if !ifMatch(c.r, t.Version(before)) {
 			return errStale
 		}
 		if _, err := t.Update(c.r.Context(), tx.Tx, tx.Dialect, key, cols, vals); err != nil {
@@ -287,14 +381,16 @@ func (c *call) delete() {
 		return
 	}
 	t := c.res.t
-	match := strings.Trim(c.r.Header.Get("If-Match"), `"`)
 	err := c.db.InTx(c.r.Context(), nil, func(tx *framework.Tx) error {
 		row, err := t.Get(c.r.Context(), tx.Tx, tx.Dialect, key, true, nil)
 		if err != nil {
 			return err
 		}
-		if match != "" && match != "*" && match != t.Version(row) {
+		if !ifMatch(c.r, t.Version(row)) {
 			return errStale
+		}
+		if err := c.cascadeAllowed(tx, t, key); err != nil {
+			return err
 		}
 		if _, err := t.Delete(c.r.Context(), tx.Tx, tx.Dialect, [][]any{key}); err != nil {
 			return err
@@ -323,6 +419,9 @@ func (c *call) writeError(err error, cols []*introspect.Column, vals []any, curr
 		return
 	case errors.Is(err, errStale):
 		writeProblem(c.w, c.r, http.StatusConflict, "the row changed since the version in If-Match: read it again", nil)
+		return
+	case errors.As(err, new(*cascadeError)):
+		writeProblem(c.w, c.r, http.StatusForbidden, err.Error(), nil)
 		return
 	}
 	values := map[string]any{}

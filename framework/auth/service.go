@@ -223,7 +223,8 @@ func (s *Service) PermissionsChanged(ctx context.Context) error {
 }
 
 // SeedPermissions ensures "<table>.<action>" permissions for every table of
-// the database and every action, and returns how many it added. Running it
+// the database and every action, and "<view>.view" for every view, and
+// returns how many it added. Running it
 // again adds none. goose's version tables are skipped.
 func (s *Service) SeedPermissions(ctx context.Context) (int, error) {
 	before, err := s.q.PermissionList(ctx)
@@ -243,6 +244,17 @@ func (s *Service) SeedPermissions(ctx context.Context) (int, error) {
 			if err := s.q.PermissionEnsure(ctx, queries.PermissionEnsureParams{Codename: t + "." + a, Name: name}); err != nil {
 				return 0, err
 			}
+		}
+	}
+	// A view is read only: it gets the view permission alone.
+	views, err := s.dialect.CatalogViews(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
+	for _, v := range views {
+		name := "Can view " + strings.ReplaceAll(v.Name, "_", " ")
+		if err := s.q.PermissionEnsure(ctx, queries.PermissionEnsureParams{Codename: v.Name + ".view", Name: name}); err != nil {
+			return 0, err
 		}
 	}
 	after, err := s.q.PermissionList(ctx)

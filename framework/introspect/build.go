@@ -14,6 +14,7 @@ import (
 // catalogRows is everything a dialect's Catalog answers about a database.
 type catalogRows struct {
 	tables  []dialects.CatalogTable
+	views   []dialects.CatalogTable
 	columns []dialects.CatalogColumn
 	indexes []dialects.CatalogIndexColumn
 	fks     []dialects.CatalogForeignKeyColumn
@@ -26,6 +27,9 @@ func readCatalog(ctx context.Context, db queries.DBTX, c dialects.Catalog) (*cat
 	var err error
 	if r.tables, err = c.CatalogTables(ctx, db); err != nil {
 		return nil, fmt.Errorf("tables: %w", err)
+	}
+	if r.views, err = c.CatalogViews(ctx, db); err != nil {
+		return nil, fmt.Errorf("views: %w", err)
 	}
 	if r.columns, err = c.CatalogColumns(ctx, db); err != nil {
 		return nil, fmt.Errorf("columns: %w", err)
@@ -43,8 +47,8 @@ func readCatalog(ctx context.Context, db queries.DBTX, c dialects.Catalog) (*cat
 // in the order given with their kinds and defaults, indexes and foreign
 // keys grouped from their column rows, each table's primary key taken
 // from its primary index, and foreign keys that name no target columns
-// pointed at the target's primary key. Rows of tables not listed (views,
-// partitions) are ignored.
+// pointed at the target's primary key; views with their columns apart.
+// Rows of tables not listed (partitions) are ignored.
 func build(r *catalogRows) *Schema {
 	s := &Schema{}
 	tables := map[string]*Table{}
@@ -55,9 +59,21 @@ func build(r *catalogRows) *Schema {
 			s.Tables = append(s.Tables, t)
 		}
 	}
+	views := map[string]*Table{}
+	for _, row := range r.views {
+		if _, dup := tables[row.Name]; !dup && views[row.Name] == nil {
+			v := &Table{Name: row.Name, RowEstimate: -1, View: true}
+			views[row.Name] = v
+			s.Views = append(s.Views, v)
+		}
+	}
 	for _, row := range r.columns {
 		if t, ok := tables[row.Table]; ok {
 			t.Columns = append(t.Columns, column(row))
+		} else if v, ok := views[row.Table]; ok {
+			c := column(row)
+			c.Auto, c.Default, c.DefaultValue, c.DefaultLiteral = false, "", "", false // a view's column is read, never written
+			v.Columns = append(v.Columns, c)
 		}
 	}
 	for _, row := range r.indexes {
@@ -102,6 +118,7 @@ func build(r *catalogRows) *Schema {
 		}
 	}
 	slices.SortFunc(s.Tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Views, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })
 	return s
 }
 

@@ -110,6 +110,8 @@ type Table struct {
 	// RowEstimate is the database's estimate of the row count, or -1 when
 	// it keeps none (SQLite) or has not gathered one yet.
 	RowEstimate int64
+	// View is set for a view (Schema.Views): it has columns and no keys.
+	View bool `json:",omitempty"`
 }
 
 // Column returns the named column.
@@ -157,6 +159,18 @@ type Reference struct {
 type Schema struct {
 	Dialect dialects.Name
 	Tables  []*Table
+	// Views are the database's views, sorted by name, as tables with
+	// View set and only columns.
+	Views []*Table
+}
+
+// View returns the named view.
+func (s *Schema) View(name string) (*Table, bool) {
+	i, ok := slices.BinarySearchFunc(s.Views, name, func(t *Table, n string) int { return strings.Compare(t.Name, n) })
+	if !ok {
+		return nil, false
+	}
+	return s.Views[i], true
 }
 
 // Table returns the named table.

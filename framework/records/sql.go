@@ -81,7 +81,8 @@ func (q *SQL) Cols(cols []*introspect.Column) *SQL {
 // Fold is the expression of col's text folded to lower case.
 func (q *SQL) Fold(c *introspect.Column) string {
 	expr := q.Ident(c.Name)
-	if c.Kind != introspect.KindText && c.Kind != introspect.KindLongText && c.Kind != introspect.KindEnum {
+	if c.Kind != introspect.KindText && c.Kind != introspect.KindLongText {
+		// An enum too: PostgreSQL has no LOWER of an enum type.
 		expr = q.d.CastText(expr)
 	}
 	return q.d.FoldCase(expr)

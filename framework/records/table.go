@@ -43,8 +43,13 @@ type Options struct {
 	// Ordering is the default order, e.g. []string{"-created_at"}.
 	// Default: the primary key, newest first.
 	Ordering []string
-	// ReadOnly refuses every write (so is a table without a primary key).
+	// ReadOnly refuses every write (so is a table without a primary key,
+	// and a view).
 	ReadOnly bool
+	// Key names the columns that identify a row of a view (a table's
+	// key is its primary key): with it the view's rows have keys, keyset
+	// pages and a page of their own.
+	Key []string
 }
 
 // Order is one term of an ORDER BY.
@@ -66,13 +71,17 @@ type Table struct {
 	// FKs are the single-column foreign keys, by column.
 	FKs      map[string]introspect.ForeignKey
 	ReadOnly bool
-	readonly map[string]bool
+	// VersionKey keys Version: the same on every instance of an app (the
+	// admin and the API derive it from the app's secret key); when nil a
+	// random key of this process.
+	VersionKey []byte
+	readonly   map[string]bool
 }
 
 // New builds the engine's view of t. It fails when an option names a
 // column t does not have, or one it excludes.
 func New(t *introspect.Table, o Options) (*Table, error) {
-	tb := &Table{Schema: t, Name: t.Name, ReadOnly: o.ReadOnly || len(t.PrimaryKey) == 0,
+	tb := &Table{Schema: t, Name: t.Name, ReadOnly: o.ReadOnly || len(t.PrimaryKey) == 0 || t.View,
 		FKs: map[string]introspect.ForeignKey{}, readonly: map[string]bool{}}
 	var errs []string
 	exclude := append(slices.Clone(SecretColumns[t.Name]), o.Exclude...)
@@ -99,6 +108,12 @@ func New(t *introspect.Table, o Options) (*Table, error) {
 	for _, n := range t.PrimaryKey {
 		c, _ := t.Column(n)
 		tb.PK = append(tb.PK, c)
+	}
+	switch {
+	case len(o.Key) > 0 && !t.View:
+		errs = append(errs, "Key: only a view takes one (a table's key is its primary key)")
+	case len(o.Key) > 0:
+		tb.PK = resolve("Key", o.Key)
 	}
 	for _, fk := range t.ForeignKeys {
 		if len(fk.Columns) == 1 {

@@ -65,6 +65,10 @@ func ToCell(c *introspect.Column, v any) Cell {
 			return Cell{Text: t.Format(DateTimeLayout)}
 		}
 		return Cell{Text: asString(v)}
+	case introspect.KindDecimal:
+		if f, ok := v.(float64); ok { // SQLite, which stores decimals as numbers
+			return Cell{Text: strconv.FormatFloat(f, 'f', -1, 64)}
+		}
 	case introspect.KindFloat:
 		if f, ok := v.(float64); ok {
 			return Cell{Text: strconv.FormatFloat(f, 'g', -1, 64)}

@@ -2,6 +2,8 @@ package records
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -96,10 +98,23 @@ func (t *Table) GetMany(ctx context.Context, db queries.DBTX, d dialects.Dialect
 	return out, nil
 }
 
+// versionKey keys the versions of tables whose VersionKey is unset.
+var versionKey = func() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}()
+
 // Version fingerprints a row read by Get, so that a write can tell that
-// someone else changed it since it was read.
+// someone else changed it since it was read. It covers every column but
+// the secrets, excluded ones too, and is an HMAC under VersionKey, so
+// that it reveals nothing about the columns a caller may not read.
 func (t *Table) Version(row map[string]Cell) string {
-	h := sha256.New()
+	key := t.VersionKey
+	if key == nil {
+		key = versionKey
+	}
+	h := hmac.New(sha256.New, key)
 	for _, c := range t.stored() {
 		v := row[c.Name]
 		fmt.Fprintf(h, "%s\x00%t\x00%s\x00", c.Name, v.Null, v.Text)
@@ -220,7 +235,8 @@ func (t *Table) Explain(ctx context.Context, db queries.DBTX, d dialects.Dialect
 	case errors.Is(err, queries.ErrUniqueViolation):
 		r.Cause, r.Msg = queries.ErrUniqueViolation, "Another row of "+label+" already has these values."
 		for _, key := range t.Schema.UniqueKeys() {
-			if t.conflicts(ctx, db, d, key, values, current) {
+			exposed := !slices.ContainsFunc(key, func(n string) bool { _, ok := t.Column(n); return !ok })
+			if exposed && t.conflicts(ctx, db, d, key, values, current) {
 				r.Fields[key[0]] = fmt.Sprintf("Another row of %s already has this %s.", label, strings.Join(key, " and "))
 				break
 			}
