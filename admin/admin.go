@@ -106,6 +106,9 @@ func New(ctx context.Context, app *framework.App, opts Options) (*Admin, error) 
 	if a.log == nil {
 		a.log = app.Logger()
 	}
+	if err := checkReports(opts.Reports); err != nil {
+		return nil, err
+	}
 	p, err := loadPages()
 	if err != nil {
 		return nil, err
@@ -240,6 +243,9 @@ func (a *Admin) load(ctx context.Context, d *framework.Database) (*siteState, er
 		st.models[t.Name] = m
 		st.order = append(st.order, m)
 	}
+	if m, ok := st.models[reportsPath]; ok && len(a.opts.Reports) > 0 {
+		return nil, fmt.Errorf("admin: the reports (Options.Reports) are served at %s/%s/, the address of table %s: exclude or hide the table", a.prefix, reportsPath, m.Name)
+	}
 	if m, ok := st.models[mediaPath]; ok && withMedia {
 		return nil, fmt.Errorf("admin: the media library (Options.Media) is served at %s/%s/, the address of table %s: exclude or hide the table, or leave Options.Media unset", a.prefix, mediaPath, m.Name)
 	}
@@ -357,6 +363,10 @@ func (a *Admin) pageOf(stream bool, h func(*request)) http.Handler {
 // tablePage is a page about one table, needing the permission action on it.
 func (a *Admin) tablePage(action string, h func(*request)) http.Handler {
 	return a.page(func(rq *request) {
+		if rq.r.PathValue("table") == reportsPath && len(rq.a.opts.Reports) > 0 {
+			rq.reportRoute()
+			return
+		}
 		m, ok := rq.st.models[rq.r.PathValue("table")]
 		if !ok {
 			rq.fail(http.StatusNotFound, "There is no table by that name in the admin.")

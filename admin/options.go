@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/api"
 	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/media"
@@ -59,6 +60,13 @@ type Options struct {
 	// to theme it: they may set the CSS variables of admin/static/admin.css
 	// (--accent, --bg, --fg, --card, … for light and dark).
 	Stylesheets []string
+	// Reports are named queries shown as report pages at
+	// <Prefix>/reports/<query>/ (listed under "Reports" for the users
+	// holding each one's permission): pass the Reports quarry gen writes
+	// for the queries annotated -- quarry:admin "Title" perm=<codename>.
+	// A report's parameters are a form; its rows a list sorted by any
+	// column and exported as CSV.
+	Reports []api.Endpoint
 	// Tables refines tables by name. Every table of the database is in the
 	// admin whether or not it is named here.
 	Tables map[string]Table

@@ -37,7 +37,10 @@ func (rq *request) index() {
 		g.Tables = slices.Clone(g.Tables)
 		for ti := range g.Tables {
 			t := &g.Tables[ti]
-			m := rq.st.models[t.Name]
+			m, ok := rq.st.models[t.Name]
+			if !ok {
+				continue // a report
+			}
 			if m.managed { // the media library: its ready files
 				if n, err := rq.count(m, func(q *records.SQL) { q.And().W(q.Ident("status"), " = ", q.Arg(string(media.Ready))) }, countCap); err == nil {
 					t.Count = thousands(min(n, countCap))

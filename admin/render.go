@@ -35,7 +35,7 @@ func staticHandler() http.Handler {
 
 type pages struct{ t map[string]*template.Template }
 
-var pageNames = []string{"index", "list", "form", "delete", "history", "error", "password", "media", "media_detail"}
+var pageNames = []string{"index", "list", "form", "delete", "history", "error", "password", "media", "media_detail", "report"}
 
 var funcs = template.FuncMap{
 	"join":  strings.Join,
@@ -127,6 +127,7 @@ func (rq *request) base(title string, crumbs ...crumb) *base {
 			g.Tables = append(g.Tables, navTable{Name: m.Name, Label: m.label, URL: rq.tableURL(m), CanAdd: rq.can("add", m), AddURL: rq.tableURL(m) + "add/"})
 		}
 		rq.mediaNav(b)
+		rq.reportsNav(b)
 	}
 	return b
 }

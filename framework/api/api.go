@@ -101,8 +101,11 @@ type Endpoint struct {
 	// Permission is the codename the caller must hold ("" for a public
 	// endpoint).
 	Permission string
-	Kind       Kind
-	Params     []Param
+	// Title is an admin report's title (a query annotated quarry:admin,
+	// in the generated Reports; such an endpoint has no Method or Path).
+	Title  string
+	Kind   Kind
+	Params []Param
 	// Result is the Go type of the result (a row struct, a slice of
 	// them, or a value); ResultFields its columns when it is a row.
 	Result       string

@@ -113,3 +113,38 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, msg string
 	_ = enc.Encode(Problem{Problem: framework.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
 		Detail: msg, Error: msg, RequestID: middleware.RequestIDFrom(r.Context())}, Errors: fields})
 }
+
+// Table is a query's result as columns and rows, in the order of its
+// result fields (one column "result" for a query that returns a value):
+// what the admin's report pages show and export. Values are as the JSON
+// answers hold them (times RFC 3339, nulls nil).
+func Table(e Endpoint, out any) (cols []string, rows [][]any) {
+	v := encodeValue(out)
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case nil:
+	default:
+		items = []any{x}
+	}
+	if len(e.ResultFields) == 0 {
+		cols = []string{"result"}
+		for _, it := range items {
+			rows = append(rows, []any{it})
+		}
+		return cols, rows
+	}
+	for _, f := range e.ResultFields {
+		cols = append(cols, f.Name)
+	}
+	for _, it := range items {
+		obj, _ := it.(map[string]any)
+		row := make([]any, len(cols))
+		for i, c := range cols {
+			row[i] = obj[c]
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
+}

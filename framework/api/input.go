@@ -90,6 +90,15 @@ func newInput(w http.ResponseWriter, r *http.Request, e Endpoint, max int64) (*I
 	return in, nil
 }
 
+// QueryInput reads the parameters of e (each read from the query string)
+// from values: what the admin's report pages run a query with. Values
+// no parameter has are recorded as unknown (Err).
+func QueryInput(r *http.Request, e Endpoint, values url.Values) *Input {
+	in := &Input{e: e, r: r, query: values, errs: FieldErrors{}}
+	in.unknown()
+	return in
+}
+
 // unknown records the query-string and body names no parameter has.
 func (in *Input) unknown() {
 	known := func(name string, where In) bool {

@@ -378,6 +378,7 @@ const itemsSQL = `-- Items.
 SELECT 1;
 
 -- quarry:endpoint GET /api/items/{id} perm=items.view
+-- quarry:admin "One item" perm=items.view
 -- name: ItemGet :one
 SELECT 1;
 
@@ -417,6 +418,7 @@ func TestGenerateEndpoints(t *testing.T) {
 		`Method: "GET", Path: "/api/items/{id}", Permission: "items.view", Kind: "one"`, `{Name: "id", In: "path", Type: "int64", Required: true}`,
 		`ResultFields: []api.Field{{Name: "id", Type: "int64"}, {Name: "name", Type: "string"}, {Name: "seen", Type: "sql.NullTime"}}`,
 		`Kind: "execrows"`, `{Name: "at", In: "body", Type: "time.Time", Required: true}`, `return nil, Queries(h).ItemTouch(ctx, p0)`,
+		`var Reports = []api.Endpoint{ { Query: "ItemGet", Title: "One item", Permission: "items.view", Kind: "one", Params: []api.Param{ {Name: "id", In: "query", Type: "int64", Required: true},`,
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("endpoints lack %q:\n%s", want, raw)
@@ -450,13 +452,16 @@ func TestGenerateEndpointErrors(t *testing.T) {
 	t.Parallel()
 	q := fakeQueries("ID int64\nName string", "")
 	for name, c := range map[string]struct{ sqlite, postgres, want string }{
-		"no permission":     {"-- quarry:endpoint GET /api/items\n-- name: ItemList :many\n", "", "names the permission it needs or says it is public"},
-		"bad method":        {"-- quarry:endpoint FETCH /api/items public\n-- name: ItemList :many\n", "", "method FETCH"},
-		"bad codename":      {"-- quarry:endpoint GET /api/items perm=items\n-- name: ItemList :many\n", "", "names the permission"},
-		"stray wildcard":    {"-- quarry:endpoint GET /api/items/{slug} public\n-- name: ItemGet :one\n", "", "wildcard {slug} names no parameter"},
-		"execresult":        {"-- quarry:endpoint GET /api/raw public\n-- name: ItemRaw :execresult\n", "", "command :execresult cannot be served"},
-		"dangling":          {"-- quarry:endpoint GET /api/items public\n\nSELECT 1;\n", "", "must stand in the comment above"},
-		"dialects disagree": {"-- quarry:endpoint GET /api/items public\n-- name: ItemList :many\n", "-- quarry:endpoint GET /api/all public\n-- name: ItemList :many\n", "must be the same in every dialect"},
+		"no permission":       {"-- quarry:endpoint GET /api/items\n-- name: ItemList :many\n", "", "names the permission it needs or says it is public"},
+		"bad method":          {"-- quarry:endpoint FETCH /api/items public\n-- name: ItemList :many\n", "", "method FETCH"},
+		"bad codename":        {"-- quarry:endpoint GET /api/items perm=items\n-- name: ItemList :many\n", "", "names the permission"},
+		"stray wildcard":      {"-- quarry:endpoint GET /api/items/{slug} public\n-- name: ItemGet :one\n", "", "wildcard {slug} names no parameter"},
+		"execresult":          {"-- quarry:endpoint GET /api/raw public\n-- name: ItemRaw :execresult\n", "", "command :execresult cannot be served"},
+		"dangling":            {"-- quarry:endpoint GET /api/items public\n\nSELECT 1;\n", "", "must stand in the comment above"},
+		"dialects disagree":   {"-- quarry:endpoint GET /api/items public\n-- name: ItemList :many\n", "-- quarry:endpoint GET /api/all public\n-- name: ItemList :many\n", "must be the same in every dialect"},
+		"report without perm": {"-- quarry:admin \"Items\"\n-- name: ItemList :many\n", "", "a report names the permission it needs"},
+		"report of an exec":   {"-- quarry:admin \"Touch\" perm=items.change\n-- name: ItemTouch :exec\n", "", "its command :exec is no report"},
+		"reports disagree":    {"-- quarry:admin \"Items\" perm=items.view\n-- name: ItemList :many\n", "-- name: ItemList :many\n", "has admin report"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -30,16 +30,26 @@ type annotation struct {
 type sqlInfo struct {
 	Kinds       map[string]string
 	Annotations map[string]annotation
+	// Reports are the queries' quarry:admin annotations.
+	Reports map[string]report
+}
+
+// report is a query's quarry:admin line: a report page in the admin.
+type report struct {
+	Title, Perm string
+	Line        string // as written, for messages
 }
 
 var (
 	nameLine     = regexp.MustCompile(`^--\s*name:\s*(\w+)\s+:(\w+)`)
 	endpointLine = regexp.MustCompile(`^--\s*quarry:endpoint\b(.*)$`)
+	adminLine    = regexp.MustCompile(`^--\s*quarry:admin\b(.*)$`)
+	reportArgs   = regexp.MustCompile(`^\s*"([^"\\]{1,100})"\s+perm=([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\s*$`)
 )
 
 // readSQL reads the query files of dialect d.
 func readSQL(p *pkgInfo) (*sqlInfo, error) {
-	info := &sqlInfo{Kinds: map[string]string{}, Annotations: map[string]annotation{}}
+	info := &sqlInfo{Kinds: map[string]string{}, Annotations: map[string]annotation{}, Reports: map[string]report{}}
 	files := map[string]bool{}
 	for _, m := range p.Methods {
 		files[m.File] = true
@@ -54,9 +64,18 @@ func readSQL(p *pkgInfo) (*sqlInfo, error) {
 			return nil, err
 		}
 		var pending *annotation
+		var pendingReport *report
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		for n := 1; sc.Scan(); n++ {
 			t := strings.TrimSpace(sc.Text())
+			if m := adminLine.FindStringSubmatch(t); m != nil {
+				a := reportArgs.FindStringSubmatch(m[1])
+				if a == nil {
+					return nil, fmt.Errorf("%s:%d: quarry:admin %q: want -- quarry:admin \"Title\" perm=<table>.<action> (a report names the permission it needs)", path, n, strings.TrimSpace(m[1]))
+				}
+				pendingReport = &report{Title: a[1], Perm: a[2], Line: strings.Join(strings.Fields(m[1]), " ")}
+				continue
+			}
 			if m := endpointLine.FindStringSubmatch(t); m != nil {
 				a, err := parseAnnotation(m[1])
 				if err != nil {
@@ -72,14 +91,18 @@ func readSQL(p *pkgInfo) (*sqlInfo, error) {
 					info.Annotations[m[1]] = *pending
 					pending = nil
 				}
+				if pendingReport != nil {
+					info.Reports[m[1]] = *pendingReport
+					pendingReport = nil
+				}
 				continue
 			}
-			if pending != nil && !strings.HasPrefix(t, "--") {
-				return nil, fmt.Errorf("%s:%d: a quarry:endpoint line must stand in the comment above a query's -- name: line", path, n)
+			if (pending != nil || pendingReport != nil) && !strings.HasPrefix(t, "--") {
+				return nil, fmt.Errorf("%s:%d: a quarry:endpoint or quarry:admin line must stand in the comment above a query's -- name: line", path, n)
 			}
 		}
-		if pending != nil {
-			return nil, fmt.Errorf("%s: a quarry:endpoint line is followed by no query", path)
+		if pending != nil || pendingReport != nil {
+			return nil, fmt.Errorf("%s: a quarry:endpoint or quarry:admin line is followed by no query", path)
 		}
 	}
 	return info, nil
@@ -133,12 +156,16 @@ func compareAnnotations(pkgs []*pkgInfo, infos []*sqlInfo) error {
 				problems = append(problems, fmt.Sprintf("query %s has endpoint %q in %s but %q in %s", name, a.Line,
 					pkgs[0].Dialect.Name, b.Line, pkgs[i].Dialect.Name))
 			}
+			if ra, rb := infos[0].Reports[name], infos[i].Reports[name]; ra != rb {
+				problems = append(problems, fmt.Sprintf("query %s has admin report %q in %s but %q in %s", name, ra.Line,
+					pkgs[0].Dialect.Name, rb.Line, pkgs[i].Dialect.Name))
+			}
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w:\n  - %s\nA query's quarry:endpoint line must be the same in every dialect.", ErrParity, strings.Join(problems, "\n  - "))
+	return fmt.Errorf("%w:\n  - %s\nA query's quarry:endpoint and quarry:admin lines must be the same in every dialect.", ErrParity, strings.Join(problems, "\n  - "))
 }
 
 // endpointParam is one parameter of a generated endpoint.
@@ -161,14 +188,16 @@ var kinds = map[string]api.Kind{"one": api.One, "many": api.Many, "exec": api.Ex
 // endpointsFile renders the endpoints of the annotated queries of ref
 // (the first dialect), or nil when there are none.
 func endpointsFile(ref *pkgInfo, info *sqlInfo, pkg string) ([]byte, error) {
-	if len(info.Annotations) == 0 {
+	if len(info.Annotations) == 0 && len(info.Reports) == 0 {
 		return nil, nil
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, header, "the quarry:endpoint annotations of the queries")
+	fmt.Fprintf(&b, header, "the quarry:endpoint and quarry:admin annotations of the queries")
 	fmt.Fprintf(&b, "package %s\n\nimport (\n\t\"context\"\n\n\t%q\n\t%q\n)\n\n", pkg, dialectsImport, apiImport)
 	b.WriteString("// Endpoints are the queries annotated with quarry:endpoint, served by\n// api.Mount (see package github.com/quarry-go/quarry/framework/api).\nvar Endpoints = []api.Endpoint{\n")
 	var problems []string
+	b2, reportProblems := reportsSource(ref, info)
+	problems = append(problems, reportProblems...)
 	for _, name := range ref.order {
 		a, ok := info.Annotations[name]
 		if !ok {
@@ -185,8 +214,37 @@ func endpointsFile(ref *pkgInfo, info *sqlInfo, pkg string) ([]byte, error) {
 		sort.Strings(problems)
 		return nil, fmt.Errorf("quarry:endpoint:\n  - %s", strings.Join(problems, "\n  - "))
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n\n")
+	b.WriteString(b2)
 	return gofmt(EndpointsFile, &b)
+}
+
+// reportsSource renders the Reports variable: the queries annotated
+// quarry:admin, as endpoints (their parameters read from the query
+// string) with a Title and no route, for admin.Options.Reports.
+func reportsSource(ref *pkgInfo, info *sqlInfo) (string, []string) {
+	var b strings.Builder
+	var problems []string
+	b.WriteString("// Reports are the queries annotated with quarry:admin: report pages in\n// the admin (admin.Options.Reports).\nvar Reports = []api.Endpoint{\n")
+	for _, name := range ref.order {
+		r, ok := info.Reports[name]
+		if !ok {
+			continue
+		}
+		if k := info.Kinds[name]; k != "one" && k != "many" {
+			problems = append(problems, fmt.Sprintf("query %s (%s): quarry:admin: its command :%s is no report (want :one or :many)", name, queryLoc(ref, ref.Methods[name]), k))
+			continue
+		}
+		e, params, structArg, err := describe(ref, ref.Methods[name], annotation{Method: "GET", Perm: r.Perm}, info.Kinds[name])
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("query %s (%s): quarry:admin: %v", name, queryLoc(ref, ref.Methods[name]), err))
+			continue
+		}
+		e.Method, e.Title = "", r.Title
+		b.WriteString(render(ref, ref.Methods[name], e, params, structArg))
+	}
+	b.WriteString("}\n")
+	return b.String(), problems
 }
 
 // endpointSource renders one Endpoint literal.
@@ -276,7 +334,11 @@ func render(p *pkgInfo, m *method, e api.Endpoint, params []endpointParam, struc
 	if doc := strings.TrimSpace(docWithout(m.Doc)); doc != "" {
 		fmt.Fprintf(&b, "\t\tDoc: %q,\n", doc)
 	}
-	fmt.Fprintf(&b, "\t\tMethod: %q, Path: %q, Permission: %q, Kind: %q,\n", a.Method, a.Path, a.Perm, kind)
+	if e.Title != "" {
+		fmt.Fprintf(&b, "\t\tTitle: %q, Permission: %q, Kind: %q,\n", e.Title, a.Perm, kind)
+	} else {
+		fmt.Fprintf(&b, "\t\tMethod: %q, Path: %q, Permission: %q, Kind: %q,\n", a.Method, a.Path, a.Perm, kind)
+	}
 	b.WriteString("\t\tParams: []api.Param{\n")
 	for _, x := range params {
 		fmt.Fprintf(&b, "\t\t\t{Name: %q, In: %q, Type: %q, Required: %v},\n", x.Name, x.In, x.Type, x.Required)

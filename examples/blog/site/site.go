@@ -53,7 +53,7 @@ func Mount(ctx context.Context, app *framework.App, configure ...func(a *authhtt
 	if err != nil {
 		return nil, err
 	}
-	opts := admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq), Media: svc}
+	opts := admin.Options{Auth: a, Title: "Blog admin", Tables: Tables(enq), Media: svc, Reports: db.Reports}
 	for _, c := range configure {
 		c(a, &opts)
 	}

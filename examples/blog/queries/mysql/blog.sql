@@ -23,6 +23,7 @@ WHERE p.slug = sqlc.arg(slug);
 
 -- PostList pages through posts, newest first.
 -- quarry:endpoint GET /api/q/posts public
+-- quarry:admin "Recent posts" perm=posts.view
 -- name: PostList :many
 SELECT p.id, p.author_id, a.name AS author_name, p.title, p.slug, p.published, p.published_at, p.created_at
 FROM posts p JOIN authors a ON a.id = p.author_id
@@ -53,6 +54,7 @@ ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
 
 -- TagList lists every tag with the number of posts carrying it.
 -- quarry:endpoint GET /api/q/tags public
+-- quarry:admin "Tags by use" perm=tags.view
 -- name: TagList :many
 SELECT t.id, t.name, COUNT(pt.post_id) AS post_count
 FROM tags t LEFT JOIN post_tags pt ON pt.tag_id = t.id

@@ -196,6 +196,7 @@ type PostListRow struct {
 
 // PostList pages through posts, newest first.
 // quarry:endpoint GET /api/q/posts public
+// quarry:admin "Recent posts" perm=posts.view
 func (q *Queries) PostList(ctx context.Context, arg PostListParams) ([]PostListRow, error) {
 	rows, err := q.db.QueryContext(ctx, postList, arg.Offset, arg.Limit)
 	if err != nil {
@@ -322,6 +323,7 @@ type TagListRow struct {
 
 // TagList lists every tag with the number of posts carrying it.
 // quarry:endpoint GET /api/q/tags public
+// quarry:admin "Tags by use" perm=tags.view
 func (q *Queries) TagList(ctx context.Context) ([]TagListRow, error) {
 	rows, err := q.db.QueryContext(ctx, tagList)
 	if err != nil {
