@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/jobs"
-	"github.com/quarry-go/quarry/queries"
 )
 
 // The background-jobs tables (framework/jobs): jobs are listed by state,
@@ -38,20 +39,18 @@ var (
 	}
 )
 
-func retryJob(ctx context.Context, q queries.Querier, id int64, now time.Time) (int64, error) {
-	return q.JobRetry(ctx, queries.JobRetryParams{RunAt: now, ID: id})
-}
+var (
+	retryJob  = jobs.RetryOn
+	cancelJob = jobs.CancelOn
+)
 
-func cancelJob(ctx context.Context, q queries.Querier, id int64, now time.Time) (int64, error) {
-	return q.JobCancel(ctx, queries.JobCancelParams{FinishedAt: sql.NullTime{Time: now, Valid: true}, ID: id})
-}
-
-// jobAction applies fn to each selected job and reports how many it
-// changed; the others were in a state fn does not apply to. With wake, the
-// workers are woken when the transaction commits (PostgreSQL).
-func jobAction(verb string, fn func(context.Context, queries.Querier, int64, time.Time) (int64, error), wake bool) func(context.Context, *sql.Tx, Selection) (string, error) {
+// jobAction applies fn (the jobs package's, in the action's transaction)
+// to each selected job and reports how many it changed; the others were
+// in a state fn does not apply to. With wake, the workers are woken when
+// the transaction commits (PostgreSQL).
+func jobAction(verb string, fn func(context.Context, dialects.Handle, int64, time.Time) (bool, error), wake bool) func(context.Context, *sql.Tx, Selection) (string, error) {
 	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
-		q := sel.Dialect.Queries(tx)
+		h := &framework.Tx{Tx: tx, Dialect: sel.Dialect}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		var changed int64
 		for _, k := range sel.Keys {
@@ -59,11 +58,13 @@ func jobAction(verb string, fn func(context.Context, queries.Querier, int64, tim
 			if err != nil {
 				return "", UserError{Msg: fmt.Sprintf("%q is not a job id", k[0])}
 			}
-			n, err := fn(ctx, q, id, now)
+			done, err := fn(ctx, h, id, now)
 			if err != nil {
 				return "", err
 			}
-			changed += n
+			if done {
+				changed++
+			}
 		}
 		if wake && changed > 0 {
 			if err := jobs.Notify(ctx, tx, sel.Dialect, ""); err != nil {
@@ -80,20 +81,11 @@ func jobAction(verb string, fn func(context.Context, queries.Querier, int64, tim
 
 func queueAction(pause bool) func(context.Context, *sql.Tx, Selection) (string, error) {
 	return func(ctx context.Context, tx *sql.Tx, sel Selection) (string, error) {
-		q := sel.Dialect.Queries(tx)
+		h := &framework.Tx{Tx: tx, Dialect: sel.Dialect}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		for _, k := range sel.Keys {
-			p := queries.JobQueueSetPausedParams{Name: k[0], UpdatedAt: now}
-			if pause {
-				p.PausedAt = sql.NullTime{Time: now, Valid: true}
-			}
-			if err := q.JobQueueSetPaused(ctx, p); err != nil {
+			if err := jobs.SetPausedOn(ctx, h, k[0], pause, now); err != nil {
 				return "", err
-			}
-			if !pause {
-				if err := jobs.Notify(ctx, tx, sel.Dialect, k[0]); err != nil {
-					return "", err
-				}
 			}
 		}
 		if pause {

@@ -11,21 +11,21 @@ import (
 	"github.com/quarry-go/quarry/framework/auth"
 )
 
-// usersTable is the framework's user table, whose rows get a "Set
+// usersTable is the identity layer's user table, whose rows get a "Set
 // password" page: its password_hash column is never shown or written by
-// the generic form. Only superusers may make a superuser or change one.
-const usersTable = "quarry_users"
+// the generic form. The identity layer's rules say who may change whom
+// (auth.MayEditUser, auth.MayWriteUserColumn).
+const usersTable = auth.UsersTable
 
-// superuserRow reports a superuser's row that the (non-superuser) actor
-// may not change, delete or set the password of.
+// superuserRow reports a user's row that the actor may not change, delete
+// or set the password of.
 func (rq *request) superuserRow(row map[string]records.Cell) bool {
-	return rq.m.Name == usersTable && !rq.user.IsSuperuser && row["is_superuser"].Text == "true"
+	return rq.m.Name == usersTable && !auth.MayEditUser(rq.user, row["is_superuser"].Text == "true")
 }
 
-// locked reports a column the actor may not write: is_superuser, for
-// anyone but a superuser.
+// locked reports a column of a user's row the actor may not write.
 func (rq *request) locked(c string) bool {
-	return rq.m.Name == usersTable && c == "is_superuser" && !rq.user.IsSuperuser
+	return rq.m.Name == usersTable && !auth.MayWriteUserColumn(rq.user, c)
 }
 
 var errSuperusersOnly = errors.New("admin: only superusers may change superusers")

@@ -21,6 +21,16 @@ type SchemaTools interface {
 	// URL scheme) would read oddly in.
 	ProductName() string
 
+	// SearchIndexes returns the DDL of the indexes that make the
+	// framework's search (FoldCase(col) LIKE '%term%', see package
+	// records) fast on table's columns cols, for the -- quarry:search
+	// hint of the differ: on PostgreSQL the pg_trgm extension and a GIN
+	// trigram index on LOWER(col) per column (the planner uses it for
+	// that LIKE, with the same results). It returns nil where no index
+	// serves that search with the same results (MySQL, MariaDB, SQLite:
+	// search scans there).
+	SearchIndexes(table string, cols []string) []string
+
 	// CreateScratch creates an empty database named name, for the schema
 	// differ to build a schema in, inspect and throw away, and returns its
 	// URL. With server databases (Capabilities.ServerDatabases) it creates

@@ -128,3 +128,7 @@ func (Dialect) ImplicitForeignKeyIndex(ctx context.Context, db queries.DBTX, tab
 	}
 	return n > 0, nil
 }
+
+// SearchIndexes is nil: no index here answers a substring LIKE with the
+// same results (FULLTEXT matches words), so search scans.
+func (Dialect) SearchIndexes(table string, cols []string) []string { return nil }

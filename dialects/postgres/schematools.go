@@ -79,3 +79,22 @@ func (Dialect) ColumnChangesRebuildTable() bool { return false }
 func (Dialect) ImplicitForeignKeyIndex(context.Context, queries.DBTX, string, string) (bool, error) {
 	return false, nil
 }
+
+// SearchIndexes is CREATE EXTENSION IF NOT EXISTS pg_trgm and, per
+// column, CREATE INDEX <table>_<col>_search ON <table> USING gin
+// (LOWER(<col>) gin_trgm_ops): FoldCase is LOWER, so the search's
+// LOWER(col) LIKE '%term%' matches the index's expression. The
+// extension must be one the server offers (contrib) and the role may
+// create; in schema-per-tenant mode it lives in the first schema that
+// creates it, which every tenant's search_path must then reach.
+func (Dialect) SearchIndexes(table string, cols []string) []string {
+	if len(cols) == 0 {
+		return nil
+	}
+	out := []string{"CREATE EXTENSION IF NOT EXISTS pg_trgm"}
+	for _, c := range cols {
+		out = append(out, "CREATE INDEX "+Dialect{}.QuoteIdent(table+"_"+c+"_search")+" ON "+Dialect{}.QuoteIdent(table)+
+			" USING gin (LOWER("+Dialect{}.QuoteIdent(c)+") gin_trgm_ops)")
+	}
+	return out
+}

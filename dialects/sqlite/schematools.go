@@ -58,3 +58,7 @@ func (Dialect) ColumnChangesRebuildTable() bool { return true }
 func (Dialect) ImplicitForeignKeyIndex(context.Context, queries.DBTX, string, string) (bool, error) {
 	return false, nil
 }
+
+// SearchIndexes is nil: no index here answers a substring LIKE with the
+// same results (FULLTEXT matches words), so search scans.
+func (Dialect) SearchIndexes(table string, cols []string) []string { return nil }

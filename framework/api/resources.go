@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,10 @@ type Resource struct {
 	Expand []string
 	// ReadOnly serves only the reads.
 	ReadOnly bool
+	// Public serves the reads (list and row) to anyone, logged in or
+	// not, with no permission; writes still need theirs. Expanding into
+	// another resource needs its view permission unless it is public too.
+	Public bool
 	// PerPage is the default page size (page_size= may ask for up to
 	// MaxPageSize). Default: 50.
 	PerPage int
@@ -220,6 +225,10 @@ func (rs *resources) mount(mux *http.ServeMux) {
 				}
 				fn(c)
 			})
+			if action == "view" && res.Public {
+				mux.Handle(method+" "+path, h)
+				return
+			}
 			mux.Handle(method+" "+path, rs.o.Require(res.Table+"."+action)(h))
 		}
 		route(http.MethodGet, res.path+"/{$}", "view", (*call).list)
@@ -457,11 +466,30 @@ func (c *call) list() {
 		writeJSONAPI(c.w, http.StatusOK, doc)
 		return
 	}
-	out := map[string]any{"items": items, "next": next, "previous": prev}
-	if page > 0 {
-		out["count"] = count
+	// Written by hand: the rows keep their columns' order, and a list is
+	// the answer most worth not reflecting over.
+	b := make([]byte, 0, 256*len(items)+128)
+	b = append(b, `{"items":`...)
+	b, err = appendValue(b, items)
+	if err == nil {
+		b = append(b, `,"next":`...)
+		b, err = appendValue(b, next)
 	}
-	framework.WriteJSON(c.w, http.StatusOK, out)
+	if err == nil {
+		b = append(b, `,"previous":`...)
+		b, err = appendValue(b, prev)
+	}
+	if err == nil && page > 0 {
+		b = append(b, `,"count":`...)
+		b, err = appendValue(b, count)
+	}
+	if err != nil {
+		c.internal(err)
+		return
+	}
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.WriteHeader(http.StatusOK)
+	_, _ = c.w.Write(append(b, "}\n"...))
 }
 
 func (res *resource) filterNames() []string {
@@ -543,9 +571,12 @@ func (c *call) expansions(res *resource, text string) (expandTree, error) {
 			if !ok {
 				return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("%q: %s has no expansion %q (it has: %s)", p, at.Table, n, strings.Join(at.expandNames(), ", "))}
 			}
-			allowed, err := c.rs.o.Can(c.r, e.target.Table+".view")
-			if err != nil {
-				return nil, err // not the caller's: a 500
+			allowed := e.target.Public
+			if !allowed {
+				var err error
+				if allowed, err = c.rs.o.Can(c.r, e.target.Table+".view"); err != nil {
+					return nil, err // not the caller's: a 500
+				}
 			}
 			if !allowed {
 				return nil, &records.Error{Field: "expand", Msg: fmt.Sprintf("%q: expanding %s needs the permission %s.view", p, n, e.target.Table)}
@@ -573,7 +604,7 @@ func (res *resource) expandNames() []string {
 // rows read in one query per level. included are the expanded rows of a
 // JSON:API answer.
 func (c *call) encodeRows(res *resource, rows []map[string]records.Cell, fields map[string]bool, tree expandTree) ([]any, []any, error) {
-	objs := make([]map[string]any, len(rows))
+	objs := make([]*object, len(rows))
 	for i, row := range rows {
 		objs[i] = encodeRow(res.t, row, fields)
 	}
@@ -610,7 +641,7 @@ func (c *call) encodeRows(res *resource, rows []map[string]records.Cell, fields 
 }
 
 // expand adds the expansions of tree to objs, the answers of rows.
-func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []map[string]any, tree expandTree, included *[]any) error {
+func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []*object, tree expandTree, included *[]any) error {
 	for name, sub := range tree {
 		e := res.expand[name]
 		var vals []any
@@ -647,8 +678,8 @@ func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []map[
 			}
 		}
 		var targets []map[string]records.Cell
-		var targetObjs []map[string]any
-		index := map[string]map[string]any{}
+		var targetObjs []*object
+		index := map[string]*object{}
 		for ref, row := range byRef {
 			o := encodeRow(e.target.t, row, nil)
 			index[ref] = o
@@ -663,9 +694,9 @@ func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []map[
 				continue // linked through relationships, the rows in included
 			}
 			if cell.Null || index[cell.Text] == nil {
-				objs[i][name] = nil
+				objs[i].set(name, nil)
 			} else {
-				objs[i][name] = index[cell.Text]
+				objs[i].set(name, index[cell.Text])
 			}
 		}
 		if c.jsonAPI {
@@ -679,13 +710,14 @@ func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []map[
 
 // encodeRow is a row's JSON object: each exposed column (those of fields
 // when set) with its value in the JSON type of its kind.
-func encodeRow(t *records.Table, row map[string]records.Cell, fields map[string]bool) map[string]any {
-	out := make(map[string]any, len(t.Columns))
+func encodeRow(t *records.Table, row map[string]records.Cell, fields map[string]bool) *object {
+	out := newObject(len(t.Columns))
 	for _, c := range t.Columns {
 		if fields != nil && !fields[c.Name] {
 			continue
 		}
-		out[c.Name] = cellValue(c, row[c.Name])
+		out.keys = append(out.keys, c.Name)
+		out.vals = append(out.vals, cellValue(c, row[c.Name]))
 	}
 	return out
 }
@@ -709,8 +741,9 @@ func cellValue(c *introspect.Column, v records.Cell) any {
 	case introspect.KindBool:
 		return v.Text == "true"
 	case introspect.KindJSON:
-		if json.Valid([]byte(v.Text)) {
-			return json.RawMessage(v.Text)
+		var b bytes.Buffer
+		if json.Compact(&b, []byte(v.Text)) == nil {
+			return json.RawMessage(b.Bytes())
 		}
 	case introspect.KindDecimal:
 		return records.DecimalText(c, v.Text)

@@ -66,6 +66,10 @@ func (rs *resources) describe(paths map[string]map[string]any, schemas map[strin
 		with := func(m map[string]any, code string, r any) map[string]any { m[code] = r; return m }
 		perm := func(action string) string { return res.Table + "." + action }
 		op := func(id, summary, action string, responses map[string]any) map[string]any {
+			if action == "view" && res.Public {
+				delete(responses, "401")
+				return map[string]any{"operationId": id, "summary": summary, "responses": responses, "tags": []string{res.Table}}
+			}
 			if responses["403"] == nil {
 				responses["403"] = problem("the permission " + perm(action) + " is missing")
 			}

@@ -49,11 +49,11 @@ func writeJSONAPI(w http.ResponseWriter, status int, doc any) {
 // jsonAPIObject is a row as a JSON:API resource object: its key as id,
 // the other fields as attributes, each expandable foreign key to its
 // target's primary key as a relationship.
-func jsonAPIObject(res *resource, row map[string]records.Cell, obj map[string]any) map[string]any {
-	attrs := map[string]any{}
-	for k, v := range obj {
+func jsonAPIObject(res *resource, row map[string]records.Cell, obj *object) map[string]any {
+	attrs := newObject(len(obj.keys))
+	for i, k := range obj.keys {
 		if _, isExp := res.expand[k]; !isExp && !(len(res.t.PK) == 1 && k == res.t.PK[0].Name) {
-			attrs[k] = v
+			attrs.set(k, obj.vals[i])
 		}
 	}
 	out := map[string]any{"type": res.Table, "id": res.t.RowKey(row), "attributes": attrs}

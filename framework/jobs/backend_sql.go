@@ -387,15 +387,29 @@ func (b *SQLBackend) Get(ctx context.Context, id int64) (*JobRow, error) {
 
 // Cancel implements Backend.
 func (b *SQLBackend) Cancel(ctx context.Context, id int64, at time.Time) (bool, error) {
-	b = b.on(ctx)
-	n, err := b.db.Queries().JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
-	return n == 1, err
+	return CancelOn(ctx, b.on(ctx).db, id, at)
 }
 
 // Retry implements Backend.
 func (b *SQLBackend) Retry(ctx context.Context, id int64, at time.Time) (bool, error) {
-	b = b.on(ctx)
-	n, err := b.db.Queries().JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
+	return RetryOn(ctx, b.on(ctx).db, id, at)
+}
+
+// CancelOn cancels the job id on h (a database, or the caller's
+// transaction: a *framework.Tx) unless it has started, as at; it reports
+// whether it did.
+func CancelOn(ctx context.Context, h dialects.Handle, id int64, at time.Time) (bool, error) {
+	db, d := h.Handle()
+	n, err := d.Queries(db).JobCancel(ctx, queries.JobCancelParams{FinishedAt: nullTime(at), ID: id})
+	return n == 1, err
+}
+
+// RetryOn makes the job id on h (a database, or the caller's
+// transaction) run again at at, unless it is running; it reports whether
+// it did. The workers are not woken: see Notify.
+func RetryOn(ctx context.Context, h dialects.Handle, id int64, at time.Time) (bool, error) {
+	db, d := h.Handle()
+	n, err := d.Queries(db).JobRetry(ctx, queries.JobRetryParams{RunAt: at, ID: id})
 	return n == 1, err
 }
 
@@ -408,16 +422,23 @@ func (b *SQLBackend) Delete(ctx context.Context, id int64) (bool, error) {
 
 // SetPaused implements Backend.
 func (b *SQLBackend) SetPaused(ctx context.Context, queue string, paused bool, at time.Time) error {
-	b = b.on(ctx)
+	return SetPausedOn(ctx, b.on(ctx).db, queue, paused, at)
+}
+
+// SetPausedOn pauses or resumes queue on h (a database, or the caller's
+// transaction), as at; resuming wakes its workers (PostgreSQL), when the
+// transaction commits.
+func SetPausedOn(ctx context.Context, h dialects.Handle, queue string, paused bool, at time.Time) error {
+	db, d := h.Handle()
 	p := queries.JobQueueSetPausedParams{Name: queue, UpdatedAt: at}
 	if paused {
 		p.PausedAt = nullTime(at)
 	}
-	if err := b.db.Queries().JobQueueSetPaused(ctx, p); err != nil {
+	if err := d.Queries(db).JobQueueSetPaused(ctx, p); err != nil {
 		return err
 	}
 	if !paused {
-		return Notify(ctx, b.db.DB, b.db.Dialect, queue)
+		return Notify(ctx, db, d, queue)
 	}
 	return nil
 }

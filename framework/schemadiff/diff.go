@@ -91,6 +91,10 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	search, err := readSearch(ddl)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkTenantScoped(opts.Dialect, scoped, nil); err != nil {
 		return nil, err
 	}
@@ -117,7 +121,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 			return nil, fmt.Errorf("%w: %w", ErrMigrations, err)
 		}
 	}
-	if err := desired.execDDL(ctx, ddl); err != nil {
+	if err := desired.execDDL(ctx, slices.Concat(ddl, searchDDL(opts.Dialect, search))); err != nil {
 		return nil, err
 	}
 	fromObjects, err := current.objects(ctx)
@@ -148,6 +152,9 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 		return nil, err
 	}
 	if err := checkTenantScoped(opts.Dialect, scoped, to); err != nil {
+		return nil, err
+	}
+	if err := checkSearch(search, to); err != nil {
 		return nil, err
 	}
 	var fromRLS map[string]string // nil: no row-level security on this dialect

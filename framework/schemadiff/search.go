@@ -1,0 +1,87 @@
+package schemadiff
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/quarry-go/quarry/dialects"
+)
+
+// searchRe is the search hint: "-- quarry:search col, col" above a
+// CREATE TABLE (where the other table hints go), naming the columns the
+// admin and the API search (their SearchFields).
+var searchRe = regexp.MustCompile(`--\s*quarry:search\b([^\n]*)`)
+
+// searchHint is a table's -- quarry:search hint.
+type searchHint struct {
+	table string
+	cols  []string
+	at    located // the CREATE TABLE, for messages
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// readSearch returns the search hints of the DDL (as readDDL split it).
+func readSearch(ddl []located) ([]searchHint, error) {
+	var out []searchHint
+	for _, st := range ddl {
+		m := createTableRe.FindStringSubmatch(st.SQL)
+		if m == nil {
+			continue
+		}
+		head, _, _ := strings.Cut(st.SQL, "(")
+		h := searchRe.FindStringSubmatch(head)
+		if h == nil {
+			continue
+		}
+		hint := searchHint{table: m[1], at: st}
+		for c := range strings.SplitSeq(h[1], ",") {
+			c = strings.TrimSpace(c)
+			if !identRe.MatchString(c) || slices.Contains(hint.cols, c) {
+				return nil, fmt.Errorf("%w: %s:%d: table %s: -- quarry:search takes column names, comma-separated, each once (%q)", ErrHint, filepath.Base(st.file), st.Line, m[1], strings.TrimSpace(h[1]))
+			}
+			hint.cols = append(hint.cols, c)
+		}
+		out = append(out, hint)
+	}
+	return out, nil
+}
+
+// searchDDL is the statements of the dialect's search indexes for the
+// hints (dialects.SchemaTools.SearchIndexes; none on the dialects whose
+// search scans), placed after the DDL: the desired state has them.
+func searchDDL(d dialects.Dialect, hints []searchHint) []located {
+	var out []located
+	seen := map[string]bool{}
+	for _, h := range hints {
+		for _, stmt := range d.SearchIndexes(h.table, h.cols) {
+			if seen[stmt] {
+				continue // the extension, once
+			}
+			seen[stmt] = true
+			out = append(out, located{statement: statement{SQL: stmt, Line: h.at.Line}, file: h.at.file + " (-- quarry:search)"})
+		}
+	}
+	return out
+}
+
+// checkSearch refuses hints naming a column the table does not have.
+func checkSearch(hints []searchHint, to *schema.Schema) error {
+	for _, h := range hints {
+		t, ok := to.Table(h.table)
+		if !ok {
+			continue
+		}
+		for _, c := range h.cols {
+			if _, ok := t.Column(c); !ok {
+				return fmt.Errorf("%w: %s:%d: table %s: -- quarry:search names %s, which it has no column by", ErrHint, filepath.Base(h.at.file), h.at.Line, h.table, c)
+			}
+		}
+	}
+	return nil
+}
