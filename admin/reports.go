@@ -92,7 +92,9 @@ func (rq *request) reportURL(e api.Endpoint) string {
 	return rq.prefix() + "/" + reportsPath + "/" + url.PathEscape(e.Query) + "/"
 }
 
-// reportsNav adds the reports the user may run to the navigation.
+// reportsNav adds the reports the user may run to the navigation, after
+// the app's tables and views (before the media library and the
+// framework's tables).
 func (rq *request) reportsNav(b *base) {
 	var g navGroup
 	for _, e := range rq.a.opts.Reports {
@@ -100,10 +102,17 @@ func (rq *request) reportsNav(b *base) {
 			g.Tables = append(g.Tables, navTable{Name: reportsPath + "/" + e.Query, Label: e.Title, URL: rq.reportURL(e)})
 		}
 	}
-	if len(g.Tables) > 0 {
-		g.Name = "Reports"
-		b.Nav = append(b.Nav, g)
+	if len(g.Tables) == 0 {
+		return
 	}
+	g.Name = "Reports"
+	i := slices.IndexFunc(b.Nav, func(n navGroup) bool {
+		return n.Name == mediaGroup || slices.ContainsFunc(n.Tables, func(t navTable) bool { m, ok := rq.st.models[t.Name]; return ok && m.framework })
+	})
+	if i < 0 {
+		i = len(b.Nav)
+	}
+	b.Nav = slices.Insert(b.Nav, i, g)
 }
 
 type reportPage struct {
