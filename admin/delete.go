@@ -13,10 +13,6 @@ import (
 	"github.com/quarry-go/quarry/queries"
 )
 
-// maxCascadeDepth bounds how far a delete follows cascades; deeper ones
-// are refused, so nothing is deleted unchecked.
-const maxCascadeDepth = 10
-
 type deletePage struct {
 	*base
 	Label    string
@@ -45,14 +41,10 @@ type effect struct {
 // rowSet writes a condition selecting a set of rows of one table.
 type rowSet func(q *records.SQL)
 
-// cascadeWalk follows the foreign keys that point at the rows being
-// deleted (the root set): what is deleted or cleared with them, and what
-// blocks the delete.
+// cascadeWalk is what deleting a set of rows does to other tables' rows
+// (records.Cascade), as the delete page shows it: what is deleted or
+// cleared with them, and what blocks the delete.
 type cascadeWalk struct {
-	rq       *request
-	db       queries.DBTX
-	root     *introspect.Table
-	rootSet  rowSet
 	effects  []effect
 	blockers []effect
 	// denied is set when a blocker is the user's permissions (or the
@@ -60,92 +52,46 @@ type cascadeWalk struct {
 	denied bool
 }
 
+// cascade previews deleting the rows of root that set selects. As in
+// Django, a user deletes through a cascade only what they may delete
+// themselves.
 func (rq *request) cascade(db queries.DBTX, root *introspect.Table, set rowSet) (*cascadeWalk, error) {
-	w := &cascadeWalk{rq: rq, db: db, root: root, rootSet: set}
-	return w, w.walk(root, set, 1)
-}
-
-func (w *cascadeWalk) walk(m *introspect.Table, set rowSet, depth int) error {
-	rq := w.rq
-	for _, ref := range rq.st.schema.ReferencesTo(m.Name) {
-		child, ok := rq.st.schema.Table(ref.Table)
-		if !ok {
-			continue
-		}
-		childSet := func(q *records.SQL) {
-			// (child.fk...) IN (SELECT parent.ref... FROM parent WHERE set)
-			if len(ref.FK.Columns) == 1 {
-				q.W(q.Ident(ref.FK.Columns[0]))
-			} else {
-				q.W("(")
-				for i, c := range ref.FK.Columns {
-					if i > 0 {
-						q.W(", ")
-					}
-					q.W(q.Ident(c))
-				}
-				q.W(")")
-			}
-			q.W(" IN (SELECT ")
-			for i, c := range ref.FK.RefColumns {
-				if i > 0 {
-					q.W(", ")
-				}
-				q.W(q.Ident(c))
-			}
-			q.W(" FROM ", q.Ident(m.Name), " WHERE ")
-			set(q)
-			q.W(")")
-			if child.Name == w.root.Name {
-				q.W(" AND NOT ") // rows being deleted anyway (self-references)
-				w.rootSet(q)
-			}
-		}
-		q := records.NewSQL(rq.db.Dialect)
-		q.W("SELECT COUNT(*) FROM ", q.Ident(child.Name), " WHERE ")
-		childSet(q)
-		var n int64
-		if err := w.db.QueryRowContext(rq.ctx(), q.String(), q.Args()...).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			continue
-		}
-		e := effect{Table: child.Name, Label: strings.ReplaceAll(strings.TrimPrefix(child.Name, "quarry_"), "_", " "), Count: n}
-		if cm, ok := rq.st.models[child.Name]; ok {
+	effects, err := records.Cascade(rq.ctx(), db, rq.db.Dialect, rq.st.schema, root.Name, set,
+		func(e records.Effect) bool { return rq.canTable(e.Table, "delete") })
+	if err != nil {
+		return nil, err
+	}
+	w := &cascadeWalk{}
+	for _, fx := range effects {
+		e := effect{Table: fx.Table, Label: strings.ReplaceAll(strings.TrimPrefix(fx.Table, "quarry_"), "_", " "), Count: fx.Count}
+		if cm, ok := rq.st.models[fx.Table]; ok {
 			e.Label = cm.label
 			if rq.can("view", cm) {
-				e.Samples = rq.samples(w.db, cm, childSet)
+				e.Samples = rq.samples(db, cm, fx.Set)
 			}
 		}
-		switch ref.FK.OnDelete {
-		case "CASCADE":
-			// As in Django, a user deletes through a cascade only what they
-			// may delete themselves.
-			if !rq.canTable(child.Name, "delete") {
+		switch fx.Action {
+		case records.EffectDelete:
+			switch {
+			case !rq.canTable(fx.Table, "delete"):
 				e.What = "would be deleted with it, and you may not delete those"
 				w.blockers, w.denied = append(w.blockers, e), true
-				continue
-			}
-			if depth >= maxCascadeDepth {
-				e.What = fmt.Sprintf("would be deleted more than %d links away; delete those first", maxCascadeDepth)
+			case fx.TooDeep:
+				e.What = fmt.Sprintf("would be deleted more than %d links away; delete those first", records.MaxCascadeDepth)
 				w.blockers, w.denied = append(w.blockers, e), true
-				continue
+			default:
+				e.What = "deleted"
+				w.effects = append(w.effects, e)
 			}
-			e.What = "deleted"
-			w.effects = append(w.effects, e)
-			if err := w.walk(child, childSet, depth+1); err != nil {
-				return err
-			}
-		case "SET NULL", "SET DEFAULT":
-			e.What = "have " + strings.Join(ref.FK.Columns, ", ") + map[string]string{"SET NULL": " cleared", "SET DEFAULT": " set to the default"}[ref.FK.OnDelete]
+		case records.EffectSetNull, records.EffectSetDefault:
+			e.What = "have " + strings.Join(fx.FK.Columns, ", ") + map[string]string{records.EffectSetNull: " cleared", records.EffectSetDefault: " set to the default"}[fx.Action]
 			w.effects = append(w.effects, e)
 		default:
-			e.What = "refer to it (" + ref.FK.Name + ")"
+			e.What = "refer to it (" + fx.FK.Name + ")"
 			w.blockers = append(w.blockers, e)
 		}
 	}
-	return nil
+	return w, nil
 }
 
 // samples returns the labels of up to five rows of m in set.

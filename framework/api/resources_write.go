@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/quarry-go/quarry/framework"
@@ -261,68 +259,40 @@ type cascadeError struct{ msg string }
 func (e *cascadeError) Error() string { return e.msg }
 
 // cascadeAllowed checks, before the row with key is deleted from t, the
-// rows the database would delete (ON DELETE CASCADE) or change (SET NULL,
-// SET DEFAULT) with it: the caller needs the delete or change permission
-// of their tables when such rows exist, and, for what cascades further
-// from those, on those tables' referrers too (by the schema alone).
+// rows the database would delete (ON DELETE CASCADE, followed as far as
+// the caller may delete) or change (SET NULL, SET DEFAULT) with it
+// (records.Cascade): the caller needs the delete or change permission of
+// their tables. RESTRICT is left to the database (409).
 func (c *call) cascadeAllowed(tx *framework.Tx, t *records.Table, key []any) error {
-	schema := c.rs.o.Schema
-	seen := map[string]bool{}
-	var walk func(table string, direct bool) error
-	walk = func(table string, direct bool) error {
-		if seen[table] {
-			return nil
-		}
-		seen[table] = true
-		for _, ref := range schema.ReferencesTo(table) {
-			action := ""
-			switch ref.FK.OnDelete {
-			case "CASCADE":
-				action = "delete"
-			case "SET NULL", "SET DEFAULT":
-				action = "change"
-			default:
-				continue // RESTRICT and NO ACTION: the database refuses (409)
-			}
-			if direct {
-				q := records.NewSQL(tx.Dialect)
-				q.W("SELECT 1 FROM ", q.Ident(ref.Table), " WHERE ")
-				for i, col := range ref.FK.Columns {
-					if i > 0 {
-						q.W(" AND ")
-					}
-					pk := slices.IndexFunc(t.PK, func(p *introspect.Column) bool { return p.Name == ref.FK.RefColumns[i] })
-					if pk < 0 {
-						return &cascadeError{"other rows refer to this row by a column other than its key"}
-					}
-					q.W(q.Ident(col), " = ", q.Arg(key[pk]))
-				}
-				q.W(" LIMIT 1")
-				var one int
-				err := tx.Tx.QueryRowContext(c.r.Context(), q.String(), q.Args()...).Scan(&one)
-				if errors.Is(err, sql.ErrNoRows) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-			}
-			allowed, err := c.rs.o.Can(c.r, ref.Table+"."+action)
-			if err != nil {
-				return err
-			}
-			if !allowed {
-				return &cascadeError{fmt.Sprintf("deleting this row would %s rows of %s, which needs the permission %s.%s", action, ref.Table, ref.Table, action)}
-			}
-			if action == "delete" {
-				if err := walk(ref.Table, false); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	can := func(table, action string) (bool, error) { return c.rs.o.Can(c.r, table+"."+action) }
+	var canErr error
+	effects, err := records.Cascade(c.r.Context(), tx.Tx, tx.Dialect, c.rs.o.Schema, t.Name,
+		func(q *records.SQL) { q.KeyMatch(t.PK, key) },
+		func(e records.Effect) bool {
+			ok, err := can(e.Table, "delete")
+			canErr = errors.Join(canErr, err)
+			return ok
+		})
+	if err = errors.Join(err, canErr); err != nil {
+		return err
 	}
-	return walk(t.Name, true)
+	for _, e := range effects {
+		action := map[string]string{records.EffectDelete: "delete", records.EffectSetNull: "change", records.EffectSetDefault: "change"}[e.Action]
+		if action == "" {
+			continue
+		}
+		if e.TooDeep {
+			return &cascadeError{fmt.Sprintf("deleting this row would delete rows of %s more than %d links away; delete those first", e.Table, records.MaxCascadeDepth)}
+		}
+		ok, err := can(e.Table, action)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &cascadeError{fmt.Sprintf("deleting this row would %s rows of %s, which needs the permission %s.%s", action, e.Table, e.Table, action)}
+		}
+	}
+	return nil
 }
 
 // errStale is a write whose If-Match names another version of the row.

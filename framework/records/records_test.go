@@ -32,7 +32,7 @@ var schema = map[dialects.Name][]string{
 	},
 	dialects.MySQL: {
 		`CREATE TABLE authors (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL)`,
-		`CREATE TABLE books (id BIGINT AUTO_INCREMENT PRIMARY KEY, author_id BIGINT NOT NULL REFERENCES authors(id),
+		`CREATE TABLE books (id BIGINT AUTO_INCREMENT PRIMARY KEY, author_id BIGINT NOT NULL,
 			title VARCHAR(80) NOT NULL UNIQUE, price DECIMAL(8,2) NOT NULL CHECK (price >= 0), pages INT,
 			published DATE, in_print BOOLEAN NOT NULL DEFAULT TRUE, secret TEXT,
 			FOREIGN KEY (author_id) REFERENCES authors(id))`,
@@ -350,6 +350,69 @@ func mustCol(t *records.Table, name string) *introspect.Column {
 		panic(fmt.Sprint("no column ", name))
 	}
 	return c
+}
+
+// cascadeDDL adds chapters (cascading from books), notes (cascading from
+// chapters) and reviews (set to NULL), per dialect.
+var cascadeDDL = map[dialects.Name][]string{
+	dialects.SQLite: {
+		`CREATE TABLE chapters (id INTEGER PRIMARY KEY AUTOINCREMENT, book_id INTEGER NOT NULL REFERENCES books(id) ON DELETE CASCADE)`,
+		`CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, chapter_id INTEGER NOT NULL REFERENCES chapters(id) ON DELETE CASCADE)`,
+		`CREATE TABLE reviews (id INTEGER PRIMARY KEY AUTOINCREMENT, book_id INTEGER REFERENCES books(id) ON DELETE SET NULL)`,
+	},
+	dialects.Postgres: {
+		`CREATE TABLE chapters (id BIGSERIAL PRIMARY KEY, book_id BIGINT NOT NULL REFERENCES books(id) ON DELETE CASCADE)`,
+		`CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, chapter_id BIGINT NOT NULL REFERENCES chapters(id) ON DELETE CASCADE)`,
+		`CREATE TABLE reviews (id BIGSERIAL PRIMARY KEY, book_id BIGINT REFERENCES books(id) ON DELETE SET NULL)`,
+	},
+	dialects.MySQL: {
+		`CREATE TABLE chapters (id BIGINT AUTO_INCREMENT PRIMARY KEY, book_id BIGINT NOT NULL, FOREIGN KEY (book_id) REFERENCES books(id) ON DELETE CASCADE)`,
+		`CREATE TABLE notes (id BIGINT AUTO_INCREMENT PRIMARY KEY, chapter_id BIGINT NOT NULL, FOREIGN KEY (chapter_id) REFERENCES chapters(id) ON DELETE CASCADE)`,
+		`CREATE TABLE reviews (id BIGINT AUTO_INCREMENT PRIMARY KEY, book_id BIGINT, FOREIGN KEY (book_id) REFERENCES books(id) ON DELETE SET NULL)`,
+	},
+}
+
+// TestCascade previews deletes: what cascades (two levels), what is set
+// to NULL, what restricts, with counts; follow stops a cascade. On every
+// dialect.
+func TestCascade(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
+		f := setup(t, db)
+		for _, stmt := range append(cascadeDDL[db.Name],
+			`INSERT INTO chapters (book_id) VALUES (1)`, `INSERT INTO chapters (book_id) VALUES (1)`, `INSERT INTO chapters (book_id) VALUES (2)`,
+			`INSERT INTO notes (chapter_id) VALUES (1)`, `INSERT INTO notes (chapter_id) VALUES (3)`,
+			`INSERT INTO reviews (book_id) VALUES (1)`) {
+			if _, err := f.db.ExecContext(f.ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := introspect.Load(f.ctx, db.Database())
+		if err != nil {
+			t.Fatal(err)
+		}
+		book1 := func(q *records.SQL) { q.W(q.Ident("id"), " = ", q.Arg(int64(1))) }
+		describe := func(effects []records.Effect) string {
+			var parts []string
+			for _, e := range effects {
+				parts = append(parts, fmt.Sprintf("%s %s %d@%d", e.Table, e.Action, e.Count, e.Depth))
+			}
+			slices.Sort(parts)
+			return strings.Join(parts, ", ")
+		}
+		effects, err := records.Cascade(f.ctx, f.db, f.d, s, "books", book1, nil)
+		if got, want := describe(effects), "chapters delete 2@1, notes delete 1@2, reviews set null 1@1"; err != nil || got != want {
+			t.Errorf("deleting book 1: %s (%v), want %s", got, err, want)
+		}
+		effects, _ = records.Cascade(f.ctx, f.db, f.d, s, "books", book1, func(e records.Effect) bool { return e.Table != "chapters" })
+		if got, want := describe(effects), "chapters delete 2@1, reviews set null 1@1"; got != want {
+			t.Errorf("not following chapters: %s, want %s", got, want)
+		}
+		author1 := func(q *records.SQL) { q.W(q.Ident("id"), " = ", q.Arg(int64(1))) }
+		effects, _ = records.Cascade(f.ctx, f.db, f.d, s, "authors", author1, nil)
+		if got, want := describe(effects), "books restrict 3@1"; got != want {
+			t.Errorf("deleting author 1: %s, want %s", got, want)
+		}
+	})
 }
 
 // TestSecrets: a secret column is never exposed, whatever the options.
