@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/quarry-go/quarry/examples/blog/db"
+	"github.com/quarry-go/quarry/framework/api/apitest"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -35,20 +35,7 @@ func openAPIValidatorAt(t *testing.T, u string) (validator.Validator, map[string
 	}
 	spec, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	doc, err := libopenapi.NewDocument(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
-	if ok, verrs := v.ValidateDocument(); !ok {
-		for _, e := range verrs {
-			t.Errorf("the OpenAPI document is invalid: %s (%s)", e.Message, e.Reason)
-		}
-		t.FailNow()
-	}
+	v := apitest.Validator(t, spec)
 	var raw map[string]any
 	if err := json.Unmarshal(spec, &raw); err != nil {
 		t.Fatal(err)

@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/api"
+	"github.com/quarry-go/quarry/framework/api/apitest"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -316,21 +316,7 @@ func newValidator(t *testing.T, eps []api.Endpoint) validator.Validator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := libopenapi.NewDocument(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
-	if ok, verrs := v.ValidateDocument(); !ok {
-		for _, e := range verrs {
-			t.Errorf("the OpenAPI document is invalid: %s (%s)", e.Message, e.Reason)
-		}
-		t.FailNow()
-	}
-	return v
+	return apitest.Validator(t, spec)
 }
 
 // TestMountErrors: a permission without Require, and two endpoints on

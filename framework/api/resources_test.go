@@ -13,12 +13,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/api"
+	"github.com/quarry-go/quarry/framework/api/apitest"
 	"github.com/quarry-go/quarry/framework/audit"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/migrate"
@@ -114,22 +114,7 @@ func newShop(t *testing.T, db *dbtest.DB) *shop {
 		mux.ServeHTTP(w, r.WithContext(framework.WithDatabase(r.Context(), d)))
 	}))
 	t.Cleanup(s.srv.Close)
-	spec := s.do("GET", "/api/openapi.json", "", "", "", nil)
-	doc, err := libopenapi.NewDocument(spec.body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
-	if ok, verrs := v.ValidateDocument(); !ok {
-		for _, e := range verrs {
-			t.Errorf("the OpenAPI document is invalid: %s (%s)", e.Message, e.Reason)
-		}
-		t.FailNow()
-	}
-	s.v = v
+	s.v = apitest.Validator(t, s.do("GET", "/api/openapi.json", "", "", "", nil).body)
 	return s
 }
 

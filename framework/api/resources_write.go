@@ -203,15 +203,25 @@ func jsonValue(col *introspect.Column, raw json.RawMessage) (any, error) {
 	return records.Parse(col, text)
 }
 
-// create answers POST <prefix>/<table>/.
-func (c *call) create() {
+// fieldsOf reads a write's body and checks its fields (values), answering
+// the request itself (400, 413, 415, 422) when it cannot be written.
+func (c *call) fieldsOf(adding, all bool) ([]*introspect.Column, []any, bool) {
 	body, ok := c.readBody()
 	if !ok {
-		return
+		return nil, nil, false
 	}
-	cols, vals, errs := c.values(body, true, true)
+	cols, vals, errs := c.values(body, adding, all)
 	if len(errs) > 0 {
-		writeProblem(c.w, c.r, http.StatusUnprocessableEntity, "invalid fields: "+errs.Error(), errs)
+		writeProblem(c.w, c.r, http.StatusUnprocessableEntity, errs.Error(), errs)
+		return nil, nil, false
+	}
+	return cols, vals, true
+}
+
+// create answers POST <prefix>/<table>/.
+func (c *call) create() {
+	cols, vals, ok := c.fieldsOf(true, true)
+	if !ok {
 		return
 	}
 	t := c.res.t
@@ -306,13 +316,8 @@ func (c *call) update(replace bool) {
 	if !ok {
 		return
 	}
-	body, ok := c.readBody()
+	cols, vals, ok := c.fieldsOf(false, replace)
 	if !ok {
-		return
-	}
-	cols, vals, errs := c.values(body, false, replace)
-	if len(errs) > 0 {
-		writeProblem(c.w, c.r, http.StatusUnprocessableEntity, "invalid fields: "+errs.Error(), errs)
 		return
 	}
 	t := c.res.t
