@@ -30,6 +30,8 @@ func TestBlogTables(t *testing.T) {
 			has                      []string
 		}{
 			{name: "anonymous", method: "GET", path: "/api/tables/posts/", status: 401},
+			{name: "anonymous browser: 401, not a redirect", method: "GET", path: "/api/tables/posts/", header: map[string]string{"Accept": "text/html"}, status: 401,
+				has: []string{"login required"}},
 			{name: "reader lists posts", as: reader, method: "GET", path: "/api/tables/posts/?published=true&ordering=title&fields=slug,title",
 				status: 200, has: []string{`"slug":"analytical-engine"`, `"next":null`}},
 			{name: "reader may not expand authors", as: reader, method: "GET", path: "/api/tables/posts/?expand=author", status: 400,

@@ -36,6 +36,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/signing"
 )
@@ -197,7 +198,9 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 	for _, e := range endpoints {
 		var h http.Handler = handler(e, o)
 		if e.Permission != "" {
-			h = o.Require(e.Permission)(h)
+			// An API answers 401 and 403 as problem details, never with a
+			// redirect to the login page, whatever the client accepts.
+			h = authhttp.JSONAnswers(o.Require(e.Permission)(h))
 		}
 		mux.Handle(e.Method+" "+e.Path, h)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/authhttp"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/records"
 	"github.com/quarry-go/quarry/framework/signing"
@@ -229,7 +230,7 @@ func (rs *resources) mount(mux *http.ServeMux) {
 				mux.Handle(method+" "+path, h)
 				return
 			}
-			mux.Handle(method+" "+path, rs.o.Require(res.Table+"."+action)(h))
+			mux.Handle(method+" "+path, authhttp.JSONAnswers(rs.o.Require(res.Table+"."+action)(h)))
 		}
 		route(http.MethodGet, res.path+"/{$}", "view", (*call).list)
 		route(http.MethodGet, res.path+"/{key}", "view", (*call).get)
