@@ -161,7 +161,7 @@ func (rq *request) showDelete(keys [][]any, bulk, refused bool) {
 		if i < 20 {
 			p.Rows = append(p.Rows, m.rowLabel(r))
 		}
-		p.Keys = append(p.Keys, rq.rowKey(r))
+		p.Keys = append(p.Keys, rq.m.RowKey(r))
 	}
 	p.More = len(rows) - len(p.Rows)
 	w, err := rq.cascade(rq.db.DB, m.Schema, func(q *records.SQL) { q.KeysMatch(m.PK, keysOf(m, rows)) })
@@ -277,7 +277,7 @@ func (rq *request) deleteKeys(keys [][]any) (int, string, error) {
 					changes[c.Name] = [2]any{v.Text, nil}
 				}
 			}
-			if err := rq.audit(tx, "delete", rq.rowKey(r), changes); err != nil {
+			if err := rq.audit(tx, "delete", rq.m.RowKey(r), changes); err != nil {
 				return err
 			}
 		}

@@ -116,8 +116,6 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func (rq *request) rowKey(row map[string]records.Cell) string { return rq.m.RowKey(row) }
-
 // keyFromPath decodes the {key} path segment, answering 400 when it is
 // not storable text and 404 when it is no key of the table.
 func (rq *request) keyFromPath() ([]any, bool) {
@@ -180,7 +178,7 @@ func (rq *request) showForm(status int, fs *formState) {
 		p.Action = rq.tableURL(m) + "add/"
 		crumbs = append(crumbs, crumb{"Add", ""})
 	} else {
-		key := rq.rowKey(fs.current)
+		key := rq.m.RowKey(fs.current)
 		p.RowLabel = m.rowLabel(fs.current)
 		title = p.RowLabel
 		p.Action = rq.rowURL(m, key, "change")
@@ -196,7 +194,7 @@ func (rq *request) showForm(status int, fs *formState) {
 	for _, set := range m.fieldsets {
 		fset := formFieldset{Name: set.Name, Description: set.Description}
 		for _, c := range set.Fields {
-			if c.Auto && !m.ReadOnlyField(c.Name) || fs.adding && !m.writable(c, true) && (c.Generated || c.HasDefault()) {
+			if c.Auto && !m.ReadOnlyField(c.Name) || fs.adding && !m.Writable(c, true) && (c.Generated || c.HasDefault()) {
 				continue // filled by the database; the key is in the page's title and URL
 			}
 			fset.Fields = append(fset.Fields, rq.field(c, fs))
@@ -223,7 +221,7 @@ func (rq *request) field(c *introspect.Column, fs *formState) formField {
 	}
 	fk, isFK := m.FKs[c.Name]
 	picker := isFK && rq.mediaPicks(fk)
-	if !m.writable(c, fs.adding) || !fs.adding && (!rq.can("change", m) || rq.superuserRow(fs.current)) || rq.locked(c.Name) {
+	if !m.Writable(c, fs.adding) || !fs.adding && (!rq.can("change", m) || rq.superuserRow(fs.current)) || rq.locked(c.Name) {
 		f.Widget = "readonly"
 		switch {
 		case !hasCur:
@@ -353,7 +351,7 @@ func (rq *request) readForm(fs *formState) (cols []*introspect.Column, vals []an
 	form := rq.r.PostForm
 	fs.typed, fs.errs = map[string]string{}, map[string]string{}
 	for _, c := range m.Columns {
-		if !m.writable(c, fs.adding) || rq.locked(c.Name) {
+		if !m.Writable(c, fs.adding) || rq.locked(c.Name) {
 			continue
 		}
 		text, present := form.Get(c.Name), form.Has(c.Name)
@@ -441,7 +439,7 @@ func (rq *request) addSave() {
 				changes[c.Name] = [2]any{nil, v.Text}
 			}
 		}
-		return rq.audit(tx, "create", rq.rowKey(row), changes)
+		return rq.audit(tx, "create", rq.m.RowKey(row), changes)
 	})
 	if err != nil {
 		rq.saveError(fs, cols, vals, err)
@@ -498,7 +496,7 @@ func (rq *request) changeSave() {
 		if len(changes) == 0 {
 			return nil
 		}
-		return rq.audit(tx, "update", rq.rowKey(after), changes)
+		return rq.audit(tx, "update", rq.m.RowKey(after), changes)
 	})
 	if errors.Is(err, errSuperusersOnly) {
 		rq.fail(http.StatusForbidden, "Only a superuser may change a superuser.")
@@ -542,10 +540,10 @@ func (rq *request) afterSave(row map[string]records.Cell) {
 	case rq.r.PostForm.Has("_addanother"):
 		rq.redirect(rq.tableURL(m) + "add/")
 	case rq.r.PostForm.Has("_continue"):
-		rq.redirect(rq.rowURL(m, rq.rowKey(row), "change"))
+		rq.redirect(rq.rowURL(m, rq.m.RowKey(row), "change"))
 	case m.Name == usersTable && framework.BasePath(rq.ctx())+rq.r.URL.Path == rq.tableURL(m)+"add/" && rq.can("change", m):
 		rq.flash("Now set a password: until then the user cannot log in.")
-		rq.redirect(rq.rowURL(m, rq.rowKey(row), "password"))
+		rq.redirect(rq.rowURL(m, rq.m.RowKey(row), "password"))
 	default:
 		rq.redirect(rq.tableURL(m))
 	}

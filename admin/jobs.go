@@ -26,8 +26,8 @@ var (
 		ReadonlyFields: []string{"kind", "args", "state", "attempt", "created_at", "attempted_at", "finished_at",
 			"locked_until", "locked_by", "errors", "tags", "unique_key", "unique_states"},
 		Actions: []Action{
-			{Name: "retry", Label: "Run selected jobs again now", Run: jobAction("retried", retryJob, true)},
-			{Name: "cancel", Label: "Cancel selected jobs (not yet started)", Run: jobAction("cancelled", cancelJob, false)},
+			{Name: "retry", Label: "Run selected jobs again now", Run: jobAction("retried", jobs.RetryOn, true)},
+			{Name: "cancel", Label: "Cancel selected jobs (not yet started)", Run: jobAction("cancelled", jobs.CancelOn, false)},
 		},
 	}
 	jobQueuesTable = Table{
@@ -37,11 +37,6 @@ var (
 			{Name: "resume", Label: "Resume selected queues", Run: queueAction(false)},
 		},
 	}
-)
-
-var (
-	retryJob  = jobs.RetryOn
-	cancelJob = jobs.CancelOn
 )
 
 // jobAction applies fn (the jobs package's, in the action's transaction)

@@ -204,7 +204,7 @@ func (rq *request) mediaUsage(id int64) []usage {
 			continue
 		}
 		u := usage{Label: m.label, Column: col, Count: rowsText(n)}
-		if _, ok := m.column(col); ok {
+		if _, ok := m.Column(col); ok {
 			u.URL = rq.tableURL(m) + "?" + url.Values{"f." + col: {idText}}.Encode()
 		}
 		out = append(out, u)

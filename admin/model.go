@@ -54,7 +54,7 @@ var displayNames = []string{"name", "title", "username", "label", "email", "slug
 // table does not have (checkOptions has said which).
 func newModel(t *introspect.Table, cfg Table, guess bool) (*model, error) {
 	tbl, err := records.New(t, records.Options{Exclude: cfg.Exclude, ReadOnlyFields: cfg.ReadonlyFields,
-		Search: searchOption(cfg.SearchFields), Ordering: cfg.Ordering, ReadOnly: cfg.ReadOnly, Key: cfg.Key})
+		Search: cfg.SearchFields, Ordering: cfg.Ordering, ReadOnly: cfg.ReadOnly, Key: cfg.Key})
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
@@ -169,22 +169,6 @@ func newModel(t *introspect.Table, cfg Table, guess bool) (*model, error) {
 	}
 	return m, nil
 }
-
-// searchOption is the search columns option: none named is the engine's
-// default.
-func searchOption(names []string) []string {
-	if len(names) == 0 {
-		return nil
-	}
-	return names
-}
-
-// column returns a visible column by name: the check every column name
-// from a request goes through.
-func (m *model) column(name string) (*introspect.Column, bool) { return m.Column(name) }
-
-// writable reports whether a form may set the column.
-func (m *model) writable(c *introspect.Column, adding bool) bool { return m.Writable(c, adding) }
 
 // action returns the named custom action.
 func (m *model) action(name string) (Action, bool) {

@@ -141,7 +141,7 @@ func (rq *request) history() {
 	title := m.label + " " + keyText
 	if row, err := rq.loadRow(rq.db.DB, key, false); err == nil {
 		title = m.rowLabel(row)
-		keyText = rq.rowKey(row)
+		keyText = rq.m.RowKey(row)
 	}
 	logs, err := audit.ListForObject(rq.ctx(), rq.db, m.Name, keyText, 200)
 	if err != nil {

@@ -61,7 +61,7 @@ func (rq *request) password() {
 		return
 	}
 	username := row["username"].Text
-	p := passwordPage{Username: username, Action: rq.rowURL(m, rq.rowKey(row), "password"), Back: rq.rowURL(m, rq.rowKey(row), "change")}
+	p := passwordPage{Username: username, Action: rq.rowURL(m, rq.m.RowKey(row), "password"), Back: rq.rowURL(m, rq.m.RowKey(row), "change")}
 	status := http.StatusOK
 	if rq.r.Method == http.MethodPost {
 		pw, again := rq.r.PostForm.Get("password1"), rq.r.PostForm.Get("password2")
@@ -75,7 +75,7 @@ func (rq *request) password() {
 				if err := auth.New(tx).SetPassword(rq.ctx(), username, pw); err != nil {
 					return err
 				}
-				return rq.audit(tx.Tx, "password", rq.rowKey(row), map[string][2]any{"password": {nil, "changed"}})
+				return rq.audit(tx.Tx, "password", rq.m.RowKey(row), map[string][2]any{"password": {nil, "changed"}})
 			})
 			switch {
 			case errors.Is(err, auth.ErrWeakPassword):

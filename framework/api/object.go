@@ -28,16 +28,6 @@ func (o *object) set(key string, v any) {
 	o.vals = append(o.vals, v)
 }
 
-// get returns key's value.
-func (o *object) get(key string) (any, bool) {
-	for i, k := range o.keys {
-		if k == key {
-			return o.vals[i], true
-		}
-	}
-	return nil, false
-}
-
 // MarshalJSON implements json.Marshaler.
 func (o *object) MarshalJSON() ([]byte, error) { return o.appendJSON(nil) }
 

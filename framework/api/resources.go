@@ -16,6 +16,7 @@ import (
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/records"
 	"github.com/quarry-go/quarry/framework/signing"
+	"github.com/quarry-go/quarry/queries"
 )
 
 // Resource serves one table as a REST resource (see Options.Resources):
@@ -281,14 +282,12 @@ func paramErr(errs FieldErrors, param string, err error) bool {
 	return false
 }
 
-// recordErr records a records.Error in errs under its field.
+// recordErr records err in errs under param: a records.Error's message,
+// or the text of the parse error behind a bad parameter.
 func recordErr(errs FieldErrors, param string, err error) {
-	var e *records.Error
-	if errors.As(err, &e) {
-		errs[param] = e.Msg
-		return
+	if !paramErr(errs, param, err) {
+		errs[param] = err.Error()
 	}
-	errs[param] = err.Error()
 }
 
 // cursor is what a cursor token carries: the ordering it was made for,
@@ -782,7 +781,7 @@ func (c *call) get() {
 		return
 	}
 	row, err := c.res.t.Get(c.r.Context(), c.db.DB, c.db.Dialect, key, false, nil)
-	if errors.Is(err, queryNotFound) {
+	if errors.Is(err, queries.ErrNotFound) {
 		writeProblem(c.w, c.r, http.StatusNotFound, "no "+c.res.Table+" row has this key", nil)
 		return
 	}

@@ -20,8 +20,6 @@ import (
 	"github.com/quarry-go/quarry/queries"
 )
 
-var queryNotFound = queries.ErrNotFound
-
 // JSONAPIType is the JSON:API media type: a request that accepts it is
 // answered in JSON:API documents, and a write may send one.
 const JSONAPIType = "application/vnd.api+json"

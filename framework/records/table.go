@@ -38,7 +38,8 @@ type Options struct {
 	// ReadOnlyFields are read but never written.
 	ReadOnlyFields []string
 	// Search are the columns a search term is looked for in,
-	// case-insensitively. Default: the first four text columns.
+	// case-insensitively. Default (none named): the first four text
+	// columns.
 	Search []string
 	// Ordering is the default order, e.g. []string{"-created_at"}.
 	// Default: the primary key, newest first.
@@ -125,7 +126,7 @@ func New(t *introspect.Table, o Options) (*Table, error) {
 			tb.Columns = append(tb.Columns, c)
 		}
 	}
-	if o.Search != nil {
+	if len(o.Search) > 0 {
 		tb.Search = resolve("Search", o.Search)
 	} else {
 		for _, c := range tb.Columns {

@@ -25,29 +25,40 @@ var tenantScopedRe = regexp.MustCompile(`--\s*quarry:tenant-scoped\b([^\n]*)`)
 func readTenantScoped(ddl []located) (map[string]string, error) {
 	out := map[string]string{}
 	for _, st := range ddl {
-		m := createTableRe.FindStringSubmatch(st.SQL)
-		if m == nil {
-			continue
-		}
-		head, _, _ := strings.Cut(st.SQL, "(")
-		h := tenantScopedRe.FindStringSubmatch(head)
-		if h == nil {
+		table, args, ok := tableHint(st, tenantScopedRe)
+		if !ok {
 			continue
 		}
 		role := postgres.DefaultRLSRole
-		for _, arg := range strings.Fields(h[1]) {
+		for _, arg := range strings.Fields(args) {
 			v, ok := strings.CutPrefix(arg, "role=")
 			if !ok {
-				return nil, fmt.Errorf("%w: %s: table %s: the -- quarry:tenant-scoped hint takes only role=NAME, not %q", ErrHint, filepath.Base(st.file), m[1], arg)
+				return nil, fmt.Errorf("%w: %s: table %s: the -- quarry:tenant-scoped hint takes only role=NAME, not %q", ErrHint, filepath.Base(st.file), table, arg)
 			}
 			if err := postgres.ValidateRLSRole(v); err != nil {
-				return nil, fmt.Errorf("%w: %s: table %s: -- quarry:tenant-scoped: %w", ErrHint, filepath.Base(st.file), m[1], err)
+				return nil, fmt.Errorf("%w: %s: table %s: -- quarry:tenant-scoped: %w", ErrHint, filepath.Base(st.file), table, err)
 			}
 			role = v
 		}
-		out[m[1]] = role
+		out[table] = role
 	}
 	return out, nil
+}
+
+// tableHint returns, for a CREATE TABLE statement whose leading comments
+// hold the hint re matches, the table and the hint's arguments (re's
+// first group).
+func tableHint(st located, re *regexp.Regexp) (table, args string, ok bool) {
+	m := createTableRe.FindStringSubmatch(st.SQL)
+	if m == nil {
+		return "", "", false
+	}
+	head, _, _ := strings.Cut(st.SQL, "(")
+	h := re.FindStringSubmatch(head)
+	if h == nil {
+		return "", "", false
+	}
+	return m[1], h[1], true
 }
 
 // checkTenantScoped refuses tenant-scoped hints a dialect cannot honour

@@ -30,20 +30,15 @@ var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func readSearch(ddl []located) ([]searchHint, error) {
 	var out []searchHint
 	for _, st := range ddl {
-		m := createTableRe.FindStringSubmatch(st.SQL)
-		if m == nil {
+		table, args, ok := tableHint(st, searchRe)
+		if !ok {
 			continue
 		}
-		head, _, _ := strings.Cut(st.SQL, "(")
-		h := searchRe.FindStringSubmatch(head)
-		if h == nil {
-			continue
-		}
-		hint := searchHint{table: m[1], at: st}
-		for c := range strings.SplitSeq(h[1], ",") {
+		hint := searchHint{table: table, at: st}
+		for c := range strings.SplitSeq(args, ",") {
 			c = strings.TrimSpace(c)
 			if !identRe.MatchString(c) || slices.Contains(hint.cols, c) {
-				return nil, fmt.Errorf("%w: %s:%d: table %s: -- quarry:search takes column names, comma-separated, each once (%q)", ErrHint, filepath.Base(st.file), st.Line, m[1], strings.TrimSpace(h[1]))
+				return nil, fmt.Errorf("%w: %s:%d: table %s: -- quarry:search takes column names, comma-separated, each once (%q)", ErrHint, filepath.Base(st.file), st.Line, table, strings.TrimSpace(args))
 			}
 			hint.cols = append(hint.cols, c)
 		}
