@@ -7,6 +7,11 @@ import (
 	"testing"
 
 	"github.com/quarry-go/quarry/admin"
+	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework/api"
+	"github.com/quarry-go/quarry/framework/auth"
+	"github.com/quarry-go/quarry/framework/authhttp"
+	"github.com/quarry-go/quarry/framework/session"
 	"github.com/quarry-go/quarry/tests/dbtest"
 )
 
@@ -60,5 +65,56 @@ func TestAdminViews(t *testing.T) {
 			t.Errorf("products after refused writes: %d", n)
 		}
 		s.as("viewer").get("/admin/product_prices/", 403)
+		// SeedPermissions gives each view its view permission.
+		if _, err := auth.New(s.app.Database()).SeedPermissions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		addAdminUser(t, s.app, db, "priceviewer", true, false, "product_prices.view")
+		pv := s.as("priceviewer").get("/admin/product_prices/", 200)
+		wantContains(t, "view list for its viewer", pv, "Hammer")
+		wantAbsent(t, "view list for its viewer", pv, `href="/admin/products/`) // no view permission on products
 	})
+}
+
+// TestAdminViewAndReportOptions: view keys on tables, a KeyOf whose key
+// does not fit, unknown key columns and reports the admin cannot serve
+// are refused by admin.New, each named.
+func TestAdminViewAndReportOptions(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialects.SQLite)
+	s := newAdminSite(t, db, func(*admin.Options) {
+		if _, err := db.SQL.ExecContext(context.Background(), `CREATE VIEW product_prices AS SELECT id AS product_id, name FROM products`); err != nil {
+			t.Fatal(err)
+		}
+	})
+	a, _ := authhttp.New(authhttp.Options{Sessions: authhttp.NewSessions(s.app.Config(), session.NewStore(s.app.Database()))})
+	run := func(context.Context, dialects.Handle, *api.Input) (any, error) { return nil, nil }
+	_, err := admin.New(context.Background(), s.app, admin.Options{Auth: a,
+		Tables: map[string]admin.Table{
+			"products":       {Key: []string{"id"}},
+			"product_prices": {Key: []string{"product_id", "nope"}, KeyOf: "categories"},
+		},
+		Reports: []api.Endpoint{
+			{Query: "NoTitle", Permission: "products.view", Kind: api.Many, Run: run},
+			{Query: "Exec", Title: "Touch", Permission: "products.change", Kind: api.Exec, Run: run},
+			{Query: "InPath", Title: "By id", Permission: "products.view", Kind: api.One, Run: run, Params: []api.Param{{Name: "id", In: api.InPath, Type: "int64"}}},
+		}})
+	if err == nil {
+		t.Fatal("admin.New accepted them")
+	}
+	for _, want := range []string{"Reports[0] (NoTitle): a report has a Title", "kind exec is no report", "parameter id is read from the path"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	_, err = admin.New(context.Background(), s.app, admin.Options{Auth: a, Tables: map[string]admin.Table{
+		"products":       {Key: []string{"id"}},
+		"product_prices": {Key: []string{"product_id", "nope"}, KeyOf: "categories"},
+	}})
+	for _, want := range []string{`Tables["products"]: Key and KeyOf are for views`, `Tables["product_prices"].Key: no column "nope"`,
+		`Tables["product_prices"].KeyOf: "categories" is no table whose primary key has the 2 column(s) of Key`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
 }
