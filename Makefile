@@ -95,9 +95,9 @@ bench-stack:
 	go test -run '^$$' -bench 'Stack' -benchmem -count=1 ./bench/stack/
 
 ## bench-admin: the admin's list (first, deep keyset and deep offset pages), search, filter and edit pages on a
-## 1,000,000-row table, PostgreSQL and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)
+## 1,000,000-row table, PostgreSQL, MariaDB and SQLite, each beside its main SELECT run directly (go run ./bench/admin -h)
 bench-admin:
-	go run ./bench/admin -rows 1000000 -dialects postgres,sqlite
+	go run ./bench/admin -rows 1000000 -dialects postgres,mysql,sqlite
 
 ## bench-jobs: drain 100,000 no-op jobs on PostgreSQL (beside River, bench/jobs/river, on the same
 ## database), MySQL and SQLite; jobs/s, insert rate and median enqueue-to-start latency (go run ./bench/jobs -h)

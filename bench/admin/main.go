@@ -1,10 +1,11 @@
 // Command admin benchmarks the auto-admin's pages on a large table.
 //
-//	go run ./bench/admin [-rows N] [-runs K] [-dialects sqlite,postgres]
+//	go run ./bench/admin [-rows N] [-runs K] [-dialects sqlite,postgres,mysql]
 //
 // For each dialect it creates a fresh database (SQLite: a file in a temp
-// directory; PostgreSQL: a new database on the server named by
-// QUARRY_TEST_POSTGRES_URL, dropped at the end), applies the framework's
+// directory; PostgreSQL and MySQL/MariaDB: a new database on the server
+// named by QUARRY_TEST_POSTGRES_URL or QUARRY_TEST_MYSQL_URL, dropped at
+// the end), applies the framework's
 // migrations, creates bench_categories (20 rows) and bench_items (N rows,
 // a foreign key to bench_categories), mounts the admin on a framework App
 // behind an httptest server, logs in as a superuser and times K requests
@@ -58,6 +59,8 @@ import (
 const (
 	envPostgres     = "QUARRY_TEST_POSTGRES_URL"
 	defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	envMySQL        = "QUARRY_TEST_MYSQL_URL"
+	defaultMySQL    = "mysql://root@127.0.0.1:3306/test"
 	warmups         = 2
 	perPage         = 50
 	categories      = 20
@@ -69,7 +72,7 @@ const (
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows in bench_items")
 	runs := flag.Int("runs", 15, "timed runs of each page (after 2 warm-ups)")
-	dialectList := flag.String("dialects", "sqlite,postgres", "comma-separated dialects to run: sqlite, postgres")
+	dialectList := flag.String("dialects", "sqlite,postgres", "comma-separated dialects to run: sqlite, postgres, mysql")
 	flag.Parse()
 	if *rows < 1000 {
 		fmt.Fprintln(os.Stderr, "bench/admin: -rows must be at least 1000")
@@ -82,10 +85,10 @@ func main() {
 	var names []dialects.Name
 	for _, s := range strings.Split(*dialectList, ",") {
 		switch n := dialects.Name(strings.TrimSpace(s)); n {
-		case dialects.SQLite, dialects.Postgres:
+		case dialects.SQLite, dialects.Postgres, dialects.MySQL:
 			names = append(names, n)
 		default:
-			fmt.Fprintf(os.Stderr, "bench/admin: unknown dialect %q (want sqlite or postgres)\n", s)
+			fmt.Fprintf(os.Stderr, "bench/admin: unknown dialect %q (want sqlite, postgres or mysql)\n", s)
 			os.Exit(2)
 		}
 	}
@@ -223,13 +226,16 @@ func createDatabase(ctx context.Context, name dialects.Name) (string, func() err
 		}
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() error { return os.RemoveAll(dir) }, nil
 	}
-	base := os.Getenv(envPostgres)
-	if base == "" {
-		base = defaultPostgres
+	env, base := envPostgres, defaultPostgres
+	if name == dialects.MySQL {
+		env, base = envMySQL, defaultMySQL
+	}
+	if v := os.Getenv(env); v != "" {
+		base = v
 	}
 	bu, err := dialects.ParseURL(base)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", envPostgres, err)
+		return "", nil, fmt.Errorf("%s: %w", env, err)
 	}
 	raw, drop, err := benchdb.Create(ctx, bu, "quarry_bench_admin_")
 	if err != nil {
@@ -260,7 +266,44 @@ func prepare(ctx context.Context, u *dialects.URL, rows int) (time.Duration, err
 	start := time.Now()
 	var stmts []string
 	n := strconv.Itoa(rows)
-	if u.Dialect.Name() == dialects.Postgres {
+	switch u.Dialect.Name() {
+	case dialects.MySQL:
+		// Rows from a cross join of digits (MariaDB has no
+		// generate_series); the unique and foreign-key constraints and
+		// the index after the load, as on PostgreSQL. No search index:
+		// MySQL and MariaDB search by scanning (see docs/api.md).
+		digits := "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+		var terms, from []string
+		for k, pow := 0, 1; pow < rows; k, pow = k+1, pow*10 {
+			terms = append(terms, fmt.Sprintf("%d*d%d.d", pow, k))
+			from = append(from, fmt.Sprintf("%s d%d", digits, k))
+		}
+		seq := "SELECT " + strings.Join(terms, " + ") + " + 1 AS i FROM " + strings.Join(from, ", ")
+		stmts = []string{
+			`CREATE TABLE bench_categories (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL UNIQUE)`,
+			`CREATE TABLE bench_items (
+				id BIGINT AUTO_INCREMENT PRIMARY KEY,
+				category_id BIGINT NOT NULL,
+				name VARCHAR(200) NOT NULL,
+				sku VARCHAR(40) NOT NULL,
+				price DECIMAL(10,2) NOT NULL,
+				active BOOLEAN NOT NULL,
+				created_at DATETIME(6) NOT NULL)`,
+			`INSERT INTO bench_categories (id, name) SELECT i, CONCAT('Category ', i) FROM (` + seq + `) s WHERE i <= ` + strconv.Itoa(categories),
+			`INSERT INTO bench_items (id, category_id, name, sku, price, active, created_at)
+			SELECT i, i % ` + strconv.Itoa(categories) + ` + 1,
+				CONCAT('Item-', i, ' ', ELT(i % 5 + 1, 'red', 'green', 'blue', 'black', 'white')),
+				CONCAT('SKU-', LPAD(i, 8, '0')),
+				((i * 37) % 100000) / 100.0,
+				i % 7 <> 0,
+				TIMESTAMP '2020-01-01 00:00:00' + INTERVAL i MINUTE
+			FROM (` + seq + `) s WHERE i <= ` + n,
+			`ALTER TABLE bench_items ADD CONSTRAINT bench_items_sku_key UNIQUE (sku),
+				ADD CONSTRAINT bench_items_category_fk FOREIGN KEY (category_id) REFERENCES bench_categories (id),
+				ADD INDEX bench_items_category_idx (category_id)`,
+			`ANALYZE TABLE bench_categories, bench_items`,
+		}
+	case dialects.Postgres:
 		// The unique and foreign-key constraints and the index are added
 		// after the load: one index build and one validation pass instead
 		// of a million index insertions and trigger calls.
@@ -299,7 +342,7 @@ func prepare(ctx context.Context, u *dialects.URL, rows int) (time.Duration, err
 			`VACUUM (ANALYZE) bench_categories`,
 			`VACUUM (ANALYZE) bench_items`,
 		)
-	} else {
+	default:
 		stmts = []string{
 			`CREATE TABLE bench_categories (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(100) NOT NULL UNIQUE)`,
 			`CREATE TABLE bench_items (

@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -26,6 +27,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/quarry-go/quarry/admin"
@@ -36,6 +38,7 @@ import (
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/session"
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -167,7 +170,48 @@ func run(ctx context.Context, dbURL string, duration time.Duration) error {
 		}
 		fmt.Printf("quarry %s rps=%s p50=%s non2xx=%s\n", path, rps, p50, non2xx)
 	}
+	// What no exact numbered page can beat: the deep page's skip alone,
+	// the key-only OFFSET query ?p=5000 runs (100 rows a page), on as
+	// many connections as wrk opens, without HTTP.
+	n, err := queryRate(ctx, d.DB, "SELECT id FROM blog_post ORDER BY id DESC LIMIT 101 OFFSET 499900", 8, duration)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("floor: the key-only OFFSET query of ?p=5000 alone, 8 connections: %.1f queries/s\n", n)
 	return nil
+}
+
+// queryRate runs query on conns connections for d and returns how many
+// ran per second.
+func queryRate(ctx context.Context, db *sql.DB, query string, conns int, d time.Duration) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var done atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	start := time.Now()
+	for range conns {
+		g.Go(func() error {
+			for ctx.Err() == nil {
+				rows, err := db.QueryContext(ctx, query)
+				if err != nil {
+					return nil // the deadline
+				}
+				for rows.Next() {
+				}
+				if err := rows.Close(); err != nil && ctx.Err() == nil {
+					return err
+				}
+				if ctx.Err() == nil {
+					done.Add(1)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }
 
 // cursor is the admin's keyset page token after row id (newest first).

@@ -61,6 +61,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return strconv.AppendBool(b, x), nil
 	case json.RawMessage:
 		return append(b, x...), nil
+	case cellJSON:
+		return appendCell(b, x), nil
 	case *object:
 		return x.appendJSON(b)
 	case []any:

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/authhttp"
@@ -403,20 +405,27 @@ func (c *call) list() {
 		}
 		l.Offset = (page - 1) * l.Limit
 	}
-	l.Cols = t.Columns
+	l.Cols = res.projection(fields)
 	p, err := t.Fetch(c.r.Context(), c.db.DB, c.db.Dialect, l)
 	if err != nil {
 		c.internal(err)
 		return
 	}
-	rows := make([]map[string]records.Cell, len(p.Rows))
+	objs := make([]*object, len(p.Rows))
+	var rows []map[string]records.Cell // for expansions and relationships
+	if c.jsonAPI || len(exp) > 0 {
+		rows = make([]map[string]records.Cell, len(p.Rows))
+	}
 	for i, cells := range p.Rows {
-		rows[i] = make(map[string]records.Cell, len(cells))
-		for j, col := range p.Cols {
-			rows[i][col.Name] = cells[j]
+		objs[i] = encodeCells(p.Cols, cells, fields)
+		if rows != nil {
+			rows[i] = make(map[string]records.Cell, len(cells))
+			for j, col := range p.Cols {
+				rows[i][col.Name] = cells[j]
+			}
 		}
 	}
-	items, included, err := c.encodeRows(res, rows, fields, exp)
+	items, included, err := c.answers(res, rows, objs, exp)
 	if err != nil {
 		c.internal(err)
 		return
@@ -468,8 +477,13 @@ func (c *call) list() {
 	}
 	// Written by hand: the rows keep their columns' order, and a list is
 	// the answer most worth not reflecting over.
-	b := make([]byte, 0, 256*len(items)+128)
-	b = append(b, `{"items":`...)
+	buf := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<16 {
+			answerBuffers.Put(buf)
+		}
+	}()
+	b := append((*buf)[:0], `{"items":`...)
 	b, err = appendValue(b, items)
 	if err == nil {
 		b = append(b, `,"next":`...)
@@ -489,7 +503,28 @@ func (c *call) list() {
 	}
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(append(b, "}\n"...))
+	*buf = append(b, "}\n"...)
+	_, _ = c.w.Write(*buf)
+}
+
+// answerBuffers hold lists' answers while they are written: a list is
+// the answer most asked for, and its buffer the most of its garbage.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// projection is the columns a list reads for fields= (nil: all): those
+// asked and the foreign keys expansions and JSON:API relationships are
+// read from (Fetch adds the key and the order's columns).
+func (res *resource) projection(fields map[string]bool) []*introspect.Column {
+	if fields == nil {
+		return res.t.Columns
+	}
+	var cols []*introspect.Column
+	for _, col := range res.t.Columns {
+		if fields[col.Name] || slices.ContainsFunc(slices.Collect(maps.Values(res.expand)), func(e *expansion) bool { return e.col == col }) {
+			cols = append(cols, col)
+		}
+	}
+	return cols
 }
 
 func (res *resource) filterNames() []string {
@@ -599,15 +634,11 @@ func (res *resource) expandNames() []string {
 	return out
 }
 
-// encodeRows turns rows into answers: objects (or JSON:API resource
+// answers turns rows, encoded as objs, into answers: objects (or JSON:API resource
 // objects) with the fields asked and the expansions, each expansion's
 // rows read in one query per level. included are the expanded rows of a
 // JSON:API answer.
-func (c *call) encodeRows(res *resource, rows []map[string]records.Cell, fields map[string]bool, tree expandTree) ([]any, []any, error) {
-	objs := make([]*object, len(rows))
-	for i, row := range rows {
-		objs[i] = encodeRow(res.t, row, fields)
-	}
+func (c *call) answers(res *resource, rows []map[string]records.Cell, objs []*object, tree expandTree) ([]any, []any, error) {
 	var included []any
 	if err := c.expand(res, rows, objs, tree, &included); err != nil {
 		return nil, nil, err
@@ -711,48 +742,94 @@ func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []*obj
 // encodeRow is a row's JSON object: each exposed column (those of fields
 // when set) with its value in the JSON type of its kind.
 func encodeRow(t *records.Table, row map[string]records.Cell, fields map[string]bool) *object {
-	out := newObject(len(t.Columns))
-	for _, c := range t.Columns {
+	cells := make([]records.Cell, len(t.Columns))
+	for i, c := range t.Columns {
+		cells[i] = row[c.Name]
+	}
+	return encodeCells(t.Columns, cells, fields)
+}
+
+// encodeCells is encodeRow of a row read as cells of cols, which are in
+// table order but for columns fields leaves out.
+func encodeCells(cols []*introspect.Column, cells []records.Cell, fields map[string]bool) *object {
+	out := newObject(len(cols))
+	for i, c := range cols {
 		if fields != nil && !fields[c.Name] {
 			continue
 		}
 		out.keys = append(out.keys, c.Name)
-		out.vals = append(out.vals, cellValue(c, row[c.Name]))
+		out.vals = append(out.vals, cellValue(c, cells[i]))
 	}
 	return out
 }
 
-// cellValue is a cell's JSON value: numbers for integers and floats,
-// booleans, JSON as itself, a decimal as a string (exact), a date and
-// time as RFC 3339 in UTC, everything else as its text.
+// cellValue is a cell's JSON value, written by appendCell.
 func cellValue(c *introspect.Column, v records.Cell) any {
 	if v.Null {
 		return nil
 	}
-	switch c.Kind {
-	case introspect.KindInt, introspect.KindFloat:
-		f, err := strconv.ParseFloat(v.Text, 64)
+	return cellJSON{c, v.Text}
+}
+
+// cellJSON is a column's value as the API answers it.
+type cellJSON struct {
+	col  *introspect.Column
+	text string
+}
+
+// MarshalJSON implements json.Marshaler.
+func (c cellJSON) MarshalJSON() ([]byte, error) { return appendCell(nil, c), nil }
+
+// appendCell appends a cell's JSON: numbers for integers and floats,
+// booleans, JSON as itself, a decimal as a string (exact), a date and
+// time as RFC 3339 in UTC, everything else as its text.
+func appendCell(b []byte, c cellJSON) []byte {
+	v := c.text
+	switch c.col.Kind {
+	case introspect.KindInt:
+		if isInteger(v) {
+			return append(b, v...)
+		}
+	case introspect.KindFloat:
+		f, err := strconv.ParseFloat(v, 64)
 		if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-			return nil // PostgreSQL's NaN and Infinity have no JSON number
+			return append(b, "null"...) // PostgreSQL's NaN and Infinity have no JSON number
 		}
 		if err == nil {
-			return json.Number(v.Text)
+			return strconv.AppendFloat(b, f, 'g', -1, 64)
 		}
 	case introspect.KindBool:
-		return v.Text == "true"
+		return strconv.AppendBool(b, v == "true")
 	case introspect.KindJSON:
-		var b bytes.Buffer
-		if json.Compact(&b, []byte(v.Text)) == nil {
-			return json.RawMessage(b.Bytes())
+		var buf bytes.Buffer
+		if json.Compact(&buf, []byte(v)) == nil {
+			return append(b, buf.Bytes()...)
 		}
 	case introspect.KindDecimal:
-		return records.DecimalText(c, v.Text)
+		return appendString(b, records.DecimalText(c.col, v))
 	case introspect.KindDateTime:
-		if len(v.Text) > 10 && !strings.ContainsAny(v.Text[10:], "Z+-") {
-			return v.Text + "Z"
+		if len(v) > 10 && !strings.ContainsAny(v[10:], "Z+-") {
+			b = appendString(b, v)
+			return append(b[:len(b)-1], 'Z', '"')
 		}
 	}
-	return v.Text
+	return appendString(b, v)
+}
+
+// isInteger reports whether s is a JSON integer as databases write one.
+func isInteger(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // get answers GET <prefix>/<table>/{key}.
@@ -794,7 +871,7 @@ func (c *call) get() {
 
 // answerRow answers one row with its ETag (its version).
 func (c *call) answerRow(status int, row map[string]records.Cell, fields map[string]bool, tree expandTree) {
-	items, included, err := c.encodeRows(c.res, []map[string]records.Cell{row}, fields, tree)
+	items, included, err := c.answers(c.res, []map[string]records.Cell{row}, []*object{encodeRow(c.res.t, row, fields)}, tree)
 	if err != nil {
 		c.internal(err)
 		return

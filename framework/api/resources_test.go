@@ -228,6 +228,8 @@ func TestResources(t *testing.T) {
 			{"list: numbered pages", "GET", "/api/parts/?page=2", "", "", allPerms, 200, []string{`"count":4`, `"previous":"/api/parts/?page=1"`, `"next":null`}},
 			{"list: page size", "GET", "/api/parts/?page_size=10&fields=sku", "", "", allPerms, 200, []string{`{"sku":"A-1"}`, `"next":null`}},
 			{"list: expand", "GET", "/api/parts/?expand=maker&maker_id=2", "", "", allPerms, 200, []string{`"maker":{"id":2,"name":"Bolt Co","country":null}`}},
+			{"list: fields and expand", "GET", "/api/parts/?fields=sku&expand=maker&maker_id=1&ordering=sku", "", "", allPerms, 200,
+				[]string{`"items":[{"sku":"A-1","maker":{"id":1,"name":"Acme","country":"US"}},{"sku":"A-2","maker":{"id":1,`}},
 			{"list: expand null", "GET", "/api/parts/?expand=maker&maker_id__isnull=true", "", "", allPerms, 200, []string{`"maker":null`}},
 			{"list: unknown filter", "GET", "/api/parts/?color=red", "", "", allPerms, 400, []string{`"color":"no such parameter`}},
 			{"list: excluded column", "GET", "/api/parts/?secret=x", "", "", allPerms, 400, []string{`"secret":"no such parameter`}},
@@ -313,7 +315,9 @@ func TestResources(t *testing.T) {
 		}
 
 		// JSON:API.
-		a := s.do("GET", "/api/parts/?expand=maker&maker_id=1&ordering=sku", "", "", allPerms, map[string]string{"Accept": api.JSONAPIType})
+		// fields= leaves maker_id out of the attributes, not out of the
+		// relationships.
+		a := s.do("GET", "/api/parts/?fields=sku&expand=maker&maker_id=1&ordering=sku", "", "", allPerms, map[string]string{"Accept": api.JSONAPIType})
 		var doc struct {
 			Data []struct {
 				Type, ID      string
@@ -325,7 +329,7 @@ func TestResources(t *testing.T) {
 		if a.header.Get("Content-Type") != api.JSONAPIType || json.Unmarshal(a.body, &doc) != nil || len(doc.Data) != 1 ||
 			doc.Data[0].Type != "parts" || doc.Data[0].ID != "1" || doc.Data[0].Attributes["sku"] != "A-1" ||
 			doc.Data[0].Relationships["maker"].Data == nil || doc.Data[0].Relationships["maker"].Data.ID != "1" ||
-			len(doc.Included) != 1 || doc.Included[0].Type != "makers" {
+			len(doc.Data[0].Attributes) != 1 || len(doc.Included) != 1 || doc.Included[0].Type != "makers" {
 			t.Errorf("JSON:API list: %s", a.body)
 		}
 		a = s.do("POST", "/api/makers/", api.JSONAPIType, `{"data":{"type":"makers","attributes":{"name":"Cog"}}}`, allPerms, map[string]string{"Accept": api.JSONAPIType})
