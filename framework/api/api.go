@@ -180,6 +180,9 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 	}
 	var rs *resources
 	if len(o.Resources) > 0 {
+		if o.Require == nil || o.Can == nil {
+			return errors.New("api: Options.Resources needs Options.Require and Options.Can (authhttp.Auth's RequirePerm and Can)")
+		}
 		var err error
 		if rs, err = newResources(o); err != nil {
 			return err
@@ -213,6 +216,23 @@ func Mount(mux *http.ServeMux, endpoints []Endpoint, o Options) error {
 		mux.Handle("GET "+base+"/docs/", http.StripPrefix(base+"/docs/", docsHandler(base)))
 	}
 	return nil
+}
+
+// Document returns the OpenAPI 3.1 document Mount serves at
+// DocsPath/openapi.json: the endpoints' operations and those of
+// o.Resources, checked against o.Schema as Mount checks them (Require,
+// Can and Keys play no part in it). quarry openapi --tables writes it
+// from the DDL with the resources' default options; an app whose
+// resources have options can write its own with this.
+func Document(endpoints []Endpoint, o Options) ([]byte, error) {
+	var rs *resources
+	if len(o.Resources) > 0 {
+		var err error
+		if rs, err = newResources(o); err != nil {
+			return nil, err
+		}
+	}
+	return document(o.Info, endpoints, rs)
 }
 
 //go:embed docs

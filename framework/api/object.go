@@ -4,19 +4,47 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/quarry-go/quarry/framework/introspect"
+	"github.com/quarry-go/quarry/framework/records"
 )
 
 // object is a JSON object whose members keep their order: a row's
-// columns in table order, then its expansions. It encodes itself without
-// reflection (rows are most of a list's answer).
+// columns in table order, written from its cells, then its other members
+// (its expansions). It encodes itself without reflection (rows are most
+// of a list's answer).
 type object struct {
-	keys []string
-	vals []any
+	shape rowShape
+	cells []records.Cell // the row as read; shape says which are members
+	keys  []string
+	vals  []any
 }
 
-func newObject(n int) *object { return &object{keys: make([]string, 0, n), vals: make([]any, 0, n)} }
+// rowShape is the columns a row's object answers, cols[i] being the
+// row's cell at[i]: the same for every row of a list.
+type rowShape struct {
+	cols []*introspect.Column
+	at   []int
+}
 
-// set sets key's value, adding the key at the end if it is new.
+// shapeOf is the shape of rows read as cols, answering the columns of
+// fields (all when nil).
+func shapeOf(cols []*introspect.Column, fields map[string]bool) rowShape {
+	var s rowShape
+	for i, c := range cols {
+		if fields == nil || fields[c.Name] {
+			s.cols = append(s.cols, c)
+			s.at = append(s.at, i)
+		}
+	}
+	return s
+}
+
+// object is the object of a row read as cells.
+func (s rowShape) object(cells []records.Cell) *object { return &object{shape: s, cells: cells} }
+
+// set sets key's value, adding the key at the end if it is new; key is
+// not one of the row's columns.
 func (o *object) set(key string, v any) {
 	for i, k := range o.keys {
 		if k == key {
@@ -28,13 +56,35 @@ func (o *object) set(key string, v any) {
 	o.vals = append(o.vals, v)
 }
 
+// members calls fn with each member, in order.
+func (o *object) members(fn func(key string, v any)) {
+	for i, c := range o.shape.cols {
+		fn(c.Name, cellValue(c, o.cells[o.shape.at[i]]))
+	}
+	for i, k := range o.keys {
+		fn(k, o.vals[i])
+	}
+}
+
 // MarshalJSON implements json.Marshaler.
 func (o *object) MarshalJSON() ([]byte, error) { return o.appendJSON(nil) }
 
 func (o *object) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
-	for i, k := range o.keys {
+	for i, c := range o.shape.cols {
 		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, c.Name)
+		b = append(b, ':')
+		if cell := o.cells[o.shape.at[i]]; cell.Null {
+			b = append(b, "null"...)
+		} else {
+			b = appendCell(b, cellJSON{c, cell.Text})
+		}
+	}
+	for i, k := range o.keys {
+		if i > 0 || len(o.shape.cols) > 0 {
 			b = append(b, ',')
 		}
 		b = appendString(b, k)

@@ -113,9 +113,6 @@ func newResources(o Options) (*resources, error) {
 	if o.Schema == nil {
 		return nil, errors.New("api: Options.Resources needs Options.Schema (introspect.Load of the app's database)")
 	}
-	if o.Require == nil || o.Can == nil {
-		return nil, errors.New("api: Options.Resources needs Options.Require and Options.Can (authhttp.Auth's RequirePerm and Can)")
-	}
 	rs := &resources{o: o, byName: map[string]*resource{}, keys: o.Keys}
 	if rs.keys == nil {
 		rs.keys = signing.Random()
@@ -416,8 +413,9 @@ func (c *call) list() {
 	if c.jsonAPI || len(exp) > 0 {
 		rows = make([]map[string]records.Cell, len(p.Rows))
 	}
+	shape := shapeOf(p.Cols, fields)
 	for i, cells := range p.Rows {
-		objs[i] = encodeCells(p.Cols, cells, fields)
+		objs[i] = shape.object(cells)
 		if rows != nil {
 			rows[i] = make(map[string]records.Cell, len(cells))
 			for j, col := range p.Cols {
@@ -740,27 +738,13 @@ func (c *call) expand(res *resource, rows []map[string]records.Cell, objs []*obj
 }
 
 // encodeRow is a row's JSON object: each exposed column (those of fields
-// when set) with its value in the JSON type of its kind.
+// when set) with its value in the JSON type of its kind (appendCell).
 func encodeRow(t *records.Table, row map[string]records.Cell, fields map[string]bool) *object {
 	cells := make([]records.Cell, len(t.Columns))
 	for i, c := range t.Columns {
 		cells[i] = row[c.Name]
 	}
-	return encodeCells(t.Columns, cells, fields)
-}
-
-// encodeCells is encodeRow of a row read as cells of cols, which are in
-// table order but for columns fields leaves out.
-func encodeCells(cols []*introspect.Column, cells []records.Cell, fields map[string]bool) *object {
-	out := newObject(len(cols))
-	for i, c := range cols {
-		if fields != nil && !fields[c.Name] {
-			continue
-		}
-		out.keys = append(out.keys, c.Name)
-		out.vals = append(out.vals, cellValue(c, cells[i]))
-	}
-	return out
+	return shapeOf(t.Columns, fields).object(cells)
 }
 
 // cellValue is a cell's JSON value, written by appendCell.

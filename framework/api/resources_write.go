@@ -46,12 +46,12 @@ func writeJSONAPI(w http.ResponseWriter, status int, doc any) {
 // the other fields as attributes, each expandable foreign key to its
 // target's primary key as a relationship.
 func jsonAPIObject(res *resource, row map[string]records.Cell, obj *object) map[string]any {
-	attrs := newObject(len(obj.keys))
-	for i, k := range obj.keys {
+	attrs := &object{}
+	obj.members(func(k string, v any) {
 		if _, isExp := res.expand[k]; !isExp && !(len(res.t.PK) == 1 && k == res.t.PK[0].Name) {
-			attrs.set(k, obj.vals[i])
+			attrs.set(k, v)
 		}
-	}
+	})
 	out := map[string]any{"type": res.Table, "id": res.t.RowKey(row), "attributes": attrs}
 	rels := map[string]any{}
 	for name, e := range res.expand {
