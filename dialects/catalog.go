@@ -20,8 +20,9 @@ import (
 // grouped by table.
 type Catalog interface {
 	// CatalogTables lists the base tables: on PostgreSQL also partitioned
-	// tables but not their partitions; on SQLite also virtual tables and
-	// their shadow tables, but not SQLite's internal sqlite_ ones.
+	// tables but not their partitions; on SQLite also virtual tables, but
+	// not their shadow tables, the search indexes (FTS5 tables of
+	// SchemaTools.SearchIndexes) nor SQLite's internal sqlite_ ones.
 	CatalogTables(ctx context.Context, db queries.DBTX) ([]CatalogTable, error)
 	// CatalogViews lists the views (RowEstimate -1). CatalogColumns
 	// lists their columns too.
@@ -37,7 +38,8 @@ type Catalog interface {
 	// Partial and expression indexes are left out, and so are the
 	// non-key (INCLUDE) columns of an index. SQLite, whose rowid tables
 	// have no index behind an INTEGER PRIMARY KEY, reports every primary
-	// key as an index named "primary".
+	// key as an index named "primary", and its search indexes as indexes
+	// with Search set.
 	CatalogIndexes(ctx context.Context, db queries.DBTX) ([]CatalogIndexColumn, error)
 	// CatalogForeignKeys lists the foreign keys, one row per column pair
 	// in key order, the rows of one key together. SQLite, whose foreign
@@ -141,6 +143,10 @@ type CatalogIndexColumn struct {
 	Unique bool
 	// Primary is set for the primary key's index.
 	Primary bool
+	// Search is set for a search index (SQLite: an FTS5 trigram table
+	// over the table's rows, named Index), which answers the rows
+	// engine's substring search.
+	Search bool
 }
 
 // CatalogForeignKeyColumn is one row of [Catalog.CatalogForeignKeys]: one

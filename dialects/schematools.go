@@ -26,9 +26,12 @@ type SchemaTools interface {
 	// records) fast on table's columns cols, for the -- quarry:search
 	// hint of the differ: on PostgreSQL the pg_trgm extension and a GIN
 	// trigram index on LOWER(col) per column (the planner uses it for
-	// that LIKE, with the same results). It returns nil where no index
-	// serves that search with the same results (MySQL, MariaDB, SQLite:
-	// search scans there).
+	// that LIKE, with the same results); on SQLite an FTS5 trigram
+	// table over the table's rows and the triggers that keep it in step,
+	// which the search reads instead of LIKE for terms of three
+	// characters or more (introspect reports it as an Index with Search
+	// set). It returns nil where no index serves a substring search
+	// (MySQL, MariaDB: search scans there).
 	SearchIndexes(table string, cols []string) []string
 
 	// CreateScratch creates an empty database named name, for the schema
@@ -99,7 +102,8 @@ type SchemaTools interface {
 // SchemaObject is a view, function, trigger or extension, as
 // SchemaTools.SchemaObjects lists it.
 type SchemaObject struct {
-	// Kind is "view", "function" (procedures too), "trigger" or "extension".
+	// Kind is "view", "function" (procedures too), "trigger",
+	// "extension" or "virtual table" (SQLite).
 	Kind string
 	// Name identifies the object among those of its kind: a view's or an
 	// extension's name, a function's signature, "trigger ON table".
@@ -107,6 +111,9 @@ type SchemaObject struct {
 	// Create is the statement that creates the object, as the database
 	// reports it; Drop is the one that drops it.
 	Create, Drop string
+	// Fill, when set, runs once after Create to fill the object from the
+	// rows already there (the rebuild of a search index over a table).
+	Fill string
 	// Order is the object's creation order where the database keeps one
 	// (an object id), so that dependents are created after what they
 	// depend on and dropped before; 0 where it keeps none.

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,10 +28,12 @@ var searchDDL = map[dialects.Name]string{
 // TestSchemaSearchHint: "-- quarry:search title, slug" above a CREATE
 // TABLE makes makemigrations write the dialect's search indexes — on
 // PostgreSQL pg_trgm and a GIN trigram index on LOWER(col) per column,
-// which the rows engine's search query uses (its plan names them); none
-// on MySQL and SQLite, where search scans — applied, re-diffed to
-// nothing, down and up again. A malformed hint, or one naming a column
-// the table lacks, is refused. On every dialect.
+// which the rows engine's search query uses (its plan names them); on
+// SQLite an FTS5 trigram table kept by triggers, which the search reads
+// (sqliteSearchIndex); none on MySQL, where search scans — applied,
+// re-diffed to nothing, down and up again. A malformed hint, one naming
+// a column the table lacks, and on SQLite one on a table without an
+// INTEGER PRIMARY KEY, are refused. On every dialect.
 func TestSchemaSearchHint(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *dbtest.DB) {
@@ -49,11 +52,15 @@ func TestSchemaSearchHint(t *testing.T) {
 			}
 			return schemadiff.Diff(ctx, schemadiff.Options{Dialect: db.Dialect(), SchemaDir: sqlDir, Migrations: os.DirFS(migDir), DevURL: dev})
 		}
-		for name, ddl := range map[string]string{
+		ddls := map[string]string{
 			"malformed":      "-- quarry:search title slug\n" + searchDDL[db.Name],
 			"missing column": "-- quarry:search title, body\n" + searchDDL[db.Name],
-		} {
-			if _, err := diff(ddl); err == nil || !errors.Is(err, schemadiff.ErrHint) && !errors.Is(err, schemadiff.ErrDDL) {
+		}
+		if db.Name == dialects.SQLite {
+			ddls["no rowid key"] = "-- quarry:search title\nCREATE TABLE posts (slug VARCHAR(200) PRIMARY KEY, title VARCHAR(200) NOT NULL);\n"
+		}
+		for name, ddl := range ddls {
+			if _, err := diff(ddl); err == nil || !errors.Is(err, schemadiff.ErrHint) && !errors.Is(err, schemadiff.ErrDDL) || name == "no rowid key" && !strings.Contains(fmt.Sprint(err), "INTEGER PRIMARY KEY") {
 				t.Errorf("%s hint: %v", name, err)
 			}
 		}
@@ -61,12 +68,21 @@ func TestSchemaSearchHint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		indexed := db.Name == dialects.Postgres
-		for _, want := range []string{"CREATE EXTENSION IF NOT EXISTS pg_trgm", `"posts_title_search"`, `"posts_slug_search"`, "gin_trgm_ops"} {
-			if got := slices.ContainsFunc(res.Up, func(s string) bool { return strings.Contains(s, want) }); got != indexed {
-				t.Errorf("up has %q: %v, want %v\n%s", want, got, indexed, res.File)
+		wants := map[dialects.Name][]string{
+			dialects.Postgres: {"CREATE EXTENSION IF NOT EXISTS pg_trgm", `"posts_title_search"`, `"posts_slug_search"`, "gin_trgm_ops"},
+			dialects.SQLite: {`CREATE VIRTUAL TABLE "posts_search" USING fts5("title", "slug", content='posts', tokenize='trigram')`,
+				`CREATE TRIGGER "posts_search_insert" AFTER INSERT ON "posts"`, `CREATE TRIGGER "posts_search_update"`,
+				`CREATE TRIGGER "posts_search_delete"`, `INSERT INTO "posts_search" ("posts_search") VALUES ('rebuild')`},
+		}[db.Name]
+		for _, want := range wants {
+			if !slices.ContainsFunc(res.Up, func(s string) bool { return strings.Contains(s, want) }) {
+				t.Errorf("up lacks %q\n%s", want, res.File)
 			}
 		}
+		if db.Name == dialects.MySQL && strings.Contains(res.File, "search") {
+			t.Errorf("a search index on MySQL:\n%s", res.File)
+		}
+		indexed := len(wants) > 0
 		if _, err := migrate.CreateWith(migDir, "posts", []byte(res.File)); err != nil {
 			t.Fatal(err)
 		}
@@ -99,6 +115,10 @@ func TestSchemaSearchHint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if db.Name == dialects.SQLite {
+			sqliteSearchIndex(t, db, st, tbl)
+			return
+		}
 		q := records.NewSQL(db.Dialect())
 		q.W("EXPLAIN SELECT id FROM posts")
 		tbl.Where(q, &records.List{Terms: []string{"go", "fast"}}, nil)
@@ -127,4 +147,81 @@ func TestSchemaSearchHint(t *testing.T) {
 			t.Errorf("the search's plan uses no search index:\n%s%s", q.String(), plan.String())
 		}
 	})
+}
+
+// sqliteSearchIndex checks the engine's search through SQLite's FTS5
+// trigram index (tbl, over posts with title and slug indexed): its plan
+// reads the index; for a corpus of terms it finds what the LIKE search
+// without the index finds; the triggers follow inserts, updates and
+// deletes; and it folds non-ASCII case, which SQLite's LOWER does not.
+func sqliteSearchIndex(t *testing.T, db *dbtest.DB, st *introspect.Table, tbl *records.Table) {
+	ctx := context.Background()
+	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO posts (title, slug) VALUES
+		('Going fast', 'go-fast'), ('Slow and steady', 'slow'), ('100% pure_Go', 'pure'),
+		('Éclair au café', 'eclair'), ('Quoted "words" here', 'quoted'), ('a', 'b')`); err != nil {
+		t.Fatal(err)
+	}
+	plain := *st
+	plain.Indexes = slices.DeleteFunc(slices.Clone(st.Indexes), func(ix introspect.Index) bool { return ix.Search })
+	like, err := records.New(&plain, records.Options{Search: []string{"title", "slug"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(tb *records.Table, terms ...string) []string {
+		t.Helper()
+		p, err := tb.Fetch(ctx, db.SQL, db.Dialect(), &records.List{Terms: terms, Cols: tb.Columns, Order: tb.FullOrder(nil), Limit: 50})
+		if err != nil {
+			t.Fatalf("search %q: %v", terms, err)
+		}
+		var ids []string
+		for _, r := range p.Rows {
+			ids = append(ids, r[0].Text)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	for _, terms := range [][]string{
+		{"fast"}, {"FAST"}, {"o-f"}, {"go"}, {"Go", "fast"}, {"100%"}, {"pure_go"}, {"%"}, {"_"}, {"ady"}, {"slow", "steady"},
+		{"teady"}, {"xyz"}, {`"words"`}, {`"`}, {"ords\" here"}, {"a"}, {"caf"}, {"going", "nope"}, {"NEAR"}, {"and"}, {"*"}, {"fa*"},
+	} {
+		if got, want := search(tbl, terms...), search(like, terms...); !slices.Equal(got, want) {
+			t.Errorf("search %q: %v through the index, %v with LIKE", terms, got, want)
+		}
+	}
+	// Writes reach the index through its triggers.
+	for _, stmt := range []string{`UPDATE posts SET title = 'Quick' WHERE slug = 'go-fast'`, `DELETE FROM posts WHERE slug = 'slow'`,
+		`INSERT INTO posts (title, slug) VALUES ('Steady again', 'again')`} {
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, terms := range [][]string{{"going"}, {"quick"}, {"steady"}, {"fast"}} {
+		if got, want := search(tbl, terms...), search(like, terms...); !slices.Equal(got, want) || len(want) != map[string]int{"going": 0, "quick": 1, "steady": 1, "fast": 1}[terms[0]] {
+			t.Errorf("after the writes, search %q: %v through the index, %v with LIKE", terms, got, want)
+		}
+	}
+	// Unicode case folding: the index finds É for é, LIKE does not.
+	if got := search(tbl, "éclair"); len(got) != 1 {
+		t.Errorf("search éclair through the index: %v", got)
+	}
+	q := records.NewSQL(db.Dialect())
+	q.W("EXPLAIN QUERY PLAN SELECT id FROM posts")
+	tbl.Where(q, &records.List{Terms: []string{"fast"}}, nil)
+	rows, err := db.SQL.QueryContext(ctx, q.String(), q.Args()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "\n")
+	}
+	if !strings.Contains(plan.String(), "posts_search") {
+		t.Errorf("the search's plan does not read the index:\n%s", plan.String())
+	}
 }

@@ -25,22 +25,61 @@ type catalogTable struct {
 	withoutRowid bool
 }
 
-// catalogTableList lists the tables of sqlite_master, virtual ones and
-// their shadow tables included, SQLite's internal ones left out.
+// catalogTableList lists the tables of sqlite_master, virtual ones
+// included, but not SQLite's internal ones, the shadow tables that hold a
+// virtual table's data, nor search indexes (SearchIndexes), which are a
+// table's index rather than a table.
 func catalogTableList(ctx context.Context, db queries.DBTX) ([]catalogTable, error) {
 	var out []catalogTable
-	err := kit.EachRow(ctx, db, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name`,
+	err := kit.EachRow(ctx, db, `SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_table_list l ON l.schema = 'main' AND l.name = m.name
+		WHERE m.type = 'table' AND l.type <> 'shadow' AND m.name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY m.name`,
 		func(scan func(...any) error) error {
 			var t catalogTable
 			var ddl string
 			if err := scan(&t.name, &ddl); err != nil {
 				return err
 			}
+			if searchIndexOf(ddl) != "" {
+				return nil
+			}
 			t.withoutRowid = withoutRowidRe.MatchString(ddl)
 			out = append(out, t)
 			return nil
 		})
 	return out, err
+}
+
+// catalogSearchIndexes lists the search indexes' columns (SearchIndexes),
+// as CatalogIndexes rows of the tables they index.
+func catalogSearchIndexes(ctx context.Context, db queries.DBTX) ([]dialects.CatalogIndexColumn, error) {
+	type fts struct{ name, table string }
+	var list []fts
+	err := kit.EachRow(ctx, db, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name`,
+		func(scan func(...any) error) error {
+			var f fts
+			var ddl string
+			if err := scan(&f.name, &ddl); err != nil {
+				return err
+			}
+			if f.table = searchIndexOf(ddl); f.table != "" {
+				list = append(list, f)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	var out []dialects.CatalogIndexColumn
+	for _, f := range list {
+		cols, err := kit.QueryStrings(ctx, db, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, f.name)
+		if err != nil {
+			return nil, fmt.Errorf("search index %s: %w", f.name, err)
+		}
+		for _, c := range cols {
+			out = append(out, dialects.CatalogIndexColumn{Table: f.table, Index: f.name, Column: c, Search: true})
+		}
+	}
+	return out, nil
 }
 
 // CatalogViews lists the views of sqlite_master.
@@ -213,7 +252,8 @@ func (Dialect) CatalogIndexes(ctx context.Context, db queries.DBTX) ([]dialects.
 			}
 		}
 	}
-	return out, nil
+	search, err := catalogSearchIndexes(ctx, db)
+	return append(out, search...), err
 }
 
 // CatalogForeignKeys reads PRAGMA foreign_key_list table by table and

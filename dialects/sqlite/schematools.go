@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"regexp"
+	"strings"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/dialects/internal/kit"
@@ -22,17 +24,28 @@ func (d Dialect) CreateScratch(context.Context, *sql.DB, *dialects.URL, string) 
 // DropScratch does nothing: closing the pool drops the scratch database.
 func (Dialect) DropScratch(context.Context, *sql.DB, string) error { return nil }
 
-// objectsQuery lists the views and triggers with their statements as
-// written, in rowid (creation) order; indexes are diffed with their tables.
-const objectsQuery = `SELECT type, name, sql, 'DROP ' || upper(type) || ' ' || '"' || name || '"', rowid
-	FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL`
+// objectsQuery lists the views, triggers and virtual tables with their
+// statements as written, in rowid (creation) order; indexes are diffed
+// with their tables.
+const objectsQuery = `SELECT CASE type WHEN 'table' THEN 'virtual table' ELSE type END, name, sql,
+		'DROP ' || CASE type WHEN 'table' THEN 'TABLE' ELSE upper(type) END || ' ' || '"' || name || '"', rowid
+	FROM sqlite_master WHERE sql IS NOT NULL AND (type IN ('view', 'trigger') OR type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%')`
 
-// SchemaObjects lists the views and triggers of sqlite_master: SQLite
-// keeps each one's CREATE statement as written.
+// SchemaObjects lists the views, triggers and virtual tables of
+// sqlite_master: SQLite keeps each one's CREATE statement as written. A
+// search index (SearchIndexes) is filled by its rebuild command once
+// created.
 func (Dialect) SchemaObjects(ctx context.Context, db queries.DBTX) ([]dialects.SchemaObject, error) {
-	return kit.QueryAll(ctx, db, objectsQuery, func(o *dialects.SchemaObject) []any {
+	objs, err := kit.QueryAll(ctx, db, objectsQuery, func(o *dialects.SchemaObject) []any {
 		return []any{&o.Kind, &o.Name, &o.Create, &o.Drop, &o.Order}
 	})
+	for i, o := range objs {
+		if o.Kind == "virtual table" && searchIndexOf(o.Create) != "" {
+			q := Dialect{}.QuoteIdent(o.Name)
+			objs[i].Fill = "INSERT INTO " + q + " (" + q + ") VALUES ('rebuild')"
+		}
+	}
+	return objs, err
 }
 
 // UnlistedObjectKinds is none: SQLite has no functions or procedures in
@@ -59,6 +72,47 @@ func (Dialect) ImplicitForeignKeyIndex(context.Context, queries.DBTX, string, st
 	return false, nil
 }
 
-// SearchIndexes is nil: no index here answers a substring LIKE with the
-// same results (FULLTEXT matches words), so search scans.
-func (Dialect) SearchIndexes(table string, cols []string) []string { return nil }
+// SearchIndexes is an FTS5 table named <table>_search over cols with
+// the trigram tokenizer, whose content is the table's rows (the text is
+// not stored twice), and the triggers that keep it in step with the
+// table's inserts, updates and deletes. The trigram tokenizer makes a
+// quoted term's MATCH a substring match, case-insensitive: the rows
+// engine's search reads it for terms of three characters or more. The
+// table must be a rowid table whose rows keep their rowid (an INTEGER
+// PRIMARY KEY), as the index refers to rows by rowid.
+func (Dialect) SearchIndexes(table string, cols []string) []string {
+	if len(cols) == 0 {
+		return nil
+	}
+	q := Dialect{}.QuoteIdent
+	fts := q(table + "_search")
+	list, news, olds := make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols))
+	for i, c := range cols {
+		list[i], news[i], olds[i] = q(c), "new."+q(c), "old."+q(c)
+	}
+	insert := "INSERT INTO " + fts + " (rowid, " + strings.Join(list, ", ") + ") VALUES (new.rowid, " + strings.Join(news, ", ") + ");"
+	remove := "INSERT INTO " + fts + " (" + fts + ", rowid, " + strings.Join(list, ", ") + ") VALUES ('delete', old.rowid, " + strings.Join(olds, ", ") + ");"
+	trigger := func(name, event, body string) string {
+		return "CREATE TRIGGER " + q(table+"_search_"+name) + " AFTER " + event + " ON " + q(table) + " BEGIN " + body + " END"
+	}
+	return []string{
+		"CREATE VIRTUAL TABLE " + fts + " USING fts5(" + strings.Join(list, ", ") + ", content='" + strings.ReplaceAll(table, "'", "''") + "', tokenize='trigram')",
+		trigger("insert", "INSERT", insert),
+		trigger("delete", "DELETE", remove),
+		trigger("update", "UPDATE", remove+" "+insert),
+	}
+}
+
+// searchIndexRe reads the content table of an FTS5 table with the
+// trigram tokenizer, as SearchIndexes writes one.
+var searchIndexRe = regexp.MustCompile(`(?is)^CREATE VIRTUAL TABLE\s.*\bUSING\s+fts5\s*\(.*\bcontent\s*=\s*'((?:[^']|'')+)'.*\btokenize\s*=\s*'trigram'`)
+
+// searchIndexOf returns the table a virtual table's statement makes a
+// search index of, or "".
+func searchIndexOf(ddl string) string {
+	m := searchIndexRe.FindStringSubmatch(ddl)
+	if m == nil {
+		return ""
+	}
+	return strings.ReplaceAll(m[1], "''", "'")
+}

@@ -85,7 +85,7 @@ func build(r *catalogRows) *Schema {
 			t.Indexes[n-1].Columns = append(t.Indexes[n-1].Columns, row.Column)
 			continue
 		}
-		t.Indexes = append(t.Indexes, Index{Name: row.Index, Columns: []string{row.Column}, Unique: row.Unique, Primary: row.Primary})
+		t.Indexes = append(t.Indexes, Index{Name: row.Index, Columns: []string{row.Column}, Unique: row.Unique, Primary: row.Primary, Search: row.Search})
 	}
 	for _, t := range s.Tables {
 		for _, ix := range t.Indexes {

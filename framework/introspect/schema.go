@@ -98,6 +98,20 @@ type Index struct {
 	Columns []string
 	Unique  bool
 	Primary bool
+	// Search marks a search index, which the rows engine's search reads
+	// (SQLite: an FTS5 trigram table named Name).
+	Search bool `json:",omitempty"`
+}
+
+// SearchIndex returns the table's search index over every one of cols,
+// if it has one.
+func (t *Table) SearchIndex(cols []string) (Index, bool) {
+	for _, ix := range t.Indexes {
+		if ix.Search && !slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(ix.Columns, c) }) {
+			return ix, true
+		}
+	}
+	return Index{}, false
 }
 
 // Table is one base table.

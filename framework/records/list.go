@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/framework/introspect"
@@ -222,6 +223,15 @@ func (t *Table) Where(q *SQL, l *List, skip *introspect.Column) {
 	for _, term := range l.Terms {
 		if len(t.Search) == 0 {
 			break
+		}
+		if t.searchIndex != "" && utf8.RuneCountInString(term) >= 3 {
+			// The search index (SQLite's FTS5 trigram table) answers a
+			// quoted term as a substring, case-insensitively; it has no
+			// trigram of a shorter one, which the LIKE below scans for.
+			ix := q.Ident(t.searchIndex)
+			q.And().W(q.Ident(t.Name), ".rowid IN (SELECT rowid FROM ", ix, " WHERE ", ix, " MATCH ",
+				q.Arg(t.searchColumns+`"`+strings.ReplaceAll(term, `"`, `""`)+`"`), ")")
+			continue
 		}
 		pattern := "%" + LikeEscape(strings.ToLower(term)) + "%"
 		q.And().W("(")

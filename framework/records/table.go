@@ -12,6 +12,7 @@ package records
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -77,6 +78,11 @@ type Table struct {
 	// random key of this process.
 	VersionKey []byte
 	readonly   map[string]bool
+	// searchIndex is the search index the search reads (SQLite's FTS5
+	// trigram table), "" when none covers the Search columns, and
+	// searchColumns the column filter its MATCH needs ("" when the index
+	// has no other column).
+	searchIndex, searchColumns string
 }
 
 // New builds the engine's view of t. It fails when an option names a
@@ -135,6 +141,7 @@ func New(t *introspect.Table, o Options) (*Table, error) {
 			}
 		}
 	}
+	tb.useSearchIndex()
 	for i, c := range resolve("Ordering", o.Ordering) {
 		tb.Ordering = append(tb.Ordering, Order{Col: c, Desc: strings.HasPrefix(o.Ordering[i], "-")})
 	}
@@ -150,6 +157,31 @@ func New(t *introspect.Table, o Options) (*Table, error) {
 		tb.Ordering = []Order{{Col: tb.Columns[0]}}
 	}
 	return tb, nil
+}
+
+// plainName is a column name an FTS5 column filter can name bare.
+var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// useSearchIndex picks the search index over the Search columns, if the
+// table has one (introspect.Table.SearchIndex).
+func (t *Table) useSearchIndex() {
+	names := make([]string, len(t.Search))
+	for i, c := range t.Search {
+		names[i] = c.Name
+	}
+	ix, ok := t.Schema.SearchIndex(names)
+	if !ok || len(names) == 0 {
+		return
+	}
+	if len(ix.Columns) > len(names) {
+		for _, n := range names {
+			if !plainName.MatchString(n) {
+				return
+			}
+		}
+		t.searchColumns = "{" + strings.Join(names, " ") + "} : "
+	}
+	t.searchIndex = ix.Name
 }
 
 // Column returns an exposed column by name: the check every column name

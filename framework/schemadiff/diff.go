@@ -154,7 +154,7 @@ func Diff(ctx context.Context, opts Options) (_ *Result, err error) {
 	if err := checkTenantScoped(opts.Dialect, scoped, to); err != nil {
 		return nil, err
 	}
-	if err := checkSearch(search, to); err != nil {
+	if err := checkSearch(opts.Dialect, search, to); err != nil {
 		return nil, err
 	}
 	var fromRLS map[string]string // nil: no row-level security on this dialect

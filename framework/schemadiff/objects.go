@@ -15,6 +15,7 @@ import (
 type object struct {
 	Kind, Name string
 	Create     string // the statement that creates it, as the database reports it
+	Fill       string // run once after Create: fills it from the rows there (a search index's rebuild)
 	Drop       string
 	order      int // creation order, for dependencies between objects
 }
@@ -31,7 +32,7 @@ func (s *scratch) objects(ctx context.Context) (map[string]object, error) {
 	}
 	out := map[string]object{}
 	for _, so := range list {
-		o := object{Kind: so.Kind, Name: so.Name, Create: so.Create, Drop: so.Drop, order: int(so.Order)}
+		o := object{Kind: so.Kind, Name: so.Name, Create: so.Create, Fill: so.Fill, Drop: so.Drop, order: int(so.Order)}
 		out[o.key()] = o
 	}
 	return out, nil
@@ -101,6 +102,9 @@ func diffObjects(from, to map[string]object, recreate func(object) bool) objectC
 			c.earlyCreates = append(c.earlyCreates, o.Create)
 		} else {
 			c.lateCreates = append(c.lateCreates, o.Create)
+		}
+		if o.Fill != "" {
+			c.lateCreates = append(c.lateCreates, o.Fill)
 		}
 	}
 	return c

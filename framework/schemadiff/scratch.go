@@ -179,6 +179,20 @@ func (s *scratch) inspect(ctx context.Context, skip []string, skipPrefixes []str
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s scratch database: %w", s.url.Dialect.Name(), err)
 	}
+	// Virtual tables (SQLite's search indexes) are carried as objects:
+	// neither they nor their shadow tables are Atlas's to diff.
+	objs, err := s.objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if o.Kind == "virtual table" {
+			skip = append(skip, o.Name)
+			for _, shadow := range []string{"data", "idx", "docsize", "config", "content"} {
+				skip = append(skip, o.Name+"_"+shadow)
+			}
+		}
+	}
 	kept := sch.Tables[:0]
 	for _, t := range sch.Tables {
 		if contains(skip, t.Name) || hasAnyPrefix(t.Name, skipPrefixes) || t.Name == "sqlite_sequence" {

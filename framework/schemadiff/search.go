@@ -65,12 +65,26 @@ func searchDDL(d dialects.Dialect, hints []searchHint) []located {
 	return out
 }
 
-// checkSearch refuses hints naming a column the table does not have.
-func checkSearch(hints []searchHint, to *schema.Schema) error {
+// checkSearch refuses hints naming a column the table does not have,
+// and on SQLite a table whose rows have no lasting rowid (an INTEGER
+// PRIMARY KEY), by which its search index refers to them.
+func checkSearch(d dialects.Dialect, hints []searchHint, to *schema.Schema) error {
 	for _, h := range hints {
 		t, ok := to.Table(h.table)
 		if !ok {
 			continue
+		}
+		if d.Name() == dialects.SQLite {
+			pk := t.PrimaryKey
+			if _, isInt := func() (*schema.IntegerType, bool) {
+				if pk == nil || len(pk.Parts) != 1 || pk.Parts[0].C == nil {
+					return nil, false
+				}
+				it, ok := pk.Parts[0].C.Type.Type.(*schema.IntegerType)
+				return it, ok
+			}(); !isInt {
+				return fmt.Errorf("%w: %s:%d: table %s: -- quarry:search on SQLite needs an INTEGER PRIMARY KEY (the search index refers to rows by rowid)", ErrHint, filepath.Base(h.at.file), h.at.Line, h.table)
+			}
 		}
 		for _, c := range h.cols {
 			if _, ok := t.Column(c); !ok {
