@@ -117,6 +117,46 @@ func TestSchemaSearchHint(t *testing.T) {
 		}
 		if db.Name == dialects.SQLite {
 			sqliteSearchIndex(t, db, st, tbl)
+
+			// inspectdb writes the index back as its hint, and its output
+			// diffs to nothing against the migrations.
+			ddl, err := schemadiff.Inspect(ctx, db.SQL, db.Parsed, schemadiff.InspectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(ddl, "-- quarry:search title, slug\nCREATE TABLE `posts`") || strings.Contains(ddl, "VIRTUAL") || strings.Contains(ddl, "posts_search") {
+				t.Errorf("inspectdb of a searched table:\n%s", ddl)
+			}
+			if again, err := diff(ddl); err != nil || !again.Empty() {
+				t.Errorf("inspectdb's DDL against the migrations: %v\n%v", err, again)
+			}
+
+			// A change that rebuilds the table (title made nullable)
+			// rebuilds its index too, which stays sound and searchable.
+			res, err := diff("-- quarry:search title, slug\n" + strings.Replace(searchDDL[db.Name], "title VARCHAR(200) NOT NULL", "title VARCHAR(200)", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`DROP TABLE "posts_search"`, `CREATE VIRTUAL TABLE "posts_search"`, `('rebuild')`} {
+				if !strings.Contains(res.File, want) {
+					t.Errorf("a rebuild of posts lacks %q:\n%s", want, res.File)
+				}
+			}
+			if _, err := migrate.CreateWith(migDir, "rebuild", []byte(res.File)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatalf("up the rebuild: %v\n%s", err, res.File)
+			}
+			if _, err := db.SQL.ExecContext(ctx, `UPDATE posts SET title = 'Rebuilt ' || title`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL.ExecContext(ctx, `INSERT INTO posts_search (posts_search) VALUES ('integrity-check')`); err != nil {
+				t.Errorf("the index after a rebuild and an update: %v", err)
+			}
+			if p, err := tbl.Fetch(ctx, db.SQL, db.Dialect(), &records.List{Terms: []string{"rebuilt"}, Cols: tbl.Columns, Order: tbl.FullOrder(nil), Limit: 50}); err != nil || len(p.Rows) == 0 {
+				t.Errorf("search after the rebuild: %v", err)
+			}
 			return
 		}
 		q := records.NewSQL(db.Dialect())
@@ -186,6 +226,20 @@ func sqliteSearchIndex(t *testing.T, db *dbtest.DB, st *introspect.Table, tbl *r
 	} {
 		if got, want := search(tbl, terms...), search(like, terms...); !slices.Equal(got, want) {
 			t.Errorf("search %q: %v through the index, %v with LIKE", terms, got, want)
+		}
+	}
+	// Searching one of the index's columns filters the MATCH to it.
+	titleIx, err := records.New(st, records.Options{Search: []string{"title"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	titleLike, err := records.New(&plain, records.Options{Search: []string{"title"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, terms := range [][]string{{"fast"}, {"going"}, {"pure"}, {"slow"}, {"go-f"}, {"eclair"}} { // the last two are in slugs only
+		if got, want := search(titleIx, terms...), search(titleLike, terms...); !slices.Equal(got, want) {
+			t.Errorf("title search %q: %v through the index, %v with LIKE", terms, got, want)
 		}
 	}
 	// Writes reach the index through its triggers.

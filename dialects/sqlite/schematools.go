@@ -26,26 +26,33 @@ func (Dialect) DropScratch(context.Context, *sql.DB, string) error { return nil 
 
 // objectsQuery lists the views, triggers and virtual tables with their
 // statements as written, in rowid (creation) order; indexes are diffed
-// with their tables.
+// with their tables. SchemaObjects keeps the virtual tables that are
+// search indexes.
 const objectsQuery = `SELECT CASE type WHEN 'table' THEN 'virtual table' ELSE type END, name, sql,
 		'DROP ' || CASE type WHEN 'table' THEN 'TABLE' ELSE upper(type) END || ' ' || '"' || name || '"', rowid
 	FROM sqlite_master WHERE sql IS NOT NULL AND (type IN ('view', 'trigger') OR type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%')`
 
-// SchemaObjects lists the views, triggers and virtual tables of
-// sqlite_master: SQLite keeps each one's CREATE statement as written. A
-// search index (SearchIndexes) is filled by its rebuild command once
-// created.
+// SchemaObjects lists the views, triggers and search indexes
+// (SearchIndexes) of sqlite_master: SQLite keeps each one's CREATE
+// statement as written. A search index is filled by its rebuild command
+// once created. Other virtual tables are not listed: the differ leaves
+// them to hand-written migrations.
 func (Dialect) SchemaObjects(ctx context.Context, db queries.DBTX) ([]dialects.SchemaObject, error) {
 	objs, err := kit.QueryAll(ctx, db, objectsQuery, func(o *dialects.SchemaObject) []any {
 		return []any{&o.Kind, &o.Name, &o.Create, &o.Drop, &o.Order}
 	})
-	for i, o := range objs {
-		if o.Kind == "virtual table" && searchIndexOf(o.Create) != "" {
+	out := objs[:0]
+	for _, o := range objs {
+		if o.Kind == "virtual table" {
+			if searchIndexOf(o.Create) == "" {
+				continue
+			}
 			q := Dialect{}.QuoteIdent(o.Name)
-			objs[i].Fill = "INSERT INTO " + q + " (" + q + ") VALUES ('rebuild')"
+			o.Fill = "INSERT INTO " + q + " (" + q + ") VALUES ('rebuild')"
 		}
+		out = append(out, o)
 	}
-	return objs, err
+	return out, err
 }
 
 // UnlistedObjectKinds is none: SQLite has no functions or procedures in
@@ -56,10 +63,12 @@ func (Dialect) UnlistedObjectKinds() []string { return nil }
 func (Dialect) UnlistedObjects(context.Context, queries.DBTX) (string, error) { return "", nil }
 
 // RecreateAroundTableChanges is true for triggers, which a rebuilt table
-// loses, and for views, which make the rename ending a rebuild fail while
-// they read the table it replaced.
+// loses, for views, which make the rename ending a rebuild fail while
+// they read the table it replaced, and for search indexes, whose rows a
+// rebuild's copy may change with no trigger there to follow (they are
+// filled again).
 func (Dialect) RecreateAroundTableChanges(kind string) bool {
-	return kind == "view" || kind == "trigger"
+	return kind == "view" || kind == "trigger" || kind == "virtual table"
 }
 
 // ColumnChangesRebuildTable is true: SQLite's ALTER TABLE can add, rename
@@ -103,16 +112,22 @@ func (Dialect) SearchIndexes(table string, cols []string) []string {
 	}
 }
 
-// searchIndexRe reads the content table of an FTS5 table with the
-// trigram tokenizer, as SearchIndexes writes one.
-var searchIndexRe = regexp.MustCompile(`(?is)^CREATE VIRTUAL TABLE\s.*\bUSING\s+fts5\s*\(.*\bcontent\s*=\s*'((?:[^']|'')+)'.*\btokenize\s*=\s*'trigram'`)
+// searchIndexRe reads a search index's statement as SearchIndexes writes
+// it: its name, and the table named in content=.
+var searchIndexRe = regexp.MustCompile(`^CREATE VIRTUAL TABLE "((?:[^"]|"")+)" USING fts5\((?:"(?:[^"]|"")+", )+content='((?:[^']|'')+)', tokenize='trigram'\)$`)
 
 // searchIndexOf returns the table a virtual table's statement makes a
-// search index of, or "".
+// search index of, or "": only a statement SearchIndexes writes is one
+// (a hand-made FTS table may have a content_rowid or a detail= the
+// search does not read).
 func searchIndexOf(ddl string) string {
 	m := searchIndexRe.FindStringSubmatch(ddl)
 	if m == nil {
 		return ""
 	}
-	return strings.ReplaceAll(m[1], "''", "'")
+	table := strings.ReplaceAll(m[2], "''", "'")
+	if strings.ReplaceAll(m[1], `""`, `"`) != table+"_search" {
+		return ""
+	}
+	return table
 }

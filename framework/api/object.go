@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -27,12 +28,13 @@ type rowShape struct {
 	at   []int
 }
 
-// shapeOf is the shape of rows read as cols, answering the columns of
-// fields (all when nil).
-func shapeOf(cols []*introspect.Column, fields map[string]bool) rowShape {
+// shapeOf is the shape of rows read as cols, answering the exposed
+// columns among them (a list also reads the key and the order's columns,
+// which the resource may exclude) that fields names (all when nil).
+func shapeOf(exposed, cols []*introspect.Column, fields map[string]bool) rowShape {
 	var s rowShape
 	for i, c := range cols {
-		if fields == nil || fields[c.Name] {
+		if (fields == nil || fields[c.Name]) && slices.Contains(exposed, c) {
 			s.cols = append(s.cols, c)
 			s.at = append(s.at, i)
 		}

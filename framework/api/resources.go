@@ -413,7 +413,7 @@ func (c *call) list() {
 	if c.jsonAPI || len(exp) > 0 {
 		rows = make([]map[string]records.Cell, len(p.Rows))
 	}
-	shape := shapeOf(p.Cols, fields)
+	shape := shapeOf(res.t.Columns, p.Cols, fields)
 	for i, cells := range p.Rows {
 		objs[i] = shape.object(cells)
 		if rows != nil {
@@ -744,7 +744,7 @@ func encodeRow(t *records.Table, row map[string]records.Cell, fields map[string]
 	for i, c := range t.Columns {
 		cells[i] = row[c.Name]
 	}
-	return shapeOf(t.Columns, fields).object(cells)
+	return shapeOf(t.Columns, t.Columns, fields).object(cells)
 }
 
 // cellValue is a cell's JSON value, written by appendCell.

@@ -105,6 +105,7 @@ func newShop(t *testing.T, db *dbtest.DB) *shop {
 			{Table: "makers", Search: []string{"name"}, Ordering: []string{"name"}},
 			{Table: "parts", Exclude: []string{"secret"}, ReadOnlyFields: []string{"updated_at"}, Search: []string{"sku"}, PerPage: 2},
 			{Table: "codes", Public: true},
+			{Table: "reviews", Exclude: []string{"id"}, Public: true},
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -443,6 +444,14 @@ func TestResourceEdges(t *testing.T) {
 			}
 		}
 		q(`INSERT INTO reviews (part_id, stars) VALUES (1, 5)`)
+		// A list reads the key for its order and cursors; an excluded key
+		// is still not answered, in JSON or JSON:API attributes.
+		for _, accept := range []string{"application/json", api.JSONAPIType} {
+			a := s.do("GET", "/api/reviews/?page_size=1", "", "", "", map[string]string{"Accept": accept})
+			if a.status != 200 || !bytes.Contains(a.body, []byte(`"stars":5`)) || bytes.Contains(a.body, []byte(`"id":`)) && accept == "application/json" || bytes.Contains(a.body, []byte(`"attributes":{"id"`)) {
+				t.Errorf("reviews, excluding id, as %s: %d %s", accept, a.status, a.body)
+			}
+		}
 		if a := s.do("DELETE", "/api/parts/1", "", "", "parts.view,parts.delete", nil); a.status != 403 || !bytes.Contains(a.body, []byte("reviews.delete")) {
 			t.Errorf("a cascading delete without reviews.delete: %d %s", a.status, a.body)
 		}

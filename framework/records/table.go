@@ -12,7 +12,6 @@ package records
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -159,27 +158,21 @@ func New(t *introspect.Table, o Options) (*Table, error) {
 	return tb, nil
 }
 
-// plainName is a column name an FTS5 column filter can name bare.
-var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // useSearchIndex picks the search index over the Search columns, if the
 // table has one (introspect.Table.SearchIndex).
 func (t *Table) useSearchIndex() {
 	names := make([]string, len(t.Search))
+	quoted := make([]string, len(t.Search))
 	for i, c := range t.Search {
 		names[i] = c.Name
+		quoted[i] = `"` + strings.ReplaceAll(c.Name, `"`, `""`) + `"`
 	}
 	ix, ok := t.Schema.SearchIndex(names)
 	if !ok || len(names) == 0 {
 		return
 	}
 	if len(ix.Columns) > len(names) {
-		for _, n := range names {
-			if !plainName.MatchString(n) {
-				return
-			}
-		}
-		t.searchColumns = "{" + strings.Join(names, " ") + "} : "
+		t.searchColumns = "{" + strings.Join(quoted, " ") + "} : "
 	}
 	t.searchIndex = ix.Name
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/dialects/atlasdriver"
+	"github.com/quarry-go/quarry/framework/introspect"
 	qmigrate "github.com/quarry-go/quarry/framework/migrate"
 )
 
@@ -46,6 +47,12 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 	for _, t := range sch.Tables {
 		changes = append(changes, &schema.AddTable{T: t})
 	}
+	// A search index (SchemaTools.SearchIndexes) is written as the hint
+	// that makes it, not as its statements.
+	search, indexObjects, err := searchHints(ctx, db, d)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- Schema of a %s database, written by quarry inspectdb.\n", d.Name())
 	if len(changes) > 0 {
@@ -61,7 +68,11 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 			if isForeignKeysPragma(c.Cmd) {
 				continue
 			}
-			fmt.Fprintf(&b, "\n%s;\n", strings.TrimSuffix(strings.TrimSpace(c.Cmd), ";"))
+			b.WriteString("\n")
+			if add, ok := c.Source.(*schema.AddTable); ok && search[add.T.Name] != nil {
+				fmt.Fprintf(&b, "-- quarry:search %s\n", strings.Join(search[add.T.Name], ", "))
+			}
+			fmt.Fprintf(&b, "%s;\n", strings.TrimSuffix(strings.TrimSpace(c.Cmd), ";"))
 		}
 	}
 	objects, err := s.objects(ctx)
@@ -70,7 +81,9 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 	}
 	list := make([]object, 0, len(objects))
 	for _, o := range objects {
-		list = append(list, o)
+		if !indexObjects[o.Name] {
+			list = append(list, o)
+		}
 	}
 	sort.SliceStable(list, func(i, j int) bool {
 		return list[i].order < list[j].order || list[i].order == list[j].order && list[i].key() < list[j].key()
@@ -86,4 +99,26 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 		fmt.Fprintf(&b, "\n-- Not included: %s; on %s, keep them in\n-- hand-written migrations (quarry migrate create).\n", unlisted, d.ProductName())
 	}
 	return b.String(), nil
+}
+
+// searchHints returns the columns of each table's search index, and the
+// names of the objects the indexes are made of (the index and its
+// triggers, named after it as SearchIndexes names them).
+func searchHints(ctx context.Context, db *sql.DB, d dialects.Dialect) (map[string][]string, map[string]bool, error) {
+	is, err := introspect.Load(ctx, handle{db, d})
+	if err != nil {
+		return nil, nil, err
+	}
+	cols, names := map[string][]string{}, map[string]bool{}
+	for _, t := range is.Tables {
+		for _, ix := range t.Indexes {
+			if ix.Search {
+				cols[t.Name] = ix.Columns
+				for _, n := range []string{"", "_insert", "_delete", "_update"} {
+					names[ix.Name+n] = true
+				}
+			}
+		}
+	}
+	return cols, names, nil
 }

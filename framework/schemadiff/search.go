@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
 
 	"github.com/quarry-go/quarry/dialects"
 )
@@ -65,6 +66,21 @@ func searchDDL(d dialects.Dialect, hints []searchHint) []located {
 	return out
 }
 
+// rowidKey reports whether t (SQLite) is a rowid table whose primary key
+// is one column declared INTEGER, ascending: an alias of the rowid.
+func rowidKey(t *schema.Table) bool {
+	pk := t.PrimaryKey
+	if pk == nil || len(pk.Parts) != 1 || pk.Parts[0].C == nil || pk.Parts[0].Desc || pk.Parts[0].C.Type == nil {
+		return false
+	}
+	for _, a := range t.Attrs {
+		if _, ok := a.(*sqlite.WithoutRowID); ok {
+			return false
+		}
+	}
+	return strings.EqualFold(strings.TrimSpace(pk.Parts[0].C.Type.Raw), "integer")
+}
+
 // checkSearch refuses hints naming a column the table does not have,
 // and on SQLite a table whose rows have no lasting rowid (an INTEGER
 // PRIMARY KEY), by which its search index refers to them.
@@ -74,17 +90,8 @@ func checkSearch(d dialects.Dialect, hints []searchHint, to *schema.Schema) erro
 		if !ok {
 			continue
 		}
-		if d.Name() == dialects.SQLite {
-			pk := t.PrimaryKey
-			if _, isInt := func() (*schema.IntegerType, bool) {
-				if pk == nil || len(pk.Parts) != 1 || pk.Parts[0].C == nil {
-					return nil, false
-				}
-				it, ok := pk.Parts[0].C.Type.Type.(*schema.IntegerType)
-				return it, ok
-			}(); !isInt {
-				return fmt.Errorf("%w: %s:%d: table %s: -- quarry:search on SQLite needs an INTEGER PRIMARY KEY (the search index refers to rows by rowid)", ErrHint, filepath.Base(h.at.file), h.at.Line, h.table)
-			}
+		if d.Name() == dialects.SQLite && !rowidKey(t) {
+			return fmt.Errorf("%w: %s:%d: table %s: -- quarry:search on SQLite needs a rowid table whose key is one column declared INTEGER PRIMARY KEY (the search index refers to rows by rowid, which only such a key keeps through table rebuilds and VACUUM)", ErrHint, filepath.Base(h.at.file), h.at.Line, h.table)
 		}
 		for _, c := range h.cols {
 			if _, ok := t.Column(c); !ok {

@@ -7,7 +7,13 @@
 // the MAC compared in constant time. Changing any part of the link, or
 // using it after its expiry, on another host (another tenant's
 // subdomain), under another path prefix (another tenant's /t/<name>) or
-// for another use (Signer.Purpose) makes it invalid.
+// for another use (Signer.Purpose) makes it invalid. A link signed for
+// GET also serves HEAD.
+//
+// What a link does not cover: a request body (for a POST link, read
+// parameters from the query only), and how many times it is used — it
+// works until it expires; a single-use link needs a nonce the app
+// records.
 //
 //	s := &signedurl.Signer{Keys: app.Keys(), Purpose: "download"}
 //	link, _ := s.Sign("GET", "https://example.com/files/report.pdf?v=2", time.Hour)
@@ -23,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/signing"
@@ -89,7 +96,15 @@ func (s *Signer) Sign(method, target string, ttl time.Duration) (string, error) 
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("signedurl: %q: give an absolute URL (https://host/path?query) without user or fragment", target)
 	}
-	q := u.Query()
+	for _, r := range u.Host {
+		if r >= utf8.RuneSelf {
+			return "", fmt.Errorf("signedurl: %q: give the host in ASCII (an international name as its xn-- form)", target)
+		}
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("signedurl: %q: its query does not parse (%v): a part of it would be lost", target, err)
+	}
 	if q.Has(ParamExpires) || q.Has(ParamSignature) {
 		return "", fmt.Errorf("signedurl: %q: its query already has %s or %s", target, ParamExpires, ParamSignature)
 	}
@@ -99,24 +114,33 @@ func (s *Signer) Sign(method, target string, ttl time.Duration) (string, error) 
 	return u.String(), nil
 }
 
-// payload is what a link's signature covers: its query without the
-// signature, in a canonical order (keys sorted, each key's values in
-// their order).
+// payload is what a link's signature covers: the method (HEAD as GET),
+// the host (lower case, without the default ports), the path and the
+// query without the signature, in a canonical order (keys sorted, each
+// key's values in their order).
 func payload(method, host, path string, q url.Values) []byte {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	host = strings.ToLower(host)
+	host = strings.TrimSuffix(strings.TrimSuffix(host, ":443"), ":80")
 	rest := url.Values{}
 	for k, v := range q {
 		if k != ParamSignature {
 			rest[k] = v
 		}
 	}
-	return []byte(method + "\n" + strings.ToLower(host) + "\n" + path + "\n" + rest.Encode())
+	return []byte(method + "\n" + host + "\n" + path + "\n" + rest.Encode())
 }
 
 // Verify reports whether r was made with a link s signed for r's method,
 // host, path (with the app's base path, framework.BasePath) and query:
 // nil, ErrExpired, or ErrInvalid.
 func (s *Signer) Verify(r *http.Request) error {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return ErrInvalid // a part no signature covers
+	}
 	sigs, exps := q[ParamSignature], q[ParamExpires]
 	if len(sigs) != 1 || len(exps) != 1 {
 		return ErrInvalid

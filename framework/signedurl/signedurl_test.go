@@ -56,11 +56,15 @@ func TestSignedURLs(t *testing.T) {
 	}{
 		{name: "as signed", link: link, want: 200},
 		{name: "query reordered", link: edit(func(*url.URL, url.Values) {}), want: 200},
-		{name: "HEAD", method: "HEAD", link: link, want: 403},
+		{name: "HEAD", method: "HEAD", link: link, want: 200},
 		{name: "POST", method: "POST", link: link, want: 403},
 		{name: "other path", link: edit(func(u *url.URL, _ url.Values) { u.Path = "/files/other.pdf"; u.RawPath = "" }), want: 403, has: "not valid"},
 		{name: "other host", link: edit(func(u *url.URL, _ url.Values) { u.Host = "evil.example.com" }), want: 403},
 		{name: "host in capitals", link: edit(func(u *url.URL, _ url.Values) { u.Host = "EXAMPLE.com" }), want: 200},
+		{name: "host with the default port", link: edit(func(u *url.URL, _ url.Values) { u.Host = "example.com:443" }), want: 200},
+		{name: "host with another port", link: edit(func(u *url.URL, _ url.Values) { u.Host = "example.com:8443" }), want: 403},
+		{name: "an unparsed part added", link: link + "&evil;=1", want: 403},
+		{name: "a bad escape added", link: link + "&x=%zz", want: 403},
 		{name: "value changed", link: edit(func(_ *url.URL, q url.Values) { q.Set("v", "3") }), want: 403},
 		{name: "values reordered", link: edit(func(_ *url.URL, q url.Values) { q["tag"] = []string{"y", "x"} }), want: 403},
 		{name: "parameter added", link: edit(func(_ *url.URL, q url.Values) { q.Set("admin", "1") }), want: 403},
@@ -136,6 +140,9 @@ func TestSignRefuses(t *testing.T) {
 		{"GET", "https://user:pw@example.com/x", time.Hour},
 		{"GET", "https://example.com/x#frag", time.Hour},
 		{"GET", "https://exa mple.com/x", time.Hour},
+		{"GET", "https://example.com/dl?file=a;b&x=1", time.Hour},
+		{"GET", "https://example.com/dl?file=%zz", time.Hour},
+		{"GET", "https://bücher.example/x", time.Hour},
 	} {
 		if link, err := s.Sign(c.method, c.target, c.ttl); err == nil {
 			t.Errorf("Sign(%q, %q, %s) = %s, want an error", c.method, c.target, c.ttl, link)

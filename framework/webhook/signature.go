@@ -50,6 +50,23 @@ var (
 	ErrTooLarge = errors.New("webhook: the body is too large")
 )
 
+// MinSecretBytes is the shortest secret Sign and Verifier take: an empty
+// or short secret (an unset environment variable) is one anyone can sign
+// with.
+const MinSecretBytes = 16
+
+func checkSecrets(secrets [][]byte) error {
+	if len(secrets) == 0 {
+		return errors.New("webhook: no secret")
+	}
+	for _, s := range secrets {
+		if len(s) < MinSecretBytes {
+			return fmt.Errorf("webhook: a secret of %d bytes: give at least %d (random)", len(s), MinSecretBytes)
+		}
+	}
+	return nil
+}
+
 func mac(secret []byte, parts ...[]byte) []byte {
 	m := hmac.New(sha256.New, secret)
 	for _, p := range parts {
@@ -60,21 +77,26 @@ func mac(secret []byte, parts ...[]byte) []byte {
 
 // Sign returns the Webhook-Signature header value of body sent at t: the
 // time and one v1 signature per secret (the new one first while a
-// rotation lasts).
-func Sign(t time.Time, body []byte, secrets ...[]byte) string {
+// rotation lasts). It refuses no secret, or one shorter than
+// MinSecretBytes.
+func Sign(t time.Time, body []byte, secrets ...[]byte) (string, error) {
+	if err := checkSecrets(secrets); err != nil {
+		return "", err
+	}
 	ts := strconv.FormatInt(t.Unix(), 10)
 	var b strings.Builder
 	b.WriteString("t=" + ts)
 	for _, s := range secrets {
 		b.WriteString(",v1=" + hex.EncodeToString(mac(s, []byte(ts), []byte("."), body)))
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // Verifier checks the signatures of incoming webhooks.
 type Verifier struct {
 	// Secrets are the shared secrets a signature may be made with: the
-	// current one and, while a rotation lasts, the previous. Required.
+	// current one and, while a rotation lasts, the previous. Required,
+	// each of MinSecretBytes or more.
 	Secrets [][]byte
 	// Header names the signature header. Default Header; Stripe sends
 	// "Stripe-Signature", GitHub GitHubHeader (set GitHub too).
@@ -91,15 +113,23 @@ type Verifier struct {
 	Now func() time.Time
 }
 
-// Read reads r's body and returns it once its signature verifies:
-// ErrNoSignature, ErrSignature, ErrTimestamp or ErrTooLarge otherwise
-// (answer them with 400, or 413 for ErrTooLarge; never act on the body).
+// Read reads r's body and returns it once its signature verifies, or
+// no body and ErrNoSignature, ErrSignature, ErrTimestamp or ErrTooLarge
+// (answer them with 400, or 413 for ErrTooLarge).
 func (v *Verifier) Read(r *http.Request) ([]byte, error) {
-	if len(v.Secrets) == 0 {
-		return nil, errors.New("webhook: Verifier.Secrets is required")
+	body, err := v.read(r)
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func (v *Verifier) read(r *http.Request) ([]byte, error) {
+	if err := checkSecrets(v.Secrets); err != nil {
+		return nil, err
 	}
 	max := v.MaxBytes
-	if max <= 0 {
+	if max <= 0 || max > 1<<40 {
 		max = 1 << 20
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))

@@ -19,9 +19,15 @@ func TestVerify(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	clock := func() time.Time { return now }
-	oldKey, newKey := []byte("old-secret"), []byte("new-secret")
+	oldKey, newKey := []byte("old-secret-0123456789"), []byte("new-secret-0123456789")
 	body := `{"event":"post.created","id":7}`
-	sign := func(at time.Time, b string, secrets ...[]byte) string { return webhook.Sign(at, []byte(b), secrets...) }
+	sign := func(at time.Time, b string, secrets ...[]byte) string {
+		h, err := webhook.Sign(at, []byte(b), secrets...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
 	good := sign(now, body, newKey)
 
 	// Sign writes t and HMAC-SHA256("<t>.<body>") in hex.
@@ -43,7 +49,7 @@ func TestVerify(t *testing.T) {
 		{name: "spaces after commas", headers: []string{strings.ReplaceAll(good, ",", ", ")}},
 		{name: "body altered", headers: []string{good}, body: body + " ", want: webhook.ErrSignature},
 		{name: "time altered", headers: []string{strings.Replace(good, "t=1800000000", "t=1800000001", 1)}, want: webhook.ErrSignature},
-		{name: "other secret", headers: []string{sign(now, body, []byte("nope"))}, want: webhook.ErrSignature},
+		{name: "other secret", headers: []string{sign(now, body, []byte("another-secret-0123"))}, want: webhook.ErrSignature},
 		{name: "rotating sender, new receiver", headers: []string{sign(now, body, newKey, oldKey)}},
 		{name: "rotating sender, old receiver", v: &webhook.Verifier{Secrets: [][]byte{oldKey}, Now: clock}, headers: []string{sign(now, body, newKey, oldKey)}},
 		{name: "rotating receiver", v: &webhook.Verifier{Secrets: [][]byte{newKey, oldKey}, Now: clock}, headers: []string{sign(now, body, oldKey)}},
@@ -51,7 +57,7 @@ func TestVerify(t *testing.T) {
 		{name: "replayed later", headers: []string{sign(now.Add(-5*time.Minute-time.Second), body, newKey)}, want: webhook.ErrTimestamp},
 		{name: "from the future", headers: []string{sign(now.Add(6*time.Minute), body, newKey)}, want: webhook.ErrTimestamp},
 		{name: "wider tolerance", v: &webhook.Verifier{Secrets: [][]byte{newKey}, Now: clock, Tolerance: time.Hour}, headers: []string{sign(now.Add(-30*time.Minute), body, newKey)}},
-		{name: "forged and old", headers: []string{sign(now.Add(-time.Hour), body, []byte("nope"))}, want: webhook.ErrSignature},
+		{name: "forged and old", headers: []string{sign(now.Add(-time.Hour), body, []byte("another-secret-0123"))}, want: webhook.ErrSignature},
 		{name: "no header", want: webhook.ErrNoSignature},
 		{name: "two headers", headers: []string{good, good}, want: webhook.ErrNoSignature},
 		{name: "no time", headers: []string{good[strings.Index(good, ",")+1:]}, want: webhook.ErrNoSignature},
@@ -81,13 +87,23 @@ func TestVerify(t *testing.T) {
 			if !errors.Is(err, c.want) || err != nil && c.want == nil {
 				t.Fatalf("Read: %v, want %v", err, c.want)
 			}
+			if err != nil && got != nil {
+				t.Errorf("Read refused the body and returned it: %q", got)
+			}
 			if err == nil && string(got) != b {
 				t.Errorf("Read returned %q, want the body", got)
 			}
 		})
 	}
-	if _, err := (&webhook.Verifier{}).Read(httptest.NewRequest("POST", "/", nil)); err == nil {
-		t.Error("a Verifier without secrets verified")
+	// No secret, or one anyone could guess (an unset variable), signs and
+	// verifies nothing.
+	for _, secrets := range [][][]byte{nil, {{}}, {newKey, []byte("short")}} {
+		if _, err := (&webhook.Verifier{Secrets: secrets, Now: clock}).Read(httptest.NewRequest("POST", "/", strings.NewReader(body))); err == nil {
+			t.Errorf("a Verifier with secrets %q verified", secrets)
+		}
+		if h, err := webhook.Sign(now, []byte(body), secrets...); err == nil {
+			t.Errorf("Sign with secrets %q: %s", secrets, h)
+		}
 	}
 }
 
