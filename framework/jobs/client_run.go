@@ -337,8 +337,16 @@ func (p *producer) loop(ctx context.Context) {
 		limit := min(free, c.cfg.FetchLimit)
 		fetched := time.Now() // the lease, as this client measures it, starts no later
 		now := c.clock()
-		rows, err := c.backend.Fetch(ctx, FetchParams{Queue: p.queue, Limit: limit, Now: now,
+		// Stop does not cancel a fetch under way: the database may have
+		// leased the jobs already, and a fetch abandoned while its rows
+		// are read would leave them running with no worker until their
+		// lease ran out. Stop waits for it instead (a fetch is short;
+		// bounded by the lease), and the jobs it returns run or are
+		// handed back like any other.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.Lease)
+		rows, err := c.backend.Fetch(fctx, FetchParams{Queue: p.queue, Limit: limit, Now: now,
 			LockedUntil: now.Add(c.cfg.Lease), Worker: c.cfg.WorkerID})
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
