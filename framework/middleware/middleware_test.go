@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -91,6 +93,70 @@ func TestAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessLogHijacked: a handler that takes the connection (as a
+// WebSocket upgrade does) is logged as hijacked, not as a 200 it never
+// answered, whether it hijacks through a type assertion or through
+// http.ResponseController.
+func TestAccessLogHijacked(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{wrote: make(chan struct{}, 2)}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	h := Observe(log, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var conn net.Conn
+		var err error
+		if r.URL.Path == "/assert" {
+			conn, _, err = w.(http.Hijacker).Hijack()
+		} else {
+			conn, _, err = http.NewResponseController(w).Hijack()
+		}
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nConnection: close\r\n\r\n"))
+		conn.Close()
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, path := range []string{"/assert", "/controller"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 101 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+		<-logs.wrote // the record, written once the handler returned
+	}
+	out := logs.String()
+	for _, path := range []string{"/assert", "/controller"} {
+		if want := "path=" + path + " status=0"; !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "hijacked=true") != 2 || strings.Contains(out, "status=200") {
+		t.Errorf("hijacked requests logged as:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines, which
+// signals each write (one log record) on wrote.
+type syncBuffer struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() { s.wrote <- struct{}{} }()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestRequestIDContext(t *testing.T) {
 	t.Parallel()

@@ -1,10 +1,12 @@
 package middleware
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"runtime"
@@ -33,9 +35,10 @@ type info struct {
 // request's info, in one allocation.
 type observed struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
-	info   info
+	status   int
+	bytes    int64
+	hijacked bool
+	info     info
 }
 
 // Observe is the outer layer of a server, doing three things with one copy
@@ -84,7 +87,7 @@ func Observe(log *slog.Logger, trusted []netip.Prefix, with func(context.Context
 			next.ServeHTTP(o, r.WithContext(context.WithValue(ctx, infoKey{}, &o.info)))
 
 			status := o.status
-			if status == 0 {
+			if status == 0 && !o.hijacked {
 				status = http.StatusOK
 			}
 			level := slog.LevelInfo
@@ -113,6 +116,12 @@ func Observe(log *slog.Logger, trusted []netip.Prefix, with func(context.Context
 				slog.String("remote", o.info.clientIP),
 				slog.String("request_id", o.info.id),
 			)
+			if o.hijacked {
+				// The handler took the connection (a WebSocket upgrade):
+				// what it wrote there, the server never saw. Status 0 when
+				// it wrote no header through the server.
+				record.AddAttrs(slog.Bool("hijacked", true))
+			}
 			_ = h.Handle(ctx, record)
 		})
 	}
@@ -132,6 +141,15 @@ func (o *observed) Write(b []byte) (int, error) {
 	n, err := o.ResponseWriter.Write(b)
 	o.bytes += int64(n)
 	return n, err
+}
+
+// Hijack hands the connection to the handler, noting it for the log.
+func (o *observed) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(o.ResponseWriter).Hijack()
+	if err == nil {
+		o.hijacked = true
+	}
+	return conn, rw, err
 }
 
 // Unwrap lets http.ResponseController reach Flush and friends.
