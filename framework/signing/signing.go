@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 )
 
 // ErrInvalid is returned for a value whose signature does not verify with
@@ -25,7 +26,14 @@ var ErrInvalid = errors.New("signing: invalid signature")
 
 // Keyring signs with its current key and verifies with every key.
 type Keyring struct {
-	keys [][]byte // keys[0] signs
+	keys    [][]byte // keys[0] signs
+	derived sync.Map // derivation → the key it derives ([]byte): the purposes are a fixed few
+}
+
+// derivation names one purpose's key derived from one key of the ring.
+type derivation struct {
+	key     int
+	purpose string
 }
 
 // New returns a keyring that signs with current and also verifies with
@@ -51,23 +59,29 @@ func Random() *Keyring {
 	return &Keyring{keys: [][]byte{b}}
 }
 
-func mac(key []byte, purpose string, data []byte) []byte {
-	derive := hmac.New(sha256.New, key)
-	derive.Write([]byte("quarry.signing." + purpose))
-	m := hmac.New(sha256.New, derive.Sum(nil))
+// mac is data's MAC under the key the ring's key i derives for purpose.
+func (k *Keyring) mac(i int, purpose string, data []byte) []byte {
+	d := derivation{i, purpose}
+	key, ok := k.derived.Load(d)
+	if !ok {
+		derive := hmac.New(sha256.New, k.keys[i])
+		derive.Write([]byte("quarry.signing." + purpose))
+		key, _ = k.derived.LoadOrStore(d, derive.Sum(nil))
+	}
+	m := hmac.New(sha256.New, key.([]byte))
 	m.Write(data)
 	return m.Sum(nil)
 }
 
 // Sign returns the MAC of data for purpose under the current key.
 func (k *Keyring) Sign(purpose string, data []byte) []byte {
-	return mac(k.keys[0], purpose, data)
+	return k.mac(0, purpose, data)
 }
 
 // Verify reports whether sig is data's MAC for purpose under any key.
 func (k *Keyring) Verify(purpose string, data, sig []byte) bool {
-	for _, key := range k.keys {
-		if hmac.Equal(mac(key, purpose, data), sig) {
+	for i := range k.keys {
+		if hmac.Equal(k.mac(i, purpose, data), sig) {
 			return true
 		}
 	}

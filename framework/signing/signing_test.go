@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"testing"
 )
@@ -47,5 +49,32 @@ func TestKeyring(t *testing.T) {
 	}
 	if a, b := Random().Sign("p", nil), Random().Sign("p", nil); string(a) == string(b) {
 		t.Fatal("two random keyrings sign alike")
+	}
+}
+
+// TestDerivation pins the MAC: HMAC-SHA256 of the data under
+// HMAC-SHA256("quarry.signing." + purpose) of the key, the same on the
+// first use of a purpose as on later ones (the derived key is cached),
+// under every key of the ring, so that values signed before an upgrade
+// still verify.
+func TestDerivation(t *testing.T) {
+	t.Parallel()
+	want := func(key, purpose, data string) []byte {
+		d := hmac.New(sha256.New, []byte(key))
+		d.Write([]byte("quarry.signing." + purpose))
+		m := hmac.New(sha256.New, d.Sum(nil))
+		m.Write([]byte(data))
+		return m.Sum(nil)
+	}
+	k, _ := New("current-key", "old-key")
+	for range 2 {
+		for _, p := range []string{"csrf", "api.cursor.posts"} {
+			if got := k.Sign(p, []byte("data")); !hmac.Equal(got, want("current-key", p, "data")) {
+				t.Errorf("Sign(%q) = %x, want %x", p, got, want("current-key", p, "data"))
+			}
+			if !k.Verify(p, []byte("data"), want("old-key", p, "data")) {
+				t.Errorf("Verify(%q) refuses the old key's MAC", p)
+			}
+		}
 	}
 }
