@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -518,7 +517,11 @@ func (res *resource) projection(fields map[string]bool) []*introspect.Column {
 	}
 	var cols []*introspect.Column
 	for _, col := range res.t.Columns {
-		if fields[col.Name] || slices.ContainsFunc(slices.Collect(maps.Values(res.expand)), func(e *expansion) bool { return e.col == col }) {
+		keep := fields[col.Name]
+		for _, e := range res.expand {
+			keep = keep || e.col == col
+		}
+		if keep {
 			cols = append(cols, col)
 		}
 	}

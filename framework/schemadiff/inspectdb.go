@@ -12,6 +12,7 @@ import (
 
 	"github.com/quarry-go/quarry/dialects"
 	"github.com/quarry-go/quarry/dialects/atlasdriver"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/introspect"
 	qmigrate "github.com/quarry-go/quarry/framework/migrate"
 )
@@ -105,7 +106,7 @@ func Inspect(ctx context.Context, db *sql.DB, u *dialects.URL, opts InspectOptio
 // names of the objects the indexes are made of (the index and its
 // triggers, named after it as SearchIndexes names them).
 func searchHints(ctx context.Context, db *sql.DB, d dialects.Dialect) (map[string][]string, map[string]bool, error) {
-	is, err := introspect.Load(ctx, handle{db, d})
+	is, err := introspect.Load(ctx, &framework.Database{DB: db, Dialect: d})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,15 +2,13 @@ package schemadiff
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
 	"github.com/quarry-go/quarry/framework/introspect"
 	qmigrate "github.com/quarry-go/quarry/framework/migrate"
-	"github.com/quarry-go/quarry/queries"
 )
 
 // Schema returns the schema the DDL in opts.SchemaDir builds, as
@@ -44,13 +42,5 @@ func Schema(ctx context.Context, opts Options) (_ *introspect.Schema, err error)
 	if err := s.execDDL(ctx, slices.Concat(ddl, searchDDL(opts.Dialect, search))); err != nil {
 		return nil, err
 	}
-	return introspect.Load(ctx, handle{s.db, opts.Dialect})
+	return introspect.Load(ctx, &framework.Database{DB: s.db, Dialect: opts.Dialect})
 }
-
-// handle is a scratch database as a dialects.Handle.
-type handle struct {
-	db *sql.DB
-	d  dialects.Dialect
-}
-
-func (h handle) Handle() (queries.DBTX, dialects.Dialect) { return h.db, h.d }

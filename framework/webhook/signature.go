@@ -117,14 +117,6 @@ type Verifier struct {
 // no body and ErrNoSignature, ErrSignature, ErrTimestamp or ErrTooLarge
 // (answer them with 400, or 413 for ErrTooLarge).
 func (v *Verifier) Read(r *http.Request) ([]byte, error) {
-	body, err := v.read(r)
-	if err != nil {
-		return nil, err
-	}
-	return body, nil
-}
-
-func (v *Verifier) read(r *http.Request) ([]byte, error) {
 	if err := checkSecrets(v.Secrets); err != nil {
 		return nil, err
 	}
@@ -150,10 +142,14 @@ func (v *Verifier) read(r *http.Request) ([]byte, error) {
 	if len(values) != 1 {
 		return nil, ErrNoSignature
 	}
+	verify := v.verify
 	if v.GitHub {
-		return body, v.verifyGitHub(values[0], body)
+		verify = v.verifyGitHub
 	}
-	return body, v.verify(values[0], body)
+	if err := verify(values[0], body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func (v *Verifier) verifyGitHub(header string, body []byte) error {
