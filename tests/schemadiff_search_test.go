@@ -2,8 +2,12 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/quarry-go/quarry/dialects"
+	"github.com/quarry-go/quarry/framework"
+	"github.com/quarry-go/quarry/framework/api"
 	"github.com/quarry-go/quarry/framework/introspect"
 	"github.com/quarry-go/quarry/framework/migrate"
 	"github.com/quarry-go/quarry/framework/records"
@@ -255,6 +261,41 @@ func sqliteSearchIndex(t *testing.T, db *dbtest.DB, st *introspect.Table, tbl *r
 		}
 	}
 	// Unicode case folding: the index finds É for é, LIKE does not.
+	// The same through the API's search= (a public resource), hostile
+	// FTS5 syntax included: answered, never a 5xx.
+	schema, err := introspect.Load(ctx, db.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	deny := func(string) func(http.Handler) http.Handler {
+		return func(http.Handler) http.Handler { return http.NotFoundHandler() }
+	}
+	if err := api.Mount(mux, nil, api.Options{Require: deny, Can: func(*http.Request, string) (bool, error) { return false, nil }, Schema: schema,
+		Resources: []api.Resource{{Table: "posts", Search: []string{"title", "slug"}, Public: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r.WithContext(framework.WithDatabase(r.Context(), db.Database())))
+	}))
+	defer srv.Close()
+	for _, q := range []string{"fast", "steady again", `"words"`, `NEAR(a b)`, `{title} : x`, "*", `'; DROP TABLE posts; --`, "a"} {
+		resp, err := http.Get(srv.URL + "/api/posts/?fields=id&page_size=50&search=" + url.QueryEscape(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct{ Items []struct{ ID json.Number } }
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		var ids []string
+		for _, it := range page.Items {
+			ids = append(ids, it.ID.String())
+		}
+		slices.Sort(ids)
+		if want := search(like, strings.Fields(q)...); resp.StatusCode != 200 || err != nil || !slices.Equal(ids, want) {
+			t.Errorf("GET ?search=%s: %d %v %v, want %v", q, resp.StatusCode, err, ids, want)
+		}
+	}
 	if got := search(tbl, "éclair"); len(got) != 1 {
 		t.Errorf("search éclair through the index: %v", got)
 	}
